@@ -1,0 +1,6 @@
+//! SeaORM entities of Resident Hub: one module per table group, models only.
+//!
+//! GraphQL types live in the server crate and are built `From` these models, so a column can
+//! never reach a client unless a GraphQL type names it.
+
+pub mod event;

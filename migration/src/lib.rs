@@ -1,0 +1,15 @@
+//! Database migrations of Resident Hub, applied in file-name order (`mYYYYMMDD_NNNNNN_<verb>_<object>`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_event;
+
+/// The list of every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_create_event::Migration)]
+    }
+}

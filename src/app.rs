@@ -1,0 +1,185 @@
+//! Application state and lifecycle: build (connect, migrate, wire), bind, run until stopped.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use crate::{
+    auth::tokens::TokenKeys,
+    config::Config,
+    db::{self, MetricCallback},
+    events::EventBus,
+    graphql,
+    http::{self, HttpContext},
+    metrics::Metrics,
+};
+
+/// Everything a request may need, built once. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The database pool.
+    pub db: DatabaseConnection,
+    /// The event bus.
+    pub bus: EventBus,
+    /// Access-token keys.
+    pub tokens: Arc<TokenKeys>,
+    /// Process metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Options that only tests and tools set.
+#[derive(Default)]
+pub struct BuildOptions {
+    /// Called with the SQL of every statement (to count queries per request).
+    pub sql_metric: Option<MetricCallback>,
+}
+
+/// A built server, bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+    shutdown: CancellationToken,
+    sockets: TaskTracker,
+}
+
+/// A failure while starting, with what was being done.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}: {source}")]
+pub struct StartError {
+    context: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+fn start_error(
+    context: impl Into<String>,
+) -> impl FnOnce(Box<dyn std::error::Error + Send + Sync>) -> StartError {
+    let context = context.into();
+    move |source| StartError { context, source }
+}
+
+impl Application {
+    /// Connects to the database (migrating it) and the bus, and binds the listener.
+    pub async fn build(config: Config, options: BuildOptions) -> Result<Application, StartError> {
+        let shutdown = CancellationToken::new();
+        let metrics = Arc::new(Metrics::default());
+        let state = build_state(config, options, metrics, shutdown.clone()).await?;
+        let listener = TcpListener::bind(state.config.listen)
+            .await
+            .map_err(|err| {
+                start_error(format!("cannot listen on {}", state.config.listen))(err.into())
+            })?;
+        let schema = graphql::build(
+            state.clone(),
+            state.config.limits,
+            state.config.introspection,
+        );
+        let sockets = TaskTracker::new();
+        let router = http::router(HttpContext {
+            state: state.clone(),
+            schema,
+            shutdown: shutdown.clone(),
+            sockets: sockets.clone(),
+        });
+        Ok(Application {
+            listener,
+            router,
+            state,
+            shutdown,
+            sockets,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or(self.state.config.listen)
+    }
+
+    /// The state, for tools and tests.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Cancelling this token stops the server gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Serves until the shutdown token is cancelled: then stops accepting, lets in-flight
+    /// requests finish (up to the grace period), and closes WebSockets with 1001.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let Application {
+            listener,
+            router,
+            state,
+            shutdown,
+            sockets,
+        } = self;
+        let grace = state.config.shutdown_grace;
+        let signal = shutdown.clone();
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { signal.cancelled().await });
+        let served = server.into_future();
+        tokio::pin!(served);
+        let result = tokio::select! {
+            result = &mut served => result,
+            () = async {
+                shutdown.cancelled().await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!("in-flight requests did not finish within the grace period");
+                Ok(())
+            }
+        };
+        sockets.close();
+        if tokio::time::timeout(grace, sockets.wait()).await.is_err() {
+            tracing::warn!("WebSockets did not close within the grace period");
+        }
+        state.db.clone().close().await.ok();
+        result
+    }
+}
+
+/// Connects and migrates the database, opens the bus, loads the token keys.
+pub async fn build_state(
+    config: Config,
+    options: BuildOptions,
+    metrics: Arc<Metrics>,
+    shutdown: CancellationToken,
+) -> Result<AppState, StartError> {
+    let db = db::connect(
+        &config.database,
+        config.db_max_connections,
+        options.sql_metric,
+    )
+    .await
+    .map_err(|err| start_error("cannot open the database")(err.into()))?;
+    db::migrate(&config.database, &db)
+        .await
+        .map_err(|err| start_error("cannot migrate the database")(err.into()))?;
+    let bus = match &config.redis_url {
+        None => EventBus::in_process(config.bus_prefix.clone(), metrics.clone()),
+        Some(url) => EventBus::redis(url, config.bus_prefix.clone(), metrics.clone(), shutdown)
+            .await
+            .map_err(|err| start_error("cannot reach Redis (REDIS_URL)")(err.into()))?,
+    };
+    let tokens = TokenKeys::load(config.jwt_secret.as_deref(), &config.data_dir)
+        .map_err(|err| start_error("cannot load the token-signing secret")(err.into()))?;
+    Ok(AppState {
+        config: Arc::new(config),
+        db,
+        bus,
+        tokens: Arc::new(tokens),
+        metrics,
+    })
+}

@@ -1,0 +1,173 @@
+//! Access tokens: short-lived HS256 JWTs signed with a secret from the configuration or, when
+//! none is configured, one generated once and kept in the data directory (mode 0600) so that
+//! restarts keep sessions valid. Several instances must share `RESIDENT_HUB_JWT_SECRET`.
+
+use std::{io::Write, path::Path};
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{AuthenticatedUser, Role};
+use crate::error::{AppError, AppResult};
+
+/// File under the data directory that holds the generated secret.
+pub const SECRET_FILE: &str = "jwt-secret";
+
+/// The claims of an access token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: Uuid,
+    /// Issued at, Unix seconds.
+    pub iat: i64,
+    /// Expires at, Unix seconds.
+    pub exp: i64,
+    /// Roles granted at issue time.
+    pub roles: Vec<Role>,
+}
+
+/// Signing and verification keys.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenKeys {
+    /// Keys from a secret of at least 32 bytes.
+    pub fn from_secret(secret: &[u8]) -> TokenKeys {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+        }
+    }
+
+    /// Keys from the configured secret, else from `<data_dir>/jwt-secret`, generating it first.
+    pub fn load(configured: Option<&str>, data_dir: &Path) -> std::io::Result<TokenKeys> {
+        if let Some(secret) = configured {
+            return Ok(TokenKeys::from_secret(secret.as_bytes()));
+        }
+        let path = data_dir.join(SECRET_FILE);
+        match std::fs::read(&path) {
+            Ok(secret) if secret.len() >= 32 => return Ok(TokenKeys::from_secret(&secret)),
+            Ok(_) => {
+                return Err(std::io::Error::other(format!(
+                    "{} holds fewer than 32 bytes; delete it to generate a new secret",
+                    path.display()
+                )));
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+        std::fs::create_dir_all(data_dir)?;
+        let mut secret = [0u8; 64];
+        rand::rng().fill_bytes(&mut secret);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&path) {
+            Ok(mut file) => {
+                file.write_all(&secret)?;
+                file.sync_all()?;
+                Ok(TokenKeys::from_secret(&secret))
+            }
+            // Another process created it first: use theirs.
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                TokenKeys::from_secret_file(&path)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    fn from_secret_file(path: &Path) -> std::io::Result<TokenKeys> {
+        Ok(TokenKeys::from_secret(&std::fs::read(path)?))
+    }
+
+    /// Issues a token for `user`, valid for `ttl`.
+    pub fn issue(&self, user: &AuthenticatedUser, ttl: chrono::Duration) -> AppResult<String> {
+        let now = chrono::Utc::now();
+        let claims = Claims {
+            sub: user.id,
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+            roles: user.roles.clone(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(AppError::internal)
+    }
+
+    /// Verifies a token: signature, algorithm and expiry. Any failure is `UNAUTHENTICATED`.
+    pub fn verify(&self, token: &str) -> AppResult<AuthenticatedUser> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| AppError::Unauthenticated)?;
+        Ok(AuthenticatedUser {
+            id: data.claims.sub,
+            roles: data.claims.roles,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> AuthenticatedUser {
+        AuthenticatedUser {
+            id: Uuid::now_v7(),
+            roles: vec![Role::Admin],
+        }
+    }
+
+    #[test]
+    fn an_issued_token_verifies_and_a_tampered_one_does_not() {
+        let keys = TokenKeys::from_secret(&[7u8; 32]);
+        let token = keys.issue(&user(), chrono::Duration::minutes(5)).unwrap();
+        assert_eq!(keys.verify(&token).unwrap().roles, vec![Role::Admin]);
+        let mut tampered = token.clone();
+        tampered.pop();
+        tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert!(keys.verify(&tampered).is_err());
+        let other = TokenKeys::from_secret(&[8u8; 32]);
+        assert!(other.verify(&token).is_err());
+    }
+
+    #[test]
+    fn an_expired_token_is_refused() {
+        let keys = TokenKeys::from_secret(&[7u8; 32]);
+        let token = keys.issue(&user(), chrono::Duration::minutes(-5)).unwrap();
+        assert!(matches!(
+            keys.verify(&token),
+            Err(AppError::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn the_generated_secret_is_kept_private_and_reused() {
+        let dir = std::env::temp_dir().join(format!("rh-secret-{}", Uuid::now_v7()));
+        let first = TokenKeys::load(None, &dir).unwrap();
+        let token = first.issue(&user(), chrono::Duration::minutes(5)).unwrap();
+        let second = TokenKeys::load(None, &dir).unwrap();
+        assert!(second.verify(&token).is_ok());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(SECRET_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

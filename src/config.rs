@@ -1,0 +1,480 @@
+//! Configuration: the command line and the only place that reads the environment.
+//!
+//! Every setting is a flag that can also come from an environment variable; `--help` documents
+//! each. [`Settings::into_config`] validates them once into a [`Config`], so a bad value stops the
+//! process at start with a message that names the setting.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Command line of `resident-hub`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "resident-hub",
+    version,
+    about = "Resident Hub: the GraphQL backend for apartment-building resident services"
+)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings shared by every command.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// The sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL) to standard output.
+    ExportSchema,
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Raw settings as given on the command line or in the environment.
+#[derive(Debug, clap::Args)]
+pub struct Settings {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_LISTEN",
+        default_value = "127.0.0.1:8000",
+        global = true
+    )]
+    pub listen: String,
+    /// Directory for the embedded SQLite database and the generated signing secret.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (`postgres://…`); the embedded SQLite database under the data directory when unset.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Redis URL (`redis://…`) for the event bus; an in-process bus when unset.
+    #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis channel, so several deployments can share one Redis.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_BUS_PREFIX",
+        default_value = "resident-hub",
+        global = true
+    )]
+    pub bus_prefix: String,
+    /// Maximum connections in the database pool.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_DB_MAX_CONNECTIONS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub db_max_connections: u32,
+    /// Comma-separated exact origins allowed to call the API from a browser (for example
+    /// `https://app.example.org`); none by default.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+    /// Base URL the GraphiQL page loads its scripts and styles from; point it at a local mirror on
+    /// a network without internet.
+    #[arg(long, env = "RESIDENT_HUB_PLAYGROUND_ASSETS_URL", default_value = DEFAULT_ASSETS_URL, global = true)]
+    pub playground_assets_url: String,
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "RESIDENT_HUB_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+    /// Time limit for one HTTP request, in seconds.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+    /// Time a WebSocket client has to send `connection_init`, in milliseconds.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_WS_INIT_TIMEOUT_MS",
+        default_value_t = 3000,
+        global = true
+    )]
+    pub ws_init_timeout_ms: u64,
+    /// Interval between server pings on a WebSocket, in milliseconds.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_WS_PING_INTERVAL_MS",
+        default_value_t = 15_000,
+        global = true
+    )]
+    pub ws_ping_interval_ms: u64,
+    /// Deepest selection nesting an operation may have.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_MAX_DEPTH",
+        default_value_t = 12,
+        global = true
+    )]
+    pub max_depth: usize,
+    /// Highest complexity score an operation may have (one per field, lists weigh more).
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_MAX_COMPLEXITY",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub max_complexity: usize,
+    /// Most aliased fields an operation may have.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_MAX_ALIASES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub max_aliases: usize,
+    /// Whether schema introspection is allowed (field suggestions are off when it is not).
+    #[arg(long, env = "RESIDENT_HUB_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub introspection: bool,
+    /// Log format.
+    #[arg(long, env = "RESIDENT_HUB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// Secret for signing access tokens (at least 32 bytes); generated once and kept in the data
+    /// directory when unset.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// Seconds to wait for in-flight requests on shutdown before giving up.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_SHUTDOWN_GRACE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub shutdown_grace_secs: u64,
+}
+
+/// Where GraphiQL's assets come from by default.
+pub const DEFAULT_ASSETS_URL: &str = "https://unpkg.com";
+
+/// Every environment variable the server reads; `compose.yaml` is checked against this list.
+pub const ENV_VARS: &[&str] = &[
+    "RESIDENT_HUB_LISTEN",
+    "RESIDENT_HUB_DATA_DIR",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "RESIDENT_HUB_BUS_PREFIX",
+    "RESIDENT_HUB_DB_MAX_CONNECTIONS",
+    "RESIDENT_HUB_CORS_ORIGINS",
+    "RESIDENT_HUB_PLAYGROUND_ASSETS_URL",
+    "RESIDENT_HUB_MAX_BODY_BYTES",
+    "RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
+    "RESIDENT_HUB_WS_INIT_TIMEOUT_MS",
+    "RESIDENT_HUB_WS_PING_INTERVAL_MS",
+    "RESIDENT_HUB_MAX_DEPTH",
+    "RESIDENT_HUB_MAX_COMPLEXITY",
+    "RESIDENT_HUB_MAX_ALIASES",
+    "RESIDENT_HUB_INTROSPECTION",
+    "RESIDENT_HUB_LOG_FORMAT",
+    "RESIDENT_HUB_JWT_SECRET",
+    "RESIDENT_HUB_SHUTDOWN_GRACE_SECS",
+    "RUST_LOG",
+];
+
+/// Which database to use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseConfig {
+    /// The embedded SQLite file at this path.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server.
+    Postgres(String),
+}
+
+/// Validated configuration of one server process.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Directory for the SQLite file and generated secrets.
+    pub data_dir: PathBuf,
+    /// Database to use.
+    pub database: DatabaseConfig,
+    /// Database pool size.
+    pub db_max_connections: u32,
+    /// Redis URL for the event bus; `None` for the in-process bus.
+    pub redis_url: Option<String>,
+    /// Channel prefix on Redis.
+    pub bus_prefix: String,
+    /// Exact origins allowed by CORS.
+    pub cors_origins: Vec<String>,
+    /// Base URL of the GraphiQL assets, without a trailing slash.
+    pub playground_assets_url: String,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// Time limit of one HTTP request.
+    pub request_timeout: Duration,
+    /// Time allowed for `connection_init` on a WebSocket.
+    pub ws_init_timeout: Duration,
+    /// Interval between server pings on a WebSocket.
+    pub ws_ping_interval: Duration,
+    /// Query limits.
+    pub limits: QueryLimits,
+    /// Whether introspection is on.
+    pub introspection: bool,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Explicit token-signing secret, if configured.
+    pub jwt_secret: Option<String>,
+    /// Grace period for in-flight requests on shutdown.
+    pub shutdown_grace: Duration,
+}
+
+/// Limits on the shape of one GraphQL operation.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryLimits {
+    /// Deepest nesting.
+    pub max_depth: usize,
+    /// Highest complexity.
+    pub max_complexity: usize,
+    /// Most aliases.
+    pub max_aliases: usize,
+}
+
+/// A setting with an invalid value.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {setting}: {message}")]
+pub struct ConfigError {
+    /// The flag and environment variable at fault.
+    pub setting: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn invalid(setting: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Checks every value and builds the [`Config`].
+    pub fn into_config(self) -> Result<Config, ConfigError> {
+        let listen = self.listen.parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "--listen / RESIDENT_HUB_LISTEN",
+                format!("`{}` is not an address such as 127.0.0.1:8000", self.listen),
+            )
+        })?;
+        let database = match self.database_url.filter(|url| !url.trim().is_empty()) {
+            None => DatabaseConfig::Sqlite(self.data_dir.join("resident-hub.db")),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseConfig::Postgres(url)
+            }
+            Some(_) => {
+                return Err(invalid(
+                    "--database-url / DATABASE_URL",
+                    "must be a postgres:// URL (leave it unset for the embedded SQLite database)",
+                ));
+            }
+        };
+        let redis_url = match self.redis_url.filter(|url| !url.trim().is_empty()) {
+            None => None,
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url),
+            Some(_) => {
+                return Err(invalid(
+                    "--redis-url / REDIS_URL",
+                    "must be a redis:// or rediss:// URL (leave it unset for the in-process bus)",
+                ));
+            }
+        };
+        if self.bus_prefix.is_empty()
+            || !self
+                .bus_prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(invalid(
+                "--bus-prefix / RESIDENT_HUB_BUS_PREFIX",
+                "must be non-empty and use only letters, digits, '-', '_' and '.'",
+            ));
+        }
+        if self.db_max_connections == 0 {
+            return Err(invalid(
+                "--db-max-connections / RESIDENT_HUB_DB_MAX_CONNECTIONS",
+                "must be at least 1",
+            ));
+        }
+        let mut cors_origins = Vec::new();
+        for origin in self
+            .cors_origins
+            .iter()
+            .map(|o| o.trim())
+            .filter(|o| !o.is_empty())
+        {
+            cors_origins.push(validate_origin(origin)?);
+        }
+        let playground_assets_url = self.playground_assets_url.trim_end_matches('/').to_owned();
+        if !(playground_assets_url.starts_with("http://")
+            || playground_assets_url.starts_with("https://")
+            || playground_assets_url.starts_with('/'))
+        {
+            return Err(invalid(
+                "--playground-assets-url / RESIDENT_HUB_PLAYGROUND_ASSETS_URL",
+                "must be an http(s) URL or a path starting with '/'",
+            ));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(invalid(
+                "--max-body-bytes / RESIDENT_HUB_MAX_BODY_BYTES",
+                "must be at least 1024",
+            ));
+        }
+        for (setting, value) in [
+            (
+                "--request-timeout-secs / RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
+                self.request_timeout_secs,
+            ),
+            (
+                "--ws-init-timeout-ms / RESIDENT_HUB_WS_INIT_TIMEOUT_MS",
+                self.ws_init_timeout_ms,
+            ),
+            (
+                "--ws-ping-interval-ms / RESIDENT_HUB_WS_PING_INTERVAL_MS",
+                self.ws_ping_interval_ms,
+            ),
+        ] {
+            if value == 0 {
+                return Err(invalid(setting, "must be greater than 0"));
+            }
+        }
+        for (setting, value) in [
+            ("--max-depth / RESIDENT_HUB_MAX_DEPTH", self.max_depth),
+            (
+                "--max-complexity / RESIDENT_HUB_MAX_COMPLEXITY",
+                self.max_complexity,
+            ),
+            ("--max-aliases / RESIDENT_HUB_MAX_ALIASES", self.max_aliases),
+        ] {
+            if value == 0 {
+                return Err(invalid(setting, "must be greater than 0"));
+            }
+        }
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < 32
+        {
+            return Err(invalid(
+                "--jwt-secret / RESIDENT_HUB_JWT_SECRET",
+                "must be at least 32 bytes long",
+            ));
+        }
+        Ok(Config {
+            listen,
+            data_dir: self.data_dir,
+            database,
+            db_max_connections: self.db_max_connections,
+            redis_url,
+            bus_prefix: self.bus_prefix,
+            cors_origins,
+            playground_assets_url,
+            max_body_bytes: self.max_body_bytes,
+            request_timeout: Duration::from_secs(self.request_timeout_secs),
+            ws_init_timeout: Duration::from_millis(self.ws_init_timeout_ms),
+            ws_ping_interval: Duration::from_millis(self.ws_ping_interval_ms),
+            limits: QueryLimits {
+                max_depth: self.max_depth,
+                max_complexity: self.max_complexity,
+                max_aliases: self.max_aliases,
+            },
+            introspection: self.introspection,
+            log_format: self.log_format,
+            jwt_secret: self.jwt_secret,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+        })
+    }
+}
+
+/// An origin is `scheme://host[:port]` with nothing after it: browsers send exactly that.
+fn validate_origin(origin: &str) -> Result<String, ConfigError> {
+    let setting = "--cors-origins / RESIDENT_HUB_CORS_ORIGINS";
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| {
+            invalid(
+                setting,
+                format!("`{origin}` must start with http:// or https://"),
+            )
+        })?;
+    if rest.is_empty() || rest.contains('/') || rest.contains('*') {
+        return Err(invalid(
+            setting,
+            format!(
+                "`{origin}` must be an exact origin such as https://app.example.org, without path or wildcard"
+            ),
+        ));
+    }
+    Ok(origin.to_owned())
+}
+
+impl Config {
+    /// The embedded defaults (SQLite under `data_dir`, in-process bus), as `serve` with no
+    /// settings would use them, but listening on `listen`.
+    pub fn embedded(data_dir: impl Into<PathBuf>, listen: SocketAddr) -> Config {
+        let data_dir = data_dir.into();
+        let mut config = Settings::defaults()
+            .into_config()
+            .unwrap_or_else(|_| unreachable!("the defaults are valid"));
+        config.database = DatabaseConfig::Sqlite(data_dir.join("resident-hub.db"));
+        config.data_dir = data_dir;
+        config.listen = listen;
+        config
+    }
+}
+
+impl Settings {
+    /// The defaults, ignoring the command line and the environment.
+    pub fn defaults() -> Settings {
+        Settings {
+            listen: "127.0.0.1:8000".to_owned(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            redis_url: None,
+            bus_prefix: "resident-hub".to_owned(),
+            db_max_connections: 10,
+            cors_origins: Vec::new(),
+            playground_assets_url: DEFAULT_ASSETS_URL.to_owned(),
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            ws_init_timeout_ms: 3000,
+            ws_ping_interval_ms: 15_000,
+            max_depth: 12,
+            max_complexity: 1000,
+            max_aliases: 30,
+            introspection: true,
+            log_format: LogFormat::Text,
+            jwt_secret: None,
+            shutdown_grace_secs: 10,
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Business domains, one vertical slice each: `mod.rs` states purpose and invariants,
+//! `service.rs` owns rules and transactions, `graphql.rs` holds thin resolvers.
+
+pub mod system;

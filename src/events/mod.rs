@@ -1,0 +1,249 @@
+//! The event bus: typed topics, one upstream subscription per process, local fan-out.
+//!
+//! Invariants:
+//! - Channel names are built only by [`Topic::channel`], always under the configured prefix.
+//! - A process holds one Redis pub/sub connection whatever its number of subscribers; each topic
+//!   is subscribed upstream while at least one local subscriber wants it ([`hub`]).
+//! - Delivery to local subscribers goes through bounded per-topic buffers. A subscriber that
+//!   falls behind loses the oldest events and is told so ([`Delivery::Lagged`]); it never slows
+//!   the others or the publisher.
+//! - After a Redis reconnect every subscriber is told ([`Delivery::Resync`]), since events
+//!   published meanwhile were dropped by Redis; the database's event log is the record to replay.
+//! - Publishing never fails the caller: the change is committed before it is published, so a bus
+//!   error is logged and counted, not returned.
+
+mod hub;
+pub mod log;
+mod redis_bus;
+
+use std::{
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use futures_util::Stream;
+use serde::{Serialize, de::DeserializeOwned};
+use tokio_util::sync::CancellationToken;
+
+use crate::metrics::Metrics;
+
+pub use hub::HubMessage;
+
+/// A topic events are published on. Every channel name comes from here, so names stay
+/// consistent across instances and each topic maps to one shardable Redis channel.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Diagnostic pings, used to check delivery end to end.
+    Ping,
+}
+
+impl Topic {
+    /// The topic key without the deployment prefix, as stored in the event log.
+    pub fn key(&self) -> String {
+        match self {
+            Topic::Ping => "ping".to_owned(),
+        }
+    }
+
+    /// The channel name under `prefix`.
+    pub fn channel(&self, prefix: &str) -> String {
+        format!("{prefix}:{}", self.key())
+    }
+}
+
+/// What a subscriber receives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// One event, as the JSON text it was published with.
+    Event(Arc<str>),
+    /// The subscriber fell behind and this many events were dropped for it.
+    Lagged(u64),
+    /// The bus lost its upstream connection and got it back: events may have been missed.
+    Resync,
+}
+
+impl Delivery {
+    /// Decodes an event's JSON into `T`; `None` for signals and for JSON that does not fit.
+    pub fn decode<T: DeserializeOwned>(&self) -> Option<T> {
+        match self {
+            Delivery::Event(json) => serde_json::from_str(json).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the bus can deliver right now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BusHealth {
+    /// Connected (or in-process).
+    Up,
+    /// Not connected upstream; publishing is lost until it reconnects.
+    Degraded(String),
+}
+
+/// The event bus shared by the whole process. Cheap to clone.
+#[derive(Clone)]
+pub struct EventBus {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    prefix: String,
+    hub: Arc<hub::Hub>,
+    backend: Backend,
+    metrics: Arc<Metrics>,
+}
+
+enum Backend {
+    InProcess,
+    Redis(redis_bus::RedisBackend),
+}
+
+/// Events buffered per topic for each subscriber before it counts as lagging.
+pub const TOPIC_BUFFER: usize = 256;
+
+impl EventBus {
+    /// A bus inside this process only (the embedded default).
+    pub fn in_process(prefix: impl Into<String>, metrics: Arc<Metrics>) -> EventBus {
+        EventBus {
+            inner: Arc::new(Inner {
+                prefix: prefix.into(),
+                hub: Arc::new(hub::Hub::new(TOPIC_BUFFER)),
+                backend: Backend::InProcess,
+                metrics,
+            }),
+        }
+    }
+
+    /// A bus over Redis pub/sub. Fails when Redis cannot be reached at start; later outages are
+    /// survived (reconnect, resubscribe, resync signal).
+    pub async fn redis(
+        url: &str,
+        prefix: impl Into<String>,
+        metrics: Arc<Metrics>,
+        shutdown: CancellationToken,
+    ) -> Result<EventBus, redis::RedisError> {
+        let hub = Arc::new(hub::Hub::new(TOPIC_BUFFER));
+        let backend = redis_bus::RedisBackend::connect(url, hub.clone(), shutdown).await?;
+        Ok(EventBus {
+            inner: Arc::new(Inner {
+                prefix: prefix.into(),
+                hub,
+                backend: Backend::Redis(backend),
+                metrics,
+            }),
+        })
+    }
+
+    /// Which implementation runs, for `serverInfo` and logs.
+    pub fn kind(&self) -> &'static str {
+        match self.inner.backend {
+            Backend::InProcess => "in-process",
+            Backend::Redis(_) => "redis",
+        }
+    }
+
+    /// Publishes `event` on `topic` to every instance. Call it after the transaction that wrote
+    /// the change has committed. Failures are logged and counted, never returned.
+    pub async fn publish<T: Serialize>(&self, topic: &Topic, event: &T) {
+        let channel = topic.channel(&self.inner.prefix);
+        let json = match serde_json::to_string(event) {
+            Ok(json) => json,
+            Err(err) => {
+                tracing::error!(%channel, error = %err, "event does not serialize");
+                self.inner.metrics.event_publish_failed();
+                return;
+            }
+        };
+        match &self.inner.backend {
+            Backend::InProcess => {
+                self.inner
+                    .hub
+                    .deliver(&channel, HubMessage::Event(Arc::from(json)));
+                self.inner.metrics.event_published();
+            }
+            Backend::Redis(redis) => match redis.publish(&channel, json).await {
+                Ok(()) => self.inner.metrics.event_published(),
+                Err(err) => {
+                    tracing::warn!(%channel, error = %err, "event not published on Redis");
+                    self.inner.metrics.event_publish_failed();
+                }
+            },
+        }
+    }
+
+    /// Subscribes to `topic`. On Redis this returns once Redis has confirmed the subscription
+    /// (or at once while Redis is unreachable: the subscription is made on reconnect).
+    pub async fn subscribe(&self, topic: &Topic) -> Subscription {
+        let channel = topic.channel(&self.inner.prefix);
+        let (receiver, first) = self.inner.hub.subscribe(&channel);
+        let guard = SubscriptionGuard {
+            channel: channel.clone(),
+            bus: self.inner.clone(),
+        };
+        if first && let Backend::Redis(redis) = &self.inner.backend {
+            redis.subscribe(&channel).await;
+        }
+        Subscription {
+            receiver: tokio_stream::wrappers::BroadcastStream::new(receiver),
+            metrics: self.inner.metrics.clone(),
+            _guard: guard,
+        }
+    }
+
+    /// Checks the upstream connection.
+    pub async fn health(&self) -> BusHealth {
+        match &self.inner.backend {
+            Backend::InProcess => BusHealth::Up,
+            Backend::Redis(redis) => redis.health().await,
+        }
+    }
+
+    /// Number of topics with local subscribers (for metrics and tests).
+    pub fn local_topics(&self) -> usize {
+        self.inner.hub.topic_count()
+    }
+}
+
+struct SubscriptionGuard {
+    channel: String,
+    bus: Arc<Inner>,
+}
+
+impl Drop for SubscriptionGuard {
+    fn drop(&mut self) {
+        let last = self.bus.hub.unsubscribe(&self.channel);
+        if last && let Backend::Redis(redis) = &self.bus.backend {
+            redis.unsubscribe(&self.channel);
+        }
+    }
+}
+
+/// A live subscription to one topic; a stream of [`Delivery`]. Dropping it unsubscribes.
+pub struct Subscription {
+    receiver: tokio_stream::wrappers::BroadcastStream<HubMessage>,
+    metrics: Arc<Metrics>,
+    _guard: SubscriptionGuard,
+}
+
+impl Stream for Subscription {
+    type Item = Delivery;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Delivery>> {
+        use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+        match Pin::new(&mut self.receiver).poll_next(cx) {
+            Poll::Ready(Some(Ok(HubMessage::Event(json)))) => {
+                self.metrics.event_delivered();
+                Poll::Ready(Some(Delivery::Event(json)))
+            }
+            Poll::Ready(Some(Ok(HubMessage::Resync))) => Poll::Ready(Some(Delivery::Resync)),
+            Poll::Ready(Some(Err(BroadcastStreamRecvError::Lagged(n)))) => {
+                self.metrics.events_dropped(n);
+                Poll::Ready(Some(Delivery::Lagged(n)))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Typed access to what resolvers need from the GraphQL context.
+
+use async_graphql::Context;
+
+use crate::{
+    app::AppState,
+    auth::{AuthenticatedUser, Viewer},
+    error::AppResult,
+};
+
+/// Shortcuts over [`Context`], so resolvers never call `ctx.data` with a type by hand.
+pub trait ContextExt {
+    /// The application state.
+    fn state(&self) -> &AppState;
+    /// The caller (anonymous when no token was presented).
+    fn viewer(&self) -> &Viewer;
+    /// The signed-in caller, or `UNAUTHENTICATED`.
+    fn require_user(&self) -> AppResult<&AuthenticatedUser> {
+        self.viewer().require_user()
+    }
+}
+
+static ANONYMOUS: Viewer = Viewer::Anonymous;
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &AppState {
+        // The schema is only ever built by `graphql::build`, which always adds the state.
+        self.data_unchecked::<AppState>()
+    }
+
+    fn viewer(&self) -> &Viewer {
+        self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+}

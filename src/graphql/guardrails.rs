@@ -1,0 +1,271 @@
+//! Request guardrails as one async-graphql extension: transport rules that depend on the
+//! operation (no mutations over GET, no subscriptions over HTTP), the depth, complexity and alias
+//! limits, and an error code on every parse and validation error.
+//!
+//! It also records, in the request's [`RequestInfo`], the operation type (for metrics) and
+//! whether the operation was accepted for execution: the HTTP layer needs that to answer
+//! GraphQL-over-HTTP status codes, and the WebSocket layer to choose `error` over `next`.
+
+use std::sync::{
+    Arc, OnceLock,
+    atomic::{AtomicBool, Ordering},
+};
+
+use async_graphql::{
+    ServerError, ServerResult, ValidationResult, Variables,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
+    parser::types::{
+        DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    },
+};
+
+use crate::{
+    config::QueryLimits,
+    error::{ErrorCode, code_of, set_code},
+    metrics::OperationKind,
+};
+
+/// How a request arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// HTTP GET: queries only.
+    HttpGet,
+    /// HTTP POST: queries and mutations.
+    HttpPost,
+    /// A graphql-transport-ws subscription message: every operation type.
+    WebSocket,
+}
+
+/// Facts about one GraphQL request, shared between the transport and the extension.
+#[derive(Debug)]
+pub struct RequestInfo {
+    /// How the request arrived.
+    pub transport: Transport,
+    /// The request id (also in logs and in internal errors).
+    pub request_id: Arc<str>,
+    operation_name: Option<String>,
+    kind: OnceLock<OperationKind>,
+    accepted: AtomicBool,
+}
+
+impl RequestInfo {
+    /// A fresh record for one request.
+    pub fn new(
+        transport: Transport,
+        request_id: Arc<str>,
+        operation_name: Option<String>,
+    ) -> Arc<RequestInfo> {
+        Arc::new(RequestInfo {
+            transport,
+            request_id,
+            operation_name,
+            kind: OnceLock::new(),
+            accepted: AtomicBool::new(false),
+        })
+    }
+
+    /// The operation type, once the document was parsed and the operation chosen.
+    pub fn kind(&self) -> OperationKind {
+        self.kind.get().copied().unwrap_or(OperationKind::Invalid)
+    }
+
+    /// Whether the operation passed parsing and validation (so it was, or will be, executed).
+    pub fn accepted(&self) -> bool {
+        self.accepted.load(Ordering::Acquire)
+    }
+}
+
+/// The extension factory added to the schema.
+pub struct Guardrails {
+    /// The configured limits.
+    pub limits: QueryLimits,
+}
+
+impl ExtensionFactory for Guardrails {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(GuardrailsExtension {
+            limits: self.limits,
+            introspection_only: AtomicBool::new(false),
+        })
+    }
+}
+
+struct GuardrailsExtension {
+    limits: QueryLimits,
+    introspection_only: AtomicBool,
+}
+
+fn error(code: ErrorCode, message: impl Into<String>) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    set_code(&mut err, code);
+    err
+}
+
+fn with_default_code(mut err: ServerError, code: ErrorCode) -> ServerError {
+    if code_of(&err).is_none() {
+        set_code(&mut err, code);
+    }
+    err
+}
+
+#[async_trait::async_trait]
+impl Extension for GuardrailsExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next
+            .run(ctx, query, variables)
+            .await
+            .map_err(|err| with_default_code(err, ErrorCode::GraphqlParseFailed))?;
+        let info = ctx.data_opt::<Arc<RequestInfo>>();
+
+        let aliases = count_aliases(&doc);
+        if aliases > self.limits.max_aliases {
+            return Err(error(
+                ErrorCode::QueryTooComplex,
+                format!(
+                    "the operation uses {aliases} aliases; the limit is {}",
+                    self.limits.max_aliases
+                ),
+            ));
+        }
+
+        let operation_name = info.and_then(|info| info.operation_name.as_deref());
+        let operation = match (&doc.operations, operation_name) {
+            (DocumentOperations::Single(op), None) => op,
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                ops.values().next().ok_or_else(|| {
+                    error(
+                        ErrorCode::GraphqlValidationFailed,
+                        "the document has no operation",
+                    )
+                })?
+            }
+            (DocumentOperations::Multiple(_), None) => {
+                return Err(error(
+                    ErrorCode::GraphqlValidationFailed,
+                    "the document has several operations: operationName is required",
+                ));
+            }
+            (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name).ok_or_else(|| {
+                error(
+                    ErrorCode::GraphqlValidationFailed,
+                    format!("unknown operation named \"{name}\""),
+                )
+            })?,
+            (DocumentOperations::Single(_), Some(name)) => {
+                return Err(error(
+                    ErrorCode::GraphqlValidationFailed,
+                    format!("unknown operation named \"{name}\""),
+                ));
+            }
+        };
+        let ty = operation.node.ty;
+        let kind = match ty {
+            OperationType::Query => OperationKind::Query,
+            OperationType::Mutation => OperationKind::Mutation,
+            OperationType::Subscription => OperationKind::Subscription,
+        };
+        if let Some(info) = info {
+            let _ = info.kind.set(kind);
+            match (info.transport, ty) {
+                (Transport::HttpGet, OperationType::Mutation) => {
+                    return Err(error(
+                        ErrorCode::MethodNotAllowed,
+                        "mutations must be sent with POST",
+                    ));
+                }
+                (Transport::HttpGet | Transport::HttpPost, OperationType::Subscription) => {
+                    return Err(error(
+                        ErrorCode::BadRequest,
+                        "subscriptions need the WebSocket transport (graphql-transport-ws) on /graphql",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        self.introspection_only.store(
+            is_introspection_only(&operation.node.selection_set.node),
+            Ordering::Relaxed,
+        );
+        Ok(doc)
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|err| with_default_code(err, ErrorCode::GraphqlValidationFailed))
+                .collect::<Vec<_>>()
+        })?;
+        // The standard introspection query (GraphiQL's) is deeper than any sensible data query;
+        // it is bounded by the recursion limit and by the introspection switch instead.
+        if !self.introspection_only.load(Ordering::Relaxed) {
+            if result.depth > self.limits.max_depth {
+                return Err(vec![error(
+                    ErrorCode::QueryTooComplex,
+                    format!(
+                        "the operation is nested {} levels deep; the limit is {}",
+                        result.depth, self.limits.max_depth
+                    ),
+                )]);
+            }
+            if result.complexity > self.limits.max_complexity {
+                return Err(vec![error(
+                    ErrorCode::QueryTooComplex,
+                    format!(
+                        "the operation has complexity {}; the limit is {}",
+                        result.complexity, self.limits.max_complexity
+                    ),
+                )]);
+            }
+        }
+        if let Some(info) = ctx.data_opt::<Arc<RequestInfo>>() {
+            info.accepted.store(true, Ordering::Release);
+        }
+        Ok(result)
+    }
+}
+
+/// Aliased fields in every operation and fragment of the document.
+fn count_aliases(doc: &ExecutableDocument) -> usize {
+    fn walk(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    usize::from(field.node.alias.is_some()) + walk(&field.node.selection_set.node)
+                }
+                Selection::InlineFragment(fragment) => walk(&fragment.node.selection_set.node),
+                Selection::FragmentSpread(_) => 0,
+            })
+            .sum()
+    }
+    let operations: usize = doc
+        .operations
+        .iter()
+        .map(|(_, op)| walk(&op.node.selection_set.node))
+        .sum();
+    let fragments: usize = doc
+        .fragments
+        .values()
+        .map(|fragment| walk(&fragment.node.selection_set.node))
+        .sum();
+    operations + fragments
+}
+
+/// Whether every root field is `__schema`, `__type` or `__typename` (fragments count as data).
+fn is_introspection_only(set: &SelectionSet) -> bool {
+    set.items.iter().all(|selection| match &selection.node {
+        Selection::Field(field) => field.node.name.node.starts_with("__"),
+        _ => false,
+    })
+}

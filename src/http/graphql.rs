@@ -1,0 +1,283 @@
+//! GraphQL over HTTP on `/graphql`, following the GraphQL-over-HTTP specification: GET for
+//! queries (mutations get 405), POST with a JSON body only (anything else gets 415: with the GET
+//! rule this is the CSRF defence), a body size limit, a time limit, negotiated media types and
+//! status codes, and no `data` entry when the operation never ran.
+
+use std::{sync::Arc, time::Instant};
+
+use async_graphql::Variables;
+use axum::{
+    body::Body,
+    extract::{
+        Query, State, WebSocketUpgrade, rejection::QueryRejection,
+        ws::rejection::WebSocketUpgradeRejection,
+    },
+    http::{HeaderMap, StatusCode, header},
+    response::Response,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{
+    HttpContext, REQUEST_ID, playground,
+    response::{MediaType, graphql_response, negotiate, request_error, wants_html},
+    ws,
+};
+use crate::{
+    auth::{Viewer, bearer_token},
+    error::ErrorCode,
+    graphql::guardrails::{RequestInfo, Transport},
+};
+
+/// A GraphQL request as the client sent it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphqlBody {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+}
+
+/// The query-string form of a GET request; variables arrive JSON-encoded.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GetParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+}
+
+/// `GET /graphql`: a WebSocket upgrade, the playground for browsers, or a query.
+pub(super) async fn get(
+    State(ctx): State<HttpContext>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    params: Result<Query<GetParams>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    if let Ok(upgrade) = upgrade {
+        return ws::upgrade(ctx, upgrade, &headers);
+    }
+    let metrics = &ctx.state.metrics;
+    let params = match params {
+        Ok(Query(params)) => params,
+        Err(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                "the query string is malformed",
+                metrics,
+            );
+        }
+    };
+    if params.query.is_none() && wants_html(&headers) {
+        return playground::html(&ctx);
+    }
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable(&ctx);
+    };
+    let variables = match params
+        .variables
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    {
+        None => None,
+        Some(raw) => match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Object(map)) => Some(map),
+            Ok(Value::Null) => None,
+            _ => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadRequest,
+                    "variables must be a JSON object",
+                    metrics,
+                );
+            }
+        },
+    };
+    let body = GraphqlBody {
+        query: params.query,
+        operation_name: params.operation_name,
+        variables,
+    };
+    execute(&ctx, &headers, body, Transport::HttpGet, media).await
+}
+
+/// `POST /graphql`: a JSON-encoded GraphQL request.
+pub(super) async fn post(
+    State(ctx): State<HttpContext>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let metrics = &ctx.state.metrics;
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable(&ctx);
+    };
+    if !is_json(&headers) {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
+            "POST requests must have Content-Type: application/json",
+            metrics,
+        );
+    }
+    let limit = ctx.state.config.max_body_bytes;
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            let too_large = std::error::Error::source(&err)
+                .is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            return if too_large {
+                request_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::PayloadTooLarge,
+                    &format!("the request body exceeds {limit} bytes"),
+                    metrics,
+                )
+            } else {
+                request_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadRequest,
+                    "the request body could not be read",
+                    metrics,
+                )
+            };
+        }
+    };
+    let body = match serde_json::from_slice::<Value>(&bytes) {
+        Err(_) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                "the request body is not valid JSON",
+                metrics,
+            );
+        }
+        Ok(Value::Array(_)) => {
+            return request_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                "batched requests are not supported",
+                metrics,
+            );
+        }
+        Ok(value) => match serde_json::from_value::<GraphqlBody>(value) {
+            Ok(body) => body,
+            Err(err) => {
+                return request_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadRequest,
+                    &format!("the request body is not a GraphQL request: {err}"),
+                    metrics,
+                );
+            }
+        },
+    };
+    execute(&ctx, &headers, body, Transport::HttpPost, media).await
+}
+
+fn not_acceptable(ctx: &HttpContext) -> Response {
+    request_error(
+        StatusCode::NOT_ACCEPTABLE,
+        ErrorCode::NotAcceptable,
+        "accept application/graphql-response+json or application/json",
+        &ctx.state.metrics,
+    )
+}
+
+/// `application/json` (any charset parameter must be UTF-8).
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim();
+    let charset_ok = parts.all(|p| {
+        let p = p.trim().to_ascii_lowercase();
+        !p.starts_with("charset=") || matches!(p.as_str(), "charset=utf-8" | "charset=\"utf-8\"")
+    });
+    essence.eq_ignore_ascii_case("application/json") && charset_ok
+}
+
+/// The viewer named by the `Authorization` header: anonymous without one, `None` when it does
+/// not verify.
+fn viewer(ctx: &HttpContext, headers: &HeaderMap) -> Option<Viewer> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Some(Viewer::Anonymous);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(bearer_token)
+        .and_then(|token| ctx.state.tokens.verify(token).ok())
+        .map(Viewer::User)
+}
+
+fn unauthenticated(ctx: &HttpContext) -> Response {
+    let mut response = request_error(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+        "the access token is invalid or expired",
+        &ctx.state.metrics,
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
+}
+
+pub(super) fn request_id(headers: &HeaderMap) -> Arc<str> {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(Arc::from)
+        .unwrap_or_else(|| Arc::from(uuid::Uuid::now_v7().to_string()))
+}
+
+async fn execute(
+    ctx: &HttpContext,
+    headers: &HeaderMap,
+    body: GraphqlBody,
+    transport: Transport,
+    media: MediaType,
+) -> Response {
+    let metrics = &ctx.state.metrics;
+    let started = Instant::now();
+    let Some(query) = body.query.filter(|q| !q.trim().is_empty()) else {
+        return request_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "the request has no query",
+            metrics,
+        );
+    };
+    let Some(viewer) = viewer(ctx, headers) else {
+        return unauthenticated(ctx);
+    };
+    let info = RequestInfo::new(transport, request_id(headers), body.operation_name.clone());
+    let mut request = async_graphql::Request::new(query)
+        .data(viewer)
+        .data(info.clone());
+    if let Some(name) = body.operation_name {
+        request = request.operation_name(name);
+    }
+    if let Some(variables) = body.variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    let timeout = ctx.state.config.request_timeout;
+    let response = match tokio::time::timeout(timeout, ctx.schema.execute(request)).await {
+        Ok(response) => graphql_response(response, &info, media, metrics),
+        Err(_) => request_error(
+            StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::Timeout,
+            &format!("the request did not finish within {} s", timeout.as_secs()),
+            metrics,
+        ),
+    };
+    metrics.record_operation(info.kind(), started.elapsed());
+    response
+}

@@ -1,0 +1,92 @@
+//! The HTTP surface: GraphQL over HTTP and WebSocket on `/graphql`, the playground, and the
+//! operational endpoints. Layers add a request id (`x-request-id`, echoed back), tracing spans
+//! and CORS for the configured SPA origins.
+
+mod graphql;
+mod ops;
+mod playground;
+mod response;
+mod ws;
+
+use std::time::Duration;
+
+use axum::{
+    Router,
+    http::{HeaderName, HeaderValue, Method, header},
+    routing::get,
+};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use crate::{app::AppState, graphql::AppSchema};
+
+/// The request-id header, set when the client did not send one and echoed on every response.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct HttpContext {
+    /// Application state.
+    pub state: AppState,
+    /// The GraphQL schema.
+    pub schema: AppSchema,
+    /// Cancelled when the server shuts down; WebSockets close with 1001 then.
+    pub shutdown: CancellationToken,
+    /// Tracks WebSocket tasks so shutdown can wait for their close frames.
+    pub sockets: TaskTracker,
+}
+
+/// Builds the router with every route and layer.
+pub fn router(ctx: HttpContext) -> Router {
+    let cors = cors_layer(&ctx.state.config.cors_origins);
+    let router = Router::new()
+        .route("/", get(playground::page))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .with_state(ctx);
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let request_id = request
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// CORS for exact origins; `None` (no CORS headers at all) when none are configured.
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                REQUEST_ID,
+            ])
+            .expose_headers([REQUEST_ID])
+            .max_age(Duration::from_secs(3600)),
+    )
+}

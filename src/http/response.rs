@@ -1,0 +1,221 @@
+//! Turning GraphQL responses into what clients receive: every error gets a stable code, internal
+//! errors are masked (with the request id), errors are counted; and the GraphQL-over-HTTP rules
+//! for media types and status codes.
+
+use async_graphql::{Response as GqlResponse, ServerError};
+use axum::{
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value, json};
+
+use crate::{
+    error::{ErrorCode, code_of, set_code},
+    graphql::guardrails::RequestInfo,
+    metrics::Metrics,
+};
+
+/// The two response media types of GraphQL over HTTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum MediaType {
+    /// `application/graphql-response+json`: status codes follow the outcome.
+    GraphqlResponse,
+    /// `application/json`: the legacy type, 200 for every well-formed request.
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            MediaType::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// Chooses the response media type from `Accept`. No header means `application/json` (legacy
+/// clients); wildcards mean `application/graphql-response+json`; otherwise the highest q wins,
+/// `application/graphql-response+json` on a tie. `None` when nothing acceptable is offered.
+pub(super) fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let accept: Vec<&str> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if accept.iter().all(|v| v.trim().is_empty()) {
+        return Some(MediaType::Json);
+    }
+    let mut best: Option<(f32, MediaType)> = None;
+    for range in accept.iter().flat_map(|v| v.split(',')) {
+        let mut parts = range.split(';');
+        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q <= 0.0 {
+            continue;
+        }
+        let media = match essence.as_str() {
+            "application/graphql-response+json" | "application/*" | "*/*" => {
+                MediaType::GraphqlResponse
+            }
+            "application/json" => MediaType::Json,
+            _ => continue,
+        };
+        let better = match best {
+            None => true,
+            Some((best_q, best_media)) => {
+                q > best_q
+                    || (q == best_q
+                        && media == MediaType::GraphqlResponse
+                        && best_media == MediaType::Json)
+            }
+        };
+        if better {
+            best = Some((q, media));
+        }
+    }
+    best.map(|(_, media)| media)
+}
+
+/// Whether `Accept` asks for HTML (a browser navigating to the endpoint).
+pub(super) fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// An error response for a request that never reached GraphQL execution.
+pub(super) fn request_error(
+    status: StatusCode,
+    code: ErrorCode,
+    message: &str,
+    metrics: &Metrics,
+) -> Response {
+    metrics.record_error(code);
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    let mut response = (status, axum::Json(body)).into_response();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+/// Gives every error a code, masks internal ones, and counts them.
+pub(crate) fn finish_errors(errors: &mut [ServerError], info: &RequestInfo, metrics: &Metrics) {
+    for err in errors {
+        let code = match code_of(err) {
+            Some(code) => code,
+            // Without a code: before execution it is the validator's; during execution it is
+            // something no service mapped, so it is treated as internal.
+            None if !info.accepted() => ErrorCode::GraphqlValidationFailed,
+            None => {
+                tracing::error!(request_id = %info.request_id, error = %err.message, path = ?err.path, "unmapped error in a resolver");
+                err.message = "internal error".to_owned();
+                ErrorCode::Internal
+            }
+        };
+        set_code(err, code);
+        if code == ErrorCode::Internal {
+            err.extensions
+                .get_or_insert_with(Default::default)
+                .set("requestId", &*info.request_id);
+        }
+        metrics.record_error(code);
+    }
+}
+
+/// The JSON of a GraphQL response: `data` only when execution started.
+pub(crate) fn response_json(response: &GqlResponse, executed: bool) -> Value {
+    let mut body = Map::new();
+    if executed {
+        body.insert(
+            "data".to_owned(),
+            serde_json::to_value(&response.data).unwrap_or(Value::Null),
+        );
+    }
+    if !response.errors.is_empty() {
+        body.insert(
+            "errors".to_owned(),
+            serde_json::to_value(&response.errors).unwrap_or_else(|_| json!([])),
+        );
+    }
+    if !response.extensions.is_empty() {
+        body.insert(
+            "extensions".to_owned(),
+            serde_json::to_value(&response.extensions).unwrap_or(Value::Null),
+        );
+    }
+    Value::Object(body)
+}
+
+/// The HTTP answer to an executed (or refused) GraphQL request.
+pub(super) fn graphql_response(
+    mut response: GqlResponse,
+    info: &RequestInfo,
+    media: MediaType,
+    metrics: &Metrics,
+) -> Response {
+    finish_errors(&mut response.errors, info, metrics);
+    let executed = info.accepted();
+    let refused_get = response
+        .errors
+        .iter()
+        .any(|err| code_of(err) == Some(ErrorCode::MethodNotAllowed));
+    let status = if refused_get {
+        StatusCode::METHOD_NOT_ALLOWED
+    } else if executed || media == MediaType::Json {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let body = response_json(&response, executed);
+    let mut http = (status, axum::Json(body)).into_response();
+    http.headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    if refused_get {
+        http.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    http
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn accept_headers_are_negotiated_by_quality() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
+        assert_eq!(
+            negotiate(&accept("application/json")),
+            Some(MediaType::Json)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "application/graphql-response+json, application/json;q=0.9"
+            )),
+            Some(MediaType::GraphqlResponse)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "application/graphql-response+json;q=0.5, application/json"
+            )),
+            Some(MediaType::Json)
+        );
+        assert_eq!(negotiate(&accept("*/*")), Some(MediaType::GraphqlResponse));
+        assert_eq!(negotiate(&accept("text/plain")), None);
+        assert_eq!(negotiate(&accept("application/json;q=0")), None);
+    }
+}

@@ -1,0 +1,386 @@
+//! GraphQL subscriptions over WebSocket, speaking graphql-transport-ws exactly as the
+//! `graphql-ws` client expects it:
+//!
+//! | situation                                   | close code |
+//! |---------------------------------------------|------------|
+//! | message that is not a valid protocol message| 4400       |
+//! | `subscribe` before `connection_ack`          | 4401       |
+//! | token in `connection_init` rejected          | 4403       |
+//! | sub-protocol other than graphql-transport-ws | 4406       |
+//! | no `connection_init` within the timeout      | 4408       |
+//! | `subscribe` with an id already in use        | 4409       |
+//! | a second `connection_init`                   | 4429       |
+//! | server shutting down                         | 1001       |
+//!
+//! The server pings on an interval; the client's pongs need no answer. One task per connection
+//! drives every subscription of that connection, so a slow socket only slows itself.
+
+use std::{collections::HashMap, sync::Arc, time::Instant};
+
+use async_graphql::Variables;
+use axum::{
+    extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+    http::HeaderMap,
+    response::Response,
+};
+use futures_util::{StreamExt, stream::BoxStream};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tokio_stream::StreamMap;
+
+use super::{
+    HttpContext,
+    graphql::request_id,
+    response::{finish_errors, response_json},
+};
+use crate::{
+    auth::{Viewer, bearer_token},
+    graphql::guardrails::{RequestInfo, Transport},
+};
+
+/// The sub-protocol spoken.
+pub const PROTOCOL: &str = "graphql-transport-ws";
+
+/// Longest close reason a control frame can carry.
+const MAX_CLOSE_REASON: usize = 123;
+
+/// Messages a client may send.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ClientMessage {
+    ConnectionInit {
+        #[serde(default)]
+        payload: Option<Value>,
+    },
+    Ping {
+        #[serde(default)]
+        #[expect(
+            dead_code,
+            reason = "the protocol allows a payload; the server ignores it"
+        )]
+        payload: Option<Value>,
+    },
+    Pong {
+        #[serde(default)]
+        #[expect(
+            dead_code,
+            reason = "the protocol allows a payload; the server ignores it"
+        )]
+        payload: Option<Value>,
+    },
+    Subscribe {
+        id: String,
+        payload: SubscribePayload,
+    },
+    Complete {
+        id: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SubscribePayload {
+    query: String,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<Map<String, Value>>,
+}
+
+/// Accepts the upgrade; the connection runs as a tracked task so shutdown can close it cleanly.
+pub(super) fn upgrade(
+    ctx: HttpContext,
+    upgrade: WebSocketUpgrade,
+    headers: &HeaderMap,
+) -> Response {
+    let offered: Vec<String> = headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    // A client that names no sub-protocol is served graphql-transport-ws; one that names only
+    // others is told so with 4406.
+    let supported = offered.is_empty() || offered.iter().any(|p| p == PROTOCOL);
+    let request_id = request_id(headers);
+    let max = ctx.state.config.max_body_bytes;
+    upgrade
+        .protocols([PROTOCOL])
+        .max_message_size(max)
+        .max_frame_size(max)
+        .on_upgrade(move |socket| {
+            let sockets = ctx.sockets.clone();
+            sockets.track_future(async move {
+                let connection = Connection {
+                    socket,
+                    ctx,
+                    request_id,
+                    viewer: Viewer::Anonymous,
+                    init_received: false,
+                    acked: false,
+                    subscriptions: StreamMap::new(),
+                    running: HashMap::new(),
+                };
+                connection.run(supported).await;
+            })
+        })
+}
+
+enum Item {
+    Response(Box<async_graphql::Response>),
+    End,
+}
+
+struct Connection {
+    socket: WebSocket,
+    ctx: HttpContext,
+    request_id: Arc<str>,
+    viewer: Viewer,
+    init_received: bool,
+    acked: bool,
+    subscriptions: StreamMap<String, BoxStream<'static, Item>>,
+    running: HashMap<String, (Instant, Arc<RequestInfo>)>,
+}
+
+/// What to do after handling a message.
+enum Flow {
+    Continue,
+    Close(u16, String),
+}
+
+impl Connection {
+    async fn run(mut self, supported: bool) {
+        let metrics = self.ctx.state.metrics.clone();
+        metrics.websocket_opened();
+        if supported {
+            self.serve().await;
+        } else {
+            self.close(4406, "Subprotocol not acceptable").await;
+        }
+        for (_, (started, info)) in self.running.drain() {
+            metrics.record_operation(info.kind(), started.elapsed());
+        }
+        metrics.websocket_closed();
+    }
+
+    async fn serve(&mut self) {
+        let config = self.ctx.state.config.clone();
+        let shutdown = self.ctx.shutdown.clone();
+        let init_deadline = tokio::time::sleep(config.ws_init_timeout);
+        tokio::pin!(init_deadline);
+        let mut pings = tokio::time::interval_at(
+            tokio::time::Instant::now() + config.ws_ping_interval,
+            config.ws_ping_interval,
+        );
+        loop {
+            let flow = tokio::select! {
+                () = shutdown.cancelled() => Flow::Close(1001, "Server shutting down".to_owned()),
+                () = &mut init_deadline, if !self.init_received => {
+                    Flow::Close(4408, "Connection initialisation timeout".to_owned())
+                }
+                message = self.socket.recv() => match message {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                    Some(Ok(Message::Text(text))) => self.on_text(&text).await,
+                    Some(Ok(Message::Binary(_))) => {
+                        Flow::Close(4400, "Binary messages are not part of the protocol".to_owned())
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => Flow::Continue,
+                },
+                Some((id, item)) = self.subscriptions.next(), if !self.subscriptions.is_empty() => {
+                    self.on_item(id, item).await
+                }
+                _ = pings.tick() => self.send(json!({ "type": "ping" })).await,
+            };
+            if let Flow::Close(code, reason) = flow {
+                self.close(code, &reason).await;
+                return;
+            }
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Flow {
+        let message = match serde_json::from_str::<ClientMessage>(text) {
+            Ok(message) => message,
+            Err(err) => return Flow::Close(4400, format!("Invalid message received: {err}")),
+        };
+        match message {
+            ClientMessage::ConnectionInit { payload } => {
+                if self.init_received {
+                    return Flow::Close(4429, "Too many initialisation requests".to_owned());
+                }
+                self.init_received = true;
+                match self.authenticate(payload) {
+                    Ok(viewer) => self.viewer = viewer,
+                    Err(flow) => return flow,
+                }
+                self.acked = true;
+                self.send(json!({ "type": "connection_ack" })).await
+            }
+            ClientMessage::Ping { .. } => self.send(json!({ "type": "pong" })).await,
+            ClientMessage::Pong { .. } => Flow::Continue,
+            ClientMessage::Subscribe { id, payload } => {
+                if !self.acked {
+                    return Flow::Close(4401, "Unauthorized".to_owned());
+                }
+                if self.running.contains_key(&id) {
+                    return Flow::Close(4409, format!("Subscriber for {id} already exists"));
+                }
+                self.subscribe(id, payload);
+                Flow::Continue
+            }
+            ClientMessage::Complete { id } => {
+                self.subscriptions.remove(&id);
+                self.finish(&id);
+                Flow::Continue
+            }
+        }
+    }
+
+    /// The viewer named by the `connection_init` payload's `Authorization` entry.
+    fn authenticate(&self, payload: Option<Value>) -> Result<Viewer, Flow> {
+        let payload = match payload {
+            None | Some(Value::Null) => return Ok(Viewer::Anonymous),
+            Some(Value::Object(map)) => map,
+            Some(_) => {
+                return Err(Flow::Close(
+                    4400,
+                    "connection_init payload must be an object".to_owned(),
+                ));
+            }
+        };
+        let value = payload
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+            .map(|(_, value)| value);
+        let Some(value) = value else {
+            return Ok(Viewer::Anonymous);
+        };
+        value
+            .as_str()
+            .and_then(bearer_token)
+            .and_then(|token| self.ctx.state.tokens.verify(token).ok())
+            .map(Viewer::User)
+            .ok_or_else(|| Flow::Close(4403, "Forbidden".to_owned()))
+    }
+
+    fn subscribe(&mut self, id: String, payload: SubscribePayload) {
+        let info = RequestInfo::new(
+            Transport::WebSocket,
+            Arc::from(format!("{}/{id}", self.request_id)),
+            payload.operation_name.clone(),
+        );
+        let mut request = async_graphql::Request::new(payload.query)
+            .data(self.viewer.clone())
+            .data(info.clone());
+        if let Some(name) = payload.operation_name {
+            request = request.operation_name(name);
+        }
+        if let Some(variables) = payload.variables {
+            request = request.variables(Variables::from_json(Value::Object(variables)));
+        }
+        let stream = self
+            .ctx
+            .schema
+            .execute_stream(request)
+            .map(|response| Item::Response(Box::new(response)))
+            .chain(futures_util::stream::once(async { Item::End }))
+            .boxed();
+        self.running.insert(id.clone(), (Instant::now(), info));
+        self.subscriptions.insert(id, stream);
+    }
+
+    async fn on_item(&mut self, id: String, item: Item) -> Flow {
+        let Some((_, info)) = self.running.get(&id) else {
+            return Flow::Continue;
+        };
+        let info = info.clone();
+        match item {
+            Item::Response(mut response) => {
+                finish_errors(&mut response.errors, &info, &self.ctx.state.metrics);
+                if info.accepted() {
+                    let payload = response_json(&response, true);
+                    self.send(json!({ "id": id, "type": "next", "payload": payload }))
+                        .await
+                } else {
+                    // Refused before execution: `error` ends the operation, no `complete` follows.
+                    self.subscriptions.remove(&id);
+                    self.finish(&id);
+                    let errors =
+                        serde_json::to_value(&response.errors).unwrap_or_else(|_| json!([]));
+                    self.send(json!({ "id": id, "type": "error", "payload": errors }))
+                        .await
+                }
+            }
+            Item::End => {
+                self.finish(&id);
+                self.send(json!({ "id": id, "type": "complete" })).await
+            }
+        }
+    }
+
+    fn finish(&mut self, id: &str) {
+        if let Some((started, info)) = self.running.remove(id) {
+            self.ctx
+                .state
+                .metrics
+                .record_operation(info.kind(), started.elapsed());
+        }
+    }
+
+    async fn send(&mut self, message: Value) -> Flow {
+        match self
+            .socket
+            .send(Message::Text(Utf8Bytes::from(message.to_string())))
+            .await
+        {
+            Ok(()) => Flow::Continue,
+            // The peer is gone; nothing more can be said to it.
+            Err(_) => Flow::Close(1006, String::new()),
+        }
+    }
+
+    async fn close(&mut self, code: u16, reason: &str) {
+        if code == 1006 {
+            return;
+        }
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from(truncate(reason, MAX_CLOSE_REASON)),
+        };
+        let _ = self.socket.send(Message::Close(Some(frame))).await;
+        // Give the peer a moment to answer the close handshake.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+            while let Some(Ok(message)) = self.socket.recv().await {
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+}
+
+/// `s` cut to at most `max` bytes on a character boundary.
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let long = "é".repeat(100);
+        let cut = super::truncate(&long, super::MAX_CLOSE_REASON);
+        assert!(cut.len() <= super::MAX_CLOSE_REASON);
+        assert!(long.starts_with(&cut));
+    }
+}

@@ -1,0 +1,100 @@
+//! The `resident-hub` binary: parse the command line, then serve, migrate or export the schema.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use resident_hub::{
+    app::{Application, BuildOptions},
+    config::{Cli, Command, Config, DatabaseConfig},
+    db, graphql, telemetry,
+};
+use tokio_util::sync::CancellationToken;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match cli.settings.into_config() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("resident-hub: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::ExportSchema = command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("resident-hub: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Migrate => migrate(config).await,
+            _ => serve(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err}");
+            eprintln!("resident-hub: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let database = match &config.database {
+        DatabaseConfig::Sqlite(path) => format!("SQLite at {}", path.display()),
+        DatabaseConfig::Postgres(_) => "PostgreSQL".to_owned(),
+    };
+    let app = Application::build(config, BuildOptions::default()).await?;
+    let addr = app.local_addr();
+    tracing::info!(
+        %addr,
+        database,
+        bus = app.state().bus.kind(),
+        "Resident Hub is listening: playground at http://{addr}/, GraphQL at http://{addr}/graphql"
+    );
+    let shutdown = app.shutdown_token();
+    tokio::spawn(stop_on_signal(shutdown));
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let conn = db::connect(&config.database, 1, None).await?;
+    db::migrate(&config.database, &conn).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+/// Cancels `shutdown` on Ctrl-C or SIGTERM.
+async fn stop_on_signal(shutdown: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests, closing WebSockets");
+    shutdown.cancel();
+}
