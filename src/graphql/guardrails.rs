@@ -13,7 +13,10 @@ use std::sync::{
 
 use async_graphql::{
     ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation},
+    extensions::{
+        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, NextValidation,
+        ResolveInfo,
+    },
     parser::types::{
         DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
     },
@@ -164,6 +167,25 @@ impl Extension for GuardrailsExtension {
                 ));
             }
         };
+        // Coercing variable values is part of the request, not of execution: a required variable
+        // that is missing makes the request invalid (async-graphql would only notice when the
+        // field using it runs).
+        for definition in &operation.node.variable_definitions {
+            let definition = &definition.node;
+            let provided = variables
+                .get(&definition.name.node)
+                .is_some_and(|value| *value != async_graphql::Value::Null);
+            if !definition.var_type.node.nullable && definition.default_value.is_none() && !provided
+            {
+                return Err(error(
+                    ErrorCode::GraphqlValidationFailed,
+                    format!(
+                        "variable ${} of type {} was not provided",
+                        definition.name.node, definition.var_type.node
+                    ),
+                ));
+            }
+        }
         let ty = operation.node.ty;
         let kind = match ty {
             OperationType::Query => OperationKind::Query,
@@ -193,6 +215,20 @@ impl Extension for GuardrailsExtension {
             Ordering::Relaxed,
         );
         Ok(doc)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<async_graphql::Value>> {
+        // Every error our resolvers return carries a code (they return `AppError`). One without a
+        // code comes from async-graphql turning an argument value into its type (an ID, a date, a
+        // variable it could not coerce): that is the client's input.
+        next.run(ctx, info)
+            .await
+            .map_err(|err| with_default_code(err, ErrorCode::BadUserInput))
     }
 
     async fn validation(

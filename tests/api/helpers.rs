@@ -1,0 +1,552 @@
+//! The test harness: [`TestApp`] starts the real server on port 0 with a fresh database and a
+//! fresh bus prefix, and talks to it over real HTTP and WebSocket.
+//!
+//! Backends: SQLite in a temporary directory and the in-process bus by default. With
+//! `TEST_DATABASE_URL` (PostgreSQL) each test gets its own database cloned from a template
+//! migrated once per run; with `TEST_REDIS_URL` the bus is Redis under a per-test prefix.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use futures_util::{SinkExt, StreamExt};
+use resident_hub::{
+    app::{AppState, Application, BuildOptions},
+    auth::{AuthenticatedUser, Role},
+    config::{Config, DatabaseConfig},
+};
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use serde_json::{Value, json};
+use tokio::{net::TcpStream, sync::OnceCell};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream,
+    tungstenite::{
+        Message, client::IntoClientRequest, http::HeaderValue, protocol::frame::coding::CloseCode,
+    },
+};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// How long any single wait in a test may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Sends a hand-written HTTP/1.1 request (so no client adds headers of its own); returns the
+/// status, the lower-cased head and the body.
+pub async fn raw_http(addr: SocketAddr, request: &str) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(WAIT, tcp.read_to_end(&mut response))
+        .await
+        .expect("answer in time")
+        .expect("read");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
+    (status, head.to_lowercase(), body.to_owned())
+}
+
+/// The PostgreSQL server for tests, if configured.
+pub fn test_database_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// The Redis server for tests, if configured.
+pub fn test_redis_url() -> Option<String> {
+    std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+async fn admin_execute(url: &str, sql: &str) -> Result<(), sea_orm::DbErr> {
+    let conn = Database::connect(url).await?;
+    let result = conn
+        .execute_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await;
+    conn.close().await?;
+    result.map(|_| ())
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// A migrated template database for this test run.
+async fn template(admin_url: &str) -> String {
+    TEMPLATE
+        .get_or_init(|| async {
+            let name = format!("rh_tpl_{}", std::process::id());
+            admin_execute(
+                admin_url,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await
+            .expect("drop old template");
+            admin_execute(admin_url, &format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create template");
+            let config = DatabaseConfig::Postgres(with_database(admin_url, &name));
+            let conn = resident_hub::db::connect(&config, 1, None)
+                .await
+                .expect("connect template");
+            resident_hub::db::migrate(&config, &conn)
+                .await
+                .expect("migrate template");
+            conn.close().await.expect("close template");
+            name
+        })
+        .await
+        .clone()
+}
+
+/// A fresh PostgreSQL database cloned from the template; returns its name.
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    let template = template(admin_url).await;
+    let name = format!("rh_test_{}", Uuid::now_v7().simple());
+    let sql = format!("CREATE DATABASE {name} TEMPLATE {template}");
+    let mut attempt = 0;
+    loop {
+        match admin_execute(admin_url, &sql).await {
+            Ok(()) => return name,
+            // Another clone of the template may hold it for a moment.
+            Err(err) if attempt < 20 => {
+                attempt += 1;
+                let _ = err;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(err) => panic!("cannot create test database: {err}"),
+        }
+    }
+}
+
+/// Where a test server keeps its data.
+#[derive(Clone)]
+pub struct Backing {
+    /// The database configuration.
+    pub database: DatabaseConfig,
+    /// The data directory.
+    pub data_dir: std::path::PathBuf,
+    /// Redis URL, if the bus is Redis.
+    pub redis_url: Option<String>,
+    /// The bus prefix.
+    pub bus_prefix: String,
+    /// The token secret, shared by instances of one test.
+    pub jwt_secret: String,
+}
+
+/// A running server for one test.
+pub struct TestApp {
+    /// Bound address.
+    pub addr: SocketAddr,
+    /// HTTP client.
+    pub http: reqwest::Client,
+    /// The server's state (database, bus, keys).
+    pub state: AppState,
+    /// SQL statements run so far.
+    pub statements: Arc<AtomicUsize>,
+    /// Where the data lives (reuse it for a second instance).
+    pub backing: Backing,
+    shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    owns_backing: bool,
+    _dir: Option<Arc<tempfile::TempDir>>,
+}
+
+/// Builds a [`TestApp`].
+pub struct TestAppBuilder {
+    configure: Vec<Box<dyn FnOnce(&mut Config) + Send>>,
+    backing: Option<(Backing, Option<Arc<tempfile::TempDir>>)>,
+}
+
+impl TestApp {
+    /// A server with the default test configuration.
+    pub async fn spawn() -> TestApp {
+        TestApp::builder().spawn().await
+    }
+
+    /// A builder to adjust the configuration first.
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            configure: Vec::new(),
+            backing: None,
+        }
+    }
+
+    /// A second instance on the same database, bus and secret.
+    pub async fn spawn_sibling(&self) -> TestApp {
+        TestAppBuilder {
+            configure: Vec::new(),
+            backing: Some((self.backing.clone(), self._dir.clone())),
+        }
+        .spawn()
+        .await
+    }
+
+    /// `http://addr/path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// An access token for a new user id with `roles`.
+    pub fn token(&self, roles: &[Role]) -> String {
+        self.state
+            .tokens
+            .issue(
+                &AuthenticatedUser {
+                    id: Uuid::now_v7(),
+                    roles: roles.to_vec(),
+                },
+                chrono::Duration::minutes(10),
+            )
+            .expect("issue token")
+    }
+
+    /// POSTs a GraphQL request as `application/graphql-response+json` (optionally with a token);
+    /// returns status and body.
+    pub async fn graphql(
+        &self,
+        query: &str,
+        variables: Value,
+        token: Option<&str>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .http
+            .post(self.url("/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("send");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("json body"))
+    }
+
+    /// Counts the rows of the event log.
+    pub async fn event_count(&self) -> i64 {
+        let backend = self.state.db.get_database_backend();
+        let row = self
+            .state
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT COUNT(*) AS n FROM event",
+            ))
+            .await
+            .expect("count")
+            .expect("row");
+        row.try_get::<i64>("", "n").expect("n")
+    }
+
+    /// Opens a graphql-transport-ws connection.
+    pub async fn ws(&self) -> WsClient {
+        WsClient::connect(self.addr, Some("graphql-transport-ws")).await
+    }
+
+    /// Cancels the server without waiting (it finishes in the background).
+    pub fn begin_shutdown(&self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+        if !self.owns_backing {
+            return;
+        }
+        if let (DatabaseConfig::Postgres(url), Some(admin)) =
+            (&self.backing.database, test_database_url())
+        {
+            let name = url
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .split('?')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            // Drop runs inside the test's runtime: use a thread with a runtime of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime
+                    .block_on(admin_execute(
+                        &admin,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    ))
+                    .map_err(std::io::Error::other)
+            })
+            .join();
+        }
+    }
+}
+
+impl TestAppBuilder {
+    /// Adjusts the configuration before start.
+    pub fn config(mut self, f: impl FnOnce(&mut Config) + Send + 'static) -> TestAppBuilder {
+        self.configure.push(Box::new(f));
+        self
+    }
+
+    /// Starts the server.
+    pub async fn spawn(self) -> TestApp {
+        let owns_backing = self.backing.is_none();
+        let (backing, dir) = match self.backing {
+            Some(backing) => backing,
+            None => {
+                let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+                let database = match test_database_url() {
+                    Some(admin) => {
+                        let name = fresh_postgres_database(&admin).await;
+                        DatabaseConfig::Postgres(with_database(&admin, &name))
+                    }
+                    None => DatabaseConfig::Sqlite(dir.path().join("resident-hub.db")),
+                };
+                let backing = Backing {
+                    database,
+                    data_dir: dir.path().to_owned(),
+                    redis_url: test_redis_url(),
+                    bus_prefix: format!("rh-test-{}", Uuid::now_v7().simple()),
+                    jwt_secret: format!("test-secret-{}", Uuid::now_v7().simple()),
+                };
+                (backing, Some(dir))
+            }
+        };
+        let mut config = Config::embedded(&backing.data_dir, "127.0.0.1:0".parse().expect("addr"));
+        config.database = backing.database.clone();
+        config.redis_url = backing.redis_url.clone();
+        config.bus_prefix = backing.bus_prefix.clone();
+        config.jwt_secret = Some(backing.jwt_secret.clone());
+        config.db_max_connections = 5;
+        config.shutdown_grace = Duration::from_secs(3);
+        for f in self.configure {
+            f(&mut config);
+        }
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        let app = Application::build(
+            config,
+            BuildOptions {
+                sql_metric: Some(Arc::new(move |_sql: &str| {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                })),
+            },
+        )
+        .await
+        .expect("server starts");
+        let addr = app.local_addr();
+        let state = app.state().clone();
+        let shutdown = app.shutdown_token();
+        let server = tokio::spawn(app.run_until_stopped());
+        TestApp {
+            addr,
+            http: reqwest::Client::new(),
+            state,
+            statements,
+            backing,
+            shutdown,
+            server: Some(server),
+            owns_backing,
+            _dir: dir,
+        }
+    }
+}
+
+/// A graphql-transport-ws client over tokio-tungstenite.
+pub struct WsClient {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// How a WebSocket ended.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Closed {
+    /// Close code.
+    pub code: u16,
+    /// Close reason.
+    pub reason: String,
+}
+
+impl WsClient {
+    /// Connects, offering `protocol` (none when `None`).
+    pub async fn connect(addr: SocketAddr, protocol: Option<&str>) -> WsClient {
+        let mut request = format!("ws://{addr}/graphql")
+            .into_client_request()
+            .expect("request");
+        if let Some(protocol) = protocol {
+            request.headers_mut().insert(
+                "sec-websocket-protocol",
+                HeaderValue::from_str(protocol).expect("header"),
+            );
+        }
+        let (stream, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket connects");
+        if protocol.is_some_and(|p| p.contains("graphql-transport-ws")) {
+            assert_eq!(
+                response
+                    .headers()
+                    .get("sec-websocket-protocol")
+                    .and_then(|v| v.to_str().ok()),
+                Some("graphql-transport-ws")
+            );
+        }
+        WsClient { stream }
+    }
+
+    /// Connects with a hand-written handshake offering `protocol`, accepting whatever the server
+    /// answers (tungstenite's own client refuses a handshake without the offered protocol, which
+    /// is how a browser behaves too; the server's 4406 close is for lenient clients).
+    pub async fn connect_lenient(addr: SocketAddr, protocol: &str) -> WsClient {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut tcp = TcpStream::connect(addr).await.expect("connect");
+        let handshake = format!(
+            "GET /graphql HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Protocol: {protocol}\r\n\r\n"
+        );
+        tcp.write_all(handshake.as_bytes())
+            .await
+            .expect("handshake");
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            tcp.read_exact(&mut byte).await.expect("handshake answer");
+            head.push(byte[0]);
+        }
+        assert!(
+            head.starts_with(b"HTTP/1.1 101"),
+            "{}",
+            String::from_utf8_lossy(&head)
+        );
+        let stream = WebSocketStream::from_raw_socket(
+            MaybeTlsStream::Plain(tcp),
+            tokio_tungstenite::tungstenite::protocol::Role::Client,
+            None,
+        )
+        .await;
+        WsClient { stream }
+    }
+
+    /// Sends a JSON message.
+    pub async fn send(&mut self, message: Value) {
+        self.send_text(&message.to_string()).await;
+    }
+
+    /// Sends a raw text frame.
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream
+            .send(Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    /// Sends `connection_init` with `payload` and expects `connection_ack`.
+    pub async fn init(&mut self, payload: Value) {
+        self.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let ack = self.recv().await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+    }
+
+    /// Sends `subscribe`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({
+            "id": id,
+            "type": "subscribe",
+            "payload": { "query": query, "variables": variables },
+        }))
+        .await;
+    }
+
+    /// The next protocol message, answering and skipping server pings.
+    pub async fn recv(&mut self) -> Value {
+        loop {
+            let message = self.recv_raw().await;
+            if message["type"] == "ping" {
+                self.send(json!({ "type": "pong" })).await;
+                continue;
+            }
+            return message;
+        }
+    }
+
+    /// The next protocol message if one arrives within `wait` (server pings answered and
+    /// skipped).
+    pub async fn try_recv(&mut self, wait: Duration) -> Option<Value> {
+        tokio::time::timeout(wait, self.recv()).await.ok()
+    }
+
+    /// The next protocol message as is (server pings included). Panics on close.
+    pub async fn recv_raw(&mut self) -> Value {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("a message in time")
+                .expect("the socket is open")
+                .expect("a valid frame");
+            match message {
+                Message::Text(text) => return serde_json::from_str(&text).expect("JSON message"),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame: {other:?}"),
+            }
+        }
+    }
+
+    /// Waits for the server to close the socket; returns code and reason.
+    pub async fn closed(&mut self) -> Closed {
+        loop {
+            let message = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("the socket closes in time");
+            match message {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    return Closed {
+                        code: u16::from(frame.code),
+                        reason: frame.reason.to_string(),
+                    };
+                }
+                Some(Ok(Message::Close(None))) => {
+                    return Closed {
+                        code: u16::from(CloseCode::Status),
+                        reason: String::new(),
+                    };
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(err)) => panic!("socket error instead of a close frame: {err}"),
+                None => panic!("socket ended without a close frame"),
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests: the real server, started on port 0 with a fresh database, driven over
+//! real HTTP and WebSocket. See `helpers.rs` for the backends.
+
+// Tests may panic freely: a failed expectation is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod events;
+mod helpers;
+mod http_transport;
+mod operations;
+mod project;
+mod websocket;

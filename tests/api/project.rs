@@ -1,0 +1,145 @@
+//! Facts about the project itself: the committed schema, the error-code list, the configuration
+//! surface, `compose.yaml`, and the binary's command line.
+
+use std::collections::BTreeSet;
+
+use clap::Parser;
+use resident_hub::{
+    config::{Cli, ENV_VARS, Settings},
+    error::ErrorCode,
+};
+
+#[test]
+fn the_committed_schema_is_current() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("schema.graphql exists");
+    assert!(
+        committed == resident_hub::graphql::sdl(),
+        "schema.graphql is stale: run `cargo run -- export-schema > schema.graphql`"
+    );
+}
+
+#[test]
+fn the_error_codes_are_pinned() {
+    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "UNAUTHENTICATED",
+            "FORBIDDEN",
+            "NOT_FOUND",
+            "BAD_USER_INPUT",
+            "CONFLICT",
+            "INVALID_STATE",
+            "RATE_LIMITED",
+            "QUERY_TOO_COMPLEX",
+            "GRAPHQL_PARSE_FAILED",
+            "GRAPHQL_VALIDATION_FAILED",
+            "BAD_REQUEST",
+            "METHOD_NOT_ALLOWED",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "NOT_ACCEPTABLE",
+            "PAYLOAD_TOO_LARGE",
+            "TIMEOUT",
+            "INTERNAL",
+        ]
+    );
+    for code in ErrorCode::ALL {
+        assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+    }
+}
+
+#[test]
+fn an_invalid_setting_is_refused_with_its_name() {
+    let cases = [
+        (vec!["--listen", "nowhere"], "RESIDENT_HUB_LISTEN"),
+        (vec!["--database-url", "mysql://x"], "DATABASE_URL"),
+        (vec!["--redis-url", "http://x"], "REDIS_URL"),
+        (
+            vec!["--cors-origins", "https://a.example/path"],
+            "RESIDENT_HUB_CORS_ORIGINS",
+        ),
+        (vec!["--jwt-secret", "short"], "RESIDENT_HUB_JWT_SECRET"),
+        (vec!["--max-depth", "0"], "RESIDENT_HUB_MAX_DEPTH"),
+    ];
+    for (args, setting) in cases {
+        let cli = Cli::try_parse_from(std::iter::once("resident-hub").chain(args.iter().copied()))
+            .unwrap();
+        let err = cli.settings.into_config().unwrap_err();
+        assert!(err.to_string().contains(setting), "{err}");
+    }
+}
+
+#[test]
+fn the_documented_defaults_match_the_command_line_defaults() {
+    let cli = Cli::try_parse_from(["resident-hub"]).unwrap();
+    // Only meaningful when the environment sets none of the settings.
+    if ENV_VARS
+        .iter()
+        .any(|var| std::env::var_os(var).is_some() && *var != "RUST_LOG")
+    {
+        return;
+    }
+    assert_eq!(
+        format!("{:?}", cli.settings),
+        format!("{:?}", Settings::defaults())
+    );
+}
+
+#[test]
+fn every_setting_is_documented_in_help_with_its_environment_variable() {
+    let help = Cli::try_parse_from(["resident-hub", "--help"])
+        .unwrap_err()
+        .to_string();
+    for var in ENV_VARS.iter().filter(|v| **v != "RUST_LOG") {
+        assert!(help.contains(var), "--help does not mention {var}");
+    }
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for var in ENV_VARS {
+        assert!(readme.contains(var), "README does not document {var}");
+    }
+}
+
+#[test]
+fn compose_describes_the_production_topology_with_real_settings() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/compose.yaml")).unwrap();
+    let mut compose: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    compose.apply_merge().unwrap();
+    let services = compose["services"].as_mapping().expect("services");
+    let names: BTreeSet<&str> = services.keys().filter_map(|k| k.as_str()).collect();
+    for required in ["postgres", "redis", "app1", "app2"] {
+        assert!(
+            names.contains(required),
+            "compose.yaml lacks service {required}"
+        );
+    }
+    for name in ["postgres", "redis", "app1", "app2"] {
+        let service = &compose["services"][name];
+        assert!(
+            service["healthcheck"]["test"].is_sequence(),
+            "{name} has no health check"
+        );
+    }
+    let known: BTreeSet<&str> = ENV_VARS.iter().copied().collect();
+    for name in ["app1", "app2"] {
+        let env = compose["services"][name]["environment"]
+            .as_mapping()
+            .expect("environment map");
+        assert!(env.contains_key("DATABASE_URL") && env.contains_key("REDIS_URL"));
+        for key in env.keys().filter_map(|k| k.as_str()) {
+            assert!(
+                known.contains(key),
+                "{name} passes {key}, which the server does not read"
+            );
+        }
+        let depends = compose["services"][name]["depends_on"]
+            .as_mapping()
+            .expect("depends_on");
+        for dependency in ["postgres", "redis"] {
+            assert_eq!(depends[dependency]["condition"], "service_healthy");
+        }
+    }
+    assert!(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile")).exists());
+}
