@@ -87,7 +87,7 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-async fn admin_execute(url: &str, sql: &str) -> Result<(), sea_orm::DbErr> {
+pub async fn admin_execute(url: &str, sql: &str) -> Result<(), sea_orm::DbErr> {
     let conn = Database::connect(url).await?;
     let result = conn
         .execute_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
@@ -179,9 +179,12 @@ pub struct TestApp {
     _dir: Option<Arc<tempfile::TempDir>>,
 }
 
+/// A change to the configuration before start.
+type Configure = Box<dyn FnOnce(&mut Config) + Send>;
+
 /// Builds a [`TestApp`].
 pub struct TestAppBuilder {
-    configure: Vec<Box<dyn FnOnce(&mut Config) + Send>>,
+    configure: Vec<Configure>,
     backing: Option<(Backing, Option<Arc<tempfile::TempDir>>)>,
 }
 

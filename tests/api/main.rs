@@ -4,9 +4,11 @@
 // Tests may panic freely: a failed expectation is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod client;
 mod events;
 mod helpers;
 mod http_transport;
 mod operations;
+mod process;
 mod project;
 mod websocket;

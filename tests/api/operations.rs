@@ -185,3 +185,53 @@ async fn a_query_that_needs_no_data_runs_no_sql() {
         before
     );
 }
+
+#[tokio::test]
+async fn instances_starting_together_migrate_an_empty_database_safely() {
+    let Some(admin) = crate::helpers::test_database_url() else {
+        eprintln!("skipped: set TEST_DATABASE_URL to run the concurrent-migration test");
+        return;
+    };
+    use resident_hub::{
+        app::{Application, BuildOptions},
+        config::{Config, DatabaseConfig},
+    };
+    use sea_orm::ConnectionTrait;
+    let name = format!("rh_test_{}", uuid::Uuid::now_v7().simple());
+    crate::helpers::admin_execute(&admin, &format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = || {
+        let mut config = Config::embedded(dir.path(), "127.0.0.1:0".parse().unwrap());
+        config.database = DatabaseConfig::Postgres(crate::helpers::with_database(&admin, &name));
+        config.jwt_secret = Some("x".repeat(32));
+        config
+    };
+    let (a, b, c) = tokio::join!(
+        Application::build(config(), BuildOptions::default()),
+        Application::build(config(), BuildOptions::default()),
+        Application::build(config(), BuildOptions::default()),
+    );
+    let (a, _b, _c) = (a.unwrap(), b.unwrap(), c.unwrap());
+    let row = a
+        .state()
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT COUNT(*) AS n FROM seaql_migrations",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let applied: i64 = row.try_get("", "n").unwrap();
+    use migration::MigratorTrait;
+    assert_eq!(applied as usize, migration::Migrator::migrations().len());
+    drop((a, _b, _c));
+    crate::helpers::admin_execute(
+        &admin,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    )
+    .await
+    .unwrap();
+}
