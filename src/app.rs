@@ -10,6 +10,7 @@ use crate::{
     auth::tokens::TokenKeys,
     config::Config,
     db::{self, MetricCallback},
+    domains::identity::service::IdentityService,
     events::EventBus,
     graphql,
     http::{self, HttpContext},
@@ -69,6 +70,7 @@ impl Application {
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
         let state = build_state(config, options, metrics, shutdown.clone()).await?;
+        bootstrap_admin(&state).await?;
         let listener = TcpListener::bind(state.config.listen)
             .await
             .map_err(|err| {
@@ -148,6 +150,27 @@ impl Application {
         state.db.clone().close().await.ok();
         result
     }
+}
+
+/// Creates the first administrator when the database has none, printing a generated password
+/// once when none was configured.
+async fn bootstrap_admin(state: &AppState) -> Result<(), StartError> {
+    let config = &state.config;
+    let created = IdentityService::new(state)
+        .bootstrap_admin(&config.admin_email, config.admin_password.as_deref())
+        .await
+        .map_err(|err| start_error("cannot create the first administrator (RESIDENT_HUB_ADMIN_EMAIL / RESIDENT_HUB_ADMIN_PASSWORD)")(err.into()))?;
+    if let Some((admin, generated)) = created {
+        tracing::info!(email = %admin.user.email, "created the first administrator");
+        if let Some(password) = generated {
+            // Shown once: only its hash is kept.
+            println!(
+                "First administrator created: {} with password {password}\n(shown only now; sign in and change it with changePassword)",
+                admin.user.email
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Connects and migrates the database, opens the bus, loads the token keys.

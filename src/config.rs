@@ -33,6 +33,18 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
+    /// Create an administrator (or fail if the email is taken).
+    CreateAdmin {
+        /// The administrator's email.
+        #[arg(long)]
+        email: String,
+        /// The administrator's password (10+ characters).
+        #[arg(long, env = "RESIDENT_HUB_NEW_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Name shown to others.
+        #[arg(long, default_value = "Administrator")]
+        display_name: String,
+    },
 }
 
 /// Log output format.
@@ -164,6 +176,22 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub jwt_secret: Option<String>,
+    /// Email of the first administrator, created on start when there is none.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_ADMIN_EMAIL",
+        default_value = "admin@resident-hub.local",
+        global = true
+    )]
+    pub admin_email: String,
+    /// Password of the first administrator; generated and printed once when unset.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_ADMIN_PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
     /// Seconds to wait for in-flight requests on shutdown before giving up.
     #[arg(
         long,
@@ -198,6 +226,9 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_LOG_FORMAT",
     "RESIDENT_HUB_JWT_SECRET",
     "RESIDENT_HUB_SHUTDOWN_GRACE_SECS",
+    "RESIDENT_HUB_ADMIN_EMAIL",
+    "RESIDENT_HUB_ADMIN_PASSWORD",
+    "RESIDENT_HUB_NEW_ADMIN_PASSWORD",
     "RUST_LOG",
 ];
 
@@ -247,6 +278,10 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_grace: Duration,
+    /// Email of the first administrator.
+    pub admin_email: String,
+    /// Password of the first administrator, if configured.
+    pub admin_password: Option<String>,
 }
 
 /// Limits on the shape of one GraphQL operation.
@@ -410,6 +445,8 @@ impl Settings {
             log_format: self.log_format,
             jwt_secret: self.jwt_secret,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
+            admin_email: self.admin_email,
+            admin_password: self.admin_password,
         })
     }
 }
@@ -475,6 +512,8 @@ impl Settings {
             log_format: LogFormat::Text,
             jwt_secret: None,
             shutdown_grace_secs: 10,
+            admin_email: "admin@resident-hub.local".to_owned(),
+            admin_password: None,
         }
     }
 }

@@ -123,6 +123,10 @@ pub enum AppError {
     /// See [`ErrorCode::Unauthenticated`].
     #[error("authentication required")]
     Unauthenticated,
+    /// See [`ErrorCode::Unauthenticated`]: a sign-in that failed, without saying why (unknown
+    /// email, wrong password and disabled account look the same).
+    #[error("invalid email or password")]
+    InvalidCredentials,
     /// See [`ErrorCode::Forbidden`].
     #[error("{0}")]
     Forbidden(String),
@@ -182,7 +186,7 @@ impl AppError {
     /// The stable code of this error.
     pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Unauthenticated => ErrorCode::Unauthenticated,
+            AppError::Unauthenticated | AppError::InvalidCredentials => ErrorCode::Unauthenticated,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::NotFound(_) => ErrorCode::NotFound,
             AppError::BadUserInput { .. } => ErrorCode::BadUserInput,

@@ -4,9 +4,15 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use resident_hub::{
-    app::{Application, BuildOptions},
+    app::{Application, BuildOptions, build_state},
+    auth::{Role, password::NewPassword},
     config::{Cli, Command, Config, DatabaseConfig},
-    db, graphql, telemetry,
+    db,
+    domains::identity::{
+        input::{DisplayName, Email},
+        service::{IdentityService, NewUser},
+    },
+    graphql, telemetry,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -35,6 +41,11 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             Command::Migrate => migrate(config).await,
+            Command::CreateAdmin {
+                email,
+                password,
+                display_name,
+            } => create_admin(config, &email, &password, &display_name).await,
             _ => serve(config).await,
         }
     });
@@ -72,6 +83,33 @@ async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let conn = db::connect(&config.database, 1, None).await?;
     db::migrate(&config.database, &conn).await?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn create_admin(
+    config: Config,
+    email: &str,
+    password: &str,
+    display_name: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let shutdown = CancellationToken::new();
+    let metrics = std::sync::Arc::new(resident_hub::metrics::Metrics::default());
+    let state = build_state(config, BuildOptions::default(), metrics, shutdown.clone()).await?;
+    let email_value = Email::parse("--email", email)?;
+    let user = IdentityService::new(&state)
+        .create_user(NewUser {
+            password: NewPassword::parse("--password", password, Some(email_value.as_str()))?,
+            email: email_value,
+            display_name: DisplayName::parse("--display-name", display_name)?,
+            phone: None,
+            roles: vec![Role::Admin],
+        })
+        .await?;
+    shutdown.cancel();
+    println!(
+        "created administrator {} ({})",
+        user.user.email, user.user.id
+    );
     Ok(())
 }
 

@@ -4,3 +4,7 @@
 //! never reach a client unless a GraphQL type names it.
 
 pub mod event;
+pub mod session;
+pub mod sign_in_throttle;
+pub mod user;
+pub mod user_role;

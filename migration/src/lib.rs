@@ -3,6 +3,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_create_event;
+mod m20261127_000002_create_identity;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -10,6 +11,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_create_event::Migration)]
+        vec![
+            Box::new(m20261127_000001_create_event::Migration),
+            Box::new(m20261127_000002_create_identity::Migration),
+        ]
     }
 }

@@ -5,6 +5,8 @@
 //! not verify is refused (`UNAUTHENTICATED` over HTTP, close 4403 over WebSocket), never
 //! silently downgraded to anonymous.
 
+pub mod guard;
+pub mod password;
 pub mod tokens;
 
 use async_graphql::Enum;
@@ -26,6 +28,33 @@ pub enum Role {
     Admin,
     /// Partner merchant.
     Merchant,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 5] = [
+        Role::Resident,
+        Role::Staff,
+        Role::Supervisor,
+        Role::Admin,
+        Role::Merchant,
+    ];
+
+    /// The stored and wire form.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Resident => "RESIDENT",
+            Role::Staff => "STAFF",
+            Role::Supervisor => "SUPERVISOR",
+            Role::Admin => "ADMIN",
+            Role::Merchant => "MERCHANT",
+        }
+    }
+
+    /// The role stored as `s`.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == s)
+    }
 }
 
 /// A signed-in user as the token describes them.

@@ -1,4 +1,5 @@
 //! Business domains, one vertical slice each: `mod.rs` states purpose and invariants,
 //! `service.rs` owns rules and transactions, `graphql.rs` holds thin resolvers.
 
+pub mod identity;
 pub mod system;

@@ -5,7 +5,8 @@ use async_graphql::Context;
 use crate::{
     app::AppState,
     auth::{AuthenticatedUser, Viewer},
-    error::AppResult,
+    error::{AppError, AppResult},
+    graphql::loaders::Loaders,
 };
 
 /// Shortcuts over [`Context`], so resolvers never call `ctx.data` with a type by hand.
@@ -14,6 +15,8 @@ pub trait ContextExt {
     fn state(&self) -> &AppState;
     /// The caller (anonymous when no token was presented).
     fn viewer(&self) -> &Viewer;
+    /// The request's DataLoaders.
+    fn loaders(&self) -> AppResult<&Loaders>;
     /// The signed-in caller, or `UNAUTHENTICATED`.
     fn require_user(&self) -> AppResult<&AuthenticatedUser> {
         self.viewer().require_user()
@@ -26,6 +29,11 @@ impl ContextExt for Context<'_> {
     fn state(&self) -> &AppState {
         // The schema is only ever built by `graphql::build`, which always adds the state.
         self.data_unchecked::<AppState>()
+    }
+
+    fn loaders(&self) -> AppResult<&Loaders> {
+        self.data::<Loaders>()
+            .map_err(|_| AppError::internal("the request has no DataLoaders"))
     }
 
     fn viewer(&self) -> &Viewer {

@@ -5,20 +5,32 @@
 
 pub mod context;
 pub mod guardrails;
+pub mod loaders;
+pub mod pagination;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
-use crate::{app::AppState, config::QueryLimits, domains::system};
+use crate::{
+    app::AppState,
+    config::QueryLimits,
+    domains::{identity, system},
+};
 
 pub use context::ContextExt;
 
 /// Root query type.
 #[derive(MergedObject, Default)]
-pub struct Query(system::graphql::SystemQuery);
+pub struct Query(
+    identity::graphql::IdentityQuery,
+    system::graphql::SystemQuery,
+);
 
 /// Root mutation type.
 #[derive(MergedObject, Default)]
-pub struct Mutation(system::graphql::SystemMutation);
+pub struct Mutation(
+    identity::graphql::IdentityMutation,
+    system::graphql::SystemMutation,
+);
 
 /// Root subscription type.
 #[derive(MergedSubscription, Default)]

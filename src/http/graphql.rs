@@ -3,13 +3,18 @@
 //! rule this is the CSRF defence), a body size limit, a time limit, negotiated media types and
 //! status codes, and no `data` entry when the operation never ran.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Instant,
+};
 
 use async_graphql::Variables;
 use axum::{
     body::Body,
     extract::{
-        Query, State, WebSocketUpgrade, rejection::QueryRejection,
+        ConnectInfo, Query, State, WebSocketUpgrade,
+        rejection::{ExtensionRejection, QueryRejection},
         ws::rejection::WebSocketUpgradeRejection,
     },
     http::{HeaderMap, StatusCode, header},
@@ -25,8 +30,10 @@ use super::{
 };
 use crate::{
     auth::{Viewer, bearer_token},
+    domains::identity::{graphql::ClientAddr, service::IdentityService},
     error::ErrorCode,
     graphql::guardrails::{RequestInfo, Transport},
+    graphql::loaders::Loaders,
 };
 
 /// A GraphQL request as the client sent it.
@@ -50,12 +57,18 @@ pub(super) struct GetParams {
 /// `GET /graphql`: a WebSocket upgrade, the playground for browsers, or a query.
 pub(super) async fn get(
     State(ctx): State<HttpContext>,
+    client: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     params: Result<Query<GetParams>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
-        return ws::upgrade(ctx, upgrade, &headers);
+        return ws::upgrade(
+            ctx,
+            upgrade,
+            &headers,
+            client.as_ref().ok().map(|c| c.0.ip()),
+        );
     }
     let metrics = &ctx.state.metrics;
     let params = match params {
@@ -100,12 +113,21 @@ pub(super) async fn get(
         operation_name: params.operation_name,
         variables,
     };
-    execute(&ctx, &headers, body, Transport::HttpGet, media).await
+    execute(
+        &ctx,
+        client.as_ref().ok().map(|c| c.0.ip()),
+        &headers,
+        body,
+        Transport::HttpGet,
+        media,
+    )
+    .await
 }
 
 /// `POST /graphql`: a JSON-encoded GraphQL request.
 pub(super) async fn post(
     State(ctx): State<HttpContext>,
+    client: Result<ConnectInfo<SocketAddr>, ExtensionRejection>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -173,7 +195,15 @@ pub(super) async fn post(
             }
         },
     };
-    execute(&ctx, &headers, body, Transport::HttpPost, media).await
+    execute(
+        &ctx,
+        client.as_ref().ok().map(|c| c.0.ip()),
+        &headers,
+        body,
+        Transport::HttpPost,
+        media,
+    )
+    .await
 }
 
 fn not_acceptable(ctx: &HttpContext) -> Response {
@@ -203,17 +233,16 @@ fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// The viewer named by the `Authorization` header: anonymous without one, `None` when it does
-/// not verify.
-fn viewer(ctx: &HttpContext, headers: &HeaderMap) -> Option<Viewer> {
+/// not verify or names a user who may no longer sign in.
+async fn viewer(ctx: &HttpContext, headers: &HeaderMap) -> Option<Viewer> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Some(Viewer::Anonymous);
     };
-    value
-        .to_str()
+    let token = value.to_str().ok().and_then(bearer_token)?;
+    IdentityService::new(&ctx.state)
+        .viewer_for_token(token)
+        .await
         .ok()
-        .and_then(bearer_token)
-        .and_then(|token| ctx.state.tokens.verify(token).ok())
-        .map(Viewer::User)
 }
 
 fn unauthenticated(ctx: &HttpContext) -> Response {
@@ -240,6 +269,7 @@ pub(super) fn request_id(headers: &HeaderMap) -> Arc<str> {
 
 async fn execute(
     ctx: &HttpContext,
+    client: Option<IpAddr>,
     headers: &HeaderMap,
     body: GraphqlBody,
     transport: Transport,
@@ -255,13 +285,15 @@ async fn execute(
             metrics,
         );
     };
-    let Some(viewer) = viewer(ctx, headers) else {
+    let Some(viewer) = viewer(ctx, headers).await else {
         return unauthenticated(ctx);
     };
     let info = RequestInfo::new(transport, request_id(headers), body.operation_name.clone());
     let mut request = async_graphql::Request::new(query)
         .data(viewer)
-        .data(info.clone());
+        .data(info.clone())
+        .data(ClientAddr(client))
+        .data(Loaders::new(&ctx.state));
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
     }

@@ -15,7 +15,7 @@
 //! The server pings on an interval; the client's pongs need no answer. One task per connection
 //! drives every subscription of that connection, so a slow socket only slows itself.
 
-use std::{collections::HashMap, sync::Arc, time::Instant};
+use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Instant};
 
 use async_graphql::Variables;
 use axum::{
@@ -34,8 +34,11 @@ use super::{
     response::{finish_errors, response_json},
 };
 use crate::{
+    app::AppState,
     auth::{Viewer, bearer_token},
+    domains::identity::{graphql::ClientAddr, service::IdentityService},
     graphql::guardrails::{RequestInfo, Transport},
+    graphql::loaders::Loaders,
 };
 
 /// The sub-protocol spoken.
@@ -92,6 +95,7 @@ pub(super) fn upgrade(
     ctx: HttpContext,
     upgrade: WebSocketUpgrade,
     headers: &HeaderMap,
+    client: Option<IpAddr>,
 ) -> Response {
     let offered: Vec<String> = headers
         .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
@@ -117,6 +121,7 @@ pub(super) fn upgrade(
                     socket,
                     ctx,
                     request_id,
+                    client,
                     viewer: Viewer::Anonymous,
                     init_received: false,
                     acked: false,
@@ -137,6 +142,7 @@ struct Connection {
     socket: WebSocket,
     ctx: HttpContext,
     request_id: Arc<str>,
+    client: Option<IpAddr>,
     viewer: Viewer,
     init_received: bool,
     acked: bool,
@@ -211,7 +217,8 @@ impl Connection {
                     return Flow::Close(4429, "Too many initialisation requests".to_owned());
                 }
                 self.init_received = true;
-                match self.authenticate(payload) {
+                let state = self.ctx.state.clone();
+                match authenticate(&state, payload).await {
                     Ok(viewer) => self.viewer = viewer,
                     Err(flow) => return flow,
                 }
@@ -237,34 +244,39 @@ impl Connection {
             }
         }
     }
+}
 
-    /// The viewer named by the `connection_init` payload's `Authorization` entry.
-    fn authenticate(&self, payload: Option<Value>) -> Result<Viewer, Flow> {
-        let payload = match payload {
-            None | Some(Value::Null) => return Ok(Viewer::Anonymous),
-            Some(Value::Object(map)) => map,
-            Some(_) => {
-                return Err(Flow::Close(
-                    4400,
-                    "connection_init payload must be an object".to_owned(),
-                ));
-            }
-        };
-        let value = payload
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
-            .map(|(_, value)| value);
-        let Some(value) = value else {
-            return Ok(Viewer::Anonymous);
-        };
-        value
-            .as_str()
-            .and_then(bearer_token)
-            .and_then(|token| self.ctx.state.tokens.verify(token).ok())
-            .map(Viewer::User)
-            .ok_or_else(|| Flow::Close(4403, "Forbidden".to_owned()))
-    }
+/// The viewer named by the `connection_init` payload's `Authorization` entry.
+async fn authenticate(state: &AppState, payload: Option<Value>) -> Result<Viewer, Flow> {
+    let payload = match payload {
+        None | Some(Value::Null) => return Ok(Viewer::Anonymous),
+        Some(Value::Object(map)) => map,
+        Some(_) => {
+            return Err(Flow::Close(
+                4400,
+                "connection_init payload must be an object".to_owned(),
+            ));
+        }
+    };
+    let value = payload
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
+        .map(|(_, value)| value);
+    let Some(value) = value else {
+        return Ok(Viewer::Anonymous);
+    };
+    let forbidden = || Flow::Close(4403, "Forbidden".to_owned());
+    let token = value
+        .as_str()
+        .and_then(bearer_token)
+        .ok_or_else(forbidden)?;
+    IdentityService::new(state)
+        .viewer_for_token(token)
+        .await
+        .map_err(|_| forbidden())
+}
 
+impl Connection {
     fn subscribe(&mut self, id: String, payload: SubscribePayload) {
         let info = RequestInfo::new(
             Transport::WebSocket,
@@ -273,7 +285,9 @@ impl Connection {
         );
         let mut request = async_graphql::Request::new(payload.query)
             .data(self.viewer.clone())
-            .data(info.clone());
+            .data(info.clone())
+            .data(ClientAddr(self.client))
+            .data(Loaders::new(&self.ctx.state));
         if let Some(name) = payload.operation_name {
             request = request.operation_name(name);
         }

@@ -32,7 +32,7 @@ async fn the_graphql_ws_client_works_with_its_default_options() {
         assert!(install.success(), "npm ci failed in tests/client");
     }
     let app = TestApp::spawn().await;
-    let token = app.token(&[Role::Admin]);
+    let token = app.token(&[Role::Admin]).await;
     let output = tokio::process::Command::new("node")
         .arg("check.mjs")
         .arg(app.url(""))

@@ -15,7 +15,7 @@ async fn a_subscriber_on_one_instance_receives_a_ping_sent_to_another() {
     }
     let a = TestApp::spawn().await;
     let b = a.spawn_sibling().await;
-    let token = a.token(&[Role::Admin]);
+    let token = a.token(&[Role::Admin]).await;
     let mut ws = a.ws().await;
     ws.init(json!({})).await;
     ws.subscribe(
@@ -130,7 +130,7 @@ async fn the_bus_survives_a_redis_outage_and_fills_the_gap_from_the_database() {
         .config(move |c| c.redis_url = Some(format!("redis://127.0.0.1:{port}")))
         .spawn()
         .await;
-    let token = app.token(&[Role::Admin]);
+    let token = app.token(&[Role::Admin]).await;
     let send = |message: &'static str| {
         let (app, token) = (&app, &token);
         async move {

@@ -17,8 +17,12 @@ use std::{
 use futures_util::{SinkExt, StreamExt};
 use resident_hub::{
     app::{AppState, Application, BuildOptions},
-    auth::{AuthenticatedUser, Role},
+    auth::{AuthenticatedUser, Role, password::NewPassword},
     config::{Config, DatabaseConfig},
+    domains::identity::{
+        input::{DisplayName, Email},
+        service::{IdentityService, NewUser},
+    },
 };
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -146,6 +150,24 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
     }
 }
 
+/// Password of every user made by [`TestApp::user`].
+pub const USER_PASSWORD: &str = "test-password-1";
+/// Email and password of the first administrator of every test server.
+pub const ADMIN_EMAIL: &str = "admin@test.local";
+/// See [`ADMIN_EMAIL`].
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+/// A user created for a test.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    /// Id.
+    pub id: Uuid,
+    /// Email.
+    pub email: String,
+    /// A valid access token.
+    pub token: String,
+}
+
 /// Where a test server keeps its data.
 #[derive(Clone)]
 pub struct Backing {
@@ -217,18 +239,40 @@ impl TestApp {
         format!("http://{}{path}", self.addr)
     }
 
-    /// An access token for a new user id with `roles`.
-    pub fn token(&self, roles: &[Role]) -> String {
-        self.state
+    /// Creates an active user with `roles` (password [`USER_PASSWORD`]).
+    pub async fn user(&self, roles: &[Role]) -> TestUser {
+        let email = format!("user-{}@test.local", Uuid::now_v7().simple());
+        let record = IdentityService::new(&self.state)
+            .create_user(NewUser {
+                email: Email::parse("email", &email).expect("email"),
+                display_name: DisplayName::parse("name", "Test User").expect("name"),
+                phone: None,
+                password: NewPassword::parse("password", USER_PASSWORD, None).expect("password"),
+                roles: roles.to_vec(),
+            })
+            .await
+            .expect("user created");
+        let token = self
+            .state
             .tokens
             .issue(
                 &AuthenticatedUser {
-                    id: Uuid::now_v7(),
+                    id: record.user.id,
                     roles: roles.to_vec(),
                 },
                 chrono::Duration::minutes(10),
             )
-            .expect("issue token")
+            .expect("issue token");
+        TestUser {
+            id: record.user.id,
+            email,
+            token,
+        }
+    }
+
+    /// An access token of a new user with `roles`.
+    pub async fn token(&self, roles: &[Role]) -> String {
+        self.user(roles).await.token
     }
 
     /// POSTs a GraphQL request as `application/graphql-response+json` (optionally with a token);
@@ -354,6 +398,8 @@ impl TestAppBuilder {
         config.jwt_secret = Some(backing.jwt_secret.clone());
         config.db_max_connections = 5;
         config.shutdown_grace = Duration::from_secs(3);
+        config.admin_email = ADMIN_EMAIL.to_owned();
+        config.admin_password = Some(ADMIN_PASSWORD.to_owned());
         for f in self.configure {
             f(&mut config);
         }

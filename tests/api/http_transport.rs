@@ -139,7 +139,7 @@ async fn an_unparsable_document_is_a_parse_failure() {
 #[tokio::test]
 async fn queries_work_over_get_but_mutations_are_refused_with_405() {
     let app = TestApp::spawn().await;
-    let token = app.token(&[Role::Admin]);
+    let token = app.token(&[Role::Admin]).await;
     let ok = app
         .http
         .get(app.url("/graphql"))
@@ -180,7 +180,7 @@ async fn queries_work_over_get_but_mutations_are_refused_with_405() {
 #[tokio::test]
 async fn a_post_without_a_json_content_type_is_refused_and_writes_nothing() {
     let app = TestApp::spawn().await;
-    let token = app.token(&[Role::Admin]);
+    let token = app.token(&[Role::Admin]).await;
     let body = json!({ "query": PING, "variables": { "m": "csrf" } }).to_string();
     for content_type in [
         Some("text/plain"),
@@ -263,7 +263,7 @@ async fn an_oversize_body_is_413() {
 #[tokio::test]
 async fn an_unknown_operation_name_and_invalid_variables_are_validation_failures() {
     let app = TestApp::spawn().await;
-    let token = app.token(&[Role::Admin]);
+    let token = app.token(&[Role::Admin]).await;
     let body =
         json!({ "query": "query A { serverInfo { version } }", "operationName": "B" }).to_string();
     let response = post(
@@ -408,7 +408,7 @@ async fn introspection_and_suggestions_can_be_switched_off() {
 #[tokio::test]
 async fn a_tampered_token_is_unauthenticated_and_anonymous_writes_are_refused() {
     let app = TestApp::spawn().await;
-    let mut token = app.token(&[Role::Admin]);
+    let mut token = app.token(&[Role::Admin]).await;
     token.push('x');
     let (status, json) = app.graphql(PING, json!({ "m": "hi" }), Some(&token)).await;
     assert_eq!(status, 401);
@@ -424,7 +424,7 @@ async fn a_tampered_token_is_unauthenticated_and_anonymous_writes_are_refused() 
 #[tokio::test]
 async fn bad_user_input_names_the_field_and_writes_nothing() {
     let app = TestApp::spawn().await;
-    let token = app.token(&[Role::Staff]);
+    let token = app.token(&[Role::Staff]).await;
     let (status, json) = app.graphql(PING, json!({ "m": "   " }), Some(&token)).await;
     assert_eq!(status, 200);
     assert_eq!(json["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
@@ -442,7 +442,7 @@ async fn bad_user_input_names_the_field_and_writes_nothing() {
 #[tokio::test]
 async fn an_internal_error_is_masked_and_carries_the_request_id() {
     let app = TestApp::spawn().await;
-    let token = app.token(&[Role::Admin]);
+    let token = app.token(&[Role::Admin]).await;
     use sea_orm::ConnectionTrait;
     app.state
         .db

@@ -8,6 +8,7 @@ mod client;
 mod events;
 mod helpers;
 mod http_transport;
+mod identity;
 mod operations;
 mod process;
 mod project;

@@ -90,7 +90,10 @@ fn the_documented_defaults_match_the_command_line_defaults() {
 fn every_setting_is_documented_in_help_with_its_environment_variable() {
     let help = Cli::try_parse_from(["resident-hub", "--help"])
         .unwrap_err()
-        .to_string();
+        .to_string()
+        + &Cli::try_parse_from(["resident-hub", "create-admin", "--help"])
+            .unwrap_err()
+            .to_string();
     for var in ENV_VARS.iter().filter(|v| **v != "RUST_LOG") {
         assert!(help.contains(var), "--help does not mention {var}");
     }

@@ -25,7 +25,7 @@ async fn send_ping(app: &TestApp, token: &str, message: &str) -> String {
 #[tokio::test]
 async fn a_subscriber_receives_pings_live_until_it_completes() {
     let app = TestApp::spawn().await;
-    let token = app.token(&[Role::Admin]);
+    let token = app.token(&[Role::Admin]).await;
     let mut ws = app.ws().await;
     ws.init(json!({})).await;
     ws.subscribe("s1", PINGS, json!({})).await;
@@ -68,7 +68,7 @@ async fn a_subscriber_receives_pings_live_until_it_completes() {
 #[tokio::test]
 async fn a_cursor_replays_missed_pings_in_order_then_continues_live() {
     let app = TestApp::spawn().await;
-    let token = app.token(&[Role::Staff]);
+    let token = app.token(&[Role::Staff]).await;
     let first = send_ping(&app, &token, "one").await;
     send_ping(&app, &token, "two").await;
     send_ping(&app, &token, "three").await;
@@ -152,7 +152,7 @@ async fn a_rejected_token_is_closed_with_4403_and_a_valid_one_is_acknowledged() 
     .await;
     assert_eq!(ws.closed().await.code, 4403);
 
-    let token = app.token(&[Role::Resident]);
+    let token = app.token(&[Role::Resident]).await;
     let mut ws = app.ws().await;
     ws.init(json!({ "Authorization": format!("Bearer {token}") }))
         .await;

@@ -1,0 +1,337 @@
+//! GraphQL surface of identity: the viewer, sign-in and sessions, and user administration.
+
+use std::net::IpAddr;
+
+use async_graphql::{
+    Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, connection::Connection,
+};
+use uuid::Uuid;
+
+use super::{
+    input::{DisplayName, Email, Phone},
+    service::{IdentityService, NewUser, UserChanges, UserStatus, load_user},
+    types::{SignInPayload, User},
+};
+use crate::{
+    auth::{Role, Viewer, guard::RoleGuard, password::NewPassword},
+    error::{AppError, AppResult},
+    graphql::{
+        ContextExt,
+        pagination::{PageRequest, fetch_page},
+    },
+};
+
+/// The client address of the request, when the transport knows it.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
+    Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(field, "is not a valid id"))
+}
+
+/// Input of `signIn`.
+#[derive(InputObject)]
+pub struct SignInInput {
+    /// Email address (any case).
+    email: String,
+    /// Password.
+    password: String,
+}
+
+/// Input of `refreshSession`.
+#[derive(InputObject)]
+pub struct RefreshSessionInput {
+    /// The refresh token from the last sign-in or refresh.
+    refresh_token: String,
+}
+
+/// Input of `signOut`.
+#[derive(InputObject)]
+pub struct SignOutInput {
+    /// The session's current refresh token; its whole session is revoked.
+    refresh_token: String,
+}
+
+/// Result of `signOut`.
+#[derive(SimpleObject)]
+pub struct SignOutPayload {
+    /// Always true: signing out of an unknown or ended session is not an error.
+    signed_out: bool,
+}
+
+/// Input of `changePassword`.
+#[derive(InputObject)]
+pub struct ChangePasswordInput {
+    /// The current password.
+    current_password: String,
+    /// The new password: 10–128 characters, at least 5 different ones, not the email.
+    new_password: String,
+}
+
+/// Result of a mutation that changes one user.
+#[derive(SimpleObject)]
+pub struct UserPayload {
+    /// The user as changed.
+    user: User,
+}
+
+/// Input of `createUser`.
+#[derive(InputObject)]
+pub struct CreateUserInput {
+    /// Email address; unique regardless of case.
+    email: String,
+    /// Name shown to others.
+    display_name: String,
+    /// Phone number (international form); unique when given.
+    phone: Option<String>,
+    /// Initial password, to be changed by the user.
+    password: String,
+    /// Roles to grant.
+    roles: Vec<Role>,
+}
+
+/// Input of `updateUser`; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateUserInput {
+    /// The user to change.
+    id: ID,
+    /// New display name.
+    display_name: Option<String>,
+    /// New phone number; `null` removes it.
+    phone: MaybeUndefined<String>,
+    /// New set of roles.
+    roles: Option<Vec<Role>>,
+}
+
+/// Input of `updateMyProfile`; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateMyProfileInput {
+    /// New display name.
+    display_name: Option<String>,
+    /// New phone number; `null` removes it.
+    phone: MaybeUndefined<String>,
+}
+
+/// Input of `disableUser` and `enableUser`.
+#[derive(InputObject)]
+pub struct SetUserStatusInput {
+    /// The user.
+    id: ID,
+}
+
+/// Filter of `users`.
+#[derive(InputObject, Default)]
+pub struct UserFilter {
+    /// Only users holding this role.
+    role: Option<Role>,
+    /// Only users whose name or email contains this text (any case).
+    search: Option<String>,
+}
+
+fn phone_change(field: &str, phone: MaybeUndefined<String>) -> AppResult<Option<Option<Phone>>> {
+    Ok(match phone {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(raw) => Some(Some(Phone::parse(field, &raw)?)),
+    })
+}
+
+/// Identity queries.
+#[derive(Default)]
+pub struct IdentityQuery;
+
+#[Object]
+impl IdentityQuery {
+    /// The signed-in user; null when anonymous.
+    async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let Viewer::User(me) = ctx.viewer() else {
+            return Ok(None);
+        };
+        Ok(load_user(&ctx.state().db, me.id).await?.map(User::from))
+    }
+
+    /// One user: yourself, or anyone for administrators.
+    async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
+        let id = parse_id("id", &id)?;
+        let viewer = ctx.viewer();
+        let me = viewer.require_user()?;
+        if me.id != id && !viewer.has_role(Role::Admin) {
+            return Err(AppError::NotFound("user").into());
+        }
+        let user = load_user(&ctx.state().db, id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        Ok(user.into())
+    }
+
+    /// Users, oldest first (administrators).
+    #[graphql(guard = "RoleGuard::any(&[Role::Admin])")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<UserFilter>,
+    ) -> async_graphql::Result<Connection<String, User>> {
+        let page = PageRequest::parse(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let state = ctx.state();
+        let query = IdentityService::new(state).users_query(filter.role, filter.search.as_deref());
+        let page = fetch_page(&state.db, query, entity::user::Column::Id, &page).await?;
+        Ok(page.into_connection(|user| user.id, User::from))
+    }
+}
+
+/// Identity mutations.
+#[derive(Default)]
+pub struct IdentityMutation;
+
+#[Object]
+impl IdentityMutation {
+    /// Signs in. Wrong email and wrong password get the same `UNAUTHENTICATED` answer; repeated
+    /// failures get `RATE_LIMITED` for a growing period.
+    async fn sign_in(
+        &self,
+        ctx: &Context<'_>,
+        input: SignInInput,
+    ) -> async_graphql::Result<SignInPayload> {
+        let client = ctx.data_opt::<ClientAddr>().and_then(|addr| addr.0);
+        let session = IdentityService::new(ctx.state())
+            .sign_in(&input.email, &input.password, client)
+            .await?;
+        Ok(session.into())
+    }
+
+    /// Exchanges a refresh token for a new session (the old token is spent; reusing it later
+    /// revokes the session).
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RefreshSessionInput,
+    ) -> async_graphql::Result<SignInPayload> {
+        let session = IdentityService::new(ctx.state())
+            .refresh(&input.refresh_token)
+            .await?;
+        Ok(session.into())
+    }
+
+    /// Ends a session: its refresh tokens stop working.
+    async fn sign_out(
+        &self,
+        ctx: &Context<'_>,
+        input: SignOutInput,
+    ) -> async_graphql::Result<SignOutPayload> {
+        IdentityService::new(ctx.state())
+            .sign_out(&input.refresh_token)
+            .await?;
+        Ok(SignOutPayload { signed_out: true })
+    }
+
+    /// Changes your password; every session of yours is revoked (sign in again).
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangePasswordInput,
+    ) -> async_graphql::Result<UserPayload> {
+        let user = IdentityService::new(ctx.state())
+            .change_password(ctx.viewer(), &input.current_password, &input.new_password)
+            .await?;
+        Ok(UserPayload { user: user.into() })
+    }
+
+    /// Changes your own name or phone.
+    async fn update_my_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateMyProfileInput,
+    ) -> async_graphql::Result<UserPayload> {
+        let me = ctx.require_user()?;
+        let changes = UserChanges {
+            display_name: input
+                .display_name
+                .map(|name| DisplayName::parse("input.displayName", &name))
+                .transpose()?,
+            phone: phone_change("input.phone", input.phone)?,
+            roles: None,
+        };
+        let user = IdentityService::new(ctx.state())
+            .update_user(me.id, changes)
+            .await?;
+        Ok(UserPayload { user: user.into() })
+    }
+
+    /// Creates a user (administrators).
+    #[graphql(guard = "RoleGuard::any(&[Role::Admin])")]
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> async_graphql::Result<UserPayload> {
+        let email = Email::parse("input.email", &input.email)?;
+        let new = NewUser {
+            display_name: DisplayName::parse("input.displayName", &input.display_name)?,
+            phone: input
+                .phone
+                .map(|p| Phone::parse("input.phone", &p))
+                .transpose()?,
+            password: NewPassword::parse("input.password", &input.password, Some(email.as_str()))?,
+            roles: input.roles,
+            email,
+        };
+        let user = IdentityService::new(ctx.state()).create_user(new).await?;
+        Ok(UserPayload { user: user.into() })
+    }
+
+    /// Changes a user's name, phone or roles (administrators).
+    #[graphql(guard = "RoleGuard::any(&[Role::Admin])")]
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserInput,
+    ) -> async_graphql::Result<UserPayload> {
+        let id = parse_id("input.id", &input.id)?;
+        let changes = UserChanges {
+            display_name: input
+                .display_name
+                .map(|name| DisplayName::parse("input.displayName", &name))
+                .transpose()?,
+            phone: phone_change("input.phone", input.phone)?,
+            roles: input.roles,
+        };
+        let user = IdentityService::new(ctx.state())
+            .update_user(id, changes)
+            .await?;
+        Ok(UserPayload { user: user.into() })
+    }
+
+    /// Disables a user: they cannot sign in, and their tokens stop working at once
+    /// (administrators).
+    #[graphql(guard = "RoleGuard::any(&[Role::Admin])")]
+    async fn disable_user(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserStatusInput,
+    ) -> async_graphql::Result<UserPayload> {
+        let id = parse_id("input.id", &input.id)?;
+        let user = IdentityService::new(ctx.state())
+            .set_status(ctx.viewer(), id, UserStatus::Disabled)
+            .await?;
+        Ok(UserPayload { user: user.into() })
+    }
+
+    /// Enables a disabled user again (administrators).
+    #[graphql(guard = "RoleGuard::any(&[Role::Admin])")]
+    async fn enable_user(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserStatusInput,
+    ) -> async_graphql::Result<UserPayload> {
+        let id = parse_id("input.id", &input.id)?;
+        let user = IdentityService::new(ctx.state())
+            .set_status(ctx.viewer(), id, UserStatus::Active)
+            .await?;
+        Ok(UserPayload { user: user.into() })
+    }
+}

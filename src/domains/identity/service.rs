@@ -1,0 +1,619 @@
+//! Identity rules: sign-in, session rotation, passwords, the viewer, and user administration.
+
+use std::net::IpAddr;
+
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{
+    input::{DisplayName, Email, Phone},
+    throttle,
+};
+use crate::{
+    app::AppState,
+    auth::{
+        AuthenticatedUser, Role, Viewer,
+        password::{self, NewPassword},
+    },
+    error::{AppError, AppResult},
+};
+use entity::{session, user, user_role};
+
+/// How long an access token is valid.
+pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
+/// How long a refresh token is valid if unused.
+pub const REFRESH_TOKEN_TTL: Duration = Duration::days(30);
+
+/// Account status, stored as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+pub enum UserStatus {
+    /// May sign in.
+    Active,
+    /// May not sign in; existing tokens stop working.
+    Disabled,
+}
+
+impl UserStatus {
+    /// Stored form.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "ACTIVE",
+            UserStatus::Disabled => "DISABLED",
+        }
+    }
+}
+
+/// A user with their roles.
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    /// The row.
+    pub user: user::Model,
+    /// Roles, in a stable order.
+    pub roles: Vec<Role>,
+}
+
+impl UserRecord {
+    /// Whether the account may be used.
+    pub fn is_active(&self) -> bool {
+        self.user.status == UserStatus::Active.as_str()
+    }
+}
+
+/// A successful sign-in or refresh.
+pub struct Session {
+    /// Short-lived signed access token.
+    pub access_token: String,
+    /// Opaque single-use refresh token.
+    pub refresh_token: String,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
+    /// The user.
+    pub user: UserRecord,
+}
+
+/// What an administrator sets on a new user.
+pub struct NewUser {
+    /// Email.
+    pub email: Email,
+    /// Display name.
+    pub display_name: DisplayName,
+    /// Phone, if any.
+    pub phone: Option<Phone>,
+    /// Initial password.
+    pub password: NewPassword,
+    /// Roles.
+    pub roles: Vec<Role>,
+}
+
+/// Changes to a user; `None` leaves a value as it is.
+#[derive(Default)]
+pub struct UserChanges {
+    /// New display name.
+    pub display_name: Option<DisplayName>,
+    /// New phone (`Some(None)` removes it).
+    pub phone: Option<Option<Phone>>,
+    /// New roles (administrators only).
+    pub roles: Option<Vec<Role>>,
+}
+
+fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn new_refresh_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Loads roles of one user, sorted.
+async fn roles_of<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<Vec<Role>> {
+    let mut roles: Vec<Role> = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|row| Role::parse(&row.role))
+        .collect();
+    roles.sort_by_key(|role| role.as_str());
+    Ok(roles)
+}
+
+/// Loads a user with roles.
+pub async fn load_user<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Option<UserRecord>> {
+    let Some(user) = user::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let roles = roles_of(db, id).await?;
+    Ok(Some(UserRecord { user, roles }))
+}
+
+async fn set_roles<C: ConnectionTrait>(db: &C, user_id: Uuid, roles: &[Role]) -> AppResult<()> {
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    let mut unique = roles.to_vec();
+    unique.sort_by_key(|role| role.as_str());
+    unique.dedup();
+    if unique.is_empty() {
+        return Ok(());
+    }
+    user_role::Entity::insert_many(unique.iter().map(|role| user_role::ActiveModel {
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Revokes every live refresh token of a user.
+async fn revoke_all_sessions<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    session::Entity::update_many()
+        .col_expr(
+            session::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Maps a unique-constraint failure on insert or update to a `CONFLICT` on `field`.
+fn conflict_on(field: &str, message: &str) -> impl FnOnce(AppError) -> AppError {
+    let (field, message) = (field.to_owned(), message.to_owned());
+    move |err| match err {
+        AppError::Conflict { .. } => AppError::Conflict {
+            field: Some(field),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// The identity service.
+pub struct IdentityService<'a> {
+    state: &'a AppState,
+}
+
+impl<'a> IdentityService<'a> {
+    /// The service over `state`.
+    pub fn new(state: &'a AppState) -> Self {
+        IdentityService { state }
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// The viewer for a bearer token: verified, then loaded (a disabled user is refused).
+    pub async fn viewer_for_token(&self, token: &str) -> AppResult<Viewer> {
+        let claims = self.state.tokens.verify(token)?;
+        match load_user(self.db(), claims.id).await? {
+            Some(record) if record.is_active() => Ok(Viewer::User(AuthenticatedUser {
+                id: record.user.id,
+                roles: record.roles,
+            })),
+            _ => Err(AppError::Unauthenticated),
+        }
+    }
+
+    async fn issue_session<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: UserRecord,
+        family_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> AppResult<Session> {
+        let refresh_token = new_refresh_token();
+        session::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user.user.id),
+            family_id: Set(family_id),
+            token_hash: Set(hash_token(&refresh_token)),
+            expires_at: Set(now + REFRESH_TOKEN_TTL),
+            created_at: Set(now),
+            used_at: Set(None),
+            revoked_at: Set(None),
+        }
+        .insert(db)
+        .await?;
+        let access_token = self.state.tokens.issue(
+            &AuthenticatedUser {
+                id: user.user.id,
+                roles: user.roles.clone(),
+            },
+            ACCESS_TOKEN_TTL,
+        )?;
+        Ok(Session {
+            access_token,
+            refresh_token,
+            expires_at: now + ACCESS_TOKEN_TTL,
+            user,
+        })
+    }
+
+    /// Signs in with email and password.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> AppResult<Session> {
+        let email = Email::normalise(email);
+        let now = Utc::now();
+        let keys = throttle::keys(&email, client);
+        throttle::check(self.db(), &keys, now).await?;
+        let found = user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(self.db())
+            .await?;
+        let matches =
+            password::verify(password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
+        let user = match found {
+            Some(user) if matches && user.status == UserStatus::Active.as_str() => user,
+            _ => {
+                throttle::record_failure(self.db(), &keys, now).await?;
+                return Err(AppError::InvalidCredentials);
+            }
+        };
+        throttle::record_success(self.db(), &keys).await?;
+        let roles = roles_of(self.db(), user.id).await?;
+        let txn = self.db().begin().await?;
+        let session = self
+            .issue_session(&txn, UserRecord { user, roles }, Uuid::now_v7(), now)
+            .await?;
+        txn.commit().await?;
+        Ok(session)
+    }
+
+    /// Exchanges a refresh token for a new session. A spent or revoked token revokes its family.
+    pub async fn refresh(&self, refresh_token: &str) -> AppResult<Session> {
+        let now = Utc::now();
+        let Some(row) = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(hash_token(refresh_token)))
+            .one(self.db())
+            .await?
+        else {
+            return Err(AppError::Unauthenticated);
+        };
+        if row.used_at.is_some() || row.revoked_at.is_some() {
+            tracing::warn!(user_id = %row.user_id, family_id = %row.family_id, "refresh token reused; revoking its family");
+            self.revoke_family(row.family_id, now).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        if row.expires_at <= now {
+            return Err(AppError::Unauthenticated);
+        }
+        let txn = self.db().begin().await?;
+        // Spend the token atomically: of two concurrent refreshes only one updates the row; the
+        // other finds it spent (and then revokes the family as a reuse).
+        let spent = session::Entity::update_many()
+            .col_expr(
+                session::Column::UsedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(session::Column::Id.eq(row.id))
+            .filter(session::Column::UsedAt.is_null())
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if spent.rows_affected != 1 {
+            txn.rollback().await?;
+            self.revoke_family(row.family_id, now).await?;
+            return Err(AppError::Unauthenticated);
+        }
+        let user = match load_user(&txn, row.user_id).await? {
+            Some(user) if user.is_active() => user,
+            _ => return Err(AppError::Unauthenticated),
+        };
+        let session = self.issue_session(&txn, user, row.family_id, now).await?;
+        txn.commit().await?;
+        Ok(session)
+    }
+
+    async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+        session::Entity::update_many()
+            .col_expr(
+                session::Column::RevokedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(session::Column::FamilyId.eq(family_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+
+    /// Revokes the session family of `refresh_token`. Unknown tokens are ignored (signing out
+    /// twice is not an error).
+    pub async fn sign_out(&self, refresh_token: &str) -> AppResult<()> {
+        if let Some(row) = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(hash_token(refresh_token)))
+            .one(self.db())
+            .await?
+        {
+            self.revoke_family(row.family_id, Utc::now()).await?;
+        }
+        Ok(())
+    }
+
+    /// Changes the viewer's password after checking the current one; every session is revoked.
+    pub async fn change_password(
+        &self,
+        viewer: &Viewer,
+        current: &str,
+        new_password: &str,
+    ) -> AppResult<UserRecord> {
+        let me = viewer.require_user()?;
+        let record = load_user(self.db(), me.id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        if !password::verify(current, Some(&record.user.password_hash)).await? {
+            return Err(AppError::bad_input(
+                "input.currentPassword",
+                "is not your current password",
+            ));
+        }
+        let new_password =
+            NewPassword::parse("input.newPassword", new_password, Some(&record.user.email))?;
+        let hash = password::hash(&new_password).await?;
+        let now = Utc::now();
+        let txn = self.db().begin().await?;
+        let mut active: user::ActiveModel = record.user.clone().into();
+        active.password_hash = Set(hash);
+        active.updated_at = Set(now);
+        let user = active.update(&txn).await?;
+        revoke_all_sessions(&txn, me.id, now).await?;
+        txn.commit().await?;
+        Ok(UserRecord {
+            user,
+            roles: record.roles,
+        })
+    }
+
+    /// Creates a user (administrators, the bootstrap and the CLI).
+    pub async fn create_user(&self, new: NewUser) -> AppResult<UserRecord> {
+        let hash = password::hash(&new.password).await?;
+        let now = Utc::now();
+        let txn = self.db().begin().await?;
+        let user = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(new.email.as_str().to_owned()),
+            phone: Set(new.phone.map(Phone::into_inner)),
+            display_name: Set(new.display_name.into_inner()),
+            password_hash: Set(hash),
+            status: Set(UserStatus::Active.as_str().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let user = self.insert_user(&txn, user).await?;
+        set_roles(&txn, user.id, &new.roles).await?;
+        txn.commit().await?;
+        let roles = roles_of(self.db(), user.id).await?;
+        Ok(UserRecord { user, roles })
+    }
+
+    async fn insert_user<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        user: user::ActiveModel,
+    ) -> AppResult<user::Model> {
+        let email = match &user.email {
+            sea_orm::ActiveValue::Set(email) => email.clone(),
+            _ => String::new(),
+        };
+        let phone = match &user.phone {
+            sea_orm::ActiveValue::Set(phone) => phone.clone(),
+            _ => None,
+        };
+        // Check first for a precise error; the unique indexes still guard against races.
+        if user::Entity::find()
+            .filter(user::Column::Email.eq(email.as_str()))
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict {
+                field: Some("input.email".to_owned()),
+                message: "a user with this email already exists".to_owned(),
+            });
+        }
+        if let Some(phone) = &phone
+            && user::Entity::find()
+                .filter(user::Column::Phone.eq(phone.as_str()))
+                .one(db)
+                .await?
+                .is_some()
+        {
+            return Err(AppError::Conflict {
+                field: Some("input.phone".to_owned()),
+                message: "a user with this phone number already exists".to_owned(),
+            });
+        }
+        user.insert(db)
+            .await
+            .map_err(AppError::from)
+            .map_err(conflict_on(
+                "input.email",
+                "a user with this email or phone already exists",
+            ))
+    }
+
+    /// Applies `changes` to user `id`.
+    pub async fn update_user(&self, id: Uuid, changes: UserChanges) -> AppResult<UserRecord> {
+        let txn = self.db().begin().await?;
+        let record = load_user(&txn, id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        let mut active: user::ActiveModel = record.user.into();
+        if let Some(name) = changes.display_name {
+            active.display_name = Set(name.into_inner());
+        }
+        if let Some(phone) = changes.phone {
+            let phone = phone.map(Phone::into_inner);
+            if let Some(phone) = &phone
+                && user::Entity::find()
+                    .filter(user::Column::Phone.eq(phone.as_str()))
+                    .filter(user::Column::Id.ne(id))
+                    .one(&txn)
+                    .await?
+                    .is_some()
+            {
+                return Err(AppError::Conflict {
+                    field: Some("input.phone".to_owned()),
+                    message: "a user with this phone number already exists".to_owned(),
+                });
+            }
+            active.phone = Set(phone);
+        }
+        active.updated_at = Set(Utc::now());
+        let user = active
+            .update(&txn)
+            .await
+            .map_err(AppError::from)
+            .map_err(conflict_on(
+                "input.phone",
+                "a user with this phone number already exists",
+            ))?;
+        if let Some(roles) = &changes.roles {
+            set_roles(&txn, id, roles).await?;
+        }
+        let roles = roles_of(&txn, id).await?;
+        txn.commit().await?;
+        Ok(UserRecord { user, roles })
+    }
+
+    /// Enables or disables a user; disabling revokes every session at once.
+    pub async fn set_status(
+        &self,
+        viewer: &Viewer,
+        id: Uuid,
+        status: UserStatus,
+    ) -> AppResult<UserRecord> {
+        let me = viewer.require_user()?;
+        if me.id == id && status == UserStatus::Disabled {
+            return Err(AppError::InvalidState(
+                "you cannot disable your own account".to_owned(),
+            ));
+        }
+        let now = Utc::now();
+        let txn = self.db().begin().await?;
+        let record = load_user(&txn, id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        let mut active: user::ActiveModel = record.user.into();
+        active.status = Set(status.as_str().to_owned());
+        active.updated_at = Set(now);
+        let user = active.update(&txn).await?;
+        if status == UserStatus::Disabled {
+            revoke_all_sessions(&txn, id, now).await?;
+        }
+        txn.commit().await?;
+        Ok(UserRecord {
+            user,
+            roles: record.roles,
+        })
+    }
+
+    /// Creates the first administrator when there is none. Returns the generated password when
+    /// one had to be made up (it is shown once and never stored in clear).
+    pub async fn bootstrap_admin(
+        &self,
+        email: &str,
+        password: Option<&str>,
+    ) -> AppResult<Option<(UserRecord, Option<String>)>> {
+        let has_admin = user_role::Entity::find()
+            .filter(user_role::Column::Role.eq(Role::Admin.as_str()))
+            .one(self.db())
+            .await?
+            .is_some();
+        if has_admin {
+            return Ok(None);
+        }
+        let (password, generated) = match password {
+            Some(password) => (password.to_owned(), None),
+            None => {
+                let generated = new_refresh_token();
+                (generated.clone(), Some(generated))
+            }
+        };
+        let record = self
+            .create_user(NewUser {
+                email: Email::parse("RESIDENT_HUB_ADMIN_EMAIL", email)?,
+                display_name: DisplayName::parse("displayName", "Administrator")?,
+                phone: None,
+                password: NewPassword::parse(
+                    "RESIDENT_HUB_ADMIN_PASSWORD",
+                    &password,
+                    Some(email),
+                )?,
+                roles: vec![Role::Admin],
+            })
+            .await;
+        match record {
+            Ok(record) => Ok(Some((record, generated))),
+            // Another instance starting at the same moment created it first.
+            Err(AppError::Conflict { .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Users in id order, for administrators (filtering by role and by name or email).
+    pub fn users_query(
+        &self,
+        role: Option<Role>,
+        search: Option<&str>,
+    ) -> sea_orm::Select<user::Entity> {
+        let mut query = user::Entity::find();
+        if let Some(role) = role {
+            query = query.filter(
+                user::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(user_role::Column::UserId)
+                        .from(user_role::Entity)
+                        .and_where(user_role::Column::Role.eq(role.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(search) = search.map(str::trim).filter(|s| !s.is_empty()) {
+            let pattern = format!(
+                "%{}%",
+                search
+                    .to_lowercase()
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            query = query.filter(
+                sea_orm::Condition::any()
+                    .add(
+                        sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                            sea_orm::sea_query::Expr::col(user::Column::DisplayName),
+                        ))
+                        .like(pattern.as_str()),
+                    )
+                    .add(user::Column::Email.like(pattern.as_str())),
+            );
+        }
+        query
+    }
+}

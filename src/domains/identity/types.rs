@@ -1,0 +1,105 @@
+//! GraphQL types of the identity domain, built from models so no column leaks by accident.
+
+use async_graphql::{ComplexObject, Context, ID, SimpleObject};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::service::{Session, UserRecord, UserStatus};
+use crate::{auth::Role, error::AppError, graphql::ContextExt};
+use entity::user;
+
+/// A person who can sign in.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct User {
+    /// The user's id.
+    pub id: ID,
+    /// Email address (lower-case).
+    pub email: String,
+    /// Phone number in E.164 form.
+    pub phone: Option<String>,
+    /// Name shown to others.
+    pub display_name: String,
+    /// Whether the account may sign in.
+    pub status: UserStatus,
+    /// When the account was created.
+    pub created_at: DateTime<Utc>,
+    /// The id as a UUID, for loaders.
+    #[graphql(skip)]
+    pub uuid: Uuid,
+    /// Roles when already loaded with the user (else the roles loader fetches them).
+    #[graphql(skip)]
+    pub known_roles: Option<Vec<Role>>,
+}
+
+#[ComplexObject]
+impl User {
+    /// The roles the user holds.
+    async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
+        if let Some(roles) = &self.known_roles {
+            return Ok(roles.clone());
+        }
+        let roles = ctx
+            .loaders()?
+            .roles
+            .load_one(self.uuid)
+            .await
+            .map_err(|err| AppError::internal(err.to_string()))?;
+        Ok(roles.unwrap_or_default())
+    }
+}
+
+fn status_of(model: &user::Model) -> UserStatus {
+    if model.status == UserStatus::Disabled.as_str() {
+        UserStatus::Disabled
+    } else {
+        UserStatus::Active
+    }
+}
+
+impl From<user::Model> for User {
+    fn from(model: user::Model) -> Self {
+        User {
+            id: ID(model.id.to_string()),
+            status: status_of(&model),
+            email: model.email,
+            phone: model.phone,
+            display_name: model.display_name,
+            created_at: model.created_at,
+            uuid: model.id,
+            known_roles: None,
+        }
+    }
+}
+
+impl From<UserRecord> for User {
+    fn from(record: UserRecord) -> Self {
+        let mut user = User::from(record.user);
+        user.known_roles = Some(record.roles);
+        user
+    }
+}
+
+/// A signed-in session.
+#[derive(SimpleObject)]
+pub struct SignInPayload {
+    /// Send as `Authorization: Bearer <accessToken>`; valid until `expiresAt`.
+    pub access_token: String,
+    /// Exchange with `refreshSession` for a new session; single use.
+    pub refresh_token: String,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
+    /// The signed-in user.
+    pub user: User,
+}
+
+impl From<Session> for SignInPayload {
+    fn from(session: Session) -> Self {
+        SignInPayload {
+            access_token: session.access_token,
+            refresh_token: session.refresh_token,
+            expires_at: session.expires_at,
+            user: session.user.into(),
+        }
+    }
+}
