@@ -71,6 +71,11 @@ impl Application {
         let metrics = Arc::new(Metrics::default());
         let state = build_state(config, options, metrics, shutdown.clone()).await?;
         bootstrap_admin(&state).await?;
+        if state.config.demo {
+            seed_demo(&state)
+                .await
+                .map_err(|err| start_error("cannot seed the demo estate")(err.into()))?;
+        }
         let listener = TcpListener::bind(state.config.listen)
             .await
             .map_err(|err| {
@@ -169,6 +174,27 @@ async fn bootstrap_admin(state: &AppState) -> Result<(), StartError> {
                 admin.user.email
             );
         }
+    }
+    Ok(())
+}
+
+/// Seeds the demo estate and says how to sign in.
+pub async fn seed_demo(state: &AppState) -> crate::error::AppResult<()> {
+    match crate::demo::seed(state).await? {
+        crate::demo::SeedOutcome::Created { users, units } => println!(
+            "Demo estate created: {users} accounts, {units} units.\n\
+             Every demo account's password is `{password}`: {admin}, supervisor1@demo.test, \
+             merchant1@demo.test, resident1@demo.test … resident{residents}@demo.test, \
+             staff1@demo.test … staff12@demo.test.",
+            password = crate::demo::DEMO_PASSWORD,
+            admin = crate::demo::DEMO_ADMIN,
+            residents = crate::demo::RESIDENTS,
+        ),
+        crate::demo::SeedOutcome::AlreadyPresent => println!(
+            "Demo estate already present. Every demo account's password is `{}` (admin: {}).",
+            crate::demo::DEMO_PASSWORD,
+            crate::demo::DEMO_ADMIN
+        ),
     }
     Ok(())
 }

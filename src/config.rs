@@ -33,6 +33,9 @@ pub enum Command {
     Migrate,
     /// Print the GraphQL schema (SDL) to standard output.
     ExportSchema,
+    /// Create the demo estate (idempotent): buildings, units, residents with households, staff,
+    /// a supervisor, a merchant and an administrator, all with the password `demo-password`.
+    SeedDemo,
     /// Create an administrator (or fail if the email is taken).
     CreateAdmin {
         /// The administrator's email.
@@ -192,6 +195,9 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub admin_password: Option<String>,
+    /// Seed the demo estate on start (see `seed-demo`).
+    #[arg(long, env = "RESIDENT_HUB_DEMO", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+    pub demo: bool,
     /// Seconds to wait for in-flight requests on shutdown before giving up.
     #[arg(
         long,
@@ -229,6 +235,7 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_ADMIN_EMAIL",
     "RESIDENT_HUB_ADMIN_PASSWORD",
     "RESIDENT_HUB_NEW_ADMIN_PASSWORD",
+    "RESIDENT_HUB_DEMO",
     "RUST_LOG",
 ];
 
@@ -282,6 +289,8 @@ pub struct Config {
     pub admin_email: String,
     /// Password of the first administrator, if configured.
     pub admin_password: Option<String>,
+    /// Seed the demo estate on start.
+    pub demo: bool,
 }
 
 /// Limits on the shape of one GraphQL operation.
@@ -447,6 +456,7 @@ impl Settings {
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             admin_email: self.admin_email,
             admin_password: self.admin_password,
+            demo: self.demo,
         })
     }
 }
@@ -514,6 +524,7 @@ impl Settings {
             shutdown_grace_secs: 10,
             admin_email: "admin@resident-hub.local".to_owned(),
             admin_password: None,
+            demo: false,
         }
     }
 }

@@ -222,10 +222,35 @@ impl From<AppError> for async_graphql::Error {
             // Logged inside the request span, which carries the request id.
             tracing::error!(error = %cause, debug = ?cause, "internal error");
         }
+        err.into_masked()
+    }
+}
+
+/// A DataLoader failure, shared by every field that waited on the failed batch. Loaders only
+/// read, so their failures are internal.
+#[derive(Clone, Debug)]
+pub struct LoadError(std::sync::Arc<AppError>);
+
+impl From<sea_orm::DbErr> for LoadError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        LoadError(std::sync::Arc::new(err.into()))
+    }
+}
+
+impl From<LoadError> for async_graphql::Error {
+    fn from(err: LoadError) -> Self {
+        tracing::error!(error = %err.0, debug = ?err.0, "loader failed");
+        AppError::Internal("loader failed".into()).into_masked()
+    }
+}
+
+impl AppError {
+    /// The error as sent, without logging it again.
+    fn into_masked(self) -> async_graphql::Error {
         async_graphql::Error {
-            message: err.to_string(),
+            message: self.to_string(),
             source: None,
-            extensions: Some(err.extensions()),
+            extensions: Some(self.extensions()),
         }
     }
 }

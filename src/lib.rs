@@ -17,6 +17,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domains;
 pub mod error;
 pub mod events;

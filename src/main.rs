@@ -41,6 +41,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match command {
             Command::Migrate => migrate(config).await,
+            Command::SeedDemo => seed_demo(config).await,
             Command::CreateAdmin {
                 email,
                 password,
@@ -83,6 +84,15 @@ async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let conn = db::connect(&config.database, 1, None).await?;
     db::migrate(&config.database, &conn).await?;
     tracing::info!("migrations applied");
+    Ok(())
+}
+
+async fn seed_demo(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let shutdown = CancellationToken::new();
+    let metrics = std::sync::Arc::new(resident_hub::metrics::Metrics::default());
+    let state = build_state(config, BuildOptions::default(), metrics, shutdown.clone()).await?;
+    resident_hub::app::seed_demo(&state).await?;
+    shutdown.cancel();
     Ok(())
 }
 

@@ -3,8 +3,15 @@
 //! GraphQL types live in the server crate and are built `From` these models, so a column can
 //! never reach a client unless a GraphQL type names it.
 
+pub mod building;
 pub mod event;
+pub mod household_member;
+pub mod residency;
 pub mod session;
 pub mod sign_in_throttle;
+pub mod staff_building;
+pub mod staff_category;
+pub mod staff_record;
+pub mod unit;
 pub mod user;
 pub mod user_role;

@@ -1,60 +1,237 @@
 //! Per-request DataLoaders: every relation resolved per item goes through one of these, so a
 //! page of N items with nested relations costs a constant number of statements.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, hash::Hash};
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use chrono::Utc;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use crate::{app::AppState, auth::Role, error::AppError};
-use entity::user_role;
+use crate::{
+    app::AppState,
+    auth::Role,
+    domains::estate::{
+        access::{Scope, current_residency},
+        types::ServiceCategory,
+    },
+    error::LoadError,
+};
+use entity::{
+    building, household_member, residency, staff_building, staff_category, staff_record, unit,
+    user, user_role,
+};
 
-/// The loaders of one request (or one WebSocket operation).
+/// The loaders of one request (or one WebSocket operation), and the viewer's access scope.
 pub struct Loaders {
     /// Roles by user id.
     pub roles: DataLoader<RolesLoader>,
+    /// Users by id.
+    pub users: DataLoader<UsersLoader>,
+    /// Buildings by id.
+    pub buildings: DataLoader<BuildingsLoader>,
+    /// Units of current residencies by user id.
+    pub current_units: DataLoader<CurrentUnitsLoader>,
+    /// Household members by unit id.
+    pub household: DataLoader<HouseholdLoader>,
+    /// Staff records by user id.
+    pub staff_by_user: DataLoader<StaffByUserLoader>,
+    /// Served buildings by staff record id.
+    pub staff_buildings: DataLoader<StaffBuildingsLoader>,
+    /// Service categories by staff record id.
+    pub staff_categories: DataLoader<StaffCategoriesLoader>,
+    /// The viewer's access scope, computed on first use.
+    pub scope: tokio::sync::OnceCell<Scope>,
 }
 
 impl Loaders {
     /// Fresh loaders over the state's database.
     pub fn new(state: &AppState) -> Loaders {
+        let db = || state.db.clone();
         Loaders {
-            roles: DataLoader::new(
-                RolesLoader {
-                    db: state.db.clone(),
-                },
-                tokio::spawn,
-            ),
+            roles: DataLoader::new(RolesLoader(db()), tokio::spawn),
+            users: DataLoader::new(UsersLoader(db()), tokio::spawn),
+            buildings: DataLoader::new(BuildingsLoader(db()), tokio::spawn),
+            current_units: DataLoader::new(CurrentUnitsLoader(db()), tokio::spawn),
+            household: DataLoader::new(HouseholdLoader(db()), tokio::spawn),
+            staff_by_user: DataLoader::new(StaffByUserLoader(db()), tokio::spawn),
+            staff_buildings: DataLoader::new(StaffBuildingsLoader(db()), tokio::spawn),
+            staff_categories: DataLoader::new(StaffCategoriesLoader(db()), tokio::spawn),
+            scope: tokio::sync::OnceCell::new(),
         }
     }
 }
 
-/// Loads the roles of many users in one statement.
-pub struct RolesLoader {
-    db: DatabaseConnection,
+/// Loader failures are shared between the fields waiting on one batch.
+type Shared = LoadError;
+
+/// Groups `rows` under their key, with an empty list for every key that has none.
+fn group<K: Eq + Hash + Copy, R, V>(
+    keys: &[K],
+    rows: impl IntoIterator<Item = R>,
+    split: impl Fn(R) -> (K, V),
+) -> HashMap<K, Vec<V>> {
+    let mut groups: HashMap<K, Vec<V>> = keys.iter().map(|k| (*k, Vec::new())).collect();
+    for row in rows {
+        let (key, value) = split(row);
+        groups.entry(key).or_default().push(value);
+    }
+    groups
 }
+
+/// Roles of many users in one statement.
+pub struct RolesLoader(DatabaseConnection);
 
 impl Loader<Uuid> for RolesLoader {
     type Value = Vec<Role>;
-    type Error = std::sync::Arc<AppError>;
+    type Error = Shared;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Role>>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Role>>, Shared> {
         let rows = user_role::Entity::find()
             .filter(user_role::Column::UserId.is_in(keys.iter().copied()))
-            .all(&self.db)
-            .await
-            .map_err(|err| std::sync::Arc::new(AppError::from(err)))?;
-        let mut roles: HashMap<Uuid, Vec<Role>> = keys.iter().map(|k| (*k, Vec::new())).collect();
-        for row in rows {
-            if let (Some(list), Some(role)) = (roles.get_mut(&row.user_id), Role::parse(&row.role))
-            {
-                list.push(role);
-            }
-        }
-        for list in roles.values_mut() {
-            list.sort_by_key(|role| role.as_str());
-        }
-        Ok(roles)
+            .order_by_asc(user_role::Column::Role)
+            .all(&self.0)
+            .await?;
+        let mut roles = group(keys, rows, |row| (row.user_id, Role::parse(&row.role)));
+        Ok(roles
+            .drain()
+            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
+            .collect())
+    }
+}
+
+/// Users by id.
+pub struct UsersLoader(DatabaseConnection);
+
+impl Loader<Uuid> for UsersLoader {
+    type Value = user::Model;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, Shared> {
+        let rows = user::Entity::find()
+            .filter(user::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// Buildings by id.
+pub struct BuildingsLoader(DatabaseConnection);
+
+impl Loader<Uuid> for BuildingsLoader {
+    type Value = building::Model;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, building::Model>, Shared> {
+        let rows = building::Entity::find()
+            .filter(building::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// Units of each user's current residencies.
+pub struct CurrentUnitsLoader(DatabaseConnection);
+
+impl Loader<Uuid> for CurrentUnitsLoader {
+    type Value = Vec<unit::Model>;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<unit::Model>>, Shared> {
+        let rows = residency::Entity::find()
+            .filter(residency::Column::UserId.is_in(keys.iter().copied()))
+            .filter(current_residency(Utc::now().date_naive()))
+            .find_also_related(unit::Entity)
+            .order_by_asc(residency::Column::Id)
+            .all(&self.0)
+            .await?;
+        let mut units = group(keys, rows, |(residency, unit)| (residency.user_id, unit));
+        Ok(units
+            .drain()
+            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
+            .collect())
+    }
+}
+
+/// Household members of each unit.
+pub struct HouseholdLoader(DatabaseConnection);
+
+impl Loader<Uuid> for HouseholdLoader {
+    type Value = Vec<household_member::Model>;
+    type Error = Shared;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<household_member::Model>>, Shared> {
+        let rows = household_member::Entity::find()
+            .filter(household_member::Column::UnitId.is_in(keys.iter().copied()))
+            .order_by_asc(household_member::Column::Id)
+            .all(&self.0)
+            .await?;
+        Ok(group(keys, rows, |row| (row.unit_id, row)))
+    }
+}
+
+/// The staff record of each user.
+pub struct StaffByUserLoader(DatabaseConnection);
+
+impl Loader<Uuid> for StaffByUserLoader {
+    type Value = staff_record::Model;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, staff_record::Model>, Shared> {
+        let rows = staff_record::Entity::find()
+            .filter(staff_record::Column::UserId.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.user_id, row)).collect())
+    }
+}
+
+/// Buildings each staff member serves.
+pub struct StaffBuildingsLoader(DatabaseConnection);
+
+impl Loader<Uuid> for StaffBuildingsLoader {
+    type Value = Vec<building::Model>;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<building::Model>>, Shared> {
+        let rows = staff_building::Entity::find()
+            .filter(staff_building::Column::StaffId.is_in(keys.iter().copied()))
+            .find_also_related(building::Entity)
+            .order_by_asc(staff_building::Column::BuildingId)
+            .all(&self.0)
+            .await?;
+        let mut buildings = group(keys, rows, |(link, building)| (link.staff_id, building));
+        Ok(buildings
+            .drain()
+            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
+            .collect())
+    }
+}
+
+/// Service categories of each staff member.
+pub struct StaffCategoriesLoader(DatabaseConnection);
+
+impl Loader<Uuid> for StaffCategoriesLoader {
+    type Value = Vec<ServiceCategory>;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<ServiceCategory>>, Shared> {
+        let rows = staff_category::Entity::find()
+            .filter(staff_category::Column::StaffId.is_in(keys.iter().copied()))
+            .order_by_asc(staff_category::Column::Category)
+            .all(&self.0)
+            .await?;
+        let mut categories = group(keys, rows, |row| {
+            (row.staff_id, ServiceCategory::parse(&row.category))
+        });
+        Ok(categories
+            .drain()
+            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
+            .collect())
     }
 }

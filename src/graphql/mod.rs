@@ -7,13 +7,14 @@ pub mod context;
 pub mod guardrails;
 pub mod loaders;
 pub mod pagination;
+pub mod text_enum;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{identity, system},
+    domains::{estate, identity, system},
 };
 
 pub use context::ContextExt;
@@ -22,6 +23,7 @@ pub use context::ContextExt;
 #[derive(MergedObject, Default)]
 pub struct Query(
     identity::graphql::IdentityQuery,
+    estate::graphql::EstateQuery,
     system::graphql::SystemQuery,
 );
 
@@ -29,6 +31,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     identity::graphql::IdentityMutation,
+    estate::graphql::EstateMutation,
     system::graphql::SystemMutation,
 );
 

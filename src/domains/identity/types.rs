@@ -5,7 +5,15 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::service::{Session, UserRecord, UserStatus};
-use crate::{auth::Role, error::AppError, graphql::ContextExt};
+use crate::{
+    auth::Role,
+    domains::estate::{
+        access::Scope,
+        types::{StaffRecord, Unit},
+    },
+    error::AppResult,
+    graphql::ContextExt,
+};
 use entity::user;
 
 /// A person who can sign in.
@@ -34,17 +42,42 @@ pub struct User {
 
 #[ComplexObject]
 impl User {
+    /// Units of the user's current residencies. Visible to the user and administrators;
+    /// empty for anyone else.
+    async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
+        let scope = Scope::of(ctx).await?;
+        if !(scope.admin || scope.user_id == Some(self.uuid)) {
+            return Ok(Vec::new());
+        }
+        let units = ctx
+            .loaders()?
+            .current_units
+            .load_one(self.uuid)
+            .await?
+            .unwrap_or_default();
+        Ok(units
+            .into_iter()
+            .map(Unit::try_from_model)
+            .collect::<AppResult<_>>()?)
+    }
+
+    /// The user's staff record, if they are staff. Visible to the user, supervisors and
+    /// administrators.
+    async fn staff_record(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StaffRecord>> {
+        let scope = Scope::of(ctx).await?;
+        if !(scope.sees_whole_estate() || scope.user_id == Some(self.uuid)) {
+            return Ok(None);
+        }
+        let record = ctx.loaders()?.staff_by_user.load_one(self.uuid).await?;
+        Ok(record.map(StaffRecord::try_from_model).transpose()?)
+    }
+
     /// The roles the user holds.
     async fn roles(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Role>> {
         if let Some(roles) = &self.known_roles {
             return Ok(roles.clone());
         }
-        let roles = ctx
-            .loaders()?
-            .roles
-            .load_one(self.uuid)
-            .await
-            .map_err(|err| AppError::internal(err.to_string()))?;
+        let roles = ctx.loaders()?.roles.load_one(self.uuid).await?;
         Ok(roles.unwrap_or_default())
     }
 }

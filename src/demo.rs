@@ -1,0 +1,411 @@
+//! Demo data: a small, realistic estate to explore the API with (`resident-hub seed-demo`, or
+//! `serve --demo`). Seeding is idempotent and all-or-nothing: it runs in one transaction and
+//! does nothing when the demo administrator already exists.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    auth::{Role, password},
+    domains::estate::types::{
+        HouseholdMemberKind, ResidencyRelation, ServiceCategory, StaffPost, StaffStatus, UnitKind,
+    },
+    error::{AppError, AppResult},
+};
+use entity::{
+    building, household_member, residency, staff_building, staff_category, staff_record, unit,
+    user, user_role,
+};
+
+/// Password of every demo account.
+pub const DEMO_PASSWORD: &str = "demo-password";
+/// The demo administrator.
+pub const DEMO_ADMIN: &str = "admin@demo.test";
+/// Number of demo residents (`resident1@demo.test` …).
+pub const RESIDENTS: usize = 32;
+
+const FAMILY_NAMES: [&str; 16] = [
+    "Li", "Wang", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu", "Xu", "Sun", "Hu",
+    "Zhu", "Gao", "Lin",
+];
+const GIVEN_NAMES: [&str; 16] = [
+    "Wei", "Fang", "Min", "Jing", "Lei", "Yan", "Qiang", "Xiu", "Jun", "Hui", "Tao", "Ling", "Bo",
+    "Na", "Hao", "Mei",
+];
+
+/// What a seed run did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SeedOutcome {
+    /// The estate was created.
+    Created {
+        /// Users created.
+        users: usize,
+        /// Units created.
+        units: usize,
+    },
+    /// The demo data was already there; nothing changed.
+    AlreadyPresent,
+}
+
+fn name(i: usize) -> String {
+    format!(
+        "{} {}",
+        FAMILY_NAMES[i % FAMILY_NAMES.len()],
+        GIVEN_NAMES[(i * 7 + 3) % GIVEN_NAMES.len()]
+    )
+}
+
+fn date(y: i32, m: u32, d: u32) -> AppResult<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| AppError::internal("invalid demo date"))
+}
+
+struct Seeder<'c, C: ConnectionTrait> {
+    db: &'c C,
+    hash: String,
+    users: usize,
+}
+
+impl<C: ConnectionTrait> Seeder<'_, C> {
+    async fn user(&mut self, email: &str, display_name: &str, roles: &[Role]) -> AppResult<Uuid> {
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        user::Entity::insert(user::ActiveModel {
+            id: Set(id),
+            email: Set(email.to_owned()),
+            phone: Set(None),
+            display_name: Set(display_name.to_owned()),
+            password_hash: Set(self.hash.clone()),
+            status: Set("ACTIVE".to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(self.db)
+        .await?;
+        user_role::Entity::insert_many(roles.iter().map(|role| user_role::ActiveModel {
+            user_id: Set(id),
+            role: Set(role.as_str().to_owned()),
+        }))
+        .exec(self.db)
+        .await?;
+        self.users += 1;
+        Ok(id)
+    }
+}
+
+/// Seeds the demo estate unless it is already there.
+pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
+    let exists = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_ADMIN))
+        .one(&state.db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(SeedOutcome::AlreadyPresent);
+    }
+    // One hash for every demo account: they share a published password anyway, and hashing 48
+    // times would only slow the seed down.
+    let hash = password::hash(&password::NewPassword::parse(
+        "password",
+        DEMO_PASSWORD,
+        None,
+    )?)
+    .await?;
+    let txn = state.db.begin().await?;
+    let mut seeder = Seeder {
+        db: &txn,
+        hash,
+        users: 0,
+    };
+    let now = Utc::now();
+
+    seeder
+        .user(DEMO_ADMIN, "Estate Manager", &[Role::Admin])
+        .await?;
+    seeder
+        .user(
+            "supervisor1@demo.test",
+            "Quality Supervisor",
+            &[Role::Supervisor],
+        )
+        .await?;
+    seeder
+        .user("merchant1@demo.test", "Lotus Bakery", &[Role::Merchant])
+        .await?;
+
+    let buildings = [
+        (
+            "Building A · Lotus Court",
+            "18 Riverside Road, Block A",
+            "Mon–Sun 08:00–20:00",
+        ),
+        (
+            "Building B · Bamboo Court",
+            "18 Riverside Road, Block B",
+            "Mon–Sat 08:30–18:30",
+        ),
+    ];
+    let mut building_ids = Vec::new();
+    let mut flats = Vec::new();
+    let mut unit_count = 0;
+    for (name, address, hours) in buildings {
+        let id = Uuid::now_v7();
+        building::Entity::insert(building::ActiveModel {
+            id: Set(id),
+            name: Set(name.to_owned()),
+            address: Set(address.to_owned()),
+            service_centre_hours: Set(hours.to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+        building_ids.push(id);
+        let mut units = Vec::new();
+        for floor in 1..=6 {
+            for n in 1..=4 {
+                units.push((floor, format!("{floor}0{n}"), UnitKind::Flat));
+            }
+        }
+        units.push((1, "S01".to_owned(), UnitKind::Commercial));
+        units.push((1, "S02".to_owned(), UnitKind::Commercial));
+        for n in 1..=4 {
+            units.push((-1, format!("P{n:02}"), UnitKind::Parking));
+        }
+        unit_count += units.len();
+        let models: Vec<unit::ActiveModel> = units
+            .into_iter()
+            .map(|(floor, number, kind)| {
+                let id = Uuid::now_v7();
+                if kind == UnitKind::Flat {
+                    flats.push(id);
+                }
+                unit::ActiveModel {
+                    id: Set(id),
+                    building_id: Set(building_ids[building_ids.len() - 1]),
+                    floor: Set(floor),
+                    number: Set(number),
+                    kind: Set(kind.as_str().to_owned()),
+                    created_at: Set(now),
+                }
+            })
+            .collect();
+        unit::Entity::insert_many(models).exec(&txn).await?;
+    }
+
+    let mut residencies = Vec::new();
+    let mut members = Vec::new();
+    for i in 1..=RESIDENTS {
+        let id = seeder
+            .user(
+                &format!("resident{i}@demo.test"),
+                &name(i),
+                &[Role::Resident],
+            )
+            .await?;
+        // The last four residents are family members sharing the first four flats.
+        let (flat, relation) = if i > RESIDENTS - 4 {
+            (flats[i - (RESIDENTS - 4) - 1], ResidencyRelation::Family)
+        } else if i % 3 == 0 {
+            (flats[i - 1], ResidencyRelation::Tenant)
+        } else {
+            (flats[i - 1], ResidencyRelation::Owner)
+        };
+        residencies.push(residency::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(id),
+            unit_id: Set(flat),
+            relation: Set(relation.as_str().to_owned()),
+            moved_in: Set(date(
+                2018 + (i % 7) as i32,
+                1 + (i % 12) as u32,
+                1 + (i % 27) as u32,
+            )?),
+            moved_out: Set(None),
+            created_at: Set(now),
+        });
+        if relation == ResidencyRelation::Family {
+            continue;
+        }
+        let member = |kind: HouseholdMemberKind,
+                      name: String,
+                      birth: Option<NaiveDate>,
+                      species: Option<&str>,
+                      needs: &str| household_member::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            unit_id: Set(flat),
+            kind: Set(kind.as_str().to_owned()),
+            name: Set(name),
+            birth_date: Set(birth),
+            species: Set(species.map(str::to_owned)),
+            care_needs: Set(needs.to_owned()),
+            consent_at: Set(now),
+            created_at: Set(now),
+        };
+        if i % 2 == 1 {
+            members.push(member(
+                HouseholdMemberKind::Child,
+                format!("Little {}", GIVEN_NAMES[i % 16]),
+                Some(date(2015 + (i % 8) as i32, 3, 14)?),
+                None,
+                "After-school pick-up on weekdays",
+            ));
+        }
+        if i % 4 == 2 {
+            members.push(member(
+                HouseholdMemberKind::Elder,
+                format!("Grandma {}", FAMILY_NAMES[i % 16]),
+                Some(date(1942 + (i % 10) as i32, 9, 2)?),
+                None,
+                "Blood-pressure check twice a week; uses a walker",
+            ));
+        }
+        if i % 5 == 0 {
+            let (pet, species) = if i % 2 == 0 {
+                ("Doudou", "dog")
+            } else {
+                ("Mimi", "cat")
+            };
+            members.push(member(
+                HouseholdMemberKind::Pet,
+                pet.to_owned(),
+                None,
+                Some(species),
+                "Walks or feeding when the family travels",
+            ));
+        }
+    }
+    residency::Entity::insert_many(residencies)
+        .exec(&txn)
+        .await?;
+    household_member::Entity::insert_many(members)
+        .exec(&txn)
+        .await?;
+
+    let staff: [(StaffPost, &[ServiceCategory], &[usize], StaffStatus); 12] = [
+        (
+            StaffPost::CustomerService,
+            &[ServiceCategory::CustomerService],
+            &[0, 1],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::RepairTechnician,
+            &[ServiceCategory::Repair, ServiceCategory::Facility],
+            &[0],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::RepairTechnician,
+            &[ServiceCategory::Repair],
+            &[1],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::Electrician,
+            &[ServiceCategory::Repair, ServiceCategory::Facility],
+            &[0, 1],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::Cleaner,
+            &[ServiceCategory::Cleaning, ServiceCategory::Housekeeping],
+            &[0],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::Cleaner,
+            &[ServiceCategory::Cleaning],
+            &[1],
+            StaffStatus::Onboarding,
+        ),
+        (
+            StaffPost::Gardener,
+            &[ServiceCategory::Greening],
+            &[0, 1],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::Security,
+            &[ServiceCategory::Security],
+            &[0, 1],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::FireControl,
+            &[ServiceCategory::FireSafety],
+            &[0, 1],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::Caregiver,
+            &[
+                ServiceCategory::Childcare,
+                ServiceCategory::ElderlyCare,
+                ServiceCategory::PetCare,
+            ],
+            &[0],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::HealthAssistant,
+            &[ServiceCategory::Health],
+            &[0, 1],
+            StaffStatus::Active,
+        ),
+        (
+            StaffPost::Manager,
+            &[ServiceCategory::CustomerService],
+            &[0, 1],
+            StaffStatus::Active,
+        ),
+    ];
+    for (i, (post, categories, buildings, status)) in staff.iter().enumerate() {
+        let n = i + 1;
+        let user_id = seeder
+            .user(
+                &format!("staff{n}@demo.test"),
+                &name(100 + n),
+                &[Role::Staff],
+            )
+            .await?;
+        let staff_id = Uuid::now_v7();
+        staff_record::Entity::insert(staff_record::ActiveModel {
+            id: Set(staff_id),
+            user_id: Set(user_id),
+            post: Set(post.as_str().to_owned()),
+            employee_number: Set(format!("RH-{n:04}")),
+            hire_date: Set(date(2019 + (n % 6) as i32, 1 + (n % 12) as u32, 10)?),
+            status: Set(status.as_str().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+        staff_building::Entity::insert_many(buildings.iter().map(|b| {
+            staff_building::ActiveModel {
+                staff_id: Set(staff_id),
+                building_id: Set(building_ids[*b]),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+        staff_category::Entity::insert_many(categories.iter().map(|c| {
+            staff_category::ActiveModel {
+                staff_id: Set(staff_id),
+                category: Set(c.as_str().to_owned()),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    let users = seeder.users;
+    txn.commit().await?;
+    Ok(SeedOutcome::Created {
+        users,
+        units: unit_count,
+    })
+}

@@ -1,0 +1,160 @@
+//! The one access helper: what the viewer of a request may see of the estate, computed once per
+//! request from their roles, current residencies and served buildings.
+
+use std::collections::HashSet;
+
+use async_graphql::Context;
+use chrono::{NaiveDate, Utc};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Role, Viewer},
+    error::{AppError, AppResult},
+    graphql::ContextExt,
+};
+use entity::{residency, staff_building, staff_record, unit};
+
+/// What one viewer may see.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// The viewer's user id (none when anonymous).
+    pub user_id: Option<Uuid>,
+    /// Administrator: everything.
+    pub admin: bool,
+    /// Supervisor: every building, unit and staff record, no household.
+    pub supervisor: bool,
+    /// The viewer's staff record, if any.
+    pub staff_id: Option<Uuid>,
+    /// Buildings the viewer serves as staff.
+    pub served_buildings: HashSet<Uuid>,
+    /// Units of the viewer's current residencies.
+    pub home_units: HashSet<Uuid>,
+    /// Buildings of those units.
+    pub home_buildings: HashSet<Uuid>,
+}
+
+/// Condition for residencies current on `today`: moved in, not moved out.
+pub fn current_residency(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(residency::Column::MovedIn.lte(today))
+        .add(
+            Condition::any()
+                .add(residency::Column::MovedOut.is_null())
+                .add(residency::Column::MovedOut.gt(today)),
+        )
+}
+
+impl Scope {
+    /// Computes the scope of `viewer` (three small queries at most).
+    pub async fn load<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<Scope> {
+        let Viewer::User(user) = viewer else {
+            return Ok(Scope::default());
+        };
+        let mut scope = Scope {
+            user_id: Some(user.id),
+            admin: viewer.has_role(Role::Admin),
+            supervisor: viewer.has_role(Role::Supervisor),
+            ..Scope::default()
+        };
+        if viewer.has_role(Role::Staff)
+            && let Some(record) = staff_record::Entity::find()
+                .filter(staff_record::Column::UserId.eq(user.id))
+                .one(db)
+                .await?
+        {
+            scope.staff_id = Some(record.id);
+            scope.served_buildings = staff_building::Entity::find()
+                .filter(staff_building::Column::StaffId.eq(record.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|row| row.building_id)
+                .collect();
+        }
+        let today = Utc::now().date_naive();
+        let homes = residency::Entity::find()
+            .filter(residency::Column::UserId.eq(user.id))
+            .filter(current_residency(today))
+            .all(db)
+            .await?;
+        if !homes.is_empty() {
+            scope.home_units = homes.iter().map(|r| r.unit_id).collect();
+            scope.home_buildings = unit::Entity::find()
+                .filter(unit::Column::Id.is_in(scope.home_units.iter().copied()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| u.building_id)
+                .collect();
+        }
+        Ok(scope)
+    }
+
+    /// The scope of the request behind `ctx`, computed on first use and then reused.
+    pub async fn of<'c>(ctx: &'c Context<'_>) -> AppResult<&'c Scope> {
+        let loaders = ctx.loaders()?;
+        loaders
+            .scope
+            .get_or_try_init(|| Scope::load(&ctx.state().db, ctx.viewer()))
+            .await
+    }
+
+    /// Sees every building and unit.
+    pub fn sees_whole_estate(&self) -> bool {
+        self.admin || self.supervisor
+    }
+
+    /// Buildings visible: `None` means all.
+    pub fn visible_buildings(&self) -> Option<HashSet<Uuid>> {
+        if self.sees_whole_estate() {
+            return None;
+        }
+        Some(
+            self.served_buildings
+                .union(&self.home_buildings)
+                .copied()
+                .collect(),
+        )
+    }
+
+    /// Condition on `unit` rows for the units visible: `None` means all. Staff see the units of
+    /// the buildings they serve; residents their own units.
+    pub fn unit_condition(&self) -> Option<Condition> {
+        if self.sees_whole_estate() {
+            return None;
+        }
+        Some(
+            Condition::any()
+                .add(unit::Column::BuildingId.is_in(self.served_buildings.iter().copied()))
+                // sea-query renders an empty IN list as a false condition.
+                .add(unit::Column::Id.is_in(self.home_units.iter().copied())),
+        )
+    }
+
+    /// Whether the household of `unit_id` is visible: its current residents and administrators.
+    pub fn can_see_household(&self, unit_id: Uuid) -> bool {
+        self.admin || self.home_units.contains(&unit_id)
+    }
+
+    /// Whether the viewer may change the household of `unit_id`.
+    pub fn can_manage_household(&self, unit_id: Uuid) -> bool {
+        self.can_see_household(unit_id)
+    }
+
+    /// Whether the viewer may see a resident's contact details given the buildings where the
+    /// resident currently lives: administrators always, staff when they serve one of those
+    /// buildings (work orders and care assignments use this).
+    pub fn can_see_resident_contact(&self, resident_buildings: &HashSet<Uuid>) -> bool {
+        self.admin || !self.served_buildings.is_disjoint(resident_buildings)
+    }
+
+    /// `FORBIDDEN` unless the viewer is an administrator.
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("administrators only".to_owned()))
+        }
+    }
+}

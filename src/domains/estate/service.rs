@@ -1,0 +1,831 @@
+//! Estate rules: who may read and change buildings, units, residencies, households and staff
+//! records, with every write in one transaction.
+
+use std::collections::HashSet;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, Select, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    access::Scope,
+    types::{
+        HouseholdMemberKind, ResidencyRelation, ServiceCategory, StaffPost, StaffStatus, UnitKind,
+    },
+};
+use crate::{
+    app::AppState,
+    auth::Role,
+    error::{AppError, AppResult},
+    graphql::pagination::{Page, PageRequest, fetch_page},
+};
+use entity::{
+    building, household_member, residency, staff_building, staff_category, staff_record, unit,
+    user, user_role,
+};
+
+/// A trimmed text of 1..=`max` characters, or `BAD_USER_INPUT` on `field`.
+pub fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
+    let value = raw.trim();
+    match value.chars().count() {
+        0 => Err(AppError::bad_input(field, "must not be empty")),
+        n if n > max => Err(AppError::bad_input(
+            field,
+            format!("must be at most {max} characters"),
+        )),
+        _ => Ok(value.to_owned()),
+    }
+}
+
+/// A trimmed text of 0..=`max` characters.
+pub fn optional_text(field: &str, raw: &str, max: usize) -> AppResult<String> {
+    let value = raw.trim();
+    if value.chars().count() > max {
+        return Err(AppError::bad_input(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A new building.
+pub struct NewBuilding {
+    /// Name.
+    pub name: String,
+    /// Address.
+    pub address: String,
+    /// Service-centre hours.
+    pub service_centre_hours: String,
+}
+
+/// Building changes.
+#[derive(Default)]
+pub struct BuildingChanges {
+    /// Name.
+    pub name: Option<String>,
+    /// Address.
+    pub address: Option<String>,
+    /// Service-centre hours.
+    pub service_centre_hours: Option<String>,
+}
+
+/// A new unit.
+pub struct NewUnit {
+    /// Building.
+    pub building_id: Uuid,
+    /// Floor.
+    pub floor: i32,
+    /// Number.
+    pub number: String,
+    /// Kind.
+    pub kind: UnitKind,
+}
+
+/// Unit changes.
+#[derive(Default)]
+pub struct UnitChanges {
+    /// Floor.
+    pub floor: Option<i32>,
+    /// Number.
+    pub number: Option<String>,
+    /// Kind.
+    pub kind: Option<UnitKind>,
+}
+
+/// A new residency.
+pub struct NewResidency {
+    /// Resident.
+    pub user_id: Uuid,
+    /// Unit.
+    pub unit_id: Uuid,
+    /// Relation.
+    pub relation: ResidencyRelation,
+    /// Move-in date.
+    pub moved_in: NaiveDate,
+}
+
+/// A new household member.
+pub struct NewHouseholdMember {
+    /// Household (unit).
+    pub unit_id: Uuid,
+    /// Kind.
+    pub kind: HouseholdMemberKind,
+    /// Name.
+    pub name: String,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Species (pets).
+    pub species: Option<String>,
+    /// Care needs.
+    pub care_needs: String,
+}
+
+/// Household member changes.
+#[derive(Default)]
+pub struct HouseholdMemberChanges {
+    /// Name.
+    pub name: Option<String>,
+    /// Birth date (`Some(None)` clears it).
+    pub birth_date: Option<Option<NaiveDate>>,
+    /// Species (`Some(None)` clears it).
+    pub species: Option<Option<String>>,
+    /// Care needs.
+    pub care_needs: Option<String>,
+}
+
+/// A new staff record.
+pub struct NewStaffRecord {
+    /// The user employed.
+    pub user_id: Uuid,
+    /// Post.
+    pub post: StaffPost,
+    /// Employee number.
+    pub employee_number: String,
+    /// Hire date.
+    pub hire_date: NaiveDate,
+    /// Status.
+    pub status: StaffStatus,
+    /// Buildings served.
+    pub building_ids: Vec<Uuid>,
+    /// Categories.
+    pub categories: Vec<ServiceCategory>,
+}
+
+/// Staff record changes.
+#[derive(Default)]
+pub struct StaffRecordChanges {
+    /// Post.
+    pub post: Option<StaffPost>,
+    /// Status.
+    pub status: Option<StaffStatus>,
+    /// Buildings served.
+    pub building_ids: Option<Vec<Uuid>>,
+    /// Categories.
+    pub categories: Option<Vec<ServiceCategory>>,
+}
+
+/// Filters of lists.
+#[derive(Default)]
+pub struct EstateFilter {
+    /// Building.
+    pub building_id: Option<Uuid>,
+    /// Unit.
+    pub unit_id: Option<Uuid>,
+    /// Unit kind.
+    pub unit_kind: Option<UnitKind>,
+    /// Household member kind.
+    pub member_kind: Option<HouseholdMemberKind>,
+    /// Staff post.
+    pub post: Option<StaffPost>,
+    /// Staff status.
+    pub status: Option<StaffStatus>,
+}
+
+async fn grant_role<C: ConnectionTrait>(db: &C, user_id: Uuid, role: Role) -> AppResult<()> {
+    let has = user_role::Entity::find_by_id((user_id, role.as_str().to_owned()))
+        .one(db)
+        .await?
+        .is_some();
+    if !has {
+        user_role::Entity::insert(user_role::ActiveModel {
+            user_id: Set(user_id),
+            role: Set(role.as_str().to_owned()),
+        })
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn require_buildings<C: ConnectionTrait>(db: &C, field: &str, ids: &[Uuid]) -> AppResult<()> {
+    let unique: HashSet<Uuid> = ids.iter().copied().collect();
+    let found = building::Entity::find()
+        .filter(building::Column::Id.is_in(unique.iter().copied()))
+        .count(db)
+        .await?;
+    if found != unique.len() as u64 {
+        return Err(AppError::bad_input(
+            field,
+            "names a building that does not exist",
+        ));
+    }
+    Ok(())
+}
+
+async fn set_staff_links<C: ConnectionTrait>(
+    db: &C,
+    staff_id: Uuid,
+    building_ids: Option<&[Uuid]>,
+    categories: Option<&[ServiceCategory]>,
+) -> AppResult<()> {
+    if let Some(ids) = building_ids {
+        staff_building::Entity::delete_many()
+            .filter(staff_building::Column::StaffId.eq(staff_id))
+            .exec(db)
+            .await?;
+        let unique: HashSet<Uuid> = ids.iter().copied().collect();
+        if !unique.is_empty() {
+            staff_building::Entity::insert_many(unique.into_iter().map(|building_id| {
+                staff_building::ActiveModel {
+                    staff_id: Set(staff_id),
+                    building_id: Set(building_id),
+                }
+            }))
+            .exec(db)
+            .await?;
+        }
+    }
+    if let Some(categories) = categories {
+        staff_category::Entity::delete_many()
+            .filter(staff_category::Column::StaffId.eq(staff_id))
+            .exec(db)
+            .await?;
+        let unique: HashSet<ServiceCategory> = categories.iter().copied().collect();
+        if !unique.is_empty() {
+            staff_category::Entity::insert_many(unique.into_iter().map(|category| {
+                staff_category::ActiveModel {
+                    staff_id: Set(staff_id),
+                    category: Set(category.as_str().to_owned()),
+                }
+            }))
+            .exec(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The estate service.
+pub struct EstateService<'a> {
+    state: &'a AppState,
+}
+
+impl<'a> EstateService<'a> {
+    /// The service over `state`.
+    pub fn new(state: &'a AppState) -> Self {
+        EstateService { state }
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    fn buildings_query(scope: &Scope) -> Select<building::Entity> {
+        let query = building::Entity::find();
+        match scope.visible_buildings() {
+            None => query,
+            Some(ids) => query.filter(building::Column::Id.is_in(ids)),
+        }
+    }
+
+    /// Buildings visible to the viewer.
+    pub async fn buildings(
+        &self,
+        scope: &Scope,
+        page: &PageRequest,
+    ) -> AppResult<Page<building::Model>> {
+        fetch_page(
+            self.db(),
+            Self::buildings_query(scope),
+            building::Column::Id,
+            page,
+        )
+        .await
+    }
+
+    /// One visible building.
+    pub async fn building(&self, scope: &Scope, id: Uuid) -> AppResult<building::Model> {
+        Self::buildings_query(scope)
+            .filter(building::Column::Id.eq(id))
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("building"))
+    }
+
+    /// Creates a building (administrators).
+    pub async fn create_building(
+        &self,
+        scope: &Scope,
+        new: NewBuilding,
+    ) -> AppResult<building::Model> {
+        scope.require_admin()?;
+        let now = Utc::now();
+        Ok(building::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            name: Set(new.name),
+            address: Set(new.address),
+            service_centre_hours: Set(new.service_centre_hours),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(self.db())
+        .await?)
+    }
+
+    /// Changes a building (administrators).
+    pub async fn update_building(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        changes: BuildingChanges,
+    ) -> AppResult<building::Model> {
+        scope.require_admin()?;
+        let model = building::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("building"))?;
+        let mut active: building::ActiveModel = model.into();
+        if let Some(name) = changes.name {
+            active.name = Set(name);
+        }
+        if let Some(address) = changes.address {
+            active.address = Set(address);
+        }
+        if let Some(hours) = changes.service_centre_hours {
+            active.service_centre_hours = Set(hours);
+        }
+        active.updated_at = Set(Utc::now());
+        Ok(active.update(self.db()).await?)
+    }
+
+    fn units_query(scope: &Scope, filter: &EstateFilter) -> Select<unit::Entity> {
+        let mut query = unit::Entity::find();
+        if let Some(condition) = scope.unit_condition() {
+            query = query.filter(condition);
+        }
+        if let Some(building_id) = filter.building_id {
+            query = query.filter(unit::Column::BuildingId.eq(building_id));
+        }
+        if let Some(kind) = filter.unit_kind {
+            query = query.filter(unit::Column::Kind.eq(kind.as_str()));
+        }
+        query
+    }
+
+    /// Units visible to the viewer.
+    pub async fn units(
+        &self,
+        scope: &Scope,
+        filter: &EstateFilter,
+        page: &PageRequest,
+    ) -> AppResult<Page<unit::Model>> {
+        fetch_page(
+            self.db(),
+            Self::units_query(scope, filter),
+            unit::Column::Id,
+            page,
+        )
+        .await
+    }
+
+    /// One visible unit.
+    pub async fn unit(&self, scope: &Scope, id: Uuid) -> AppResult<unit::Model> {
+        Self::units_query(scope, &EstateFilter::default())
+            .filter(unit::Column::Id.eq(id))
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("unit"))
+    }
+
+    async fn check_unit_number<C: ConnectionTrait>(
+        db: &C,
+        building_id: Uuid,
+        number: &str,
+        except: Option<Uuid>,
+    ) -> AppResult<()> {
+        let mut query = unit::Entity::find()
+            .filter(unit::Column::BuildingId.eq(building_id))
+            .filter(unit::Column::Number.eq(number));
+        if let Some(id) = except {
+            query = query.filter(unit::Column::Id.ne(id));
+        }
+        if query.one(db).await?.is_some() {
+            return Err(AppError::Conflict {
+                field: Some("input.number".to_owned()),
+                message: "the building already has a unit with this number".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Creates a unit (administrators).
+    pub async fn create_unit(&self, scope: &Scope, new: NewUnit) -> AppResult<unit::Model> {
+        scope.require_admin()?;
+        let txn = self.db().begin().await?;
+        require_buildings(&txn, "input.buildingId", &[new.building_id]).await?;
+        Self::check_unit_number(&txn, new.building_id, &new.number, None).await?;
+        let unit = unit::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            building_id: Set(new.building_id),
+            floor: Set(new.floor),
+            number: Set(new.number),
+            kind: Set(new.kind.as_str().to_owned()),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(unit)
+    }
+
+    /// Changes a unit (administrators).
+    pub async fn update_unit(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        changes: UnitChanges,
+    ) -> AppResult<unit::Model> {
+        scope.require_admin()?;
+        let txn = self.db().begin().await?;
+        let model = unit::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("unit"))?;
+        if let Some(number) = &changes.number {
+            Self::check_unit_number(&txn, model.building_id, number, Some(id)).await?;
+        }
+        let mut active: unit::ActiveModel = model.into();
+        if let Some(floor) = changes.floor {
+            active.floor = Set(floor);
+        }
+        if let Some(number) = changes.number {
+            active.number = Set(number);
+        }
+        if let Some(kind) = changes.kind {
+            active.kind = Set(kind.as_str().to_owned());
+        }
+        let unit = active.update(&txn).await?;
+        txn.commit().await?;
+        Ok(unit)
+    }
+
+    /// Links a resident to a unit and grants them the resident role (administrators).
+    pub async fn create_residency(
+        &self,
+        scope: &Scope,
+        new: NewResidency,
+    ) -> AppResult<(residency::Model, unit::Model)> {
+        scope.require_admin()?;
+        let txn = self.db().begin().await?;
+        if user::Entity::find_by_id(new.user_id)
+            .one(&txn)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::bad_input(
+                "input.userId",
+                "names a user that does not exist",
+            ));
+        }
+        let unit = unit::Entity::find_by_id(new.unit_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| {
+                AppError::bad_input("input.unitId", "names a unit that does not exist")
+            })?;
+        let overlapping = residency::Entity::find()
+            .filter(residency::Column::UserId.eq(new.user_id))
+            .filter(residency::Column::UnitId.eq(new.unit_id))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(residency::Column::MovedOut.is_null())
+                    .add(residency::Column::MovedOut.gt(new.moved_in)),
+            )
+            .one(&txn)
+            .await?;
+        if overlapping.is_some() {
+            return Err(AppError::Conflict {
+                field: Some("input.unitId".to_owned()),
+                message: "the resident already lives in this unit".to_owned(),
+            });
+        }
+        let residency = residency::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(new.user_id),
+            unit_id: Set(new.unit_id),
+            relation: Set(new.relation.as_str().to_owned()),
+            moved_in: Set(new.moved_in),
+            moved_out: Set(None),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await?;
+        grant_role(&txn, new.user_id, Role::Resident).await?;
+        txn.commit().await?;
+        Ok((residency, unit))
+    }
+
+    /// Ends a residency on `moved_out` (administrators).
+    pub async fn end_residency(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        moved_out: NaiveDate,
+    ) -> AppResult<(residency::Model, unit::Model)> {
+        scope.require_admin()?;
+        let txn = self.db().begin().await?;
+        let (model, unit) = residency::Entity::find_by_id(id)
+            .find_also_related(unit::Entity)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("residency"))?;
+        let unit = unit.ok_or(AppError::NotFound("unit"))?;
+        if moved_out < model.moved_in {
+            return Err(AppError::bad_input(
+                "input.movedOut",
+                "is before the move-in date",
+            ));
+        }
+        let mut active: residency::ActiveModel = model.into();
+        active.moved_out = Set(Some(moved_out));
+        let residency = active.update(&txn).await?;
+        txn.commit().await?;
+        Ok((residency, unit))
+    }
+
+    fn household_query(
+        scope: &Scope,
+        filter: &EstateFilter,
+    ) -> AppResult<Select<household_member::Entity>> {
+        let mut query = household_member::Entity::find();
+        if !scope.admin {
+            if scope.home_units.is_empty() {
+                return Err(AppError::Forbidden(
+                    "only a household and administrators see its members".to_owned(),
+                ));
+            }
+            query = query
+                .filter(household_member::Column::UnitId.is_in(scope.home_units.iter().copied()));
+        }
+        if let Some(unit_id) = filter.unit_id {
+            query = query.filter(household_member::Column::UnitId.eq(unit_id));
+        }
+        if let Some(kind) = filter.member_kind {
+            query = query.filter(household_member::Column::Kind.eq(kind.as_str()));
+        }
+        Ok(query)
+    }
+
+    /// Household members visible to the viewer: their own households', or all for
+    /// administrators; `FORBIDDEN` for anyone else.
+    pub async fn household_members(
+        &self,
+        scope: &Scope,
+        filter: &EstateFilter,
+        page: &PageRequest,
+    ) -> AppResult<Page<household_member::Model>> {
+        let query = Self::household_query(scope, filter)?;
+        fetch_page(self.db(), query, household_member::Column::Id, page).await
+    }
+
+    /// One visible household member.
+    pub async fn household_member(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+    ) -> AppResult<household_member::Model> {
+        let member = household_member::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .filter(|m| scope.can_see_household(m.unit_id))
+            .ok_or(AppError::NotFound("household member"))?;
+        Ok(member)
+    }
+
+    /// Adds a member to one of the viewer's households (or any, for administrators).
+    pub async fn add_household_member(
+        &self,
+        scope: &Scope,
+        new: NewHouseholdMember,
+    ) -> AppResult<household_member::Model> {
+        if !scope.can_manage_household(new.unit_id) {
+            return Err(AppError::Forbidden(
+                "you can only add members to your own household".to_owned(),
+            ));
+        }
+        if unit::Entity::find_by_id(new.unit_id)
+            .one(self.db())
+            .await?
+            .is_none()
+        {
+            return Err(AppError::bad_input(
+                "input.unitId",
+                "names a unit that does not exist",
+            ));
+        }
+        let now = Utc::now();
+        Ok(household_member::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            unit_id: Set(new.unit_id),
+            kind: Set(new.kind.as_str().to_owned()),
+            name: Set(new.name),
+            birth_date: Set(new.birth_date),
+            species: Set(new.species),
+            care_needs: Set(new.care_needs),
+            consent_at: Set(now),
+            created_at: Set(now),
+        }
+        .insert(self.db())
+        .await?)
+    }
+
+    /// Changes a member of one of the viewer's households.
+    pub async fn update_household_member(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        changes: HouseholdMemberChanges,
+    ) -> AppResult<household_member::Model> {
+        let model = self.household_member(scope, id).await?;
+        let mut active: household_member::ActiveModel = model.into();
+        if let Some(name) = changes.name {
+            active.name = Set(name);
+        }
+        if let Some(birth_date) = changes.birth_date {
+            active.birth_date = Set(birth_date);
+        }
+        if let Some(species) = changes.species {
+            active.species = Set(species);
+        }
+        if let Some(care_needs) = changes.care_needs {
+            active.care_needs = Set(care_needs);
+        }
+        Ok(active.update(self.db()).await?)
+    }
+
+    /// Removes a member of one of the viewer's households.
+    pub async fn remove_household_member(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+    ) -> AppResult<household_member::Model> {
+        let model = self.household_member(scope, id).await?;
+        household_member::Entity::delete_by_id(id)
+            .exec(self.db())
+            .await?;
+        Ok(model)
+    }
+
+    fn staff_query(
+        scope: &Scope,
+        filter: &EstateFilter,
+    ) -> AppResult<Select<staff_record::Entity>> {
+        let mut query = staff_record::Entity::find();
+        if !scope.sees_whole_estate() {
+            match scope.staff_id {
+                Some(own) => query = query.filter(staff_record::Column::Id.eq(own)),
+                None => {
+                    return Err(AppError::Forbidden(
+                        "only staff, supervisors and administrators see staff records".to_owned(),
+                    ));
+                }
+            }
+        }
+        if let Some(building_id) = filter.building_id {
+            query = query.filter(
+                staff_record::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(staff_building::Column::StaffId)
+                        .from(staff_building::Entity)
+                        .and_where(staff_building::Column::BuildingId.eq(building_id))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(post) = filter.post {
+            query = query.filter(staff_record::Column::Post.eq(post.as_str()));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(staff_record::Column::Status.eq(status.as_str()));
+        }
+        Ok(query)
+    }
+
+    /// Staff records visible to the viewer.
+    pub async fn staff_records(
+        &self,
+        scope: &Scope,
+        filter: &EstateFilter,
+        page: &PageRequest,
+    ) -> AppResult<Page<staff_record::Model>> {
+        let query = Self::staff_query(scope, filter)?;
+        fetch_page(self.db(), query, staff_record::Column::Id, page).await
+    }
+
+    /// One visible staff record.
+    pub async fn staff_record(&self, scope: &Scope, id: Uuid) -> AppResult<staff_record::Model> {
+        let query = Self::staff_query(scope, &EstateFilter::default())
+            .map_err(|_| AppError::NotFound("staff record"))?;
+        query
+            .filter(staff_record::Column::Id.eq(id))
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("staff record"))
+    }
+
+    /// Records a user as staff and grants the staff role (administrators).
+    pub async fn create_staff_record(
+        &self,
+        scope: &Scope,
+        new: NewStaffRecord,
+    ) -> AppResult<staff_record::Model> {
+        scope.require_admin()?;
+        let txn = self.db().begin().await?;
+        if user::Entity::find_by_id(new.user_id)
+            .one(&txn)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::bad_input(
+                "input.userId",
+                "names a user that does not exist",
+            ));
+        }
+        if staff_record::Entity::find()
+            .filter(staff_record::Column::UserId.eq(new.user_id))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict {
+                field: Some("input.userId".to_owned()),
+                message: "the user already has a staff record".to_owned(),
+            });
+        }
+        if staff_record::Entity::find()
+            .filter(staff_record::Column::EmployeeNumber.eq(new.employee_number.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict {
+                field: Some("input.employeeNumber".to_owned()),
+                message: "another staff member has this employee number".to_owned(),
+            });
+        }
+        require_buildings(&txn, "input.buildingIds", &new.building_ids).await?;
+        let now = Utc::now();
+        let record = staff_record::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(new.user_id),
+            post: Set(new.post.as_str().to_owned()),
+            employee_number: Set(new.employee_number),
+            hire_date: Set(new.hire_date),
+            status: Set(new.status.as_str().to_owned()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+        set_staff_links(
+            &txn,
+            record.id,
+            Some(&new.building_ids),
+            Some(&new.categories),
+        )
+        .await?;
+        grant_role(&txn, new.user_id, Role::Staff).await?;
+        txn.commit().await?;
+        Ok(record)
+    }
+
+    /// Changes a staff record (administrators).
+    pub async fn update_staff_record(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        changes: StaffRecordChanges,
+    ) -> AppResult<staff_record::Model> {
+        scope.require_admin()?;
+        let txn = self.db().begin().await?;
+        let model = staff_record::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("staff record"))?;
+        if let Some(ids) = &changes.building_ids {
+            require_buildings(&txn, "input.buildingIds", ids).await?;
+        }
+        let mut active: staff_record::ActiveModel = model.into();
+        if let Some(post) = changes.post {
+            active.post = Set(post.as_str().to_owned());
+        }
+        if let Some(status) = changes.status {
+            active.status = Set(status.as_str().to_owned());
+        }
+        active.updated_at = Set(Utc::now());
+        let record = active.update(&txn).await?;
+        set_staff_links(
+            &txn,
+            id,
+            changes.building_ids.as_deref(),
+            changes.categories.as_deref(),
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(record)
+    }
+}
