@@ -195,6 +195,15 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub admin_password: Option<String>,
+    /// How long a DataLoader gathers keys before it queries, in milliseconds: wider batches
+    /// fewer statements for long lists, at that much added latency per nesting level.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_DATALOADER_WINDOW_MS",
+        default_value_t = 2,
+        global = true
+    )]
+    pub dataloader_window_ms: u64,
     /// Seed the demo estate on start (see `seed-demo`).
     #[arg(long, env = "RESIDENT_HUB_DEMO", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
     pub demo: bool,
@@ -236,6 +245,7 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_ADMIN_PASSWORD",
     "RESIDENT_HUB_NEW_ADMIN_PASSWORD",
     "RESIDENT_HUB_DEMO",
+    "RESIDENT_HUB_DATALOADER_WINDOW_MS",
     "RUST_LOG",
 ];
 
@@ -291,6 +301,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Seed the demo estate on start.
     pub demo: bool,
+    /// DataLoader batch window.
+    pub dataloader_window: Duration,
 }
 
 /// Limits on the shape of one GraphQL operation.
@@ -457,6 +469,7 @@ impl Settings {
             admin_email: self.admin_email,
             admin_password: self.admin_password,
             demo: self.demo,
+            dataloader_window: Duration::from_millis(self.dataloader_window_ms),
         })
     }
 }
@@ -525,6 +538,7 @@ impl Settings {
             admin_email: "admin@resident-hub.local".to_owned(),
             admin_password: None,
             demo: false,
+            dataloader_window_ms: 2,
         }
     }
 }

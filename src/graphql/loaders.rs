@@ -3,7 +3,7 @@
 
 use std::{collections::HashMap, hash::Hash};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -25,21 +25,21 @@ use entity::{
 /// The loaders of one request (or one WebSocket operation), and the viewer's access scope.
 pub struct Loaders {
     /// Roles by user id.
-    pub roles: DataLoader<RolesLoader>,
+    pub roles: DataLoader<RolesLoader, HashMapCache>,
     /// Users by id.
-    pub users: DataLoader<UsersLoader>,
+    pub users: DataLoader<UsersLoader, HashMapCache>,
     /// Buildings by id.
-    pub buildings: DataLoader<BuildingsLoader>,
+    pub buildings: DataLoader<BuildingsLoader, HashMapCache>,
     /// Units of current residencies by user id.
-    pub current_units: DataLoader<CurrentUnitsLoader>,
+    pub current_units: DataLoader<CurrentUnitsLoader, HashMapCache>,
     /// Household members by unit id.
-    pub household: DataLoader<HouseholdLoader>,
+    pub household: DataLoader<HouseholdLoader, HashMapCache>,
     /// Staff records by user id.
-    pub staff_by_user: DataLoader<StaffByUserLoader>,
+    pub staff_by_user: DataLoader<StaffByUserLoader, HashMapCache>,
     /// Served buildings by staff record id.
-    pub staff_buildings: DataLoader<StaffBuildingsLoader>,
+    pub staff_buildings: DataLoader<StaffBuildingsLoader, HashMapCache>,
     /// Service categories by staff record id.
-    pub staff_categories: DataLoader<StaffCategoriesLoader>,
+    pub staff_categories: DataLoader<StaffCategoriesLoader, HashMapCache>,
     /// The viewer's access scope, computed on first use.
     pub scope: tokio::sync::OnceCell<Scope>,
 }
@@ -47,19 +47,28 @@ pub struct Loaders {
 impl Loaders {
     /// Fresh loaders over the state's database.
     pub fn new(state: &AppState) -> Loaders {
-        let db = || state.db.clone();
+        let db = state.db.clone();
+        let window = state.config.dataloader_window;
         Loaders {
-            roles: DataLoader::new(RolesLoader(db()), tokio::spawn),
-            users: DataLoader::new(UsersLoader(db()), tokio::spawn),
-            buildings: DataLoader::new(BuildingsLoader(db()), tokio::spawn),
-            current_units: DataLoader::new(CurrentUnitsLoader(db()), tokio::spawn),
-            household: DataLoader::new(HouseholdLoader(db()), tokio::spawn),
-            staff_by_user: DataLoader::new(StaffByUserLoader(db()), tokio::spawn),
-            staff_buildings: DataLoader::new(StaffBuildingsLoader(db()), tokio::spawn),
-            staff_categories: DataLoader::new(StaffCategoriesLoader(db()), tokio::spawn),
+            roles: loader(RolesLoader(db.clone()), window),
+            users: loader(UsersLoader(db.clone()), window),
+            buildings: loader(BuildingsLoader(db.clone()), window),
+            current_units: loader(CurrentUnitsLoader(db.clone()), window),
+            household: loader(HouseholdLoader(db.clone()), window),
+            staff_by_user: loader(StaffByUserLoader(db.clone()), window),
+            staff_buildings: loader(StaffBuildingsLoader(db.clone()), window),
+            staff_categories: loader(StaffCategoriesLoader(db), window),
             scope: tokio::sync::OnceCell::new(),
         }
     }
+}
+
+/// A request-scoped loader that caches what it loaded, so a key asked for again (the same
+/// building under many units) costs nothing. It gathers keys for `window` before querying:
+/// async-graphql resolves a long list over several polling passes (the executor's fairness
+/// yields between them), and keys registered after the window go into a second batch.
+fn loader<T: Loader<Uuid>>(inner: T, window: std::time::Duration) -> DataLoader<T, HashMapCache> {
+    DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default()).delay(window)
 }
 
 /// Loader failures are shared between the fields waiting on one batch.

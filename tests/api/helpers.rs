@@ -405,10 +405,15 @@ impl TestAppBuilder {
         }
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
+        // RH_TEST_LOG_SQL=1 prints every statement, to see what a request really runs.
+        let log_sql = std::env::var_os("RH_TEST_LOG_SQL").is_some();
         let app = Application::build(
             config,
             BuildOptions {
-                sql_metric: Some(Arc::new(move |_sql: &str| {
+                sql_metric: Some(Arc::new(move |sql: &str| {
+                    if log_sql {
+                        eprintln!("SQL: {sql}");
+                    }
                     counter.fetch_add(1, Ordering::Relaxed);
                 })),
             },

@@ -1,0 +1,533 @@
+//! The estate: access rules for every role (a matrix), DataLoader batching, bad input, and
+//! residencies granting and ending access. Runs on the demo estate.
+
+use std::collections::HashMap;
+
+use resident_hub::auth::{AuthenticatedUser, Role};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::TestApp;
+
+/// A demo estate and a token for one account of each role.
+struct Estate {
+    app: TestApp,
+    tokens: HashMap<&'static str, String>,
+}
+
+const ROLES: [&str; 6] = [
+    "admin",
+    "supervisor",
+    "staff",
+    "resident",
+    "merchant",
+    "anonymous",
+];
+
+impl Estate {
+    async fn new() -> Estate {
+        Estate::with(|_| {}).await
+    }
+
+    async fn with(
+        configure: impl FnOnce(&mut resident_hub::config::Config) + Send + 'static,
+    ) -> Estate {
+        let app = TestApp::builder().config(configure).spawn().await;
+        resident_hub::demo::seed(&app.state).await.unwrap();
+        let mut tokens = HashMap::new();
+        for (role, email) in [
+            ("admin", "admin@demo.test"),
+            ("supervisor", "supervisor1@demo.test"),
+            ("staff", "staff2@demo.test"),
+            ("resident", "resident1@demo.test"),
+            ("resident2", "resident2@demo.test"),
+            ("merchant", "merchant1@demo.test"),
+        ] {
+            let user = user_by_email(&app, email).await;
+            let token = app
+                .state
+                .tokens
+                .issue(
+                    &AuthenticatedUser {
+                        id: user.id,
+                        roles: vec![],
+                    },
+                    chrono::Duration::minutes(10),
+                )
+                .unwrap();
+            tokens.insert(role, token);
+        }
+        Estate { app, tokens }
+    }
+
+    async fn run(&self, role: &str, query: &str, variables: Value) -> Value {
+        self.app
+            .graphql(query, variables, self.tokens.get(role).map(String::as_str))
+            .await
+            .1
+    }
+}
+
+async fn user_by_email(app: &TestApp, email: &str) -> entity::user::Model {
+    entity::user::Entity::find()
+        .filter(entity::user::Column::Email.eq(email))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn home_unit(app: &TestApp, email: &str) -> Uuid {
+    let user = user_by_email(app, email).await;
+    entity::residency::Entity::find()
+        .filter(entity::residency::Column::UserId.eq(user.id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .unit_id
+}
+
+/// What one role should get.
+#[derive(Clone, Debug, PartialEq)]
+enum Expect {
+    /// This many edges at the operation's field.
+    Edges(usize),
+    /// Success.
+    Ok,
+    /// An error with this code.
+    Code(&'static str),
+}
+
+fn outcome(json: &Value, field: &str) -> Expect {
+    if let Some(code) = json["errors"][0]["extensions"]["code"].as_str() {
+        return Expect::Code(match code {
+            "UNAUTHENTICATED" => "UNAUTHENTICATED",
+            "FORBIDDEN" => "FORBIDDEN",
+            "NOT_FOUND" => "NOT_FOUND",
+            "BAD_USER_INPUT" => "BAD_USER_INPUT",
+            other => panic!("unexpected code {other}: {json}"),
+        });
+    }
+    match json["data"][field]["edges"].as_array() {
+        Some(edges) => Expect::Edges(edges.len()),
+        None => Expect::Ok,
+    }
+}
+
+#[tokio::test]
+async fn every_operation_obeys_the_access_rules_for_every_role() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let db = &app.state.db;
+    let all_members = entity::household_member::Entity::find()
+        .count(db)
+        .await
+        .unwrap() as usize;
+    let my_unit = home_unit(app, "resident1@demo.test").await;
+    let my_members = entity::household_member::Entity::find()
+        .filter(entity::household_member::Column::UnitId.eq(my_unit))
+        .count(db)
+        .await
+        .unwrap() as usize;
+    assert!(my_members >= 1 && all_members > my_members);
+    let their_unit = home_unit(app, "resident2@demo.test").await;
+    let their_member = entity::household_member::Entity::find()
+        .filter(entity::household_member::Column::UnitId.eq(their_unit))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("resident2 has a household member");
+    let resident2 = user_by_email(app, "resident2@demo.test").await;
+    let a_building = entity::building::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let some_user = app.user(&[]).await;
+
+    use Expect::{Code, Edges, Ok};
+    const UNAUTH: Expect = Code("UNAUTHENTICATED");
+    const FORBID: Expect = Code("FORBIDDEN");
+    const NOTFOUND: Expect = Code("NOT_FOUND");
+    // Order of expectations: admin, supervisor, staff (serves building A), resident, merchant, anonymous.
+    let cases: Vec<(&str, &str, Value, [Expect; 6])> = vec![
+        (
+            "buildings",
+            "{ buildings { edges { node { id name } } } }",
+            json!({}),
+            [Edges(2), Edges(2), Edges(1), Edges(1), Edges(0), UNAUTH],
+        ),
+        (
+            "units",
+            "{ units(first: 100) { edges { node { id number building { name } } } } }",
+            json!({}),
+            [Edges(60), Edges(60), Edges(30), Edges(1), Edges(0), UNAUTH],
+        ),
+        (
+            "householdMembers",
+            "{ householdMembers(first: 100) { edges { node { id name kind } } } }",
+            json!({}),
+            [
+                Edges(all_members),
+                FORBID,
+                FORBID,
+                Edges(my_members),
+                FORBID,
+                UNAUTH,
+            ],
+        ),
+        (
+            "householdMember",
+            "query($id: ID!) { householdMember(id: $id) { id name } }",
+            json!({ "id": their_member.id }),
+            [Ok, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, UNAUTH],
+        ),
+        (
+            "users",
+            "{ users(first: 100) { edges { node { id } } } }",
+            json!({}),
+            [Edges(49), FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "user",
+            "query($id: ID!) { user(id: $id) { id email units { number } } }",
+            json!({ "id": resident2.id }),
+            [Ok, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, UNAUTH],
+        ),
+        (
+            "staffRecords",
+            "{ staffRecords(first: 100) { edges { node { id post user { email } } } } }",
+            json!({}),
+            [Edges(12), Edges(12), Edges(1), FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "createBuilding",
+            "mutation { createBuilding(input: { name: \"Building C\", address: \"20 Riverside Road\" }) { building { id } } }",
+            json!({}),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "createUnit",
+            "mutation($b: ID!, $n: String!) { createUnit(input: { buildingId: $b, floor: 7, number: $n, kind: FLAT }) { unit { id } } }",
+            json!({ "b": a_building.id, "n": "701" }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "addHouseholdMember",
+            "mutation($u: ID!) { addHouseholdMember(input: { unitId: $u, kind: PET, name: \"Rex\", species: \"dog\", consent: true }) { householdMember { id } } }",
+            json!({ "u": my_unit }),
+            [Ok, FORBID, FORBID, Ok, FORBID, UNAUTH],
+        ),
+        (
+            "createResidency",
+            "mutation($u: ID!, $x: ID!) { createResidency(input: { userId: $u, unitId: $x, relation: TENANT, movedIn: \"2024-01-01\" }) { residency { id } } }",
+            json!({ "u": some_user.id, "x": their_unit }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "createStaffRecord",
+            "mutation($u: ID!, $b: ID!) { createStaffRecord(input: { userId: $u, post: CLEANER, employeeNumber: \"X-1\", hireDate: \"2025-05-01\", buildingIds: [$b], categories: [CLEANING] }) { staffRecord { id status } } }",
+            json!({ "u": some_user.id, "b": a_building.id }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "createUser",
+            "mutation { createUser(input: { email: \"new.user@demo.test\", displayName: \"New\", password: \"new-password-1\", roles: [RESIDENT] }) { user { id } } }",
+            json!({}),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+    ];
+    // Mutations run as the administrator last, so that the others see the estate unchanged.
+    let order = [1, 2, 3, 4, 5, 0];
+    for (field, query, variables, expected) in &cases {
+        for i in order {
+            let role = ROLES[i];
+            let json = estate.run(role, query, variables.clone()).await;
+            assert_eq!(
+                outcome(&json, field),
+                expected[i],
+                "{field} as {role}: {json}"
+            );
+        }
+    }
+    // The viewer is everyone's own account.
+    for role in &ROLES[..5] {
+        let json = estate.run(role, "{ viewer { email } }", json!({})).await;
+        assert!(
+            json["data"]["viewer"]["email"]
+                .as_str()
+                .unwrap()
+                .ends_with("@demo.test")
+        );
+    }
+    assert!(
+        estate
+            .run("anonymous", "{ viewer { email } }", json!({}))
+            .await["data"]["viewer"]
+            .is_null()
+    );
+}
+
+#[tokio::test]
+async fn a_resident_sees_no_other_household_anywhere() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let their_unit = home_unit(app, "resident2@demo.test").await;
+    // Filtering on another household's unit gives nothing.
+    let json = estate
+        .run(
+            "resident",
+            "query($u: ID!) { householdMembers(filter: { unitId: $u }) { edges { node { id } } } }",
+            json!({ "u": their_unit }),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["householdMembers"]["edges"],
+        json!([]),
+        "{json}"
+    );
+    // Nor through the unit.
+    let json = estate
+        .run(
+            "resident",
+            "query($u: ID!) { unit(id: $u) { id householdMembers { id } } }",
+            json!({ "u": their_unit }),
+        )
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    // Staff serving the building see the unit but not its household.
+    let json = estate
+        .run(
+            "staff",
+            "query($u: ID!) { unit(id: $u) { number householdMembers { id } } }",
+            json!({ "u": their_unit }),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["unit"]["householdMembers"],
+        json!([]),
+        "{json}"
+    );
+    // Adding to another household is refused and writes nothing.
+    let before = entity::household_member::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    let json = estate
+        .run(
+            "resident",
+            "mutation($u: ID!) { addHouseholdMember(input: { unitId: $u, kind: CHILD, name: \"X\", consent: true }) { householdMember { id } } }",
+            json!({ "u": their_unit }),
+        )
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(
+        entity::household_member::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn an_ended_residency_grants_no_access() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let me = user_by_email(app, "resident1@demo.test").await;
+    let residency = entity::residency::Entity::find()
+        .filter(entity::residency::Column::UserId.eq(me.id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let json = estate
+        .run("admin", "mutation($id: ID!, $d: NaiveDate!) { endResidency(input: { id: $id, movedOut: $d }) { residency { movedOut } } }", json!({ "id": residency.id, "d": today }))
+        .await;
+    assert_eq!(
+        json["data"]["endResidency"]["residency"]["movedOut"], today,
+        "{json}"
+    );
+    let json = estate
+        .run(
+            "resident",
+            "{ viewer { units { id } } buildings { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(json["data"]["viewer"]["units"], json!([]));
+    assert_eq!(json["data"]["buildings"]["edges"], json!([]));
+    let json = estate
+        .run(
+            "resident",
+            "{ householdMembers { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn bad_estate_input_is_refused_with_the_field_and_writes_nothing() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let db = &app.state.db;
+    let building = entity::building::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let units_before = entity::unit::Entity::find().count(db).await.unwrap();
+    let create_unit = "mutation($b: ID!, $n: String!) { createUnit(input: { buildingId: $b, floor: 1, number: $n, kind: FLAT }) { unit { id } } }";
+    let cases = [
+        (
+            create_unit,
+            json!({ "b": Uuid::now_v7(), "n": "999" }),
+            "BAD_USER_INPUT",
+            "input.buildingId",
+        ),
+        (
+            create_unit,
+            json!({ "b": "not-an-id", "n": "999" }),
+            "BAD_USER_INPUT",
+            "input.buildingId",
+        ),
+        (
+            create_unit,
+            json!({ "b": building.id, "n": "101" }),
+            "CONFLICT",
+            "input.number",
+        ),
+        (
+            create_unit,
+            json!({ "b": building.id, "n": "  " }),
+            "BAD_USER_INPUT",
+            "input.number",
+        ),
+        (
+            "mutation($u: ID!) { createResidency(input: { userId: $u, unitId: $u, relation: OWNER, movedIn: \"2024-01-01\" }) { residency { id } } }",
+            json!({ "u": Uuid::now_v7() }),
+            "BAD_USER_INPUT",
+            "input.userId",
+        ),
+        (
+            "mutation { createBuilding(input: { name: \"\", address: \"x\" }) { building { id } } }",
+            json!({}),
+            "BAD_USER_INPUT",
+            "input.name",
+        ),
+    ];
+    for (query, variables, code, field) in cases {
+        let json = estate.run("admin", query, variables).await;
+        assert_eq!(json["errors"][0]["extensions"]["code"], code, "{json}");
+        assert_eq!(json["errors"][0]["extensions"]["field"], field, "{json}");
+    }
+    assert_eq!(
+        entity::unit::Entity::find().count(db).await.unwrap(),
+        units_before
+    );
+
+    let members_before = entity::household_member::Entity::find()
+        .count(db)
+        .await
+        .unwrap();
+    let my_unit = home_unit(app, "resident1@demo.test").await;
+    let json = estate
+        .run("resident", "mutation($u: ID!) { addHouseholdMember(input: { unitId: $u, kind: ELDER, name: \"Grandpa\", consent: false }) { householdMember { id } } }", json!({ "u": my_unit }))
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["field"], "input.consent");
+    assert_eq!(
+        entity::household_member::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        members_before
+    );
+}
+
+#[tokio::test]
+async fn the_acceptance_contract_names_work() {
+    let estate = Estate::new().await;
+    let json = estate
+        .run("admin", "mutation { createBuilding(input: { name: \"Building C\", address: \"22 Riverside Road\" }) { building { id } } }", json!({}))
+        .await;
+    let id = json["data"]["createBuilding"]["building"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let json = estate
+        .run(
+            "admin",
+            "query { buildings(first: 10) { edges { node { id name } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        json["data"]["buildings"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["node"]["id"] == id.as_str())
+    );
+    let json = estate
+        .run(
+            "resident",
+            "{ viewer { id email roles units { id number building { id name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(json["data"]["viewer"]["roles"], json!(["RESIDENT"]));
+    assert_eq!(json["data"]["viewer"]["units"].as_array().unwrap().len(), 1);
+}
+
+/// Counts the statements one request runs.
+async fn statements_for(app: &TestApp, token: &str, query: &str, variables: Value) -> usize {
+    use std::sync::atomic::Ordering;
+    let before = app.statements.load(Ordering::SeqCst);
+    let (status, json) = app.graphql(query, variables, Some(token)).await;
+    assert_eq!(status, 200);
+    assert!(json["errors"].is_null(), "{json}");
+    app.statements.load(Ordering::SeqCst) - before
+}
+
+#[tokio::test]
+async fn nested_relations_cost_the_same_statements_for_10_and_100_users() {
+    // The batch window is widened so that an unoptimised build on a busy machine cannot split a
+    // batch by timing alone; an N+1 query would still show as a count that grows with N.
+    let estate = Estate::with(|c| c.dataloader_window = std::time::Duration::from_millis(50)).await;
+    let app = &estate.app;
+    // Top the demo's 48 accounts up past 100, each living in a flat.
+    let flats: Vec<Uuid> = entity::unit::Entity::find()
+        .filter(entity::unit::Column::Kind.eq("FLAT"))
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    for i in 0..60 {
+        let user = app.user(&[Role::Resident]).await;
+        let json = estate
+            .run(
+                "admin",
+                "mutation($u: ID!, $x: ID!) { createResidency(input: { userId: $u, unitId: $x, relation: FAMILY, movedIn: \"2024-01-01\" }) { residency { id } } }",
+                json!({ "u": user.id, "x": flats[i % flats.len()] }),
+            )
+            .await;
+        assert!(json["errors"].is_null(), "{json}");
+    }
+    let token = estate.tokens["admin"].clone();
+    let query = "query($first: Int!) { users(first: $first) { edges { node { id email roles units { number building { name } householdMembers { name } } } } } }";
+    let ten = statements_for(app, &token, query, json!({ "first": 10 })).await;
+    let hundred = statements_for(app, &token, query, json!({ "first": 100 })).await;
+    assert_eq!(ten, hundred, "statements must not grow with the page size");
+    assert!(hundred <= 10, "{hundred} statements for one page");
+
+    let query = "query($first: Int!) { staffRecords(first: $first) { edges { node { post user { email roles units { number } } buildings { name } categories } } } }";
+    let three = statements_for(app, &token, query, json!({ "first": 3 })).await;
+    let twelve = statements_for(app, &token, query, json!({ "first": 12 })).await;
+    assert_eq!(three, twelve, "statements must not grow with the page size");
+}
