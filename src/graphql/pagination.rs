@@ -124,6 +124,20 @@ where
 }
 
 impl<M> Page<M> {
+    /// Like [`Page::into_connection`], for node types whose conversion can fail.
+    pub fn try_into_connection<N: OutputType>(
+        self,
+        id: impl Fn(&M) -> Uuid,
+        node: impl Fn(M) -> AppResult<N>,
+    ) -> AppResult<Connection<String, N>> {
+        let mut connection = Connection::new(self.has_previous, self.has_next);
+        for item in self.items {
+            let cursor = id(&item).to_string();
+            connection.edges.push(Edge::new(cursor, node(item)?));
+        }
+        Ok(connection)
+    }
+
     /// The Relay connection, with `id` giving each row's cursor and `node` its GraphQL type.
     pub fn into_connection<N: OutputType>(
         self,

@@ -145,7 +145,34 @@ async fn every_operation_obeys_the_access_rules_for_every_role() {
         .await
         .unwrap()
         .unwrap();
+    let other_building = entity::building::Entity::find()
+        .filter(entity::building::Column::Id.ne(a_building.id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
     let some_user = app.user(&[]).await;
+    let staff1 = user_by_email(app, "staff1@demo.test").await;
+    let staff1_record = entity::staff_record::Entity::find()
+        .filter(entity::staff_record::Column::UserId.eq(staff1.id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let my_member = entity::household_member::Entity::find()
+        .filter(entity::household_member::Column::UnitId.eq(my_unit))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let resident30 = user_by_email(app, "resident30@demo.test").await;
+    let residency30 = entity::residency::Entity::find()
+        .filter(entity::residency::Column::UserId.eq(resident30.id))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let residencies = entity::residency::Entity::find().count(db).await.unwrap() as usize;
 
     use Expect::{Code, Edges, Ok};
     const UNAUTH: Expect = Code("UNAUTHENTICATED");
@@ -231,6 +258,111 @@ async fn every_operation_obeys_the_access_rules_for_every_role() {
             "mutation($u: ID!, $b: ID!) { createStaffRecord(input: { userId: $u, post: CLEANER, employeeNumber: \"X-1\", hireDate: \"2025-05-01\", buildingIds: [$b], categories: [CLEANING] }) { staffRecord { id status } } }",
             json!({ "u": some_user.id, "b": a_building.id }),
             [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "building",
+            "query($id: ID!) { building(id: $id) { id } }",
+            json!({ "id": other_building.id }),
+            [Ok, Ok, NOTFOUND, NOTFOUND, NOTFOUND, UNAUTH],
+        ),
+        (
+            "unit",
+            "query($id: ID!) { unit(id: $id) { id householdMembers { id } } }",
+            json!({ "id": their_unit }),
+            [Ok, Ok, Ok, NOTFOUND, NOTFOUND, UNAUTH],
+        ),
+        (
+            "staffRecord",
+            "query($id: ID!) { staffRecord(id: $id) { id } }",
+            json!({ "id": staff1_record.id }),
+            [Ok, Ok, NOTFOUND, NOTFOUND, NOTFOUND, UNAUTH],
+        ),
+        (
+            "residencies",
+            "{ residencies(first: 100) { edges { node { id unit { number } } } } }",
+            json!({}),
+            // The administrator's createResidency above added one.
+            [
+                Edges(residencies + 1),
+                FORBID,
+                FORBID,
+                FORBID,
+                FORBID,
+                UNAUTH,
+            ],
+        ),
+        (
+            "updateBuilding",
+            "mutation($id: ID!) { updateBuilding(input: { id: $id, serviceCentreHours: \"Mon–Sun 07:00–21:00\" }) { building { id } } }",
+            json!({ "id": a_building.id }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "updateUnit",
+            "mutation($id: ID!) { updateUnit(input: { id: $id, kind: FLAT }) { unit { id } } }",
+            json!({ "id": their_unit }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "updateStaffRecord",
+            "mutation($id: ID!) { updateStaffRecord(input: { id: $id, status: ACTIVE }) { staffRecord { id } } }",
+            json!({ "id": staff1_record.id }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "updateUser",
+            "mutation($id: ID!) { updateUser(input: { id: $id, displayName: \"Renamed\" }) { user { id } } }",
+            json!({ "id": resident2.id }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "disableUser",
+            "mutation($id: ID!) { disableUser(input: { id: $id }) { user { status } } }",
+            json!({ "id": some_user.id }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "enableUser",
+            "mutation($id: ID!) { enableUser(input: { id: $id }) { user { status } } }",
+            json!({ "id": some_user.id }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "updateHouseholdMember",
+            "mutation($id: ID!) { updateHouseholdMember(input: { id: $id, careNeeds: \"Allergic to peanuts\" }) { householdMember { id } } }",
+            json!({ "id": my_member.id }),
+            [Ok, NOTFOUND, NOTFOUND, Ok, NOTFOUND, UNAUTH],
+        ),
+        (
+            "removeHouseholdMember",
+            "mutation($id: ID!) { removeHouseholdMember(input: { id: $id }) { householdMember { id } } }",
+            json!({ "id": their_member.id }),
+            [Ok, NOTFOUND, NOTFOUND, NOTFOUND, NOTFOUND, UNAUTH],
+        ),
+        (
+            "endResidency",
+            "mutation($id: ID!) { endResidency(input: { id: $id, movedOut: \"2099-01-01\" }) { residency { movedOut } } }",
+            json!({ "id": residency30.id }),
+            [Ok, FORBID, FORBID, FORBID, FORBID, UNAUTH],
+        ),
+        (
+            "updateMyProfile",
+            "mutation { updateMyProfile(input: { displayName: \"Me\" }) { user { id } } }",
+            json!({}),
+            [Ok, Ok, Ok, Ok, Ok, UNAUTH],
+        ),
+        (
+            "changePassword",
+            "mutation { changePassword(input: { currentPassword: \"not-my-password\", newPassword: \"whatever-123\" }) { user { id } } }",
+            json!({}),
+            [
+                Code("BAD_USER_INPUT"),
+                Code("BAD_USER_INPUT"),
+                Code("BAD_USER_INPUT"),
+                Code("BAD_USER_INPUT"),
+                Code("BAD_USER_INPUT"),
+                UNAUTH,
+            ],
         ),
         (
             "createUser",
@@ -530,4 +662,60 @@ async fn nested_relations_cost_the_same_statements_for_10_and_100_users() {
     let three = statements_for(app, &token, query, json!({ "first": 3 })).await;
     let twelve = statements_for(app, &token, query, json!({ "first": 12 })).await;
     assert_eq!(three, twelve, "statements must not grow with the page size");
+}
+
+#[tokio::test]
+async fn the_demo_estate_is_complete_idempotent_and_signs_in() {
+    use resident_hub::demo::{SeedOutcome, seed};
+    let app = TestApp::spawn().await;
+    let created = seed(&app.state).await.unwrap();
+    assert!(
+        matches!(created, SeedOutcome::Created { .. }),
+        "{created:?}"
+    );
+    assert_eq!(seed(&app.state).await.unwrap(), SeedOutcome::AlreadyPresent);
+    let db = &app.state.db;
+    let count_role = |role: &'static str| async move {
+        entity::user_role::Entity::find()
+            .filter(entity::user_role::Column::Role.eq(role))
+            .count(db)
+            .await
+            .unwrap()
+    };
+    assert_eq!(entity::building::Entity::find().count(db).await.unwrap(), 2);
+    assert!(entity::unit::Entity::find().count(db).await.unwrap() >= 40);
+    assert!(count_role("RESIDENT").await >= 30);
+    assert!(count_role("STAFF").await >= 10);
+    assert_eq!(count_role("SUPERVISOR").await, 1);
+    assert_eq!(count_role("MERCHANT").await, 1);
+    for kind in ["CHILD", "ELDER", "PET"] {
+        let n = entity::household_member::Entity::find()
+            .filter(entity::household_member::Column::Kind.eq(kind))
+            .count(db)
+            .await
+            .unwrap();
+        assert!(n > 0, "no {kind}");
+    }
+    let posts = entity::staff_record::Entity::find().all(db).await.unwrap();
+    let distinct: std::collections::HashSet<_> = posts.iter().map(|p| p.post.as_str()).collect();
+    assert_eq!(distinct.len(), 10, "every post is staffed");
+    for email in [
+        "admin@demo.test",
+        "resident1@demo.test",
+        "staff1@demo.test",
+        "supervisor1@demo.test",
+        "merchant1@demo.test",
+    ] {
+        let (_, json) = app
+            .graphql(
+                "mutation($e: String!) { signIn(input: { email: $e, password: \"demo-password\" }) { accessToken } }",
+                json!({ "e": email }),
+                None,
+            )
+            .await;
+        assert!(
+            json["data"]["signIn"]["accessToken"].is_string(),
+            "{email}: {json}"
+        );
+    }
 }

@@ -16,6 +16,8 @@ fn the_binary_serves_and_stops_gracefully_on_sigterm() {
         .env_remove("REDIS_URL")
         .env("RESIDENT_HUB_LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
+        .env_remove("RESIDENT_HUB_ADMIN_PASSWORD")
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
@@ -38,6 +40,8 @@ fn the_binary_serves_and_stops_gracefully_on_sigterm() {
         "the secret was created"
     );
 
+    let mut stdout = String::new();
+    let mut out = child.stdout.take().unwrap();
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -45,6 +49,11 @@ fn the_binary_serves_and_stops_gracefully_on_sigterm() {
     assert!(killed.success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
+    std::io::Read::read_to_string(&mut out, &mut stdout).unwrap();
+    assert!(
+        stdout.contains("First administrator created: admin@resident-hub.local with password "),
+        "the generated password is printed once: {stdout}"
+    );
     assert!(status.success(), "exit status {status}; log: {rest:?}");
     assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
 }

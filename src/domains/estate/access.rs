@@ -158,3 +158,30 @@ impl Scope {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_details_follow_the_buildings_served() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let staff = Scope {
+            served_buildings: [a].into_iter().collect(),
+            ..Scope::default()
+        };
+        assert!(staff.can_see_resident_contact(&[a, b].into_iter().collect()));
+        assert!(!staff.can_see_resident_contact(&[b].into_iter().collect()));
+        let admin = Scope {
+            admin: true,
+            ..Scope::default()
+        };
+        assert!(admin.can_see_resident_contact(&[b].into_iter().collect()));
+        let resident = Scope {
+            home_units: [a].into_iter().collect(),
+            ..Scope::default()
+        };
+        assert!(resident.can_see_household(a) && !resident.can_see_household(b));
+        assert!(!resident.can_see_resident_contact(&[a].into_iter().collect()));
+    }
+}

@@ -54,6 +54,17 @@ pub struct HouseholdMemberFilter {
     kind: Option<HouseholdMemberKind>,
 }
 
+/// Filter of `residencies`.
+#[derive(InputObject, Default)]
+pub struct ResidencyFilter {
+    /// Only residencies of this user.
+    user_id: Option<ID>,
+    /// Only residencies in this unit.
+    unit_id: Option<ID>,
+    /// Only current residencies (moved in, not moved out).
+    current: Option<bool>,
+}
+
 /// Filter of `staffRecords`.
 #[derive(InputObject, Default)]
 pub struct StaffRecordFilter {
@@ -247,20 +258,6 @@ pub struct StaffRecordPayload {
     staff_record: StaffRecord,
 }
 
-fn units(
-    page: crate::graphql::pagination::Page<entity::unit::Model>,
-) -> AppResult<Connection<String, Unit>> {
-    let mut connection = Connection::new(page.has_previous, page.has_next);
-    for model in page.items {
-        let id = model.id.to_string();
-        connection.edges.push(async_graphql::connection::Edge::new(
-            id,
-            Unit::try_from_model(model)?,
-        ));
-    }
-    Ok(connection)
-}
-
 /// Estate queries.
 #[derive(Default)]
 pub struct EstateQuery;
@@ -317,11 +314,10 @@ impl EstateQuery {
             ..EstateFilter::default()
         };
         let scope = Scope::of(ctx).await?;
-        Ok(units(
-            EstateService::new(ctx.state())
-                .units(scope, &filter, &page)
-                .await?,
-        )?)
+        let page = EstateService::new(ctx.state())
+            .units(scope, &filter, &page)
+            .await?;
+        Ok(page.try_into_connection(|u| u.id, Unit::try_from_model)?)
     }
 
     /// One unit you can see.
@@ -332,6 +328,32 @@ impl EstateQuery {
         Ok(Unit::try_from_model(
             EstateService::new(ctx.state()).unit(scope, id).await?,
         )?)
+    }
+
+    /// Residencies, oldest first (administrators).
+    async fn residencies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ResidencyFilter>,
+    ) -> async_graphql::Result<Connection<String, Residency>> {
+        ctx.require_user()?;
+        let page = PageRequest::parse(first, after, last, before)?;
+        let filter = filter.unwrap_or_default();
+        let current = filter.current.unwrap_or(false);
+        let filter = EstateFilter {
+            user_id: opt_id("filter.userId", filter.user_id.as_ref())?,
+            unit_id: opt_id("filter.unitId", filter.unit_id.as_ref())?,
+            ..EstateFilter::default()
+        };
+        let scope = Scope::of(ctx).await?;
+        let page = EstateService::new(ctx.state())
+            .residencies(scope, &filter, current, &page)
+            .await?;
+        Ok(page.try_into_connection(|(r, _)| r.id, |(r, u)| Residency::try_from_models(r, u))?)
     }
 
     /// Household members: your own households' for residents, all for administrators.
@@ -356,15 +378,7 @@ impl EstateQuery {
         let page = EstateService::new(ctx.state())
             .household_members(scope, &filter, &page)
             .await?;
-        let mut connection = Connection::new(page.has_previous, page.has_next);
-        for model in page.items {
-            let id = model.id.to_string();
-            connection.edges.push(async_graphql::connection::Edge::new(
-                id,
-                HouseholdMember::try_from_model(model)?,
-            ));
-        }
-        Ok(connection)
+        Ok(page.try_into_connection(|m| m.id, HouseholdMember::try_from_model)?)
     }
 
     /// One household member of your household (any, for administrators).
@@ -406,15 +420,7 @@ impl EstateQuery {
         let page = EstateService::new(ctx.state())
             .staff_records(scope, &filter, &page)
             .await?;
-        let mut connection = Connection::new(page.has_previous, page.has_next);
-        for model in page.items {
-            let id = model.id.to_string();
-            connection.edges.push(async_graphql::connection::Edge::new(
-                id,
-                StaffRecord::try_from_model(model)?,
-            ));
-        }
-        Ok(connection)
+        Ok(page.try_into_connection(|m| m.id, StaffRecord::try_from_model)?)
     }
 
     /// One staff record you can see.

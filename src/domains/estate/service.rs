@@ -175,6 +175,8 @@ pub struct EstateFilter {
     pub building_id: Option<Uuid>,
     /// Unit.
     pub unit_id: Option<Uuid>,
+    /// User.
+    pub user_id: Option<Uuid>,
     /// Unit kind.
     pub unit_kind: Option<UnitKind>,
     /// Household member kind.
@@ -517,6 +519,51 @@ impl<'a> EstateService<'a> {
         grant_role(&txn, new.user_id, Role::Resident).await?;
         txn.commit().await?;
         Ok((residency, unit))
+    }
+
+    /// Residencies (administrators), optionally of one user or unit, or only current ones.
+    pub async fn residencies(
+        &self,
+        scope: &Scope,
+        filter: &EstateFilter,
+        current_only: bool,
+        page: &PageRequest,
+    ) -> AppResult<Page<(residency::Model, unit::Model)>> {
+        scope.require_admin()?;
+        let mut query = residency::Entity::find();
+        if let Some(user_id) = filter.user_id {
+            query = query.filter(residency::Column::UserId.eq(user_id));
+        }
+        if let Some(unit_id) = filter.unit_id {
+            query = query.filter(residency::Column::UnitId.eq(unit_id));
+        }
+        if current_only {
+            query = query.filter(super::access::current_residency(Utc::now().date_naive()));
+        }
+        let page = fetch_page(self.db(), query, residency::Column::Id, page).await?;
+        let units: std::collections::HashMap<Uuid, unit::Model> = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(page.items.iter().map(|r| r.unit_id)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let items = page
+            .items
+            .into_iter()
+            .map(|r| {
+                let unit = units
+                    .get(&r.unit_id)
+                    .cloned()
+                    .ok_or(AppError::NotFound("unit"))?;
+                Ok((r, unit))
+            })
+            .collect::<AppResult<_>>()?;
+        Ok(Page {
+            items,
+            has_next: page.has_next,
+            has_previous: page.has_previous,
+        })
     }
 
     /// Ends a residency on `moved_out` (administrators).
