@@ -81,6 +81,11 @@ impl Application {
             .map_err(|err| {
                 start_error(format!("cannot listen on {}", state.config.listen))(err.into())
             })?;
+        crate::domains::notices::scheduler::spawn(
+            state.clone(),
+            state.config.scheduler_interval,
+            shutdown.clone(),
+        );
         let schema = graphql::build(
             state.clone(),
             state.config.limits,

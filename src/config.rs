@@ -204,6 +204,14 @@ pub struct Settings {
         global = true
     )]
     pub dataloader_window_ms: u64,
+    /// How often each instance looks for scheduled notices that are due, in milliseconds.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_SCHEDULER_INTERVAL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub scheduler_interval_ms: u64,
     /// Seed the demo estate on start (see `seed-demo`).
     #[arg(long, env = "RESIDENT_HUB_DEMO", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
     pub demo: bool,
@@ -246,6 +254,7 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_NEW_ADMIN_PASSWORD",
     "RESIDENT_HUB_DEMO",
     "RESIDENT_HUB_DATALOADER_WINDOW_MS",
+    "RESIDENT_HUB_SCHEDULER_INTERVAL_MS",
     "RUST_LOG",
 ];
 
@@ -303,6 +312,8 @@ pub struct Config {
     pub demo: bool,
     /// DataLoader batch window.
     pub dataloader_window: Duration,
+    /// Interval of the scheduled-notice check.
+    pub scheduler_interval: Duration,
 }
 
 /// Limits on the shape of one GraphQL operation.
@@ -470,6 +481,7 @@ impl Settings {
             admin_password: self.admin_password,
             demo: self.demo,
             dataloader_window: Duration::from_millis(self.dataloader_window_ms),
+            scheduler_interval: Duration::from_millis(self.scheduler_interval_ms.max(10)),
         })
     }
 }
@@ -539,6 +551,7 @@ impl Settings {
             admin_password: None,
             demo: false,
             dataloader_window_ms: 2,
+            scheduler_interval_ms: 1000,
         }
     }
 }

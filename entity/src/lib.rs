@@ -6,6 +6,11 @@
 pub mod building;
 pub mod event;
 pub mod household_member;
+pub mod notice;
+pub mod notice_audience;
+pub mod notice_receipt;
+pub mod notification;
+pub mod notification_mute;
 pub mod residency;
 pub mod session;
 pub mod sign_in_throttle;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_event;
 mod m20261127_000002_create_identity;
 mod m20261127_000003_create_estate;
+mod m20261127_000004_create_notices;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_event::Migration),
             Box::new(m20261127_000002_create_identity::Migration),
             Box::new(m20261127_000003_create_estate::Migration),
+            Box::new(m20261127_000004_create_notices::Migration),
         ]
     }
 }

@@ -3,4 +3,5 @@
 
 pub mod estate;
 pub mod identity;
+pub mod notices;
 pub mod system;

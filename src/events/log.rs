@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use super::{Delivery, EventBus, Topic};
@@ -18,7 +18,7 @@ use crate::error::{AppError, AppResult};
 use entity::event;
 
 /// Rows replayed per database round trip.
-const REPLAY_BATCH: u64 = 200;
+pub const REPLAY_BATCH: u64 = 200;
 
 /// A stored event as it travels on the bus.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,20 +85,73 @@ async fn rows_after(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-/// The events of `topic` after `after` from the log, then live from the bus, in id order with no
-/// gap and no duplicate: the live subscription is opened before the replay starts, live events
-/// already replayed are skipped, and whenever the bus reports a gap (lag or reconnect) the log is
-/// read again from the last event delivered.
+/// A stored, ordered record that a subscription can replay: rows with UUID v7 ids that travel
+/// on the bus as JSON.
+pub trait Replayable: DeserializeOwned + Send + 'static {
+    /// The row's id (also its cursor).
+    fn id(&self) -> Uuid;
+}
+
+impl Replayable for LoggedEvent {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+/// Where a replay reads the rows it missed.
+pub trait ReplaySource: Send + 'static {
+    /// The rows.
+    type Row: Replayable;
+    /// Up to [`REPLAY_BATCH`] rows after `after`, in id order.
+    fn rows_after(
+        &self,
+        db: &DatabaseConnection,
+        after: Uuid,
+    ) -> impl std::future::Future<Output = AppResult<Vec<Self::Row>>> + Send;
+}
+
+/// The event log of one topic.
+struct TopicLog(String);
+
+impl ReplaySource for TopicLog {
+    type Row = LoggedEvent;
+
+    async fn rows_after(
+        &self,
+        db: &DatabaseConnection,
+        after: Uuid,
+    ) -> AppResult<Vec<LoggedEvent>> {
+        rows_after(db, &self.0, after).await
+    }
+}
+
+/// The events of `topic` after `after` from the log, then live from the bus. See
+/// [`replay_rows_then_live`].
 pub async fn replay_then_live(
     db: DatabaseConnection,
     bus: &EventBus,
     topic: Topic,
     after: Option<Uuid>,
 ) -> BoxStream<'static, AppResult<LoggedEvent>> {
+    let source = TopicLog(topic.key());
+    replay_rows_then_live(db, bus, topic, source, after).await
+}
+
+/// The rows of `source` after `after`, then live ones from `topic`, in id order with no gap and
+/// no duplicate: the live subscription is opened before the replay starts, live rows already
+/// replayed are skipped, and whenever the bus reports a gap (lag or reconnect) the source is read
+/// again from the last row delivered.
+pub async fn replay_rows_then_live<S: ReplaySource>(
+    db: DatabaseConnection,
+    bus: &EventBus,
+    topic: Topic,
+    source: S,
+    after: Option<Uuid>,
+) -> BoxStream<'static, AppResult<S::Row>> {
     let live = bus.subscribe(&topic).await;
     let state = ReplayState {
         db,
-        topic_key: topic.key(),
+        source,
         live,
         // Without a cursor there is nothing to replay: start with what is written from now on.
         last: after.unwrap_or_else(Uuid::now_v7),
@@ -112,26 +165,26 @@ pub async fn replay_then_live(
     .boxed()
 }
 
-struct ReplayState {
+struct ReplayState<S: ReplaySource> {
     db: DatabaseConnection,
-    topic_key: String,
+    source: S,
     live: super::Subscription,
     last: Uuid,
     catching_up: bool,
-    pending: VecDeque<LoggedEvent>,
+    pending: VecDeque<S::Row>,
 }
 
-impl ReplayState {
-    async fn next(&mut self) -> Option<AppResult<LoggedEvent>> {
+impl<S: ReplaySource> ReplayState<S> {
+    async fn next(&mut self) -> Option<AppResult<S::Row>> {
         loop {
-            if let Some(event) = self.pending.pop_front() {
-                self.last = event.id;
-                return Some(Ok(event));
+            if let Some(row) = self.pending.pop_front() {
+                self.last = row.id();
+                return Some(Ok(row));
             }
             if self.catching_up {
-                match rows_after(&self.db, &self.topic_key, self.last).await {
+                match self.source.rows_after(&self.db, self.last).await {
                     Ok(rows) => {
-                        // A short page means the log has been read to its end.
+                        // A short page means the source has been read to its end.
                         self.catching_up = rows.len() as u64 == REPLAY_BATCH;
                         self.pending.extend(rows);
                         continue;
@@ -140,10 +193,8 @@ impl ReplayState {
                 }
             }
             match self.live.next().await? {
-                Delivery::Event(json) => match serde_json::from_str::<LoggedEvent>(&json) {
-                    Ok(event) if event.id > self.last => {
-                        self.pending.push_back(event);
-                    }
+                Delivery::Event(json) => match serde_json::from_str::<S::Row>(&json) {
+                    Ok(row) if row.id() > self.last => self.pending.push_back(row),
                     Ok(_) => {}
                     Err(err) => tracing::warn!(error = %err, "undecodable event on the bus"),
                 },

@@ -36,6 +36,10 @@ pub use hub::HubMessage;
 pub enum Topic {
     /// Diagnostic pings, used to check delivery end to end.
     Ping,
+    /// Every published notice (subscribers filter by audience).
+    Notices,
+    /// One user's personal feed (notifications).
+    UserFeed(uuid::Uuid),
 }
 
 impl Topic {
@@ -43,6 +47,8 @@ impl Topic {
     pub fn key(&self) -> String {
         match self {
             Topic::Ping => "ping".to_owned(),
+            Topic::Notices => "notices".to_owned(),
+            Topic::UserFeed(user) => format!("user:{user}"),
         }
     }
 
@@ -170,6 +176,40 @@ impl EventBus {
                     self.inner.metrics.event_publish_failed();
                 }
             },
+        }
+    }
+
+    /// Publishes many events at once (one Redis round trip), e.g. a notification per recipient.
+    pub async fn publish_many<T: Serialize>(&self, events: &[(Topic, T)]) {
+        let mut messages = Vec::with_capacity(events.len());
+        for (topic, event) in events {
+            match serde_json::to_string(event) {
+                Ok(json) => messages.push((topic.channel(&self.inner.prefix), json)),
+                Err(err) => {
+                    tracing::error!(error = %err, "event does not serialize");
+                    self.inner.metrics.event_publish_failed();
+                }
+            }
+        }
+        match &self.inner.backend {
+            Backend::InProcess => {
+                for (channel, json) in messages {
+                    self.inner
+                        .hub
+                        .deliver(&channel, HubMessage::Event(Arc::from(json)));
+                    self.inner.metrics.event_published();
+                }
+            }
+            Backend::Redis(redis) => {
+                let count = messages.len();
+                match redis.publish_many(messages).await {
+                    Ok(()) => (0..count).for_each(|_| self.inner.metrics.event_published()),
+                    Err(err) => {
+                        tracing::warn!(error = %err, count, "events not published on Redis");
+                        (0..count).for_each(|_| self.inner.metrics.event_publish_failed());
+                    }
+                }
+            }
         }
     }
 

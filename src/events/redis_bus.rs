@@ -81,6 +81,21 @@ impl RedisBackend {
         }
     }
 
+    pub(crate) async fn publish_many(
+        &self,
+        messages: Vec<(String, String)>,
+    ) -> redis::RedisResult<()> {
+        let mut conn = self.publisher.clone();
+        let mut pipe = redis::pipe();
+        for (channel, json) in messages {
+            pipe.cmd("PUBLISH").arg(channel).arg(json).ignore();
+        }
+        match tokio::time::timeout(COMMAND_TIMEOUT * 5, pipe.query_async::<()>(&mut conn)).await {
+            Ok(result) => result,
+            Err(_) => Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into()),
+        }
+    }
+
     pub(crate) async fn subscribe(&self, channel: &str) {
         let (done, confirmed) = oneshot::channel();
         if self

@@ -14,7 +14,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{estate, identity, system},
+    domains::{estate, identity, notices, system},
 };
 
 pub use context::ContextExt;
@@ -24,6 +24,7 @@ pub use context::ContextExt;
 pub struct Query(
     identity::graphql::IdentityQuery,
     estate::graphql::EstateQuery,
+    notices::graphql::NoticeQuery,
     system::graphql::SystemQuery,
 );
 
@@ -32,12 +33,16 @@ pub struct Query(
 pub struct Mutation(
     identity::graphql::IdentityMutation,
     estate::graphql::EstateMutation,
+    notices::graphql::NoticeMutation,
     system::graphql::SystemMutation,
 );
 
 /// Root subscription type.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(system::graphql::SystemSubscription);
+pub struct Subscription(
+    notices::graphql::NoticeSubscription,
+    system::graphql::SystemSubscription,
+);
 
 /// The schema type served.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;

@@ -11,9 +11,9 @@ use uuid::Uuid;
 use crate::helpers::TestApp;
 
 /// A demo estate and a token for one account of each role.
-struct Estate {
-    app: TestApp,
-    tokens: HashMap<&'static str, String>,
+pub struct Estate {
+    pub app: TestApp,
+    pub tokens: HashMap<&'static str, String>,
 }
 
 const ROLES: [&str; 6] = [
@@ -26,11 +26,11 @@ const ROLES: [&str; 6] = [
 ];
 
 impl Estate {
-    async fn new() -> Estate {
+    pub async fn new() -> Estate {
         Estate::with(|_| {}).await
     }
 
-    async fn with(
+    pub async fn with(
         configure: impl FnOnce(&mut resident_hub::config::Config) + Send + 'static,
     ) -> Estate {
         let app = TestApp::builder().config(configure).spawn().await;
@@ -42,6 +42,8 @@ impl Estate {
             ("staff", "staff2@demo.test"),
             ("resident", "resident1@demo.test"),
             ("resident2", "resident2@demo.test"),
+            ("residentB", "resident25@demo.test"),
+            ("manager", "staff12@demo.test"),
             ("merchant", "merchant1@demo.test"),
         ] {
             let user = user_by_email(&app, email).await;
@@ -61,7 +63,7 @@ impl Estate {
         Estate { app, tokens }
     }
 
-    async fn run(&self, role: &str, query: &str, variables: Value) -> Value {
+    pub async fn run(&self, role: &str, query: &str, variables: Value) -> Value {
         self.app
             .graphql(query, variables, self.tokens.get(role).map(String::as_str))
             .await
@@ -69,7 +71,7 @@ impl Estate {
     }
 }
 
-async fn user_by_email(app: &TestApp, email: &str) -> entity::user::Model {
+pub async fn user_by_email(app: &TestApp, email: &str) -> entity::user::Model {
     entity::user::Entity::find()
         .filter(entity::user::Column::Email.eq(email))
         .one(&app.state.db)
@@ -78,7 +80,7 @@ async fn user_by_email(app: &TestApp, email: &str) -> entity::user::Model {
         .unwrap()
 }
 
-async fn home_unit(app: &TestApp, email: &str) -> Uuid {
+pub async fn home_unit(app: &TestApp, email: &str) -> Uuid {
     let user = user_by_email(app, email).await;
     entity::residency::Entity::find()
         .filter(entity::residency::Column::UserId.eq(user.id))

@@ -400,6 +400,8 @@ impl TestAppBuilder {
         config.shutdown_grace = Duration::from_secs(3);
         config.admin_email = ADMIN_EMAIL.to_owned();
         config.admin_password = Some(ADMIN_PASSWORD.to_owned());
+        // The scheduler's polling would show in statement counts; tests that schedule set it.
+        config.scheduler_interval = Duration::from_secs(3600);
         for f in self.configure {
             f(&mut config);
         }

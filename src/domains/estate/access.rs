@@ -32,6 +32,10 @@ pub struct Scope {
     pub home_units: HashSet<Uuid>,
     /// Buildings of those units.
     pub home_buildings: HashSet<Uuid>,
+    /// Floors of those units, as (building, floor).
+    pub home_floors: HashSet<(Uuid, i32)>,
+    /// The viewer's roles.
+    pub roles: Vec<Role>,
 }
 
 /// Condition for residencies current on `today`: moved in, not moved out.
@@ -55,6 +59,7 @@ impl Scope {
             user_id: Some(user.id),
             admin: viewer.has_role(Role::Admin),
             supervisor: viewer.has_role(Role::Supervisor),
+            roles: user.roles.clone(),
             ..Scope::default()
         };
         if viewer.has_role(Role::Staff)
@@ -80,13 +85,12 @@ impl Scope {
             .await?;
         if !homes.is_empty() {
             scope.home_units = homes.iter().map(|r| r.unit_id).collect();
-            scope.home_buildings = unit::Entity::find()
+            let units = unit::Entity::find()
                 .filter(unit::Column::Id.is_in(scope.home_units.iter().copied()))
                 .all(db)
-                .await?
-                .into_iter()
-                .map(|u| u.building_id)
-                .collect();
+                .await?;
+            scope.home_buildings = units.iter().map(|u| u.building_id).collect();
+            scope.home_floors = units.iter().map(|u| (u.building_id, u.floor)).collect();
         }
         Ok(scope)
     }

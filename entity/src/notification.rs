@@ -1,0 +1,34 @@
+//! Each user's inbox: one row per recipient, ordered by id (UUID v7), which is also the subscription cursor.
+
+use sea_orm::entity::prelude::*;
+
+/// One notification.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "notification")]
+pub struct Model {
+    /// UUID v7.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// The recipient.
+    pub user_id: Uuid,
+    /// Kind: the notice kind it comes from, e.g. `MAINTENANCE`.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Short text.
+    pub text: String,
+    /// What it is about, e.g. `NOTICE`.
+    pub subject_type: String,
+    /// Id of the subject.
+    pub subject_id: Uuid,
+    /// Created at.
+    pub created_at: DateTimeUtc,
+    /// Read at.
+    pub read_at: Option<DateTimeUtc>,
+}
+
+/// Relations are followed with explicit queries, not through the entity.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,460 @@
+//! GraphQL surface of notices and notifications, including the live subscriptions.
+
+use async_graphql::{
+    Context, ID, InputObject, Object, SimpleObject, Subscription,
+    connection::{Connection, Edge},
+};
+use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
+
+use super::{
+    service::{Audience, InboxSource, NewNotice, NoticeService, Publication, notice_cursor},
+    types::{Notice, NoticeKind, NoticePriority, Notification, NotificationRow},
+};
+use crate::{
+    auth::Role,
+    domains::estate::{access::Scope, graphql::parse_id, service::text},
+    error::{AppError, AppResult},
+    events::{
+        Topic,
+        log::{parse_cursor, replay_rows_then_live, replay_then_live},
+    },
+    graphql::{
+        ContextExt,
+        pagination::{DEFAULT_PAGE, MAX_PAGE},
+    },
+};
+
+fn page_size(first: Option<i32>) -> AppResult<usize> {
+    match first {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) => usize::try_from(n)
+            .ok()
+            .filter(|n| *n <= MAX_PAGE)
+            .ok_or_else(|| {
+                AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}"))
+            }),
+    }
+}
+
+/// A floor of a building, as an audience target.
+#[derive(InputObject)]
+pub struct NoticeFloorInput {
+    /// The building.
+    building_id: ID,
+    /// The floor.
+    floor: i32,
+}
+
+/// Who a notice is for; every target given is included.
+#[derive(InputObject, Default)]
+pub struct NoticeAudienceInput {
+    /// The whole estate.
+    estate: Option<bool>,
+    /// Everyone living in or serving these buildings.
+    building_ids: Option<Vec<ID>>,
+    /// Everyone living on these floors.
+    floors: Option<Vec<NoticeFloorInput>>,
+    /// Everyone living in these units.
+    unit_ids: Option<Vec<ID>>,
+    /// Everyone holding these roles.
+    roles: Option<Vec<Role>>,
+}
+
+impl NoticeAudienceInput {
+    fn parse(self) -> AppResult<Audience> {
+        let ids = |field: &str, ids: Option<Vec<ID>>| -> AppResult<Vec<uuid::Uuid>> {
+            ids.unwrap_or_default()
+                .iter()
+                .map(|id| parse_id(field, id))
+                .collect()
+        };
+        Ok(Audience {
+            estate: self.estate.unwrap_or(false),
+            building_ids: ids("input.audience.buildingIds", self.building_ids)?,
+            floors: self
+                .floors
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| Ok((parse_id("input.audience.floors", &f.building_id)?, f.floor)))
+                .collect::<AppResult<_>>()?,
+            unit_ids: ids("input.audience.unitIds", self.unit_ids)?,
+            roles: self.roles.unwrap_or_default(),
+        })
+    }
+}
+
+/// Input of `publishNotice`.
+#[derive(InputObject)]
+pub struct PublishNoticeInput {
+    /// Title (1–200 characters).
+    title: String,
+    /// Body in Markdown (up to 20,000 characters).
+    body: String,
+    /// Kind.
+    kind: NoticeKind,
+    /// Priority; `NORMAL` when omitted.
+    priority: Option<NoticePriority>,
+    /// Who the notice is for.
+    audience: NoticeAudienceInput,
+    /// When to publish; now when omitted or past.
+    publish_at: Option<DateTime<Utc>>,
+    /// When it stops being shown by default; must be after the publication time.
+    expires_at: Option<DateTime<Utc>>,
+    /// Show it above the others.
+    pinned: Option<bool>,
+    /// Ask readers to acknowledge it.
+    requires_ack: Option<bool>,
+    /// The notice this one corrects (it stays, linked to this one).
+    supersedes: Option<ID>,
+}
+
+/// Result of `publishNotice`.
+#[derive(SimpleObject)]
+pub struct PublishNoticePayload {
+    /// The notice (status `PUBLISHED`, or `SCHEDULED` for a future `publishAt`).
+    notice: Notice,
+}
+
+/// Input of `markNoticeRead` and `acknowledgeNotice`.
+#[derive(InputObject)]
+pub struct NoticeReceiptInput {
+    /// The notice.
+    notice_id: ID,
+}
+
+/// Result of `markNoticeRead` and `acknowledgeNotice`.
+#[derive(SimpleObject)]
+pub struct NoticeReceiptPayload {
+    /// The notice.
+    notice: Notice,
+    /// When you first read it.
+    read_at: Option<DateTime<Utc>>,
+    /// When you acknowledged it.
+    acknowledged_at: Option<DateTime<Utc>>,
+}
+
+/// Input of `markNotificationsRead`: give `ids`, or `all: true`.
+#[derive(InputObject)]
+pub struct MarkNotificationsReadInput {
+    /// The notifications to mark read.
+    ids: Option<Vec<ID>>,
+    /// Mark every notification read.
+    all: Option<bool>,
+}
+
+/// Result of `markNotificationsRead`.
+#[derive(SimpleObject)]
+pub struct MarkNotificationsReadPayload {
+    /// How many notifications changed.
+    marked: u64,
+    /// Unread notifications left.
+    unread_count: u64,
+}
+
+/// Input of `setNotificationMutes`.
+#[derive(InputObject)]
+pub struct SetNotificationMutesInput {
+    /// The notice kinds to mute (replaces the current set). `EMERGENCY` notices still arrive.
+    kinds: Vec<NoticeKind>,
+}
+
+/// Result of `setNotificationMutes`.
+#[derive(SimpleObject)]
+pub struct SetNotificationMutesPayload {
+    /// The muted kinds now.
+    kinds: Vec<NoticeKind>,
+}
+
+/// A notice delivered live.
+#[derive(SimpleObject)]
+pub struct NoticeEvent {
+    /// Pass as `after` when resubscribing.
+    cursor: String,
+    /// The notice.
+    notice: Notice,
+}
+
+/// A notification delivered live.
+#[derive(SimpleObject)]
+pub struct NotificationEvent {
+    /// Pass as `after` when resubscribing (the same cursors as the `notifications` connection).
+    cursor: String,
+    /// The notification.
+    notification: Notification,
+}
+
+/// Notice queries.
+#[derive(Default)]
+pub struct NoticeQuery;
+
+#[Object]
+impl NoticeQuery {
+    /// Notices addressed to you (all, for administrators): pinned first, then newest first.
+    /// Expired notices are left out unless `includeExpired` is true.
+    async fn notices(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        include_expired: Option<bool>,
+        kind: Option<NoticeKind>,
+    ) -> async_graphql::Result<Connection<String, Notice>> {
+        ctx.require_user()?;
+        let first = page_size(first)?;
+        let scope = Scope::of(ctx).await?;
+        let page = NoticeService::new(ctx.state())
+            .notices(
+                scope,
+                include_expired.unwrap_or(false),
+                kind,
+                first,
+                after.as_deref(),
+            )
+            .await?;
+        let now = Utc::now();
+        let mut connection = Connection::new(after.is_some(), page.has_next);
+        for model in page.items {
+            connection.edges.push(Edge::new(
+                notice_cursor(&model),
+                Notice::try_from_model(model, now)?,
+            ));
+        }
+        Ok(connection)
+    }
+
+    /// One notice addressed to you.
+    async fn notice(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Notice> {
+        ctx.require_user()?;
+        let id = parse_id("id", &id)?;
+        let scope = Scope::of(ctx).await?;
+        let model = NoticeService::new(ctx.state()).notice(scope, id).await?;
+        Ok(Notice::try_from_model(model, Utc::now())?)
+    }
+
+    /// Your notifications, newest first.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        unread_only: Option<bool>,
+    ) -> async_graphql::Result<Connection<String, Notification>> {
+        let me = ctx.require_user()?;
+        let first = page_size(first)?;
+        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
+        let (items, has_next) = NoticeService::new(ctx.state())
+            .notifications(me.id, unread_only.unwrap_or(false), first, after)
+            .await?;
+        let mut connection = Connection::new(after.is_some(), has_next);
+        for model in items {
+            connection.edges.push(Edge::new(
+                model.id.to_string(),
+                Notification::try_from_row(model.into())?,
+            ));
+        }
+        Ok(connection)
+    }
+
+    /// How many of your notifications are unread.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let me = ctx.require_user()?;
+        Ok(NoticeService::new(ctx.state()).unread_count(me.id).await?)
+    }
+
+    /// The notice kinds you muted.
+    async fn notification_mutes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<NoticeKind>> {
+        let me = ctx.require_user()?;
+        Ok(NoticeService::new(ctx.state()).mutes(me.id).await?)
+    }
+}
+
+/// Notice mutations.
+#[derive(Default)]
+pub struct NoticeMutation;
+
+#[Object]
+impl NoticeMutation {
+    /// Publishes a notice to its audience now, or schedules it (administrators and managers).
+    /// Everyone in the audience gets a notification, except those who muted its kind (unless it
+    /// is an emergency).
+    async fn publish_notice(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishNoticeInput,
+    ) -> async_graphql::Result<PublishNoticePayload> {
+        ctx.require_user()?;
+        if input.body.chars().count() > super::service::MAX_BODY {
+            return Err(AppError::bad_input(
+                "input.body",
+                format!("must be at most {} characters", super::service::MAX_BODY),
+            )
+            .into());
+        }
+        if input.body.trim().is_empty() {
+            return Err(AppError::bad_input("input.body", "must not be empty").into());
+        }
+        let new = NewNotice {
+            title: text("input.title", &input.title, 200)?,
+            body: input.body,
+            kind: input.kind,
+            priority: input.priority.unwrap_or(NoticePriority::Normal),
+            audience: input.audience.parse()?,
+            publish_at: input.publish_at,
+            expires_at: input.expires_at,
+            pinned: input.pinned.unwrap_or(false),
+            requires_ack: input.requires_ack.unwrap_or(false),
+            supersedes: input
+                .supersedes
+                .as_ref()
+                .map(|id| parse_id("input.supersedes", id))
+                .transpose()?,
+        };
+        let scope = Scope::of(ctx).await?;
+        let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
+        Ok(PublishNoticePayload {
+            notice: Notice::try_from_model(model, Utc::now())?,
+        })
+    }
+
+    /// Records that you read a notice addressed to you (idempotent).
+    async fn mark_notice_read(
+        &self,
+        ctx: &Context<'_>,
+        input: NoticeReceiptInput,
+    ) -> async_graphql::Result<NoticeReceiptPayload> {
+        receipt(ctx, input, false).await
+    }
+
+    /// Acknowledges a notice addressed to you (idempotent; also marks it read).
+    async fn acknowledge_notice(
+        &self,
+        ctx: &Context<'_>,
+        input: NoticeReceiptInput,
+    ) -> async_graphql::Result<NoticeReceiptPayload> {
+        receipt(ctx, input, true).await
+    }
+
+    /// Marks notifications read: the given `ids`, or `all`.
+    async fn mark_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkNotificationsReadInput,
+    ) -> async_graphql::Result<MarkNotificationsReadPayload> {
+        let me = ctx.require_user()?;
+        let ids = match (input.ids, input.all.unwrap_or(false)) {
+            (None, true) => None,
+            (Some(ids), false) => Some(
+                ids.iter()
+                    .map(|id| parse_id("input.ids", id))
+                    .collect::<AppResult<Vec<_>>>()?,
+            ),
+            _ => return Err(AppError::bad_input("input", "give either ids or all: true").into()),
+        };
+        let service = NoticeService::new(ctx.state());
+        let marked = service.mark_read(me.id, ids).await?;
+        Ok(MarkNotificationsReadPayload {
+            marked,
+            unread_count: service.unread_count(me.id).await?,
+        })
+    }
+
+    /// Chooses the notice kinds you do not want notifications for.
+    async fn set_notification_mutes(
+        &self,
+        ctx: &Context<'_>,
+        input: SetNotificationMutesInput,
+    ) -> async_graphql::Result<SetNotificationMutesPayload> {
+        let me = ctx.require_user()?;
+        let kinds = NoticeService::new(ctx.state())
+            .set_mutes(me.id, &input.kinds)
+            .await?;
+        Ok(SetNotificationMutesPayload { kinds })
+    }
+}
+
+async fn receipt(
+    ctx: &Context<'_>,
+    input: NoticeReceiptInput,
+    acknowledge: bool,
+) -> async_graphql::Result<NoticeReceiptPayload> {
+    ctx.require_user()?;
+    let id = parse_id("input.noticeId", &input.notice_id)?;
+    let scope = Scope::of(ctx).await?;
+    let service = NoticeService::new(ctx.state());
+    let notice = service.receipt(scope, id, acknowledge).await?;
+    let receipt = service.my_receipt(scope, id).await?;
+    Ok(NoticeReceiptPayload {
+        notice: Notice::try_from_model(notice, Utc::now())?,
+        read_at: receipt.as_ref().and_then(|r| r.read_at),
+        acknowledged_at: receipt.and_then(|r| r.acknowledged_at),
+    })
+}
+
+/// Notice subscriptions.
+#[derive(Default)]
+pub struct NoticeSubscription;
+
+#[Subscription]
+impl NoticeSubscription {
+    /// Notices published for you, live. With `after` (a cursor from an earlier event) the
+    /// notices published since then come first, in order.
+    async fn notice_published(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NoticeEvent>> + use<>> {
+        ctx.require_user()?;
+        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
+        let state = ctx.state();
+        let scope = Scope::load(&state.db, ctx.viewer()).await?;
+        let events = replay_then_live(state.db.clone(), &state.bus, Topic::Notices, after).await;
+        Ok(events.filter_map(move |event| {
+            let result = event.and_then(|event| {
+                let publication: Publication =
+                    serde_json::from_value(event.payload).map_err(AppError::internal)?;
+                if !(scope.admin || publication.audience.includes(&scope)) {
+                    return Ok(None);
+                }
+                let notice = Notice::try_from_model(publication.notice.into(), Utc::now())?;
+                Ok(Some(NoticeEvent {
+                    cursor: event.id.to_string(),
+                    notice,
+                }))
+            });
+            std::future::ready(result.map_err(async_graphql::Error::from).transpose())
+        }))
+    }
+
+    /// Your notifications, live. With `after` (a cursor from an earlier event or from the
+    /// `notifications` connection) every notification after it is replayed first, in order,
+    /// then new ones follow with no gap and no duplicate.
+    async fn notification_received(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NotificationEvent>> + use<>>
+    {
+        let me = ctx.require_user()?.id;
+        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
+        let state = ctx.state();
+        let rows = replay_rows_then_live(
+            state.db.clone(),
+            &state.bus,
+            Topic::UserFeed(me),
+            InboxSource(me),
+            after,
+        )
+        .await;
+        Ok(rows.map(|row: AppResult<NotificationRow>| {
+            let row = row?;
+            Ok(NotificationEvent {
+                cursor: row.id.to_string(),
+                notification: Notification::try_from_row(row)?,
+            })
+        }))
+    }
+}

@@ -1,0 +1,577 @@
+//! Notices and notifications: publishing to an audience, visibility, receipts, mutes,
+//! scheduling, and the live subscriptions with replay.
+
+use std::time::Duration;
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::estate::{Estate, home_unit};
+
+const PUBLISH: &str =
+    "mutation($i: PublishNoticeInput!) { publishNotice(input: $i) { notice { id title status } } }";
+
+async fn building_of(estate: &Estate, email: &str) -> Uuid {
+    let unit = home_unit(&estate.app, email).await;
+    entity::unit::Entity::find_by_id(unit)
+        .one(&estate.app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .building_id
+}
+
+fn notice(title: &str, audience: Value) -> Value {
+    json!({ "i": { "title": title, "body": "Water will be off from 9:00 to 12:00.", "kind": "MAINTENANCE", "audience": audience } })
+}
+
+async fn publish(estate: &Estate, role: &str, variables: Value) -> Value {
+    estate.run(role, PUBLISH, variables).await
+}
+
+async fn titles(estate: &Estate, role: &str) -> Vec<String> {
+    let json = estate
+        .run(
+            role,
+            "{ notices(first: 50) { edges { node { title } } } }",
+            json!({}),
+        )
+        .await;
+    json["data"]["notices"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"))
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn notification_count(estate: &Estate, notice_id: &str) -> u64 {
+    entity::notification::Entity::find()
+        .filter(entity::notification::Column::SubjectId.eq(Uuid::parse_str(notice_id).unwrap()))
+        .count(&estate.app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_notice_reaches_its_audience_and_nobody_else() {
+    let estate = Estate::new().await;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    let json = publish(
+        &estate,
+        "admin",
+        notice("Water off in A", json!({ "buildingIds": [a] })),
+    )
+    .await;
+    let id = json["data"]["publishNotice"]["notice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        json["data"]["publishNotice"]["notice"]["status"],
+        "PUBLISHED"
+    );
+
+    assert_eq!(titles(&estate, "resident").await, ["Water off in A"]);
+    assert!(titles(&estate, "residentB").await.is_empty());
+    assert_eq!(
+        titles(&estate, "staff").await,
+        ["Water off in A"],
+        "staff serving A are in the audience"
+    );
+    let count = |role: &'static str| estate.run(role, "{ unreadNotificationCount }", json!({}));
+    assert_eq!(
+        count("resident").await["data"]["unreadNotificationCount"],
+        1
+    );
+    assert_eq!(
+        count("residentB").await["data"]["unreadNotificationCount"],
+        0
+    );
+    // 28 residents live in building A (24 flats, 4 of them shared with family) and 10 staff serve it.
+    assert_eq!(notification_count(&estate, &id).await, 28 + 10);
+
+    let json = estate
+        .run(
+            "residentB",
+            "query($id: ID!) { notice(id: $id) { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let json = estate
+        .run(
+            "residentB",
+            "mutation($id: ID!) { acknowledgeNotice(input: { noticeId: $id }) { acknowledgedAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn floors_units_roles_and_the_estate_are_audiences_too() {
+    let estate = Estate::new().await;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    let unit = home_unit(&estate.app, "resident25@demo.test").await;
+    publish(
+        &estate,
+        "admin",
+        notice(
+            "Floor 1 of A",
+            json!({ "floors": [{ "buildingId": a, "floor": 1 }] }),
+        ),
+    )
+    .await;
+    publish(
+        &estate,
+        "admin",
+        notice("Your flat", json!({ "unitIds": [unit] })),
+    )
+    .await;
+    publish(
+        &estate,
+        "admin",
+        notice("Staff meeting", json!({ "roles": ["STAFF"] })),
+    )
+    .await;
+    publish(
+        &estate,
+        "admin",
+        notice("Everyone", json!({ "estate": true })),
+    )
+    .await;
+    assert_eq!(
+        titles(&estate, "resident").await,
+        ["Everyone", "Floor 1 of A"]
+    );
+    assert_eq!(
+        titles(&estate, "residentB").await,
+        ["Everyone", "Your flat"]
+    );
+    assert_eq!(
+        titles(&estate, "staff").await,
+        ["Everyone", "Staff meeting"]
+    );
+    assert_eq!(titles(&estate, "merchant").await, ["Everyone"]);
+}
+
+#[tokio::test]
+async fn pinned_notices_come_first_and_expired_ones_are_hidden() {
+    let estate = Estate::new().await;
+    let all = json!({ "estate": true });
+    let mut pinned = notice("Pinned rules", all.clone());
+    pinned["i"]["pinned"] = json!(true);
+    publish(&estate, "admin", pinned).await;
+    publish(&estate, "admin", notice("Older", all.clone())).await;
+    let mut expiring = notice("Expiring", all.clone());
+    expiring["i"]["expiresAt"] =
+        json!((chrono::Utc::now() + chrono::Duration::milliseconds(300)).to_rfc3339());
+    publish(&estate, "admin", expiring).await;
+    publish(&estate, "admin", notice("Newest", all)).await;
+    assert_eq!(
+        titles(&estate, "resident").await,
+        ["Pinned rules", "Newest", "Expiring", "Older"]
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        titles(&estate, "resident").await,
+        ["Pinned rules", "Newest", "Older"]
+    );
+    let json = estate
+        .run(
+            "resident",
+            "{ notices(includeExpired: true) { edges { node { title status } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["notices"]["edges"][2]["node"]["status"], "EXPIRED",
+        "{json}"
+    );
+    // Pages follow the same order.
+    let json = estate
+        .run(
+            "resident",
+            "{ notices(first: 2) { edges { cursor } pageInfo { hasNextPage endCursor } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(json["data"]["notices"]["pageInfo"]["hasNextPage"], true);
+    let after = json["data"]["notices"]["pageInfo"]["endCursor"].clone();
+    let json = estate
+        .run(
+            "resident",
+            "query($a: String) { notices(first: 2, after: $a) { edges { node { title } } } }",
+            json!({ "a": after }),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["notices"]["edges"][0]["node"]["title"],
+        "Older"
+    );
+}
+
+#[tokio::test]
+async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
+    let estate = Estate::new().await;
+    let all = json!({ "estate": true });
+    let now = chrono::Utc::now();
+    let mut early_expiry = notice("x", all.clone());
+    early_expiry["i"]["publishAt"] = json!((now + chrono::Duration::hours(2)).to_rfc3339());
+    early_expiry["i"]["expiresAt"] = json!((now + chrono::Duration::hours(1)).to_rfc3339());
+    let mut long_body = notice("x", all.clone());
+    long_body["i"]["body"] = json!("x".repeat(20_001));
+    let cases = [
+        (notice("  ", all.clone()), "BAD_USER_INPUT", "input.title"),
+        (long_body, "BAD_USER_INPUT", "input.body"),
+        (early_expiry, "BAD_USER_INPUT", "input.expiresAt"),
+        (notice("x", json!({})), "BAD_USER_INPUT", "input.audience"),
+        (
+            notice("x", json!({ "buildingIds": [Uuid::now_v7()] })),
+            "BAD_USER_INPUT",
+            "input.audience.buildingIds",
+        ),
+        (
+            notice(
+                "x",
+                json!({ "roles": ["MERCHANT"], "unitIds": [Uuid::now_v7()] }),
+            ),
+            "BAD_USER_INPUT",
+            "input.audience.unitIds",
+        ),
+    ];
+    for (variables, code, field) in cases {
+        let json = publish(&estate, "admin", variables).await;
+        assert_eq!(json["errors"][0]["extensions"]["code"], code, "{json}");
+        assert_eq!(json["errors"][0]["extensions"]["field"], field, "{json}");
+    }
+    let json = publish(&estate, "resident", notice("x", all.clone())).await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // Staff with a manager post may publish.
+    let json = publish(&estate, "manager", notice("From the manager", all)).await;
+    assert!(json["errors"].is_null(), "{json}");
+    let db = &estate.app.state.db;
+    assert_eq!(
+        entity::notice::Entity::find().count(db).await.unwrap(),
+        1,
+        "only the manager's notice is stored"
+    );
+}
+
+#[tokio::test]
+async fn reading_and_acknowledging_are_idempotent() {
+    let estate = Estate::new().await;
+    let mut input = notice("Fire drill", json!({ "estate": true }));
+    input["i"]["requiresAck"] = json!(true);
+    let json = publish(&estate, "admin", input).await;
+    let id = json["data"]["publishNotice"]["notice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ack = "mutation($id: ID!) { acknowledgeNotice(input: { noticeId: $id }) { readAt acknowledgedAt notice { requiresAck } } }";
+    let first = estate.run("resident", ack, json!({ "id": id })).await;
+    let at = first["data"]["acknowledgeNotice"]["acknowledgedAt"].clone();
+    assert!(at.is_string(), "{first}");
+    let second = estate.run("resident", ack, json!({ "id": id })).await;
+    assert_eq!(second["data"]["acknowledgeNotice"]["acknowledgedAt"], at);
+    let read = estate
+        .run("resident", "mutation($id: ID!) { markNoticeRead(input: { noticeId: $id }) { readAt acknowledgedAt } }", json!({ "id": id }))
+        .await;
+    assert_eq!(read["data"]["markNoticeRead"]["acknowledgedAt"], at);
+    let receipts = entity::notice_receipt::Entity::find()
+        .count(&estate.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(receipts, 1);
+}
+
+#[tokio::test]
+async fn the_inbox_lists_marks_read_and_honours_mutes_except_emergencies() {
+    let estate = Estate::new().await;
+    let json = estate
+        .run(
+            "resident",
+            "mutation { setNotificationMutes(input: { kinds: [MAINTENANCE] }) { kinds } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["setNotificationMutes"]["kinds"],
+        json!(["MAINTENANCE"])
+    );
+    publish(
+        &estate,
+        "admin",
+        notice("Muted maintenance", json!({ "estate": true })),
+    )
+    .await;
+    let mut emergency = notice("Gas leak", json!({ "estate": true }));
+    emergency["i"]["priority"] = json!("EMERGENCY");
+    publish(&estate, "admin", emergency).await;
+    let inbox = "{ notifications(first: 10) { edges { cursor node { id title readAt } } } unreadNotificationCount }";
+    let json = estate.run("resident", inbox, json!({})).await;
+    let edges = json["data"]["notifications"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 1, "{json}");
+    assert_eq!(edges[0]["node"]["title"], "Gas leak");
+    // The muted notice is still on the board.
+    assert_eq!(
+        titles(&estate, "resident").await,
+        ["Gas leak", "Muted maintenance"]
+    );
+
+    let id = edges[0]["node"]["id"].clone();
+    let json = estate
+        .run("resident", "mutation($ids: [ID!]) { markNotificationsRead(input: { ids: $ids }) { marked unreadCount } }", json!({ "ids": [id] }))
+        .await;
+    assert_eq!(
+        json["data"]["markNotificationsRead"],
+        json!({ "marked": 1, "unreadCount": 0 })
+    );
+    let json = estate
+        .run(
+            "resident2",
+            "mutation { markNotificationsRead(input: { all: true }) { marked unreadCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["markNotificationsRead"],
+        json!({ "marked": 2, "unreadCount": 0 })
+    );
+    let json = estate
+        .run(
+            "resident2",
+            "mutation { markNotificationsRead(input: {}) { marked } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_scheduled_notice_is_published_once_even_with_two_instances() {
+    let estate = Estate::with(|c| c.scheduler_interval = Duration::from_millis(50)).await;
+    let second = estate.app.spawn_sibling().await;
+    let mut input = notice("Scheduled", json!({ "roles": ["SUPERVISOR", "MERCHANT"] }));
+    input["i"]["publishAt"] =
+        json!((chrono::Utc::now() + chrono::Duration::milliseconds(500)).to_rfc3339());
+    let json = publish(&estate, "admin", input).await;
+    assert_eq!(
+        json["data"]["publishNotice"]["notice"]["status"], "SCHEDULED",
+        "{json}"
+    );
+    let id = json["data"]["publishNotice"]["notice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(titles(&estate, "merchant").await.is_empty());
+    let mut published = false;
+    for _ in 0..100 {
+        if titles(&estate, "merchant").await == ["Scheduled"] {
+            published = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if !published {
+        let row = entity::notice::Entity::find()
+            .one(&estate.app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+
+        panic!(
+            "the scheduler did not publish it: {row:?} now {}",
+            chrono::Utc::now()
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        notification_count(&estate, &id).await,
+        2,
+        "one notification each for the supervisor and the merchant"
+    );
+    drop(second);
+}
+
+#[tokio::test]
+async fn subscribers_get_only_their_audiences_notices_live() {
+    let estate = Estate::new().await;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    let b = building_of(&estate, "resident25@demo.test").await;
+    let subscribe = |role: &'static str| {
+        let token = estate.tokens[role].clone();
+        let app = &estate.app;
+        async move {
+            let mut ws = app.ws().await;
+            ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+                .await;
+            ws.subscribe(
+                "n",
+                "subscription { noticePublished { cursor notice { id title } } }",
+                json!({}),
+            )
+            .await;
+            ws
+        }
+    };
+    let mut in_a = subscribe("resident").await;
+    let mut in_b = subscribe("residentB").await;
+    // Both subscriptions are live once an estate-wide warm-up notice reaches both.
+    let mut round = 0;
+    loop {
+        round += 1;
+        assert!(round < 20);
+        publish(
+            &estate,
+            "admin",
+            notice(&format!("warm-up {round}"), json!({ "estate": true })),
+        )
+        .await;
+        let got_a = in_a.try_recv(Duration::from_millis(300)).await.is_some();
+        let got_b = in_b.try_recv(Duration::from_millis(300)).await.is_some();
+        if got_a && got_b {
+            break;
+        }
+    }
+    while in_a.try_recv(Duration::from_millis(200)).await.is_some() {}
+    while in_b.try_recv(Duration::from_millis(200)).await.is_some() {}
+
+    publish(
+        &estate,
+        "admin",
+        notice("Only A", json!({ "buildingIds": [a] })),
+    )
+    .await;
+    publish(
+        &estate,
+        "admin",
+        notice("Only B", json!({ "buildingIds": [b] })),
+    )
+    .await;
+    let seen_a = in_a.recv().await;
+    assert_eq!(
+        seen_a["payload"]["data"]["noticePublished"]["notice"]["title"],
+        "Only A"
+    );
+    let seen_b = in_b.recv().await;
+    assert_eq!(
+        seen_b["payload"]["data"]["noticePublished"]["notice"]["title"], "Only B",
+        "B never saw A's notice first"
+    );
+}
+
+#[tokio::test]
+async fn the_inbox_subscription_replays_from_a_cursor_without_gap_or_duplicate() {
+    let estate = Estate::new().await;
+    for i in 1..=3 {
+        publish(
+            &estate,
+            "admin",
+            notice(&format!("n{i}"), json!({ "estate": true })),
+        )
+        .await;
+    }
+    // The cursor of the oldest notification, taken from the connection.
+    let json = estate
+        .run(
+            "resident",
+            "{ notifications(first: 10) { edges { cursor node { title } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = json["data"]["notifications"]["edges"].as_array().unwrap();
+    assert_eq!(edges.len(), 3);
+    let oldest = edges[2]["cursor"].clone();
+    assert_eq!(edges[2]["node"]["title"], "n1");
+
+    let token = estate.tokens["resident"].clone();
+    let mut ws = estate.app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws.subscribe(
+        "inbox",
+        "subscription($after: String) { notificationReceived(after: $after) { cursor notification { id title } } }",
+        json!({ "after": oldest }),
+    )
+    .await;
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let message = ws.recv().await;
+        seen.push(
+            message["payload"]["data"]["notificationReceived"]["notification"]["title"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_eq!(seen, ["n2", "n3"]);
+    publish(&estate, "admin", notice("n4", json!({ "estate": true }))).await;
+    let live = ws.recv().await;
+    assert_eq!(
+        live["payload"]["data"]["notificationReceived"]["notification"]["title"],
+        "n4"
+    );
+    assert!(
+        ws.try_recv(Duration::from_millis(300)).await.is_none(),
+        "no duplicate"
+    );
+
+    let mut anonymous = estate.app.ws().await;
+    anonymous.init(json!({})).await;
+    anonymous
+        .subscribe(
+            "x",
+            "subscription { notificationReceived { cursor } }",
+            json!({}),
+        )
+        .await;
+    let message = anonymous.recv().await;
+    assert_eq!(
+        message["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_notification_published_on_one_instance_reaches_a_subscriber_on_another() {
+    if crate::helpers::test_redis_url().is_none() {
+        eprintln!("skipped: set TEST_REDIS_URL to run the two-instance test");
+        return;
+    }
+    let estate = Estate::new().await;
+    let other = estate.app.spawn_sibling().await;
+    let token = estate.tokens["resident"].clone();
+    let mut ws = other.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws.subscribe(
+        "inbox",
+        "subscription { notificationReceived { cursor notification { title } } }",
+        json!({}),
+    )
+    .await;
+    let mut round = 0;
+    let message = loop {
+        round += 1;
+        assert!(round < 20, "nothing arrived");
+        publish(
+            &estate,
+            "admin",
+            notice(
+                &format!("across instances {round}"),
+                json!({ "estate": true }),
+            ),
+        )
+        .await;
+        if let Some(message) = ws.try_recv(Duration::from_millis(500)).await {
+            break message;
+        }
+    };
+    let title = message["payload"]["data"]["notificationReceived"]["notification"]["title"]
+        .as_str()
+        .unwrap();
+    assert!(title.starts_with("across instances"), "{message}");
+}
