@@ -17,7 +17,7 @@ pub struct Model {
     pub kind: String,
     /// `NORMAL`, `IMPORTANT` or `EMERGENCY`.
     pub priority: String,
-    /// `SCHEDULED`, `PUBLISHED`, `WITHDRAWN`.
+    /// `DRAFT`, `SCHEDULED`, `PUBLISHED` or `WITHDRAWN` (expiry is judged from `expires_at`).
     pub status: String,
     /// When it is (or was) published.
     pub publish_at: DateTimeUtc,
@@ -31,6 +31,8 @@ pub struct Model {
     pub author_id: Uuid,
     /// The notice this one corrects.
     pub supersedes_id: Option<Uuid>,
+    /// People in the audience when it was published.
+    pub audience_size: i32,
     /// Created at.
     pub created_at: DateTimeUtc,
 }

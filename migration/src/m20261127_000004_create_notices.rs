@@ -47,6 +47,12 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Notice::AuthorId).uuid().not_null())
                     .col(ColumnDef::new(Notice::SupersedesId).uuid().null())
                     .col(
+                        ColumnDef::new(Notice::AudienceSize)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
                         ColumnDef::new(Notice::CreatedAt)
                             .timestamp_with_time_zone()
                             .not_null(),
@@ -106,6 +112,15 @@ impl MigrationTrait for Migration {
                     .name("idx_notice_audience_notice")
                     .table(NoticeAudience::Table)
                     .col(NoticeAudience::NoticeId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_notice_supersedes")
+                    .table(Notice::Table)
+                    .col(Notice::SupersedesId)
                     .to_owned(),
             )
             .await?;
@@ -270,6 +285,7 @@ enum Notice {
     RequiresAck,
     AuthorId,
     SupersedesId,
+    AudienceSize,
     CreatedAt,
 }
 

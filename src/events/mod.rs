@@ -40,6 +40,8 @@ pub enum Topic {
     Notices,
     /// One user's personal feed (notifications).
     UserFeed(uuid::Uuid),
+    /// Read and acknowledgement counts of one notice.
+    NoticeReceipts(uuid::Uuid),
 }
 
 impl Topic {
@@ -49,6 +51,7 @@ impl Topic {
             Topic::Ping => "ping".to_owned(),
             Topic::Notices => "notices".to_owned(),
             Topic::UserFeed(user) => format!("user:{user}"),
+            Topic::NoticeReceipts(notice) => format!("notice-receipts:{notice}"),
         }
     }
 

@@ -18,8 +18,8 @@ use crate::{
     error::LoadError,
 };
 use entity::{
-    building, household_member, residency, staff_building, staff_category, staff_record, unit,
-    user, user_role,
+    building, household_member, notice, residency, staff_building, staff_category, staff_record,
+    unit, user, user_role,
 };
 
 /// The loaders of one request (or one WebSocket operation), and the viewer's access scope.
@@ -40,6 +40,8 @@ pub struct Loaders {
     pub staff_buildings: DataLoader<StaffBuildingsLoader, HashMapCache>,
     /// Service categories by staff record id.
     pub staff_categories: DataLoader<StaffCategoriesLoader, HashMapCache>,
+    /// The newest notice superseding each notice.
+    pub superseded_by: DataLoader<SupersededByLoader, HashMapCache>,
     /// The viewer's access scope, computed on first use.
     pub scope: tokio::sync::OnceCell<Scope>,
 }
@@ -57,7 +59,8 @@ impl Loaders {
             household: loader(HouseholdLoader(db.clone()), window),
             staff_by_user: loader(StaffByUserLoader(db.clone()), window),
             staff_buildings: loader(StaffBuildingsLoader(db.clone()), window),
-            staff_categories: loader(StaffCategoriesLoader(db), window),
+            staff_categories: loader(StaffCategoriesLoader(db.clone()), window),
+            superseded_by: loader(SupersededByLoader(db), window),
             scope: tokio::sync::OnceCell::new(),
         }
     }
@@ -241,6 +244,28 @@ impl Loader<Uuid> for StaffCategoriesLoader {
         Ok(categories
             .drain()
             .map(|(k, v)| (k, v.into_iter().flatten().collect()))
+            .collect())
+    }
+}
+
+/// The newest notice that supersedes each notice.
+pub struct SupersededByLoader(DatabaseConnection);
+
+impl Loader<Uuid> for SupersededByLoader {
+    type Value = Uuid;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, Shared> {
+        let rows = notice::Entity::find()
+            .filter(notice::Column::SupersedesId.is_in(keys.iter().copied()))
+            .filter(notice::Column::Status.ne("DRAFT"))
+            .order_by_asc(notice::Column::Id)
+            .all(&self.0)
+            .await?;
+        // Ascending order: a later correction overwrites an earlier one.
+        Ok(rows
+            .into_iter()
+            .filter_map(|n| n.supersedes_id.map(|old| (old, n.id)))
             .collect())
     }
 }

@@ -575,3 +575,137 @@ async fn a_notification_published_on_one_instance_reaches_a_subscriber_on_anothe
         .unwrap();
     assert!(title.starts_with("across instances"), "{message}");
 }
+
+#[tokio::test]
+async fn drafts_withdrawals_and_corrections_follow_their_rules() {
+    let estate = Estate::new().await;
+    let draft = "mutation($i: PublishNoticeInput!) { createNoticeDraft(input: $i) { notice { id status } } }";
+    let json = estate
+        .run("admin", draft, notice("Draft", json!({ "estate": true })))
+        .await;
+    assert_eq!(
+        json["data"]["createNoticeDraft"]["notice"]["status"], "DRAFT",
+        "{json}"
+    );
+    let id = json["data"]["createNoticeDraft"]["notice"]["id"].clone();
+    assert!(
+        titles(&estate, "resident").await.is_empty(),
+        "drafts are not on the board"
+    );
+    assert_eq!(
+        estate
+            .run("resident", "{ unreadNotificationCount }", json!({}))
+            .await["data"]["unreadNotificationCount"],
+        0
+    );
+
+    let publish_draft =
+        "mutation($id: ID!) { publishNoticeDraft(input: { id: $id }) { notice { status } } }";
+    let json = estate
+        .run("resident", publish_draft, json!({ "id": id }))
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let json = estate
+        .run("admin", publish_draft, json!({ "id": id }))
+        .await;
+    assert_eq!(
+        json["data"]["publishNoticeDraft"]["notice"]["status"], "PUBLISHED",
+        "{json}"
+    );
+    let json = estate
+        .run("admin", publish_draft, json!({ "id": id }))
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "INVALID_STATE");
+    assert_eq!(titles(&estate, "resident").await, ["Draft"]);
+
+    // A correction supersedes the original; both stay, linked.
+    let mut correction = notice("Draft (corrected)", json!({ "estate": true }));
+    correction["i"]["supersedes"] = id.clone();
+    let json = publish(&estate, "admin", correction).await;
+    let new_id = json["data"]["publishNotice"]["notice"]["id"].clone();
+    let json = estate
+        .run(
+            "resident",
+            "query($id: ID!) { notice(id: $id) { supersededBy } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(json["data"]["notice"]["supersededBy"], new_id, "{json}");
+
+    let withdraw =
+        "mutation($id: ID!) { withdrawNotice(input: { id: $id }) { notice { status } } }";
+    for _ in 0..2 {
+        let json = estate.run("admin", withdraw, json!({ "id": id })).await;
+        assert_eq!(
+            json["data"]["withdrawNotice"]["notice"]["status"], "WITHDRAWN",
+            "{json}"
+        );
+    }
+    assert_eq!(titles(&estate, "resident").await, ["Draft (corrected)"]);
+}
+
+#[tokio::test]
+async fn publishers_see_receipt_counts_live_and_the_units_still_to_acknowledge() {
+    let estate = Estate::new().await;
+    let unit = home_unit(&estate.app, "resident1@demo.test").await;
+    let other = home_unit(&estate.app, "resident2@demo.test").await;
+    let mut input = notice(
+        "Sign the fire-drill sheet",
+        json!({ "unitIds": [unit, other] }),
+    );
+    input["i"]["requiresAck"] = json!(true);
+    let json = publish(&estate, "admin", input).await;
+    let id = json["data"]["publishNotice"]["notice"]["id"].clone();
+
+    let token = estate.tokens["admin"].clone();
+    let mut ws = estate.app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws.subscribe("r", "subscription($id: ID!) { noticeReceiptsChanged(noticeId: $id) { audienceSize readCount acknowledgedCount } }", json!({ "id": id }))
+        .await;
+    let first = ws.recv().await;
+    // resident1 and resident2 share their flats with family (resident29, resident30): 4 people.
+    assert_eq!(
+        first["payload"]["data"]["noticeReceiptsChanged"],
+        json!({ "audienceSize": 4, "readCount": 0, "acknowledgedCount": 0 })
+    );
+
+    let stats = "query($id: ID!) { noticeReceiptStats(noticeId: $id) { readCount acknowledgedCount } unacknowledgedUnits(noticeId: $id) { number } }";
+    let json = estate.run("admin", stats, json!({ "id": id })).await;
+    assert_eq!(
+        json["data"]["unacknowledgedUnits"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{json}"
+    );
+
+    estate
+        .run(
+            "resident",
+            "mutation($id: ID!) { acknowledgeNotice(input: { noticeId: $id }) { acknowledgedAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let live = ws.recv().await;
+    assert_eq!(
+        live["payload"]["data"]["noticeReceiptsChanged"]["acknowledgedCount"], 1,
+        "{live}"
+    );
+    let json = estate.run("admin", stats, json!({ "id": id })).await;
+    assert_eq!(
+        json["data"]["noticeReceiptStats"],
+        json!({ "readCount": 1, "acknowledgedCount": 1 })
+    );
+    assert_eq!(
+        json["data"]["unacknowledgedUnits"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "one household acknowledged for its flat"
+    );
+    let json = estate.run("resident", stats, json!({ "id": id })).await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}

@@ -8,12 +8,15 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use super::{
-    service::{Audience, InboxSource, NewNotice, NoticeService, Publication, notice_cursor},
+    service::{
+        Audience, InboxSource, MAX_BODY, NewNotice, NoticeReceiptStats, NoticeService, Publication,
+        notice_cursor,
+    },
     types::{Notice, NoticeKind, NoticePriority, Notification, NotificationRow},
 };
 use crate::{
     auth::Role,
-    domains::estate::{access::Scope, graphql::parse_id, service::text},
+    domains::estate::{access::Scope, graphql::parse_id, service::text, types::Unit},
     error::{AppError, AppResult},
     events::{
         Topic,
@@ -109,7 +112,54 @@ pub struct PublishNoticeInput {
     supersedes: Option<ID>,
 }
 
-/// Result of `publishNotice`.
+impl PublishNoticeInput {
+    fn parse(self, draft: bool) -> AppResult<NewNotice> {
+        if self.body.chars().count() > MAX_BODY {
+            return Err(AppError::bad_input(
+                "input.body",
+                format!("must be at most {MAX_BODY} characters"),
+            ));
+        }
+        if self.body.trim().is_empty() {
+            return Err(AppError::bad_input("input.body", "must not be empty"));
+        }
+        Ok(NewNotice {
+            title: text("input.title", &self.title, 200)?,
+            body: self.body,
+            kind: self.kind,
+            priority: self.priority.unwrap_or(NoticePriority::Normal),
+            audience: self.audience.parse()?,
+            publish_at: self.publish_at,
+            expires_at: self.expires_at,
+            pinned: self.pinned.unwrap_or(false),
+            requires_ack: self.requires_ack.unwrap_or(false),
+            supersedes: self
+                .supersedes
+                .as_ref()
+                .map(|id| parse_id("input.supersedes", id))
+                .transpose()?,
+            draft,
+        })
+    }
+}
+
+/// Input of `publishNoticeDraft`.
+#[derive(InputObject)]
+pub struct PublishNoticeDraftInput {
+    /// The draft.
+    id: ID,
+    /// When to publish; now when omitted or past.
+    publish_at: Option<DateTime<Utc>>,
+}
+
+/// Input of `withdrawNotice`.
+#[derive(InputObject)]
+pub struct WithdrawNoticeInput {
+    /// The notice.
+    id: ID,
+}
+
+/// Result of `publishNotice`, `createNoticeDraft`, `publishNoticeDraft` and `withdrawNotice`.
 #[derive(SimpleObject)]
 pub struct PublishNoticePayload {
     /// The notice (status `PUBLISHED`, or `SCHEDULED` for a future `publishAt`).
@@ -262,6 +312,37 @@ impl NoticeQuery {
         Ok(NoticeService::new(ctx.state()).unread_count(me.id).await?)
     }
 
+    /// Read and acknowledgement counts of a notice (administrators and managers).
+    async fn notice_receipt_stats(
+        &self,
+        ctx: &Context<'_>,
+        notice_id: ID,
+    ) -> async_graphql::Result<NoticeReceiptStats> {
+        ctx.require_user()?;
+        let id = parse_id("noticeId", &notice_id)?;
+        let scope = Scope::of(ctx).await?;
+        Ok(NoticeService::new(ctx.state()).stats(scope, id).await?)
+    }
+
+    /// Units whose residents are in a notice's audience and none of whom acknowledged it
+    /// (administrators and managers).
+    async fn unacknowledged_units(
+        &self,
+        ctx: &Context<'_>,
+        notice_id: ID,
+    ) -> async_graphql::Result<Vec<Unit>> {
+        ctx.require_user()?;
+        let id = parse_id("noticeId", &notice_id)?;
+        let scope = Scope::of(ctx).await?;
+        let units = NoticeService::new(ctx.state())
+            .unacknowledged_units(scope, id)
+            .await?;
+        Ok(units
+            .into_iter()
+            .map(Unit::try_from_model)
+            .collect::<AppResult<_>>()?)
+    }
+
     /// The notice kinds you muted.
     async fn notification_mutes(
         &self,
@@ -287,34 +368,57 @@ impl NoticeMutation {
         input: PublishNoticeInput,
     ) -> async_graphql::Result<PublishNoticePayload> {
         ctx.require_user()?;
-        if input.body.chars().count() > super::service::MAX_BODY {
-            return Err(AppError::bad_input(
-                "input.body",
-                format!("must be at most {} characters", super::service::MAX_BODY),
-            )
-            .into());
-        }
-        if input.body.trim().is_empty() {
-            return Err(AppError::bad_input("input.body", "must not be empty").into());
-        }
-        let new = NewNotice {
-            title: text("input.title", &input.title, 200)?,
-            body: input.body,
-            kind: input.kind,
-            priority: input.priority.unwrap_or(NoticePriority::Normal),
-            audience: input.audience.parse()?,
-            publish_at: input.publish_at,
-            expires_at: input.expires_at,
-            pinned: input.pinned.unwrap_or(false),
-            requires_ack: input.requires_ack.unwrap_or(false),
-            supersedes: input
-                .supersedes
-                .as_ref()
-                .map(|id| parse_id("input.supersedes", id))
-                .transpose()?,
-        };
+        let new = input.parse(false)?;
         let scope = Scope::of(ctx).await?;
         let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
+        Ok(PublishNoticePayload {
+            notice: Notice::try_from_model(model, Utc::now())?,
+        })
+    }
+
+    /// Saves a notice as a draft, visible to publishers only (administrators and managers).
+    async fn create_notice_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishNoticeInput,
+    ) -> async_graphql::Result<PublishNoticePayload> {
+        ctx.require_user()?;
+        let new = input.parse(true)?;
+        let scope = Scope::of(ctx).await?;
+        let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
+        Ok(PublishNoticePayload {
+            notice: Notice::try_from_model(model, Utc::now())?,
+        })
+    }
+
+    /// Publishes a draft now, or schedules it (administrators and managers).
+    async fn publish_notice_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishNoticeDraftInput,
+    ) -> async_graphql::Result<PublishNoticePayload> {
+        ctx.require_user()?;
+        let id = parse_id("input.id", &input.id)?;
+        let scope = Scope::of(ctx).await?;
+        let model = NoticeService::new(ctx.state())
+            .publish_draft(scope, id, input.publish_at)
+            .await?;
+        Ok(PublishNoticePayload {
+            notice: Notice::try_from_model(model, Utc::now())?,
+        })
+    }
+
+    /// Withdraws a notice: it leaves the board, and a scheduled one is never published
+    /// (administrators and managers).
+    async fn withdraw_notice(
+        &self,
+        ctx: &Context<'_>,
+        input: WithdrawNoticeInput,
+    ) -> async_graphql::Result<PublishNoticePayload> {
+        ctx.require_user()?;
+        let id = parse_id("input.id", &input.id)?;
+        let scope = Scope::of(ctx).await?;
+        let model = NoticeService::new(ctx.state()).withdraw(scope, id).await?;
         Ok(PublishNoticePayload {
             notice: Notice::try_from_model(model, Utc::now())?,
         })
@@ -427,6 +531,40 @@ impl NoticeSubscription {
             });
             std::future::ready(result.map_err(async_graphql::Error::from).transpose())
         }))
+    }
+
+    /// Read and acknowledgement counts of a notice, live, as readers act (administrators and
+    /// managers). The current counts come first.
+    async fn notice_receipts_changed(
+        &self,
+        ctx: &Context<'_>,
+        notice_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NoticeReceiptStats>> + use<>>
+    {
+        ctx.require_user()?;
+        let id = parse_id("noticeId", &notice_id)?;
+        let state = ctx.state();
+        let scope = Scope::load(&state.db, ctx.viewer()).await?;
+        let service = NoticeService::new(state);
+        let current = service.stats(&scope, id).await?;
+        let live = state.bus.subscribe(&Topic::NoticeReceipts(id)).await;
+        let state = state.clone();
+        let updates = live.filter_map(move |delivery| {
+            let state = state.clone();
+            async move {
+                match delivery.decode::<NoticeReceiptStats>() {
+                    Some(stats) => Some(Ok(stats)),
+                    // After a gap the counts are read again rather than lost.
+                    None => Some(
+                        NoticeService::new(&state)
+                            .recount(id)
+                            .await
+                            .map_err(Into::into),
+                    ),
+                }
+            }
+        });
+        Ok(futures_util::stream::once(async move { Ok(current) }).chain(updates))
     }
 
     /// Your notifications, live. With `after` (a cursor from an earlier event or from the

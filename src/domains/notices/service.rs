@@ -160,6 +160,22 @@ pub struct NewNotice {
     pub requires_ack: bool,
     /// The notice this corrects.
     pub supersedes: Option<Uuid>,
+    /// Keep it as a draft instead of publishing.
+    pub draft: bool,
+}
+
+/// Read and acknowledgement counts of one notice.
+#[derive(Clone, Debug, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeReceiptStats {
+    /// The notice.
+    pub notice_id: async_graphql::ID,
+    /// People in the audience when it was published.
+    pub audience_size: i64,
+    /// People who read it.
+    pub read_count: i64,
+    /// People who acknowledged it.
+    pub acknowledged_count: i64,
 }
 
 /// A notice as it travels on the bus and in the event log.
@@ -226,6 +242,7 @@ impl From<NoticeSnapshot> for notice::Model {
             requires_ack: s.requires_ack,
             author_id: s.author_id,
             supersedes_id: s.supersedes_id,
+            audience_size: 0,
             created_at: s.created_at,
         }
     }
@@ -361,6 +378,14 @@ pub async fn deliver<C: ConnectionTrait>(
     audience: &Audience,
 ) -> AppResult<Delivery> {
     let mut users = recipients(txn, audience).await?;
+    notice::Entity::update_many()
+        .col_expr(
+            notice::Column::AudienceSize,
+            Expr::value(i32::try_from(users.len()).unwrap_or(i32::MAX)),
+        )
+        .filter(notice::Column::Id.eq(notice.id))
+        .exec(txn)
+        .await?;
     if notice.priority != NoticePriority::Emergency.as_str() {
         let muted: Vec<Uuid> = notification_mute::Entity::find()
             .select_only()
@@ -558,25 +583,27 @@ impl<'a> NoticeService<'a> {
             ));
         }
         let scheduled = publish_at > now;
+        let status = if new.draft {
+            NoticeStatus::Draft
+        } else if scheduled {
+            NoticeStatus::Scheduled
+        } else {
+            NoticeStatus::Published
+        };
         let model = notice::Model {
             id: Uuid::now_v7(),
             title: new.title,
             body: new.body,
             kind: new.kind.as_str().to_owned(),
             priority: new.priority.as_str().to_owned(),
-            status: if scheduled {
-                NoticeStatus::Scheduled
-            } else {
-                NoticeStatus::Published
-            }
-            .as_str()
-            .to_owned(),
+            status: status.as_str().to_owned(),
             publish_at,
             expires_at: new.expires_at,
             pinned: new.pinned,
             requires_ack: new.requires_ack,
             author_id: author,
             supersedes_id: new.supersedes,
+            audience_size: 0,
             created_at: now,
         };
         let txn = self.db().begin().await?;
@@ -586,10 +613,10 @@ impl<'a> NoticeService<'a> {
         notice_audience::Entity::insert_many(new.audience.rows(model.id))
             .exec(&txn)
             .await?;
-        let delivery = if scheduled {
-            None
-        } else {
+        let delivery = if status == NoticeStatus::Published {
             Some(deliver(&txn, &model, &new.audience).await?)
+        } else {
+            None
         };
         txn.commit().await?;
         if let Some(delivery) = delivery {
@@ -637,6 +664,177 @@ impl<'a> NoticeService<'a> {
             published += 1;
         }
         Ok(published)
+    }
+
+    /// Publishes a draft now, or schedules it for `publish_at`.
+    pub async fn publish_draft(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        publish_at: Option<DateTime<Utc>>,
+    ) -> AppResult<notice::Model> {
+        self.require_publisher(scope).await?;
+        let now = Utc::now();
+        let draft = notice::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        if draft.status != NoticeStatus::Draft.as_str() {
+            return Err(AppError::InvalidState(
+                "only a draft can be published this way".to_owned(),
+            ));
+        }
+        let publish_at = publish_at.filter(|at| *at > now).unwrap_or(now);
+        if draft
+            .expires_at
+            .is_some_and(|expires| expires <= publish_at)
+        {
+            return Err(AppError::bad_input(
+                "input.publishAt",
+                "is after the notice's expiry time",
+            ));
+        }
+        let audience = self.audience(id).await?;
+        if recipients(self.db(), &audience).await?.is_empty() {
+            return Err(AppError::bad_input(
+                "input.id",
+                "the draft's audience matches nobody",
+            ));
+        }
+        let status = if publish_at > now {
+            NoticeStatus::Scheduled
+        } else {
+            NoticeStatus::Published
+        };
+        let txn = self.db().begin().await?;
+        let claimed = notice::Entity::update_many()
+            .col_expr(notice::Column::Status, Expr::value(status.as_str()))
+            .col_expr(notice::Column::PublishAt, Expr::value(publish_at))
+            .filter(notice::Column::Id.eq(id))
+            .filter(notice::Column::Status.eq(NoticeStatus::Draft.as_str()))
+            .exec(&txn)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Err(AppError::InvalidState(
+                "the draft was published or withdrawn meanwhile".to_owned(),
+            ));
+        }
+        let model = notice::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        let delivery = if status == NoticeStatus::Published {
+            Some(deliver(&txn, &model, &audience).await?)
+        } else {
+            None
+        };
+        txn.commit().await?;
+        if let Some(delivery) = delivery {
+            delivery.send(self.state).await;
+        }
+        Ok(notice::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .unwrap_or(model))
+    }
+
+    /// Withdraws a notice: it leaves the board, and a scheduled one is never published.
+    /// Withdrawing twice is not an error.
+    pub async fn withdraw(&self, scope: &Scope, id: Uuid) -> AppResult<notice::Model> {
+        self.require_publisher(scope).await?;
+        let notice = notice::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        if notice.status != NoticeStatus::Withdrawn.as_str() {
+            notice::Entity::update_many()
+                .col_expr(
+                    notice::Column::Status,
+                    Expr::value(NoticeStatus::Withdrawn.as_str()),
+                )
+                .filter(notice::Column::Id.eq(id))
+                .exec(self.db())
+                .await?;
+        }
+        notice::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("notice"))
+    }
+
+    /// Read and acknowledgement counts (publishers).
+    pub async fn stats(&self, scope: &Scope, id: Uuid) -> AppResult<NoticeReceiptStats> {
+        self.require_publisher(scope).await?;
+        self.count_receipts(id).await
+    }
+
+    /// The counts again, after a gap in the live updates.
+    pub async fn recount(&self, id: Uuid) -> AppResult<NoticeReceiptStats> {
+        self.count_receipts(id).await
+    }
+
+    async fn count_receipts(&self, id: Uuid) -> AppResult<NoticeReceiptStats> {
+        let notice = notice::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        let receipts =
+            notice_receipt::Entity::find().filter(notice_receipt::Column::NoticeId.eq(id));
+        let read_count = receipts
+            .clone()
+            .filter(notice_receipt::Column::ReadAt.is_not_null())
+            .count(self.db())
+            .await?;
+        let acknowledged_count = receipts
+            .filter(notice_receipt::Column::AcknowledgedAt.is_not_null())
+            .count(self.db())
+            .await?;
+        Ok(NoticeReceiptStats {
+            notice_id: async_graphql::ID(id.to_string()),
+            audience_size: i64::from(notice.audience_size),
+            read_count: i64::try_from(read_count).unwrap_or(i64::MAX),
+            acknowledged_count: i64::try_from(acknowledged_count).unwrap_or(i64::MAX),
+        })
+    }
+
+    /// Units with residents in the audience of which nobody acknowledged the notice (publishers).
+    pub async fn unacknowledged_units(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+    ) -> AppResult<Vec<unit::Model>> {
+        self.require_publisher(scope).await?;
+        let audience = self.audience(id).await?;
+        let people = recipients(self.db(), &audience).await?;
+        let homes = residency::Entity::find()
+            .filter(residency::Column::UserId.is_in(people.iter().copied()))
+            .filter(current_residency(Utc::now().date_naive()))
+            .all(self.db())
+            .await?;
+        let acknowledged: HashSet<Uuid> = notice_receipt::Entity::find()
+            .filter(notice_receipt::Column::NoticeId.eq(id))
+            .filter(notice_receipt::Column::AcknowledgedAt.is_not_null())
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|r| r.user_id)
+            .collect();
+        let done: HashSet<Uuid> = homes
+            .iter()
+            .filter(|h| acknowledged.contains(&h.user_id))
+            .map(|h| h.unit_id)
+            .collect();
+        let pending: HashSet<Uuid> = homes
+            .iter()
+            .map(|h| h.unit_id)
+            .filter(|u| !done.contains(u))
+            .collect();
+        Ok(unit::Entity::find()
+            .filter(unit::Column::Id.is_in(pending))
+            .order_by_asc(unit::Column::BuildingId)
+            .order_by_asc(unit::Column::Number)
+            .all(self.db())
+            .await?)
     }
 
     /// The audience of a notice.
@@ -790,9 +988,21 @@ impl<'a> NoticeService<'a> {
                 .exec(&txn)
                 .await?;
             }
-            Some(_) => {}
+            Some(_) => {
+                txn.commit().await?;
+                return Ok(notice);
+            }
         }
         txn.commit().await?;
+        match self.count_receipts(id).await {
+            Ok(stats) => {
+                self.state
+                    .bus
+                    .publish(&Topic::NoticeReceipts(id), &stats)
+                    .await
+            }
+            Err(err) => tracing::warn!(error = %err, "receipt counts not published"),
+        }
         Ok(notice)
     }
 

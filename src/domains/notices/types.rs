@@ -45,6 +45,8 @@ text_enum! {
 text_enum! {
     /// Where a notice stands.
     pub enum NoticeStatus {
+        /// Being written; visible to publishers only.
+        Draft => "DRAFT",
         /// Waiting for its publication time.
         Scheduled => "SCHEDULED",
         /// Published and current.
@@ -58,6 +60,7 @@ text_enum! {
 
 /// A notice on the bulletin board.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct Notice {
     /// Id.
     pub id: ID,
@@ -81,6 +84,9 @@ pub struct Notice {
     pub requires_ack: bool,
     /// The notice this one corrects.
     pub supersedes_id: Option<ID>,
+    /// The notice id as a UUID.
+    #[graphql(skip)]
+    pub uuid: Uuid,
 }
 
 impl Notice {
@@ -102,6 +108,7 @@ impl Notice {
             pinned: model.pinned,
             requires_ack: model.requires_ack,
             supersedes_id: model.supersedes_id.map(|id| ID(id.to_string())),
+            uuid: model.id,
         })
     }
 }
@@ -185,5 +192,18 @@ impl Notification {
             created_at: row.created_at,
             read_at: row.read_at,
         })
+    }
+}
+
+#[async_graphql::ComplexObject]
+impl Notice {
+    /// The newer notice that corrects this one, if any (it stays visible, linked).
+    async fn superseded_by(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+    ) -> async_graphql::Result<Option<ID>> {
+        use crate::graphql::ContextExt;
+        let newer = ctx.loaders()?.superseded_by.load_one(self.uuid).await?;
+        Ok(newer.map(|id| ID(id.to_string())))
     }
 }
