@@ -20,14 +20,12 @@ struct TopicEntry {
 
 /// The topics this process has subscribers for.
 pub(crate) struct Hub {
-    capacity: usize,
     topics: Mutex<HashMap<String, TopicEntry>>,
 }
 
 impl Hub {
-    pub(crate) fn new(capacity: usize) -> Hub {
+    pub(crate) fn new() -> Hub {
         Hub {
-            capacity,
             topics: Mutex::new(HashMap::new()),
         }
     }
@@ -41,13 +39,18 @@ impl Hub {
     }
 
     /// Adds a subscriber; `true` when it is the topic's first (the upstream must subscribe).
-    pub(crate) fn subscribe(&self, channel: &str) -> (broadcast::Receiver<HubMessage>, bool) {
+    /// A new topic's channel buffers `capacity` messages (allocated up front).
+    pub(crate) fn subscribe(
+        &self,
+        channel: &str,
+        capacity: usize,
+    ) -> (broadcast::Receiver<HubMessage>, bool) {
         let mut topics = self.lock();
         if let Some(entry) = topics.get_mut(channel) {
             entry.subscribers += 1;
             return (entry.sender.subscribe(), false);
         }
-        let (sender, receiver) = broadcast::channel(self.capacity);
+        let (sender, receiver) = broadcast::channel(capacity);
         topics.insert(
             channel.to_owned(),
             TopicEntry {
@@ -109,9 +112,9 @@ mod tests {
 
     #[test]
     fn first_and_last_subscriber_are_reported() {
-        let hub = Hub::new(4);
-        let (_a, first_a) = hub.subscribe("p:t");
-        let (_b, first_b) = hub.subscribe("p:t");
+        let hub = Hub::new();
+        let (_a, first_a) = hub.subscribe("p:t", 4);
+        let (_b, first_b) = hub.subscribe("p:t", 4);
         assert!(first_a);
         assert!(!first_b);
         assert!(!hub.unsubscribe("p:t"));
@@ -121,8 +124,8 @@ mod tests {
 
     #[test]
     fn a_slow_subscriber_lags_without_blocking_delivery() {
-        let hub = Hub::new(2);
-        let (mut slow, _) = hub.subscribe("p:t");
+        let hub = Hub::new();
+        let (mut slow, _) = hub.subscribe("p:t", 2);
         for i in 0..5 {
             hub.deliver("p:t", HubMessage::Event(Arc::from(i.to_string())));
         }

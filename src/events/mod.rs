@@ -55,6 +55,16 @@ impl Topic {
         }
     }
 
+    /// Messages buffered for each local subscriber before it counts as lagging (and reads the
+    /// gap back from the database). A personal topic carries a trickle for one or two sockets,
+    /// and the buffer is allocated for every topic up front, so it is kept small there.
+    pub fn buffer(&self) -> usize {
+        match self {
+            Topic::Ping | Topic::Notices => TOPIC_BUFFER,
+            Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
+        }
+    }
+
     /// The channel name under `prefix`.
     pub fn channel(&self, prefix: &str) -> String {
         format!("{prefix}:{}", self.key())
@@ -109,8 +119,10 @@ enum Backend {
     Redis(redis_bus::RedisBackend),
 }
 
-/// Events buffered per topic for each subscriber before it counts as lagging.
+/// Events buffered on a shared topic for each subscriber before it counts as lagging.
 pub const TOPIC_BUFFER: usize = 256;
+/// The same for a personal topic.
+pub const PERSONAL_TOPIC_BUFFER: usize = 16;
 
 impl EventBus {
     /// A bus inside this process only (the embedded default).
@@ -118,7 +130,7 @@ impl EventBus {
         EventBus {
             inner: Arc::new(Inner {
                 prefix: prefix.into(),
-                hub: Arc::new(hub::Hub::new(TOPIC_BUFFER)),
+                hub: Arc::new(hub::Hub::new()),
                 backend: Backend::InProcess,
                 metrics,
             }),
@@ -133,7 +145,7 @@ impl EventBus {
         metrics: Arc<Metrics>,
         shutdown: CancellationToken,
     ) -> Result<EventBus, redis::RedisError> {
-        let hub = Arc::new(hub::Hub::new(TOPIC_BUFFER));
+        let hub = Arc::new(hub::Hub::new());
         let backend = redis_bus::RedisBackend::connect(url, hub.clone(), shutdown).await?;
         Ok(EventBus {
             inner: Arc::new(Inner {
@@ -220,7 +232,7 @@ impl EventBus {
     /// (or at once while Redis is unreachable: the subscription is made on reconnect).
     pub async fn subscribe(&self, topic: &Topic) -> Subscription {
         let channel = topic.channel(&self.inner.prefix);
-        let (receiver, first) = self.inner.hub.subscribe(&channel);
+        let (receiver, first) = self.inner.hub.subscribe(&channel, topic.buffer());
         let guard = SubscriptionGuard {
             channel: channel.clone(),
             bus: self.inner.clone(),

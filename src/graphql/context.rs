@@ -25,6 +25,11 @@ pub trait ContextExt {
 
 static ANONYMOUS: Viewer = Viewer::Anonymous;
 
+/// The DataLoaders of one request, made on first use: most operations (and most long-lived
+/// subscriptions) never need them, and a subscription should not carry them for hours.
+#[derive(Default)]
+pub struct LazyLoaders(std::sync::OnceLock<Loaders>);
+
 impl ContextExt for Context<'_> {
     fn state(&self) -> &AppState {
         // The schema is only ever built by `graphql::build`, which always adds the state.
@@ -32,8 +37,10 @@ impl ContextExt for Context<'_> {
     }
 
     fn loaders(&self) -> AppResult<&Loaders> {
-        self.data::<Loaders>()
-            .map_err(|_| AppError::internal("the request has no DataLoaders"))
+        let lazy = self
+            .data::<LazyLoaders>()
+            .map_err(|_| AppError::internal("the request has no DataLoaders"))?;
+        Ok(lazy.0.get_or_init(|| Loaders::new(self.state())))
     }
 
     fn viewer(&self) -> &Viewer {

@@ -32,8 +32,8 @@ use crate::{
     auth::{Viewer, bearer_token},
     domains::identity::{graphql::ClientAddr, service::IdentityService},
     error::ErrorCode,
+    graphql::context::LazyLoaders,
     graphql::guardrails::{RequestInfo, Transport},
-    graphql::loaders::Loaders,
 };
 
 /// A GraphQL request as the client sent it.
@@ -293,7 +293,7 @@ async fn execute(
         .data(viewer)
         .data(info.clone())
         .data(ClientAddr(client))
-        .data(Loaders::new(&ctx.state));
+        .data(LazyLoaders::default());
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
     }

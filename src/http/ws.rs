@@ -37,12 +37,21 @@ use crate::{
     app::AppState,
     auth::{Viewer, bearer_token},
     domains::identity::{graphql::ClientAddr, service::IdentityService},
+    graphql::context::LazyLoaders,
     graphql::guardrails::{RequestInfo, Transport},
-    graphql::loaders::Loaders,
 };
 
 /// The sub-protocol spoken.
 pub const PROTOCOL: &str = "graphql-transport-ws";
+
+/// Read buffer per socket. tungstenite's default (128 KiB) is allocated up front for every
+/// connection, which alone made an idle subscriber cost ~150 KiB; GraphQL messages are small and
+/// a larger one still arrives (the buffer grows up to the message limit).
+const READ_BUFFER: usize = 4 * 1024;
+/// Outgoing messages are written as they are sent (each send is flushed anyway).
+const WRITE_BUFFER: usize = 0;
+/// Cap on what may queue up for a socket whose writes keep failing.
+const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 
 /// Longest close reason a control frame can carry.
 const MAX_CLOSE_REASON: usize = 123;
@@ -114,6 +123,9 @@ pub(super) fn upgrade(
         .protocols([PROTOCOL])
         .max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
         .on_upgrade(move |socket| {
             let sockets = ctx.sockets.clone();
             sockets.track_future(async move {
@@ -287,7 +299,7 @@ impl Connection {
             .data(self.viewer.clone())
             .data(info.clone())
             .data(ClientAddr(self.client))
-            .data(Loaders::new(&self.ctx.state));
+            .data(LazyLoaders::default());
         if let Some(name) = payload.operation_name {
             request = request.operation_name(name);
         }

@@ -47,14 +47,14 @@ async fn a_subscriber_on_one_instance_receives_a_ping_sent_to_another() {
 }
 
 /// A Redis server of this test's own, so it can be stopped without disturbing other tests.
-struct PrivateRedis {
-    port: u16,
+pub struct PrivateRedis {
+    pub port: u16,
     child: std::process::Child,
 }
 
 impl PrivateRedis {
     #[expect(clippy::zombie_processes, reason = "Drop kills and waits for it")]
-    fn start(port: u16) -> PrivateRedis {
+    pub fn start(port: u16) -> PrivateRedis {
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -78,7 +78,7 @@ impl PrivateRedis {
         panic!("redis-server did not listen on {port}");
     }
 
-    fn stop(&mut self) {
+    pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -90,7 +90,7 @@ impl Drop for PrivateRedis {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
@@ -102,7 +102,7 @@ async fn readiness(app: &TestApp) -> (u16, serde_json::Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
-async fn wait_for_readiness(app: &TestApp, status: u16) -> serde_json::Value {
+pub async fn wait_for_readiness(app: &TestApp, status: u16) -> serde_json::Value {
     for _ in 0..200 {
         let (now, body) = readiness(app).await;
         if now == status {

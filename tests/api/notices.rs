@@ -218,6 +218,14 @@ async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
     let estate = Estate::new().await;
     let all = json!({ "estate": true });
     let now = chrono::Utc::now();
+    // A parking space: nobody lives there, so an audience of just that unit matches nobody.
+    let parking = entity::unit::Entity::find()
+        .filter(entity::unit::Column::Kind.eq("PARKING"))
+        .one(&estate.app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
     let mut early_expiry = notice("x", all.clone());
     early_expiry["i"]["publishAt"] = json!((now + chrono::Duration::hours(2)).to_rfc3339());
     early_expiry["i"]["expiresAt"] = json!((now + chrono::Duration::hours(1)).to_rfc3339());
@@ -240,6 +248,11 @@ async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
             ),
             "BAD_USER_INPUT",
             "input.audience.unitIds",
+        ),
+        (
+            notice("x", json!({ "unitIds": [parking] })),
+            "BAD_USER_INPUT",
+            "input.audience",
         ),
     ];
     for (variables, code, field) in cases {
@@ -708,4 +721,74 @@ async fn publishers_see_receipt_counts_live_and_the_units_still_to_acknowledge()
     );
     let json = estate.run("resident", stats, json!({ "id": id })).await;
     assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn notices_published_while_redis_is_down_reach_the_inbox_when_it_returns() {
+    use crate::events::{PrivateRedis, free_port, wait_for_readiness};
+    if crate::helpers::test_redis_url().is_none()
+        || std::process::Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        eprintln!("skipped: needs TEST_REDIS_URL and a redis-server binary");
+        return;
+    }
+    let port = free_port();
+    let mut redis = PrivateRedis::start(port);
+    let estate =
+        Estate::with(move |c| c.redis_url = Some(format!("redis://127.0.0.1:{port}"))).await;
+    let token = estate.tokens["resident"].clone();
+    let mut ws = estate.app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws.subscribe(
+        "inbox",
+        "subscription { notificationReceived { cursor notification { title } } }",
+        json!({}),
+    )
+    .await;
+    let mut round = 0;
+    loop {
+        round += 1;
+        assert!(round < 20);
+        publish(
+            &estate,
+            "admin",
+            notice(&format!("warm-up {round}"), json!({ "estate": true })),
+        )
+        .await;
+        if ws.try_recv(Duration::from_millis(500)).await.is_some() {
+            break;
+        }
+    }
+    while ws.try_recv(Duration::from_millis(200)).await.is_some() {}
+
+    redis.stop();
+    wait_for_readiness(&estate.app, 503).await;
+    let json = publish(
+        &estate,
+        "admin",
+        notice("During the outage", json!({ "estate": true })),
+    )
+    .await;
+    assert!(
+        json["errors"].is_null(),
+        "publishing succeeds without Redis: {json}"
+    );
+    assert_eq!(
+        estate
+            .run("resident", "{ unreadNotificationCount }", json!({}))
+            .await["data"]["unreadNotificationCount"],
+        round + 1
+    );
+
+    let _redis = PrivateRedis::start(port);
+    let seen = ws.recv().await;
+    assert_eq!(
+        seen["payload"]["data"]["notificationReceived"]["notification"]["title"],
+        "During the outage"
+    );
+    wait_for_readiness(&estate.app, 200).await;
 }
