@@ -226,8 +226,16 @@ impl TestApp {
 
     /// A second instance on the same database, bus and secret.
     pub async fn spawn_sibling(&self) -> TestApp {
+        self.spawn_sibling_with(|_| {}).await
+    }
+
+    /// A second instance on the same database, bus and secret, with its own adjustments.
+    pub async fn spawn_sibling_with(
+        &self,
+        f: impl FnOnce(&mut Config) + Send + 'static,
+    ) -> TestApp {
         TestAppBuilder {
-            configure: Vec::new(),
+            configure: vec![Box::new(f)],
             backing: Some((self.backing.clone(), self._dir.clone())),
         }
         .spawn()

@@ -167,14 +167,14 @@ async fn pinned_notices_come_first_and_expired_ones_are_hidden() {
     publish(&estate, "admin", notice("Older", all.clone())).await;
     let mut expiring = notice("Expiring", all.clone());
     expiring["i"]["expiresAt"] =
-        json!((chrono::Utc::now() + chrono::Duration::milliseconds(300)).to_rfc3339());
+        json!((chrono::Utc::now() + chrono::Duration::milliseconds(2000)).to_rfc3339());
     publish(&estate, "admin", expiring).await;
     publish(&estate, "admin", notice("Newest", all)).await;
     assert_eq!(
         titles(&estate, "resident").await,
         ["Pinned rules", "Newest", "Expiring", "Older"]
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(
         titles(&estate, "resident").await,
         ["Pinned rules", "Newest", "Older"]
@@ -366,10 +366,14 @@ async fn the_inbox_lists_marks_read_and_honours_mutes_except_emergencies() {
 #[tokio::test]
 async fn a_scheduled_notice_is_published_once_even_with_two_instances() {
     let estate = Estate::with(|c| c.scheduler_interval = Duration::from_millis(50)).await;
-    let second = estate.app.spawn_sibling().await;
+    // Both instances poll every 50 ms, so both race for the notice.
+    let second = estate
+        .app
+        .spawn_sibling_with(|c| c.scheduler_interval = Duration::from_millis(50))
+        .await;
     let mut input = notice("Scheduled", json!({ "roles": ["SUPERVISOR", "MERCHANT"] }));
     input["i"]["publishAt"] =
-        json!((chrono::Utc::now() + chrono::Duration::milliseconds(500)).to_rfc3339());
+        json!((chrono::Utc::now() + chrono::Duration::milliseconds(2000)).to_rfc3339());
     let json = publish(&estate, "admin", input).await;
     assert_eq!(
         json["data"]["publishNotice"]["notice"]["status"], "SCHEDULED",
