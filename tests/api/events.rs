@@ -182,3 +182,54 @@ async fn the_bus_survives_a_redis_outage_and_fills_the_gap_from_the_database() {
         "after the outage"
     );
 }
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_catches_up_from_the_log_without_slowing_the_publisher() {
+    use futures_util::StreamExt;
+    use resident_hub::events::{
+        TOPIC_BUFFER, Topic,
+        log::{append, replay_then_live},
+    };
+    let app = TestApp::spawn().await;
+    let state = &app.state;
+    let mut slow = replay_then_live(state.db.clone(), &state.bus, Topic::Ping, None).await;
+    // Publish far more than the subscriber's buffer while it reads nothing.
+    let total = TOPIC_BUFFER + 50;
+    let started = std::time::Instant::now();
+    for i in 0..total {
+        let event = append(&state.db, &Topic::Ping, "PING", json!({ "n": i }))
+            .await
+            .unwrap();
+        state.bus.publish(&Topic::Ping, &event).await;
+    }
+    let publishing = started.elapsed();
+    let mut seen = Vec::new();
+    while seen.len() < total {
+        let event = tokio::time::timeout(Duration::from_secs(10), slow.next())
+            .await
+            .expect("caught up in time")
+            .expect("stream open")
+            .expect("no error");
+        seen.push(event.payload["n"].as_u64().unwrap() as usize);
+    }
+    assert_eq!(
+        seen,
+        (0..total).collect::<Vec<_>>(),
+        "every event, in order, once"
+    );
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("resident_hub_events_dropped_total ") && !l.ends_with(" 0")),
+        "the lag was noticed: {text}"
+    );
+    eprintln!("published {total} events in {publishing:?} with a stalled subscriber");
+}
