@@ -10,8 +10,9 @@ use axum::{
 use super::HttpContext;
 
 /// Versions of the assets the page loads, as paths under the asset base URL.
-const ASSETS: [(&str, &str); 4] = [
+const ASSETS: [(&str, &str); 5] = [
     ("REACT_JS", "react@18.3.1/umd/react.production.min.js"),
+    ("GRAPHQL_WS_JS", "graphql-ws@5.16.2/umd/graphql-ws.min.js"),
     (
         "REACT_DOM_JS",
         "react-dom@18.3.1/umd/react-dom.production.min.js",
@@ -32,24 +33,28 @@ const TEMPLATE: &str = r#"<!doctype html>
 </head>
 <body>
   <div id="graphiql">Loading the playground… (its scripts come from {{BASE}})</div>
-  <script src="{{REACT_JS}}" crossorigin></script>
-  <script src="{{REACT_DOM_JS}}" crossorigin></script>
-  <script src="{{GRAPHIQL_JS}}" crossorigin></script>
+  <script src="{{REACT_JS}}"></script>
+  <script src="{{REACT_DOM_JS}}"></script>
+  <script src="{{GRAPHIQL_JS}}"></script>
+  <script src="{{GRAPHQL_WS_JS}}"></script>
   <script>
     // Same origin for HTTP; ws(s):// of the same origin for subscriptions. The token typed in
     // the Headers tab as {"Authorization": "Bearer …"} is sent with both.
     const http = new URL('/graphql', window.location.href).toString();
     const ws = http.replace(/^http/, 'ws');
-    const fetcher = GraphiQL.createFetcher({
-      url: http,
-      subscriptionUrl: ws,
-      wsConnectionParams: () => {
+    // GraphiQL's bundle cannot load graphql-ws by itself: hand it a client made from the
+    // graphql-ws bundle, so subscriptions go over the WebSocket.
+    const wsClient = graphqlWs.createClient({
+      url: ws,
+      lazy: true,
+      connectionParams: () => {
         try {
           const headers = JSON.parse(localStorage.getItem('graphiql:headers') || '{}');
           return headers.Authorization ? { Authorization: headers.Authorization } : {};
         } catch (_) { return {}; }
       },
     });
+    const fetcher = GraphiQL.createFetcher({ url: http, wsClient });
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
       React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true, shouldPersistHeaders: true }),
     );
@@ -98,6 +103,6 @@ mod tests {
         let page = super::render("http://mirror.local/assets");
         assert!(!page.contains("{{"));
         assert!(!page.contains("unpkg"));
-        assert_eq!(page.matches("http://mirror.local/assets/").count(), 4);
+        assert_eq!(page.matches("http://mirror.local/assets/").count(), 5);
     }
 }

@@ -140,7 +140,10 @@ async fn the_playground_is_served_to_browsers_with_configurable_assets() {
     let html = page.text().await.unwrap();
     assert!(html.contains("GraphiQL"));
     assert!(html.contains(&format!("{DEFAULT_ASSETS_URL}/graphiql@")));
-    assert!(html.contains("subscriptionUrl"));
+    assert!(
+        html.contains("graphqlWs.createClient"),
+        "subscriptions are wired to the WebSocket"
+    );
 
     let app = TestApp::builder()
         .config(|c| c.playground_assets_url = "/static/vendor".to_owned())
