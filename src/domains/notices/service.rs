@@ -371,13 +371,14 @@ pub async fn recipients<C: ConnectionTrait>(
     Ok(users)
 }
 
-/// Writes notifications and the event-log row of a notice being published, inside `txn`.
+/// Writes notifications for `users` (the audience's [`recipients`], resolved once by the caller)
+/// and the event-log row of a notice being published, inside `txn`.
 pub async fn deliver<C: ConnectionTrait>(
     txn: &C,
     notice: &notice::Model,
     audience: &Audience,
+    mut users: HashSet<Uuid>,
 ) -> AppResult<Delivery> {
-    let mut users = recipients(txn, audience).await?;
     notice::Entity::update_many()
         .col_expr(
             notice::Column::AudienceSize,
@@ -568,7 +569,8 @@ impl<'a> NoticeService<'a> {
             ));
         }
         self.check_audience(&new.audience).await?;
-        if recipients(self.db(), &new.audience).await?.is_empty() {
+        let users = recipients(self.db(), &new.audience).await?;
+        if users.is_empty() {
             return Err(AppError::bad_input("input.audience", "matches nobody"));
         }
         if let Some(old) = new.supersedes
@@ -614,7 +616,7 @@ impl<'a> NoticeService<'a> {
             .exec(&txn)
             .await?;
         let delivery = if status == NoticeStatus::Published {
-            Some(deliver(&txn, &model, &new.audience).await?)
+            Some(deliver(&txn, &model, &new.audience, users).await?)
         } else {
             None
         };
@@ -658,7 +660,8 @@ impl<'a> NoticeService<'a> {
                     .all(&txn)
                     .await?,
             );
-            let delivery = deliver(&txn, &notice, &audience).await?;
+            let users = recipients(&txn, &audience).await?;
+            let delivery = deliver(&txn, &notice, &audience, users).await?;
             txn.commit().await?;
             delivery.send(self.state).await;
             published += 1;
@@ -695,7 +698,8 @@ impl<'a> NoticeService<'a> {
             ));
         }
         let audience = self.audience(id).await?;
-        if recipients(self.db(), &audience).await?.is_empty() {
+        let users = recipients(self.db(), &audience).await?;
+        if users.is_empty() {
             return Err(AppError::bad_input(
                 "input.id",
                 "the draft's audience matches nobody",
@@ -724,7 +728,7 @@ impl<'a> NoticeService<'a> {
             .await?
             .ok_or(AppError::NotFound("notice"))?;
         let delivery = if status == NoticeStatus::Published {
-            Some(deliver(&txn, &model, &audience).await?)
+            Some(deliver(&txn, &model, &audience, users).await?)
         } else {
             None
         };
