@@ -7,13 +7,15 @@ use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
-    auth::tokens::TokenKeys,
+    auth::{scope::ScopeCache, tokens::TokenKeys},
+    clock::Clock,
     config::Config,
     db::{self, MetricCallback},
     domains::identity::service::IdentityService,
     events::EventBus,
     graphql,
     http::{self, HttpContext},
+    jobs::Jobs,
     metrics::Metrics,
 };
 
@@ -30,6 +32,12 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// Process metrics.
     pub metrics: Arc<Metrics>,
+    /// The clock every time rule reads (adjustable in tests).
+    pub clock: Clock,
+    /// The background jobs.
+    pub jobs: Jobs,
+    /// Current scopes of this process's subscribers.
+    pub scopes: ScopeCache,
 }
 
 /// Options that only tests and tools set.
@@ -37,6 +45,8 @@ pub struct AppState {
 pub struct BuildOptions {
     /// Called with the SQL of every statement (to count queries per request).
     pub sql_metric: Option<MetricCallback>,
+    /// The clock to use instead of the system clock (tests move it).
+    pub clock: Option<Clock>,
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -81,11 +91,9 @@ impl Application {
             .map_err(|err| {
                 start_error(format!("cannot listen on {}", state.config.listen))(err.into())
             })?;
-        crate::domains::notices::scheduler::spawn(
-            state.clone(),
-            state.config.scheduler_interval,
-            shutdown.clone(),
-        );
+        state
+            .jobs
+            .spawn_all(&state, state.config.scheduler_interval, &shutdown);
         let schema = graphql::build(
             state.clone(),
             state.config.limits,
@@ -223,17 +231,27 @@ pub async fn build_state(
         .map_err(|err| start_error("cannot migrate the database")(err.into()))?;
     let bus = match &config.redis_url {
         None => EventBus::in_process(config.bus_prefix.clone(), metrics.clone()),
-        Some(url) => EventBus::redis(url, config.bus_prefix.clone(), metrics.clone(), shutdown)
-            .await
-            .map_err(|err| start_error("cannot reach Redis (REDIS_URL)")(err.into()))?,
+        Some(url) => EventBus::redis(
+            url,
+            config.bus_prefix.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+        )
+        .await
+        .map_err(|err| start_error("cannot reach Redis (REDIS_URL)")(err.into()))?,
     };
     let tokens = TokenKeys::load(config.jwt_secret.as_deref(), &config.data_dir)
         .map_err(|err| start_error("cannot load the token-signing secret")(err.into()))?;
+    let scopes = ScopeCache::default();
+    scopes.listen(&bus, shutdown).await;
     Ok(AppState {
         config: Arc::new(config),
         db,
         bus,
         tokens: Arc::new(tokens),
         metrics,
+        clock: options.clock.unwrap_or_default(),
+        jobs: Jobs::all(),
+        scopes,
     })
 }

@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -23,5 +24,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod jobs;
 pub mod metrics;
+pub mod notifications;
 pub mod telemetry;

@@ -11,7 +11,11 @@ pub struct Model {
     pub id: Uuid,
     /// The recipient.
     pub user_id: Uuid,
-    /// Kind: the notice kind it comes from, e.g. `MAINTENANCE`.
+    /// Category (which part of the service), e.g. `NOTICE`, `WORK_ORDER`.
+    pub category: String,
+    /// Priority: `NORMAL`, `IMPORTANT` or `EMERGENCY`.
+    pub priority: String,
+    /// The producing domain's own kind, e.g. the notice kind `MAINTENANCE`.
     pub kind: String,
     /// Title.
     pub title: String,

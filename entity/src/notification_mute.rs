@@ -1,17 +1,17 @@
-//! Kinds of notifications a user has muted.
+//! Notification categories a user has muted.
 
 use sea_orm::entity::prelude::*;
 
-/// One muted kind.
+/// One muted category.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "notification_mute")]
 pub struct Model {
     /// The user.
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
-    /// The muted notice kind.
+    /// The muted category, e.g. `NOTICE`.
     #[sea_orm(primary_key, auto_increment = false)]
-    pub kind: String,
+    pub category: String,
 }
 
 /// Relations are followed with explicit queries, not through the entity.

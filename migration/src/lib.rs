@@ -6,6 +6,7 @@ mod m20261127_000001_create_event;
 mod m20261127_000002_create_identity;
 mod m20261127_000003_create_estate;
 mod m20261127_000004_create_notices;
+mod m20261130_000005_notifications_platform;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_create_identity::Migration),
             Box::new(m20261127_000003_create_estate::Migration),
             Box::new(m20261127_000004_create_notices::Migration),
+            Box::new(m20261130_000005_notifications_platform::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod guard;
 pub mod password;
+pub mod scope;
 pub mod tokens;
 
 use async_graphql::Enum;

@@ -44,20 +44,21 @@ impl From<event::Model> for LoggedEvent {
     }
 }
 
-/// Writes an event row inside the caller's transaction. Publish the returned event with
-/// [`EventBus::publish`] once that transaction has committed.
+/// Writes an event row inside the caller's transaction. Producers call it through the write
+/// path ([`super::outbox::Write::event`]), which publishes the row once the transaction commits.
 pub async fn append<C: ConnectionTrait>(
     conn: &C,
     topic: &Topic,
     kind: &str,
     payload: serde_json::Value,
+    now: DateTime<Utc>,
 ) -> AppResult<LoggedEvent> {
     let model = event::ActiveModel {
         id: Set(Uuid::now_v7()),
         topic: Set(topic.key()),
         kind: Set(kind.to_owned()),
         payload: Set(payload),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
     };
     let model = event::Entity::insert(model)
         .exec_with_returning(conn)

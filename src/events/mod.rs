@@ -14,6 +14,7 @@
 
 mod hub;
 pub mod log;
+pub mod outbox;
 mod redis_bus;
 
 use std::{
@@ -40,8 +41,11 @@ pub enum Topic {
     Notices,
     /// One user's personal feed (notifications).
     UserFeed(uuid::Uuid),
-    /// Read and acknowledgement counts of one notice.
+    /// Read and acknowledgement counts of one notice (a state topic: a signal to recount).
     NoticeReceipts(uuid::Uuid),
+    /// Changes to users' access (residencies, staff records, roles, status): scope caches drop
+    /// the users named.
+    Access,
 }
 
 impl Topic {
@@ -52,6 +56,7 @@ impl Topic {
             Topic::Notices => "notices".to_owned(),
             Topic::UserFeed(user) => format!("user:{user}"),
             Topic::NoticeReceipts(notice) => format!("notice-receipts:{notice}"),
+            Topic::Access => "access".to_owned(),
         }
     }
 
@@ -60,7 +65,7 @@ impl Topic {
     /// and the buffer is allocated for every topic up front, so it is kept small there.
     pub fn buffer(&self) -> usize {
         match self {
-            Topic::Ping | Topic::Notices => TOPIC_BUFFER,
+            Topic::Ping | Topic::Notices | Topic::Access => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
         }
     }
@@ -206,6 +211,20 @@ impl EventBus {
                 }
             }
         }
+        self.send(messages).await;
+    }
+
+    /// Publishes events already serialised to JSON, in order (one Redis round trip). The
+    /// write path ([`outbox::Write::commit`]) calls this after its commit.
+    pub async fn publish_json(&self, events: Vec<(Topic, String)>) {
+        let messages: Vec<(String, String)> = events
+            .into_iter()
+            .map(|(topic, json)| (topic.channel(&self.inner.prefix), json))
+            .collect();
+        self.send(messages).await;
+    }
+
+    async fn send(&self, messages: Vec<(String, String)>) {
         match &self.inner.backend {
             Backend::InProcess => {
                 for (channel, json) in messages {

@@ -44,6 +44,8 @@ pub struct Loaders {
     pub superseded_by: DataLoader<SupersededByLoader, HashMapCache>,
     /// The viewer's access scope, computed on first use.
     pub scope: tokio::sync::OnceCell<Scope>,
+    /// The notices domain's loaders (made with the scope, on first use).
+    pub notices: tokio::sync::OnceCell<crate::domains::notices::loaders::NoticeLoaders>,
 }
 
 impl Loaders {
@@ -62,6 +64,7 @@ impl Loaders {
             staff_categories: loader(StaffCategoriesLoader(db.clone()), window),
             superseded_by: loader(SupersededByLoader(db), window),
             scope: tokio::sync::OnceCell::new(),
+            notices: tokio::sync::OnceCell::new(),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::{
     app::AppState,
     config::QueryLimits,
     domains::{estate, identity, notices, system},
+    notifications,
 };
 
 pub use context::ContextExt;
@@ -25,6 +26,7 @@ pub struct Query(
     identity::graphql::IdentityQuery,
     estate::graphql::EstateQuery,
     notices::graphql::NoticeQuery,
+    notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
 );
 
@@ -34,6 +36,7 @@ pub struct Mutation(
     identity::graphql::IdentityMutation,
     estate::graphql::EstateMutation,
     notices::graphql::NoticeMutation,
+    notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
 );
 
@@ -41,6 +44,7 @@ pub struct Mutation(
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
     notices::graphql::NoticeSubscription,
+    notifications::graphql::NotificationSubscription,
     system::graphql::SystemSubscription,
 );
 

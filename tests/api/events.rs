@@ -197,9 +197,15 @@ async fn a_subscriber_that_falls_behind_catches_up_from_the_log_without_slowing_
     let total = TOPIC_BUFFER + 50;
     let started = std::time::Instant::now();
     for i in 0..total {
-        let event = append(&state.db, &Topic::Ping, "PING", json!({ "n": i }))
-            .await
-            .unwrap();
+        let event = append(
+            &state.db,
+            &Topic::Ping,
+            "PING",
+            json!({ "n": i }),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         state.bus.publish(&Topic::Ping, &event).await;
     }
     let publishing = started.elapsed();

@@ -181,6 +181,8 @@ pub struct Backing {
     pub bus_prefix: String,
     /// The token secret, shared by instances of one test.
     pub jwt_secret: String,
+    /// The clock, shared by instances of one test: moving it moves every instance's time.
+    pub clock: resident_hub::clock::Clock,
 }
 
 /// A running server for one test.
@@ -395,6 +397,7 @@ impl TestAppBuilder {
                     redis_url: test_redis_url(),
                     bus_prefix: format!("rh-test-{}", Uuid::now_v7().simple()),
                     jwt_secret: format!("test-secret-{}", Uuid::now_v7().simple()),
+                    clock: resident_hub::clock::Clock::system(),
                 };
                 (backing, Some(dir))
             }
@@ -426,6 +429,7 @@ impl TestAppBuilder {
                     }
                     counter.fetch_add(1, Ordering::Relaxed);
                 })),
+                clock: Some(backing.clock.clone()),
             },
         )
         .await

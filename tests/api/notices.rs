@@ -166,15 +166,16 @@ async fn pinned_notices_come_first_and_expired_ones_are_hidden() {
     publish(&estate, "admin", pinned).await;
     publish(&estate, "admin", notice("Older", all.clone())).await;
     let mut expiring = notice("Expiring", all.clone());
-    expiring["i"]["expiresAt"] =
-        json!((chrono::Utc::now() + chrono::Duration::milliseconds(2000)).to_rfc3339());
+    let clock = estate.app.state.clock.clone();
+    expiring["i"]["expiresAt"] = json!((clock.now() + chrono::Duration::hours(2)).to_rfc3339());
     publish(&estate, "admin", expiring).await;
     publish(&estate, "admin", notice("Newest", all)).await;
     assert_eq!(
         titles(&estate, "resident").await,
         ["Pinned rules", "Newest", "Expiring", "Older"]
     );
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Time passes on the server's clock: no sleeping.
+    clock.advance(chrono::Duration::hours(2));
     assert_eq!(
         titles(&estate, "resident").await,
         ["Pinned rules", "Newest", "Older"]
@@ -262,9 +263,42 @@ async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
     }
     let json = publish(&estate, "resident", notice("x", all.clone())).await;
     assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
-    // Staff with a manager post may publish.
-    let json = publish(&estate, "manager", notice("From the manager", all)).await;
+    // Staff with a manager post publish to the buildings they serve, not to the estate or roles.
+    let json = publish(&estate, "manager", notice("To everyone", all)).await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{json}"
+    );
+    let roles = json!({ "roles": ["RESIDENT"] });
+    let json = publish(&estate, "manager", notice("To residents", roles)).await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{json}"
+    );
+    let served = building_of(&estate, "resident1@demo.test").await;
+    let own = json!({ "buildingIds": [served.to_string()] });
+    let json = publish(&estate, "manager", notice("From the manager", own)).await;
     assert!(json["errors"].is_null(), "{json}");
+    // A building the manager does not serve is refused, floors and units in it too.
+    let json = estate
+        .run(
+            "admin",
+            "mutation { createBuilding(input: { name: \"Annex\", address: \"1 Side St\" }) { building { id } } }",
+            json!({}),
+        )
+        .await;
+    let annex = json["data"]["createBuilding"]["building"]["id"].clone();
+    assert!(annex.is_string(), "{json}");
+    for audience in [
+        json!({ "buildingIds": [annex] }),
+        json!({ "floors": [{ "buildingId": annex, "floor": 1 }] }),
+    ] {
+        let json = publish(&estate, "manager", notice("Elsewhere", audience)).await;
+        assert_eq!(
+            json["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{json}"
+        );
+    }
     let db = &estate.app.state.db;
     assert_eq!(
         entity::notice::Entity::find().count(db).await.unwrap(),
@@ -306,13 +340,13 @@ async fn the_inbox_lists_marks_read_and_honours_mutes_except_emergencies() {
     let json = estate
         .run(
             "resident",
-            "mutation { setNotificationMutes(input: { kinds: [MAINTENANCE] }) { kinds } }",
+            "mutation { setNotificationMutes(input: { categories: [NOTICE] }) { categories } }",
             json!({}),
         )
         .await;
     assert_eq!(
-        json["data"]["setNotificationMutes"]["kinds"],
-        json!(["MAINTENANCE"])
+        json["data"]["setNotificationMutes"]["categories"],
+        json!(["NOTICE"])
     );
     publish(
         &estate,
@@ -323,11 +357,21 @@ async fn the_inbox_lists_marks_read_and_honours_mutes_except_emergencies() {
     let mut emergency = notice("Gas leak", json!({ "estate": true }));
     emergency["i"]["priority"] = json!("EMERGENCY");
     publish(&estate, "admin", emergency).await;
-    let inbox = "{ notifications(first: 10) { edges { cursor node { id title readAt } } } unreadNotificationCount }";
+    let inbox = "{ notifications(first: 10) { edges { cursor node { id title readAt category priority kind subjectType subject { __typename ... on Notice { title priority } } } } } unreadNotificationCount }";
     let json = estate.run("resident", inbox, json!({})).await;
     let edges = json["data"]["notifications"]["edges"].as_array().unwrap();
     assert_eq!(edges.len(), 1, "{json}");
     assert_eq!(edges[0]["node"]["title"], "Gas leak");
+    let node = &edges[0]["node"];
+    assert_eq!(
+        (&node["category"], &node["priority"], &node["kind"]),
+        (&json!("NOTICE"), &json!("EMERGENCY"), &json!("MAINTENANCE")),
+        "{json}"
+    );
+    assert_eq!(
+        node["subject"],
+        json!({ "__typename": "Notice", "title": "Gas leak", "priority": "EMERGENCY" })
+    );
     // The muted notice is still on the board.
     assert_eq!(
         titles(&estate, "resident").await,
@@ -365,15 +409,12 @@ async fn the_inbox_lists_marks_read_and_honours_mutes_except_emergencies() {
 
 #[tokio::test]
 async fn a_scheduled_notice_is_published_once_even_with_two_instances() {
-    let estate = Estate::with(|c| c.scheduler_interval = Duration::from_millis(50)).await;
-    // Both instances poll every 50 ms, so both race for the notice.
-    let second = estate
-        .app
-        .spawn_sibling_with(|c| c.scheduler_interval = Duration::from_millis(50))
-        .await;
+    use resident_hub::domains::notices::scheduler::PublishDueNotices;
+    let estate = Estate::new().await;
+    let second = estate.app.spawn_sibling().await;
+    let clock = estate.app.state.clock.clone();
     let mut input = notice("Scheduled", json!({ "roles": ["SUPERVISOR", "MERCHANT"] }));
-    input["i"]["publishAt"] =
-        json!((chrono::Utc::now() + chrono::Duration::milliseconds(2000)).to_rfc3339());
+    input["i"]["publishAt"] = json!((clock.now() + chrono::Duration::hours(1)).to_rfc3339());
     let json = publish(&estate, "admin", input).await;
     assert_eq!(
         json["data"]["publishNotice"]["notice"]["status"], "SCHEDULED",
@@ -383,34 +424,52 @@ async fn a_scheduled_notice_is_published_once_even_with_two_instances() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(titles(&estate, "merchant").await.is_empty());
-    let mut published = false;
-    for _ in 0..100 {
-        if titles(&estate, "merchant").await == ["Scheduled"] {
-            published = true;
-            break;
+    // Not due yet: the job publishes nothing.
+    let (first_state, second_state) = (&estate.app.state, &second.state);
+    let run = |state: &resident_hub::app::AppState| {
+        let state = state.clone();
+        async move {
+            state
+                .jobs
+                .run_now(&state, PublishDueNotices::NAME)
+                .await
+                .unwrap()
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    if !published {
-        let row = entity::notice::Entity::find()
-            .one(&estate.app.state.db)
-            .await
-            .unwrap()
-            .unwrap();
-
-        panic!(
-            "the scheduler did not publish it: {row:?} now {}",
-            chrono::Utc::now()
-        );
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!(run(first_state).await, 0);
+    assert!(titles(&estate, "merchant").await.is_empty());
+    // Due: both instances run the job at once; exactly one publishes it.
+    clock.advance(chrono::Duration::minutes(61));
+    let (a, b) = tokio::join!(run(first_state), run(second_state));
+    assert_eq!(a + b, 1, "published once, by one instance ({a} + {b})");
+    assert_eq!(titles(&estate, "merchant").await, ["Scheduled"]);
     assert_eq!(
         notification_count(&estate, &id).await,
         2,
         "one notification each for the supervisor and the merchant"
     );
-    drop(second);
+    // Running again changes nothing.
+    assert_eq!(run(second_state).await, 0);
+    assert_eq!(notification_count(&estate, &id).await, 2);
+}
+
+#[tokio::test]
+async fn the_scheduler_job_runs_on_its_own_on_every_instance() {
+    // The same job, driven by the background loop rather than by the test.
+    let estate = Estate::with(|c| c.scheduler_interval = Duration::from_millis(20)).await;
+    let clock = estate.app.state.clock.clone();
+    let mut input = notice("Later", json!({ "roles": ["MERCHANT"] }));
+    input["i"]["publishAt"] = json!((clock.now() + chrono::Duration::days(1)).to_rfc3339());
+    publish(&estate, "admin", input).await;
+    clock.advance(chrono::Duration::days(1) + chrono::Duration::seconds(1));
+    let published = async {
+        while titles(&estate, "merchant").await.is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(crate::helpers::WAIT, published)
+        .await
+        .expect("the background job publishes the due notice");
 }
 
 #[tokio::test]
@@ -643,11 +702,38 @@ async fn drafts_withdrawals_and_corrections_follow_their_rules() {
     let json = estate
         .run(
             "resident",
-            "query($id: ID!) { notice(id: $id) { supersededBy } }",
+            "query($id: ID!) { notice(id: $id) { supersededBy { id supersedes { id } } } }",
             json!({ "id": id }),
         )
         .await;
-    assert_eq!(json["data"]["notice"]["supersededBy"], new_id, "{json}");
+    assert_eq!(
+        json["data"]["notice"]["supersededBy"]["id"], new_id,
+        "{json}"
+    );
+    assert_eq!(
+        json["data"]["notice"]["supersededBy"]["supersedes"]["id"], id,
+        "{json}"
+    );
+    // A correction aimed at another building is not shown, not even its id.
+    let other = building_of(&estate, "resident25@demo.test").await;
+    let mut elsewhere = notice("Only for B", json!({ "buildingIds": [other.to_string()] }));
+    elsewhere["i"]["supersedes"] = new_id.clone();
+    let json = publish(&estate, "admin", elsewhere).await;
+    assert!(json["errors"].is_null(), "{json}");
+    let links = "query($id: ID!) { notice(id: $id) { supersededBy { id } } }";
+    let json = estate.run("resident", links, json!({ "id": new_id })).await;
+    assert_eq!(
+        json["data"]["notice"]["supersededBy"],
+        Value::Null,
+        "{json}"
+    );
+    let json = estate
+        .run("residentB", links, json!({ "id": new_id }))
+        .await;
+    assert!(
+        json["data"]["notice"]["supersededBy"]["id"].is_string(),
+        "{json}"
+    );
 
     let withdraw =
         "mutation($id: ID!) { withdrawNotice(input: { id: $id }) { notice { status } } }";

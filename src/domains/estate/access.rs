@@ -1,10 +1,19 @@
 //! The one access helper: what the viewer of a request may see of the estate, computed once per
 //! request from their roles, current residencies and served buildings.
+//!
+//! Invariants:
+//! - Anonymous callers have no scope: [`Scope::of`] (and `ctx.scope()`) refuse them with
+//!   `UNAUTHENTICATED`, so no resolver can forget the check.
+//! - Only an `ACTIVE` staff record serves buildings: onboarding, suspended and former staff get
+//!   no building access.
+//! - Subscriptions do not keep the scope they started with: they ask the per-process
+//!   [`ScopeCache`](crate::auth::scope::ScopeCache) for every event, which forgets a user's scope
+//!   as soon as their residencies, staff record or roles change.
 
 use std::collections::HashSet;
 
 use async_graphql::Context;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -13,7 +22,7 @@ use crate::{
     error::{AppError, AppResult},
     graphql::ContextExt,
 };
-use entity::{residency, staff_building, staff_record, unit};
+use entity::{residency, staff_building, staff_record, unit, user, user_role};
 
 /// What one viewer may see.
 #[derive(Clone, Debug, Default)]
@@ -38,6 +47,9 @@ pub struct Scope {
     pub roles: Vec<Role>,
 }
 
+/// Status of a staff record that serves its buildings.
+pub const ACTIVE_STAFF: &str = "ACTIVE";
+
 /// Condition for residencies current on `today`: moved in, not moved out.
 pub fn current_residency(today: NaiveDate) -> Condition {
     Condition::all()
@@ -50,8 +62,37 @@ pub fn current_residency(today: NaiveDate) -> Condition {
 }
 
 impl Scope {
-    /// Computes the scope of `viewer` (three small queries at most).
-    pub async fn load<C: ConnectionTrait>(db: &C, viewer: &Viewer) -> AppResult<Scope> {
+    /// The scope of a user read afresh from the database (roles and status included), as a
+    /// subscription needs it long after its request: a disabled user gets the empty scope.
+    pub async fn load_user<C: ConnectionTrait>(
+        db: &C,
+        user_id: Uuid,
+        today: NaiveDate,
+    ) -> AppResult<Scope> {
+        let active = user::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .is_some_and(|u| u.status == "ACTIVE");
+        if !active {
+            return Ok(Scope::default());
+        }
+        let roles = user_role::Entity::find()
+            .filter(user_role::Column::UserId.eq(user_id))
+            .all(db)
+            .await?
+            .iter()
+            .filter_map(|r| Role::parse(&r.role))
+            .collect();
+        let viewer = Viewer::User(crate::auth::AuthenticatedUser { id: user_id, roles });
+        Scope::load(db, &viewer, today).await
+    }
+
+    /// Computes the scope of `viewer` on `today` (four small queries at most).
+    pub async fn load<C: ConnectionTrait>(
+        db: &C,
+        viewer: &Viewer,
+        today: NaiveDate,
+    ) -> AppResult<Scope> {
         let Viewer::User(user) = viewer else {
             return Ok(Scope::default());
         };
@@ -69,15 +110,16 @@ impl Scope {
                 .await?
         {
             scope.staff_id = Some(record.id);
-            scope.served_buildings = staff_building::Entity::find()
-                .filter(staff_building::Column::StaffId.eq(record.id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|row| row.building_id)
-                .collect();
+            if record.status == ACTIVE_STAFF {
+                scope.served_buildings = staff_building::Entity::find()
+                    .filter(staff_building::Column::StaffId.eq(record.id))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|row| row.building_id)
+                    .collect();
+            }
         }
-        let today = Utc::now().date_naive();
         let homes = residency::Entity::find()
             .filter(residency::Column::UserId.eq(user.id))
             .filter(current_residency(today))
@@ -95,13 +137,21 @@ impl Scope {
         Ok(scope)
     }
 
-    /// The scope of the request behind `ctx`, computed on first use and then reused.
+    /// The scope of the signed-in caller behind `ctx`, computed on first use and then reused;
+    /// `UNAUTHENTICATED` for anonymous callers.
     pub async fn of<'c>(ctx: &'c Context<'_>) -> AppResult<&'c Scope> {
+        ctx.viewer().require_user()?;
         let loaders = ctx.loaders()?;
+        let state = ctx.state();
         loaders
             .scope
-            .get_or_try_init(|| Scope::load(&ctx.state().db, ctx.viewer()))
+            .get_or_try_init(|| Scope::load(&state.db, ctx.viewer(), state.clock.today()))
             .await
+    }
+
+    /// The viewer's user id, or `UNAUTHENTICATED`.
+    pub fn require_user(&self) -> AppResult<Uuid> {
+        self.user_id.ok_or(AppError::Unauthenticated)
     }
 
     /// Sees every building and unit.

@@ -1,4 +1,4 @@
-//! GraphQL surface of notices and notifications, including the live subscriptions.
+//! GraphQL surface of notices, including the live subscriptions.
 
 use async_graphql::{
     Context, ID, InputObject, Object, SimpleObject, Subscription,
@@ -8,11 +8,10 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use super::{
-    service::{
-        Audience, InboxSource, MAX_BODY, NewNotice, NoticeReceiptStats, NoticeService, Publication,
-        notice_cursor,
-    },
-    types::{Notice, NoticeKind, NoticePriority, Notification, NotificationRow},
+    audience::Audience,
+    board::{NoticeBoard, NoticeReceiptStats, notice_cursor},
+    service::{MAX_BODY, NewNotice, NoticeService, PUBLISHED, Publication},
+    types::{Notice, NoticeKind, NoticePriority},
 };
 use crate::{
     auth::Role,
@@ -20,7 +19,7 @@ use crate::{
     error::{AppError, AppResult},
     events::{
         Topic,
-        log::{parse_cursor, replay_rows_then_live, replay_then_live},
+        log::{parse_cursor, replay_then_live},
     },
     graphql::{
         ContextExt,
@@ -184,38 +183,6 @@ pub struct NoticeReceiptPayload {
     acknowledged_at: Option<DateTime<Utc>>,
 }
 
-/// Input of `markNotificationsRead`: give `ids`, or `all: true`.
-#[derive(InputObject)]
-pub struct MarkNotificationsReadInput {
-    /// The notifications to mark read.
-    ids: Option<Vec<ID>>,
-    /// Mark every notification read.
-    all: Option<bool>,
-}
-
-/// Result of `markNotificationsRead`.
-#[derive(SimpleObject)]
-pub struct MarkNotificationsReadPayload {
-    /// How many notifications changed.
-    marked: u64,
-    /// Unread notifications left.
-    unread_count: u64,
-}
-
-/// Input of `setNotificationMutes`.
-#[derive(InputObject)]
-pub struct SetNotificationMutesInput {
-    /// The notice kinds to mute (replaces the current set). `EMERGENCY` notices still arrive.
-    kinds: Vec<NoticeKind>,
-}
-
-/// Result of `setNotificationMutes`.
-#[derive(SimpleObject)]
-pub struct SetNotificationMutesPayload {
-    /// The muted kinds now.
-    kinds: Vec<NoticeKind>,
-}
-
 /// A notice delivered live.
 #[derive(SimpleObject)]
 pub struct NoticeEvent {
@@ -223,15 +190,6 @@ pub struct NoticeEvent {
     cursor: String,
     /// The notice.
     notice: Notice,
-}
-
-/// A notification delivered live.
-#[derive(SimpleObject)]
-pub struct NotificationEvent {
-    /// Pass as `after` when resubscribing (the same cursors as the `notifications` connection).
-    cursor: String,
-    /// The notification.
-    notification: Notification,
 }
 
 /// Notice queries.
@@ -253,7 +211,7 @@ impl NoticeQuery {
         ctx.require_user()?;
         let first = page_size(first)?;
         let scope = Scope::of(ctx).await?;
-        let page = NoticeService::new(ctx.state())
+        let page = NoticeBoard::new(ctx.state())
             .notices(
                 scope,
                 include_expired.unwrap_or(false),
@@ -262,7 +220,7 @@ impl NoticeQuery {
                 after.as_deref(),
             )
             .await?;
-        let now = Utc::now();
+        let now = ctx.state().clock.now();
         let mut connection = Connection::new(after.is_some(), page.has_next);
         for model in page.items {
             connection.edges.push(Edge::new(
@@ -278,38 +236,8 @@ impl NoticeQuery {
         ctx.require_user()?;
         let id = parse_id("id", &id)?;
         let scope = Scope::of(ctx).await?;
-        let model = NoticeService::new(ctx.state()).notice(scope, id).await?;
-        Ok(Notice::try_from_model(model, Utc::now())?)
-    }
-
-    /// Your notifications, newest first.
-    async fn notifications(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        unread_only: Option<bool>,
-    ) -> async_graphql::Result<Connection<String, Notification>> {
-        let me = ctx.require_user()?;
-        let first = page_size(first)?;
-        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
-        let (items, has_next) = NoticeService::new(ctx.state())
-            .notifications(me.id, unread_only.unwrap_or(false), first, after)
-            .await?;
-        let mut connection = Connection::new(after.is_some(), has_next);
-        for model in items {
-            connection.edges.push(Edge::new(
-                model.id.to_string(),
-                Notification::try_from_row(model.into())?,
-            ));
-        }
-        Ok(connection)
-    }
-
-    /// How many of your notifications are unread.
-    async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
-        let me = ctx.require_user()?;
-        Ok(NoticeService::new(ctx.state()).unread_count(me.id).await?)
+        let model = NoticeBoard::new(ctx.state()).notice(scope, id).await?;
+        Ok(Notice::try_from_model(model, ctx.state().clock.now())?)
     }
 
     /// Read and acknowledgement counts of a notice (administrators and managers).
@@ -321,7 +249,7 @@ impl NoticeQuery {
         ctx.require_user()?;
         let id = parse_id("noticeId", &notice_id)?;
         let scope = Scope::of(ctx).await?;
-        Ok(NoticeService::new(ctx.state()).stats(scope, id).await?)
+        Ok(NoticeBoard::new(ctx.state()).stats(scope, id).await?)
     }
 
     /// Units whose residents are in a notice's audience and none of whom acknowledged it
@@ -334,22 +262,13 @@ impl NoticeQuery {
         ctx.require_user()?;
         let id = parse_id("noticeId", &notice_id)?;
         let scope = Scope::of(ctx).await?;
-        let units = NoticeService::new(ctx.state())
+        let units = NoticeBoard::new(ctx.state())
             .unacknowledged_units(scope, id)
             .await?;
         Ok(units
             .into_iter()
             .map(Unit::try_from_model)
             .collect::<AppResult<_>>()?)
-    }
-
-    /// The notice kinds you muted.
-    async fn notification_mutes(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<NoticeKind>> {
-        let me = ctx.require_user()?;
-        Ok(NoticeService::new(ctx.state()).mutes(me.id).await?)
     }
 }
 
@@ -372,7 +291,7 @@ impl NoticeMutation {
         let scope = Scope::of(ctx).await?;
         let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
         Ok(PublishNoticePayload {
-            notice: Notice::try_from_model(model, Utc::now())?,
+            notice: Notice::try_from_model(model, ctx.state().clock.now())?,
         })
     }
 
@@ -387,7 +306,7 @@ impl NoticeMutation {
         let scope = Scope::of(ctx).await?;
         let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
         Ok(PublishNoticePayload {
-            notice: Notice::try_from_model(model, Utc::now())?,
+            notice: Notice::try_from_model(model, ctx.state().clock.now())?,
         })
     }
 
@@ -404,7 +323,7 @@ impl NoticeMutation {
             .publish_draft(scope, id, input.publish_at)
             .await?;
         Ok(PublishNoticePayload {
-            notice: Notice::try_from_model(model, Utc::now())?,
+            notice: Notice::try_from_model(model, ctx.state().clock.now())?,
         })
     }
 
@@ -420,7 +339,7 @@ impl NoticeMutation {
         let scope = Scope::of(ctx).await?;
         let model = NoticeService::new(ctx.state()).withdraw(scope, id).await?;
         Ok(PublishNoticePayload {
-            notice: Notice::try_from_model(model, Utc::now())?,
+            notice: Notice::try_from_model(model, ctx.state().clock.now())?,
         })
     }
 
@@ -441,43 +360,6 @@ impl NoticeMutation {
     ) -> async_graphql::Result<NoticeReceiptPayload> {
         receipt(ctx, input, true).await
     }
-
-    /// Marks notifications read: the given `ids`, or `all`.
-    async fn mark_notifications_read(
-        &self,
-        ctx: &Context<'_>,
-        input: MarkNotificationsReadInput,
-    ) -> async_graphql::Result<MarkNotificationsReadPayload> {
-        let me = ctx.require_user()?;
-        let ids = match (input.ids, input.all.unwrap_or(false)) {
-            (None, true) => None,
-            (Some(ids), false) => Some(
-                ids.iter()
-                    .map(|id| parse_id("input.ids", id))
-                    .collect::<AppResult<Vec<_>>>()?,
-            ),
-            _ => return Err(AppError::bad_input("input", "give either ids or all: true").into()),
-        };
-        let service = NoticeService::new(ctx.state());
-        let marked = service.mark_read(me.id, ids).await?;
-        Ok(MarkNotificationsReadPayload {
-            marked,
-            unread_count: service.unread_count(me.id).await?,
-        })
-    }
-
-    /// Chooses the notice kinds you do not want notifications for.
-    async fn set_notification_mutes(
-        &self,
-        ctx: &Context<'_>,
-        input: SetNotificationMutesInput,
-    ) -> async_graphql::Result<SetNotificationMutesPayload> {
-        let me = ctx.require_user()?;
-        let kinds = NoticeService::new(ctx.state())
-            .set_mutes(me.id, &input.kinds)
-            .await?;
-        Ok(SetNotificationMutesPayload { kinds })
-    }
 }
 
 async fn receipt(
@@ -488,13 +370,13 @@ async fn receipt(
     ctx.require_user()?;
     let id = parse_id("input.noticeId", &input.notice_id)?;
     let scope = Scope::of(ctx).await?;
-    let service = NoticeService::new(ctx.state());
-    let notice = service.receipt(scope, id, acknowledge).await?;
-    let receipt = service.my_receipt(scope, id).await?;
+    let (notice, receipt) = NoticeService::new(ctx.state())
+        .receipt(scope, id, acknowledge)
+        .await?;
     Ok(NoticeReceiptPayload {
-        notice: Notice::try_from_model(notice, Utc::now())?,
-        read_at: receipt.as_ref().and_then(|r| r.read_at),
-        acknowledged_at: receipt.and_then(|r| r.acknowledged_at),
+        notice: Notice::try_from_model(notice, ctx.state().clock.now())?,
+        read_at: receipt.read_at,
+        acknowledged_at: receipt.acknowledged_at,
     })
 }
 
@@ -511,25 +393,38 @@ impl NoticeSubscription {
         ctx: &Context<'_>,
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NoticeEvent>> + use<>> {
-        ctx.require_user()?;
+        let me = ctx.require_user()?.id;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
-        let state = ctx.state();
-        let scope = Scope::load(&state.db, ctx.viewer()).await?;
+        let state = ctx.state().clone();
         let events = replay_then_live(state.db.clone(), &state.bus, Topic::Notices, after).await;
         Ok(events.filter_map(move |event| {
-            let result = event.and_then(|event| {
-                let publication: Publication =
-                    serde_json::from_value(event.payload).map_err(AppError::internal)?;
-                if !(scope.admin || publication.audience.includes(&scope)) {
-                    return Ok(None);
+            let state = state.clone();
+            async move {
+                let result = async {
+                    let event = event?;
+                    if event.kind != PUBLISHED {
+                        return Ok(None);
+                    }
+                    let publication: Publication =
+                        serde_json::from_value(event.payload).map_err(AppError::internal)?;
+                    // Judged with the subscriber's rights now, not when they subscribed: a
+                    // resident who moved out stops receiving that building's notices.
+                    let scope = state.scopes.get(&state, me).await?;
+                    if !(scope.admin || publication.audience.includes(&scope)) {
+                        return Ok(None);
+                    }
+                    let notice =
+                        Notice::try_from_model(publication.notice.into(), state.clock.now())?;
+                    Ok(Some(NoticeEvent {
+                        cursor: event.id.to_string(),
+                        notice,
+                    }))
                 }
-                let notice = Notice::try_from_model(publication.notice.into(), Utc::now())?;
-                Ok(Some(NoticeEvent {
-                    cursor: event.id.to_string(),
-                    notice,
-                }))
-            });
-            std::future::ready(result.map_err(async_graphql::Error::from).transpose())
+                .await;
+                result
+                    .map_err(|e: AppError| async_graphql::Error::from(e))
+                    .transpose()
+            }
         }))
     }
 
@@ -544,55 +439,24 @@ impl NoticeSubscription {
         ctx.require_user()?;
         let id = parse_id("noticeId", &notice_id)?;
         let state = ctx.state();
-        let scope = Scope::load(&state.db, ctx.viewer()).await?;
-        let service = NoticeService::new(state);
-        let current = service.stats(&scope, id).await?;
+        let scope = Scope::of(ctx).await?;
+        let current = NoticeBoard::new(state).stats(scope, id).await?;
         let live = state.bus.subscribe(&Topic::NoticeReceipts(id)).await;
         let state = state.clone();
         let updates = live.filter_map(move |delivery| {
             let state = state.clone();
             async move {
-                match delivery.decode::<NoticeReceiptStats>() {
-                    Some(stats) => Some(Ok(stats)),
-                    // After a gap the counts are read again rather than lost.
-                    None => Some(
-                        NoticeService::new(&state)
-                            .recount(id)
-                            .await
-                            .map_err(Into::into),
-                    ),
-                }
+                // Every change signal, and every gap, means: count again. Counting after the
+                // commit means concurrent readers never leave a stale number showing.
+                let _ = delivery;
+                Some(
+                    NoticeBoard::new(&state)
+                        .recount(id)
+                        .await
+                        .map_err(Into::into),
+                )
             }
         });
         Ok(futures_util::stream::once(async move { Ok(current) }).chain(updates))
-    }
-
-    /// Your notifications, live. With `after` (a cursor from an earlier event or from the
-    /// `notifications` connection) every notification after it is replayed first, in order,
-    /// then new ones follow with no gap and no duplicate.
-    async fn notification_received(
-        &self,
-        ctx: &Context<'_>,
-        after: Option<String>,
-    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NotificationEvent>> + use<>>
-    {
-        let me = ctx.require_user()?.id;
-        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
-        let state = ctx.state();
-        let rows = replay_rows_then_live(
-            state.db.clone(),
-            &state.bus,
-            Topic::UserFeed(me),
-            InboxSource(me),
-            after,
-        )
-        .await;
-        Ok(rows.map(|row: AppResult<NotificationRow>| {
-            let row = row?;
-            Ok(NotificationEvent {
-                cursor: row.id.to_string(),
-                notification: Notification::try_from_row(row)?,
-            })
-        }))
     }
 }

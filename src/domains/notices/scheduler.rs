@@ -1,29 +1,26 @@
-//! Publishes scheduled notices when they fall due, on every instance; the claim in
-//! [`NoticeService::publish_due`] makes each publication happen once.
-
-use std::time::Duration;
-
-use tokio_util::sync::CancellationToken;
+//! The job that publishes scheduled notices when they fall due. Every instance runs it; the
+//! conditional claim in [`NoticeService::publish_due`] makes each publication happen once.
 
 use super::service::NoticeService;
-use crate::app::AppState;
+use crate::{
+    app::AppState,
+    jobs::{Job, JobFuture},
+};
 
-/// Checks for due notices every `interval` until `shutdown`.
-pub fn spawn(state: AppState, interval: Duration, shutdown: CancellationToken) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                () = shutdown.cancelled() => return,
-                _ = tick.tick() => {
-                    match NoticeService::new(&state).publish_due().await {
-                        Ok(0) => {}
-                        Ok(n) => tracing::info!(published = n, "published scheduled notices"),
-                        Err(err) => tracing::warn!(error = %err, "scheduled notices not published this round"),
-                    }
-                }
-            }
-        }
-    });
+/// Publishes the scheduled notices that are due.
+pub struct PublishDueNotices;
+
+impl PublishDueNotices {
+    /// The job's name (for [`crate::jobs::Jobs::run_now`]).
+    pub const NAME: &'static str = "publish-due-notices";
+}
+
+impl Job for PublishDueNotices {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
+    fn run<'a>(&'a self, state: &'a AppState) -> JobFuture<'a> {
+        Box::pin(async move { NoticeService::new(state).publish_due().await })
+    }
 }

@@ -1,12 +1,21 @@
 //! Notice and notification types.
 
-use async_graphql::{ID, SimpleObject};
+use async_graphql::{Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{error::AppResult, events::log::Replayable, text_enum};
-use entity::{notice, notification};
+use super::loaders::NoticeLoaders;
+use crate::{
+    auth::Role,
+    domains::{
+        estate::{access::Scope, types::Building},
+        identity::types::User,
+    },
+    error::AppResult,
+    graphql::ContextExt,
+    text_enum,
+};
+use entity::notice;
 
 text_enum! {
     /// What a notice is about.
@@ -82,11 +91,15 @@ pub struct Notice {
     pub pinned: bool,
     /// Readers are asked to acknowledge it.
     pub requires_ack: bool,
-    /// The notice this one corrects.
-    pub supersedes_id: Option<ID>,
     /// The notice id as a UUID.
     #[graphql(skip)]
     pub uuid: Uuid,
+    /// The corrected notice's id.
+    #[graphql(skip)]
+    pub supersedes_uuid: Option<Uuid>,
+    /// The author's id.
+    #[graphql(skip)]
+    pub author_id: Uuid,
 }
 
 impl Notice {
@@ -107,103 +120,147 @@ impl Notice {
             expires_at: model.expires_at,
             pinned: model.pinned,
             requires_ack: model.requires_ack,
-            supersedes_id: model.supersedes_id.map(|id| ID(id.to_string())),
             uuid: model.id,
+            supersedes_uuid: model.supersedes_id,
+            author_id: model.author_id,
         })
     }
 }
 
-/// A notification as stored and as it travels on a user's feed.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct NotificationRow {
-    /// Id and cursor.
-    pub id: Uuid,
-    /// Recipient.
-    pub user_id: Uuid,
-    /// Kind (the notice kind).
-    pub kind: String,
-    /// Title.
-    pub title: String,
-    /// Short text.
-    pub text: String,
-    /// Subject type.
-    pub subject_type: String,
-    /// Subject id.
-    pub subject_id: Uuid,
-    /// Created at.
-    pub created_at: DateTime<Utc>,
-    /// Read at.
+/// Who wrote a notice.
+#[derive(SimpleObject)]
+pub struct NoticeAuthor {
+    /// Name shown to readers.
+    pub display_name: String,
+    /// The author's account: for administrators and the author themselves, null for others.
+    pub user: Option<User>,
+}
+
+/// The viewer's own receipt of a notice.
+#[derive(SimpleObject)]
+pub struct NoticeViewerReceipt {
+    /// When you first read it.
     pub read_at: Option<DateTime<Utc>>,
+    /// When you acknowledged it (null while it still needs your acknowledgement).
+    pub acknowledged_at: Option<DateTime<Utc>>,
 }
 
-impl Replayable for NotificationRow {
-    fn id(&self) -> Uuid {
-        self.id
-    }
+/// A floor of a building, in an audience.
+#[derive(SimpleObject)]
+pub struct NoticeAudienceFloor {
+    /// The building.
+    pub building_id: ID,
+    /// The floor.
+    pub floor: i32,
 }
 
-impl From<notification::Model> for NotificationRow {
-    fn from(m: notification::Model) -> Self {
-        NotificationRow {
-            id: m.id,
-            user_id: m.user_id,
-            kind: m.kind,
-            title: m.title,
-            text: m.text,
-            subject_type: m.subject_type,
-            subject_id: m.subject_id,
-            created_at: m.created_at,
-            read_at: m.read_at,
-        }
-    }
-}
-
-/// One notification in a user's inbox.
-#[derive(SimpleObject, Clone)]
-pub struct Notification {
-    /// Id.
-    pub id: ID,
-    /// Kind: the kind of notice it comes from.
-    pub kind: NoticeKind,
-    /// Title.
-    pub title: String,
-    /// Short text.
-    pub text: String,
-    /// What it links to (`NOTICE`; work orders and others later).
-    pub subject_type: String,
-    /// Id of what it links to.
-    pub subject_id: ID,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it was read.
-    pub read_at: Option<DateTime<Utc>>,
-}
-
-impl Notification {
-    /// From a stored row.
-    pub fn try_from_row(row: NotificationRow) -> AppResult<Notification> {
-        Ok(Notification {
-            id: ID(row.id.to_string()),
-            kind: NoticeKind::from_stored(&row.kind)?,
-            title: row.title,
-            text: row.text,
-            subject_type: row.subject_type,
-            subject_id: ID(row.subject_id.to_string()),
-            created_at: row.created_at,
-            read_at: row.read_at,
-        })
-    }
+/// Who a notice is for, as its publishers see it.
+#[derive(SimpleObject)]
+pub struct NoticeAudience {
+    /// The whole estate.
+    pub estate: bool,
+    /// Everyone living in or serving these buildings.
+    pub buildings: Vec<Building>,
+    /// Everyone living on these floors.
+    pub floors: Vec<NoticeAudienceFloor>,
+    /// Everyone living in these units.
+    pub unit_ids: Vec<ID>,
+    /// Everyone holding these roles.
+    pub roles: Vec<Role>,
 }
 
 #[async_graphql::ComplexObject]
 impl Notice {
-    /// The newer notice that corrects this one, if any (it stays visible, linked).
-    async fn superseded_by(
+    /// The notice this one corrects, when you may see it.
+    async fn supersedes(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Notice>> {
+        let Some(old) = self.supersedes_uuid else {
+            return Ok(None);
+        };
+        let loaders = NoticeLoaders::of(ctx).await?;
+        let model = loaders.visible.load_one(old).await?;
+        let now = ctx.state().clock.now();
+        Ok(model.map(|m| Notice::try_from_model(m, now)).transpose()?)
+    }
+
+    /// The newest notice that corrects this one, when you may see it (this one stays visible,
+    /// linked).
+    async fn superseded_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Notice>> {
+        let loaders = NoticeLoaders::of(ctx).await?;
+        let model = loaders.superseding.load_one(self.uuid).await?;
+        let now = ctx.state().clock.now();
+        Ok(model.map(|m| Notice::try_from_model(m, now)).transpose()?)
+    }
+
+    /// Who wrote it.
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<NoticeAuthor> {
+        let scope = Scope::of(ctx).await?;
+        let user = ctx.loaders()?.users.load_one(self.author_id).await?;
+        let display_name = user
+            .as_ref()
+            .map_or_else(|| "(former user)".to_owned(), |u| u.display_name.clone());
+        let may_see = scope.admin || scope.user_id == Some(self.author_id);
+        Ok(NoticeAuthor {
+            display_name,
+            user: user.filter(|_| may_see).map(User::from),
+        })
+    }
+
+    /// Who it is for: shown to publishers (administrators and managers), null for readers.
+    async fn audience(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<NoticeAudience>> {
+        let loaders = NoticeLoaders::of(ctx).await?;
+        if !loaders.publisher {
+            return Ok(None);
+        }
+        let audience = loaders
+            .audiences
+            .load_one(self.uuid)
+            .await?
+            .unwrap_or_default();
+        let buildings = ctx
+            .loaders()?
+            .buildings
+            .load_many(audience.building_ids.iter().copied())
+            .await?;
+        let mut buildings: Vec<Building> = audience
+            .building_ids
+            .iter()
+            .filter_map(|id| buildings.get(id).cloned())
+            .map(Building::from)
+            .collect();
+        buildings.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Some(NoticeAudience {
+            estate: audience.estate,
+            buildings,
+            floors: audience
+                .floors
+                .iter()
+                .map(|(b, f)| NoticeAudienceFloor {
+                    building_id: ID(b.to_string()),
+                    floor: *f,
+                })
+                .collect(),
+            unit_ids: audience
+                .unit_ids
+                .iter()
+                .map(|u| ID(u.to_string()))
+                .collect(),
+            roles: audience.roles,
+        }))
+    }
+
+    /// Your receipt: when you read and acknowledged it; null while you have not read it.
+    async fn viewer_receipt(
         &self,
-        ctx: &async_graphql::Context<'_>,
-    ) -> async_graphql::Result<Option<ID>> {
-        use crate::graphql::ContextExt;
-        let newer = ctx.loaders()?.superseded_by.load_one(self.uuid).await?;
-        Ok(newer.map(|id| ID(id.to_string())))
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<NoticeViewerReceipt>> {
+        let loaders = NoticeLoaders::of(ctx).await?;
+        Ok(loaders
+            .receipts
+            .load_one(self.uuid)
+            .await?
+            .map(|r| NoticeViewerReceipt {
+                read_at: r.read_at,
+                acknowledged_at: r.acknowledged_at,
+            }))
     }
 }

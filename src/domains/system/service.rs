@@ -1,7 +1,6 @@
 //! Rules of the system domain.
 
 use futures_util::{StreamExt, stream::BoxStream};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -12,6 +11,7 @@ use crate::{
     events::{
         Topic,
         log::{self, LoggedEvent},
+        outbox::Write,
     },
 };
 
@@ -87,10 +87,9 @@ impl<'a> SystemService<'a> {
             sender_id: user.id,
         };
         let payload = serde_json::to_value(&body).map_err(AppError::internal)?;
-        let txn = self.state.db.begin().await?;
-        let event = log::append(&txn, &Topic::Ping, PING_KIND, payload).await?;
-        txn.commit().await?;
-        self.state.bus.publish(&Topic::Ping, &event).await;
+        let mut write = Write::begin(self.state).await?;
+        let event = write.event(Topic::Ping, PING_KIND, payload).await?;
+        write.commit().await?;
         Ok(Ping { event, body })
     }
 

@@ -1,0 +1,257 @@
+//! Notice rules that read: the board in its order, one notice, notices as notification
+//! subjects, the viewer's receipts, and the publishers' receipt counts.
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    audience::{Audience, recipients, visible},
+    service::NoticeService,
+    types::NoticeKind,
+};
+use crate::{
+    app::AppState,
+    domains::estate::access::{Scope, current_residency},
+    error::{AppError, AppResult},
+};
+use entity::{notice, notice_audience, notice_receipt, residency, unit};
+
+/// Read and acknowledgement counts of one notice.
+#[derive(Clone, Debug, Serialize, Deserialize, async_graphql::SimpleObject)]
+#[serde(rename_all = "camelCase")]
+pub struct NoticeReceiptStats {
+    /// The notice.
+    pub notice_id: async_graphql::ID,
+    /// People in the audience when it was published.
+    pub audience_size: i64,
+    /// People who read it.
+    pub read_count: i64,
+    /// People who acknowledged it.
+    pub acknowledged_count: i64,
+}
+
+/// One page of notices, pinned first then newest first.
+pub struct NoticePage {
+    /// The notices.
+    pub items: Vec<notice::Model>,
+    /// More after these.
+    pub has_next: bool,
+}
+
+/// The cursor of a notice in the board's order.
+pub fn notice_cursor(notice: &notice::Model) -> String {
+    format!("{}:{}", u8::from(notice.pinned), notice.id)
+}
+
+fn parse_notice_cursor(cursor: &str) -> AppResult<(bool, Uuid)> {
+    let bad = || AppError::bad_input("after", "is not a valid cursor");
+    let (pinned, id) = cursor.split_once(':').ok_or_else(bad)?;
+    let pinned = match pinned {
+        "1" => true,
+        "0" => false,
+        _ => return Err(bad()),
+    };
+    Ok((pinned, Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
+/// The audience of a notice.
+pub async fn audience_of<C: ConnectionTrait>(db: &C, notice_id: Uuid) -> AppResult<Audience> {
+    Ok(Audience::from_rows(
+        &notice_audience::Entity::find()
+            .filter(notice_audience::Column::NoticeId.eq(notice_id))
+            .all(db)
+            .await?,
+    ))
+}
+
+/// The board: what the viewer may read.
+pub struct NoticeBoard<'a> {
+    state: &'a AppState,
+}
+
+impl<'a> NoticeBoard<'a> {
+    /// The board over `state`.
+    pub fn new(state: &'a AppState) -> Self {
+        NoticeBoard { state }
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// Notices visible to the viewer, pinned first, then newest first; expired ones only when
+    /// asked for.
+    pub async fn notices(
+        &self,
+        scope: &Scope,
+        include_expired: bool,
+        kind: Option<NoticeKind>,
+        first: usize,
+        after: Option<&str>,
+    ) -> AppResult<NoticePage> {
+        scope.require_user()?;
+        let now = self.state.clock.now();
+        let mut query = notice::Entity::find().filter(visible(scope));
+        if !include_expired {
+            query = query.filter(
+                Condition::any()
+                    .add(notice::Column::ExpiresAt.is_null())
+                    .add(notice::Column::ExpiresAt.gt(now)),
+            );
+        }
+        if let Some(kind) = kind {
+            query = query.filter(notice::Column::Kind.eq(kind.as_str()));
+        }
+        if let Some(after) = after {
+            let (pinned, id) = parse_notice_cursor(after)?;
+            query = query.filter(
+                Condition::any().add(notice::Column::Pinned.lt(pinned)).add(
+                    Condition::all()
+                        .add(notice::Column::Pinned.eq(pinned))
+                        .add(notice::Column::Id.lt(id)),
+                ),
+            );
+        }
+        let mut items = query
+            .order_by_desc(notice::Column::Pinned)
+            .order_by_desc(notice::Column::Id)
+            .limit(first as u64 + 1)
+            .all(self.db())
+            .await?;
+        let has_next = items.len() > first;
+        items.truncate(first);
+        Ok(NoticePage { items, has_next })
+    }
+
+    /// One visible notice; `NOT_FOUND` for one the viewer may not see.
+    pub async fn notice(&self, scope: &Scope, id: Uuid) -> AppResult<notice::Model> {
+        scope.require_user()?;
+        notice::Entity::find()
+            .filter(notice::Column::Id.eq(id))
+            .filter(visible(scope))
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("notice"))
+    }
+
+    /// The notices among `ids` the viewer may see (one statement), e.g. the subjects of a page
+    /// of notifications or the links between corrections.
+    pub async fn visible_among(
+        &self,
+        scope: &Scope,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> AppResult<HashMap<Uuid, notice::Model>> {
+        let ids: HashSet<Uuid> = ids.into_iter().collect();
+        if ids.is_empty() || scope.user_id.is_none() {
+            return Ok(HashMap::new());
+        }
+        Ok(notice::Entity::find()
+            .filter(notice::Column::Id.is_in(ids))
+            .filter(visible(scope))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|n| (n.id, n))
+            .collect())
+    }
+
+    /// The viewer's receipts of `ids` (one statement).
+    pub async fn receipts_of(
+        &self,
+        user_id: Uuid,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> AppResult<HashMap<Uuid, notice_receipt::Model>> {
+        Ok(notice_receipt::Entity::find()
+            .filter(notice_receipt::Column::UserId.eq(user_id))
+            .filter(notice_receipt::Column::NoticeId.is_in(ids))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|r| (r.notice_id, r))
+            .collect())
+    }
+
+    /// Read and acknowledgement counts (publishers).
+    pub async fn stats(&self, scope: &Scope, id: Uuid) -> AppResult<NoticeReceiptStats> {
+        NoticeService::new(self.state)
+            .require_publisher(scope)
+            .await?;
+        self.recount(id).await
+    }
+
+    /// The counts, read again (after a change signal or a gap in the live updates).
+    pub async fn recount(&self, id: Uuid) -> AppResult<NoticeReceiptStats> {
+        let notice = notice::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        let receipts =
+            notice_receipt::Entity::find().filter(notice_receipt::Column::NoticeId.eq(id));
+        let read_count = receipts
+            .clone()
+            .filter(notice_receipt::Column::ReadAt.is_not_null())
+            .count(self.db())
+            .await?;
+        let acknowledged_count = receipts
+            .filter(notice_receipt::Column::AcknowledgedAt.is_not_null())
+            .count(self.db())
+            .await?;
+        Ok(NoticeReceiptStats {
+            notice_id: async_graphql::ID(id.to_string()),
+            audience_size: i64::from(notice.audience_size),
+            read_count: i64::try_from(read_count).unwrap_or(i64::MAX),
+            acknowledged_count: i64::try_from(acknowledged_count).unwrap_or(i64::MAX),
+        })
+    }
+
+    /// Units with residents in the audience of which nobody acknowledged the notice (publishers).
+    pub async fn unacknowledged_units(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+    ) -> AppResult<Vec<unit::Model>> {
+        NoticeService::new(self.state)
+            .require_publisher(scope)
+            .await?;
+        let today = self.state.clock.today();
+        let audience = audience_of(self.db(), id).await?;
+        let people = recipients(self.db(), &audience, today).await?;
+        let homes = residency::Entity::find()
+            .filter(residency::Column::UserId.is_in(people.iter().copied()))
+            .filter(current_residency(today))
+            .all(self.db())
+            .await?;
+        let acknowledged: HashSet<Uuid> = notice_receipt::Entity::find()
+            .select_only()
+            .column(notice_receipt::Column::UserId)
+            .filter(notice_receipt::Column::NoticeId.eq(id))
+            .filter(notice_receipt::Column::AcknowledgedAt.is_not_null())
+            .into_tuple::<Uuid>()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .collect();
+        let done: HashSet<Uuid> = homes
+            .iter()
+            .filter(|h| acknowledged.contains(&h.user_id))
+            .map(|h| h.unit_id)
+            .collect();
+        let pending: HashSet<Uuid> = homes
+            .iter()
+            .map(|h| h.unit_id)
+            .filter(|u| !done.contains(u))
+            .collect();
+        Ok(unit::Entity::find()
+            .filter(unit::Column::Id.is_in(pending))
+            .order_by_asc(unit::Column::BuildingId)
+            .order_by_asc(unit::Column::Number)
+            .all(self.db())
+            .await?)
+    }
+}

@@ -1,0 +1,250 @@
+//! GraphQL surface of the inbox: notifications, unread count, marking read, mutes per category,
+//! and the live `notificationReceived` subscription.
+
+use async_graphql::{
+    Context, ID, InputObject, Object, SimpleObject, Subscription,
+    connection::{Connection, Edge},
+};
+use futures_util::{Stream, StreamExt};
+
+use super::{
+    notifier::InboxSource,
+    service::Inbox,
+    subjects,
+    types::{Notification, NotificationCategory, NotificationRow},
+};
+use crate::{
+    domains::estate::{access::Scope, graphql::parse_id},
+    error::{AppError, AppResult},
+    events::{
+        Topic,
+        log::{parse_cursor, replay_rows_then_live},
+    },
+    graphql::{
+        ContextExt,
+        pagination::{DEFAULT_PAGE, MAX_PAGE},
+    },
+};
+
+fn page_size(first: Option<i32>) -> AppResult<usize> {
+    match first {
+        None => Ok(DEFAULT_PAGE),
+        Some(n) => usize::try_from(n)
+            .ok()
+            .filter(|n| *n <= MAX_PAGE)
+            .ok_or_else(|| {
+                AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}"))
+            }),
+    }
+}
+
+/// Input of `markNotificationsRead`: give `ids`, or `all: true`.
+#[derive(InputObject)]
+pub struct MarkNotificationsReadInput {
+    /// The notifications to mark read.
+    ids: Option<Vec<ID>>,
+    /// Mark every notification read.
+    all: Option<bool>,
+}
+
+/// Result of `markNotificationsRead`.
+#[derive(SimpleObject)]
+pub struct MarkNotificationsReadPayload {
+    /// How many notifications changed.
+    marked: u64,
+    /// Unread notifications left.
+    unread_count: u64,
+}
+
+/// Input of `setNotificationMutes`.
+#[derive(InputObject)]
+pub struct SetNotificationMutesInput {
+    /// The categories to mute (replaces the current set). `EMERGENCY` notifications still
+    /// arrive.
+    categories: Vec<NotificationCategory>,
+}
+
+/// Result of `setNotificationMutes`.
+#[derive(SimpleObject)]
+pub struct SetNotificationMutesPayload {
+    /// The muted categories now.
+    categories: Vec<NotificationCategory>,
+}
+
+/// A notification delivered live.
+#[derive(SimpleObject)]
+pub struct NotificationEvent {
+    /// Pass as `after` when resubscribing (the same cursors as the `notifications` connection).
+    cursor: String,
+    /// The notification.
+    notification: Notification,
+}
+
+/// Builds the GraphQL notifications of `rows`, resolving their subjects in one batch when
+/// `with_subjects` (the client selected `subject`).
+async fn to_objects(
+    ctx: &Context<'_>,
+    rows: Vec<NotificationRow>,
+    scope: Option<&Scope>,
+) -> AppResult<Vec<Notification>> {
+    let mut found = match scope {
+        Some(scope) => subjects::resolve(ctx.state(), scope, &rows).await?,
+        None => Default::default(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let subject = found.remove(&(row.subject_type.clone(), row.subject_id));
+            Notification::from_row(row, subject)
+        })
+        .collect())
+}
+
+/// Inbox queries.
+#[derive(Default)]
+pub struct NotificationQuery;
+
+#[Object]
+impl NotificationQuery {
+    /// Your notifications, newest first.
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        unread_only: Option<bool>,
+    ) -> async_graphql::Result<Connection<String, Notification>> {
+        let scope = Scope::of(ctx).await?;
+        let me = scope.require_user()?;
+        let first = page_size(first)?;
+        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
+        let (items, has_next) = Inbox::new(ctx.state())
+            .list(me, unread_only.unwrap_or(false), first, after)
+            .await?;
+        let with_subjects = ctx
+            .look_ahead()
+            .field("edges")
+            .field("node")
+            .field("subject")
+            .exists();
+        let rows: Vec<NotificationRow> = items.into_iter().map(Into::into).collect();
+        let nodes = to_objects(ctx, rows, with_subjects.then_some(scope)).await?;
+        let mut connection = Connection::new(after.is_some(), has_next);
+        connection
+            .edges
+            .extend(nodes.into_iter().map(|n| Edge::new(n.id.to_string(), n)));
+        Ok(connection)
+    }
+
+    /// How many of your notifications are unread.
+    async fn unread_notification_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        let me = ctx.require_user()?;
+        Ok(Inbox::new(ctx.state()).unread_count(me.id).await?)
+    }
+
+    /// The notification categories you muted.
+    async fn notification_mutes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<NotificationCategory>> {
+        let me = ctx.require_user()?;
+        Ok(Inbox::new(ctx.state()).mutes(me.id).await?)
+    }
+}
+
+/// Inbox mutations.
+#[derive(Default)]
+pub struct NotificationMutation;
+
+#[Object]
+impl NotificationMutation {
+    /// Marks notifications read: the given `ids`, or `all`.
+    async fn mark_notifications_read(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkNotificationsReadInput,
+    ) -> async_graphql::Result<MarkNotificationsReadPayload> {
+        let me = ctx.require_user()?;
+        let ids = match (input.ids, input.all.unwrap_or(false)) {
+            (None, true) => None,
+            (Some(ids), false) => Some(
+                ids.iter()
+                    .map(|id| parse_id("input.ids", id))
+                    .collect::<AppResult<Vec<_>>>()?,
+            ),
+            _ => return Err(AppError::bad_input("input", "give either ids or all: true").into()),
+        };
+        let inbox = Inbox::new(ctx.state());
+        let marked = inbox.mark_read(me.id, ids).await?;
+        Ok(MarkNotificationsReadPayload {
+            marked,
+            unread_count: inbox.unread_count(me.id).await?,
+        })
+    }
+
+    /// Chooses the categories you do not want notifications for (`EMERGENCY` ones still arrive).
+    async fn set_notification_mutes(
+        &self,
+        ctx: &Context<'_>,
+        input: SetNotificationMutesInput,
+    ) -> async_graphql::Result<SetNotificationMutesPayload> {
+        let me = ctx.require_user()?;
+        let categories = Inbox::new(ctx.state())
+            .set_mutes(me.id, &input.categories)
+            .await?;
+        Ok(SetNotificationMutesPayload { categories })
+    }
+}
+
+/// Inbox subscriptions.
+#[derive(Default)]
+pub struct NotificationSubscription;
+
+#[Subscription]
+impl NotificationSubscription {
+    /// Your notifications, live. With `after` (a cursor from an earlier event or from the
+    /// `notifications` connection) every notification after it is replayed first, in order,
+    /// then new ones follow with no gap and no duplicate. `subject` is judged with your rights
+    /// when each notification is delivered.
+    async fn notification_received(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NotificationEvent>> + use<>>
+    {
+        let me = ctx.require_user()?.id;
+        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
+        let with_subjects = ctx
+            .look_ahead()
+            .field("notification")
+            .field("subject")
+            .exists();
+        let state = ctx.state().clone();
+        let rows = replay_rows_then_live(
+            state.db.clone(),
+            &state.bus,
+            Topic::UserFeed(me),
+            InboxSource(me),
+            after,
+        )
+        .await;
+        Ok(rows.then(move |row: AppResult<NotificationRow>| {
+            let state = state.clone();
+            async move {
+                let row = row?;
+                let mut subject = None;
+                if with_subjects {
+                    let scope = state.scopes.get(&state, me).await?;
+                    let key = (row.subject_type.clone(), row.subject_id);
+                    subject = subjects::resolve(&state, &scope, std::slice::from_ref(&row))
+                        .await?
+                        .remove(&key);
+                }
+                Ok(NotificationEvent {
+                    cursor: row.id.to_string(),
+                    notification: Notification::from_row(row, subject),
+                })
+            }
+        }))
+    }
+}

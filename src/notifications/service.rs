@@ -1,0 +1,122 @@
+//! The inbox: a user's notifications, unread count, marking read, and mutes per category.
+
+use std::collections::HashSet;
+
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use super::types::NotificationCategory;
+use crate::{app::AppState, error::AppResult, events::outbox::Write};
+use entity::{notification, notification_mute};
+
+/// The inbox service.
+pub struct Inbox<'a> {
+    state: &'a AppState,
+}
+
+impl<'a> Inbox<'a> {
+    /// The inbox over `state`.
+    pub fn new(state: &'a AppState) -> Self {
+        Inbox { state }
+    }
+
+    fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// The user's notifications, newest first.
+    pub async fn list(
+        &self,
+        user_id: Uuid,
+        unread_only: bool,
+        first: usize,
+        after: Option<Uuid>,
+    ) -> AppResult<(Vec<notification::Model>, bool)> {
+        let mut query =
+            notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
+        if unread_only {
+            query = query.filter(notification::Column::ReadAt.is_null());
+        }
+        if let Some(after) = after {
+            query = query.filter(notification::Column::Id.lt(after));
+        }
+        let mut items = query
+            .order_by_desc(notification::Column::Id)
+            .limit(first as u64 + 1)
+            .all(self.db())
+            .await?;
+        let has_next = items.len() > first;
+        items.truncate(first);
+        Ok((items, has_next))
+    }
+
+    /// Unread notifications of the user.
+    pub async fn unread_count(&self, user_id: Uuid) -> AppResult<u64> {
+        Ok(notification::Entity::find()
+            .filter(notification::Column::UserId.eq(user_id))
+            .filter(notification::Column::ReadAt.is_null())
+            .count(self.db())
+            .await?)
+    }
+
+    /// Marks the user's notifications read: the given ones, or all. Returns how many changed.
+    pub async fn mark_read(&self, user_id: Uuid, ids: Option<Vec<Uuid>>) -> AppResult<u64> {
+        let write = Write::begin(self.state).await?;
+        let mut update = notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(write.now()))
+            .filter(notification::Column::UserId.eq(user_id))
+            .filter(notification::Column::ReadAt.is_null());
+        if let Some(ids) = ids {
+            update = update.filter(notification::Column::Id.is_in(ids));
+        }
+        let changed = update.exec(write.txn()).await?.rows_affected;
+        write.commit().await?;
+        Ok(changed)
+    }
+
+    /// The categories the user muted.
+    pub async fn mutes(&self, user_id: Uuid) -> AppResult<Vec<NotificationCategory>> {
+        let rows: Vec<String> = notification_mute::Entity::find()
+            .select_only()
+            .column(notification_mute::Column::Category)
+            .filter(notification_mute::Column::UserId.eq(user_id))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let mut categories: Vec<NotificationCategory> = rows
+            .iter()
+            .filter_map(|c| NotificationCategory::parse(c))
+            .collect();
+        categories.sort_by_key(|c| c.as_str());
+        Ok(categories)
+    }
+
+    /// Replaces the user's muted categories.
+    pub async fn set_mutes(
+        &self,
+        user_id: Uuid,
+        categories: &[NotificationCategory],
+    ) -> AppResult<Vec<NotificationCategory>> {
+        let write = Write::begin(self.state).await?;
+        notification_mute::Entity::delete_many()
+            .filter(notification_mute::Column::UserId.eq(user_id))
+            .exec(write.txn())
+            .await?;
+        let unique: HashSet<NotificationCategory> = categories.iter().copied().collect();
+        if !unique.is_empty() {
+            notification_mute::Entity::insert_many(unique.iter().map(|c| {
+                notification_mute::ActiveModel {
+                    user_id: sea_orm::ActiveValue::Set(user_id),
+                    category: sea_orm::ActiveValue::Set(c.as_str().to_owned()),
+                }
+            }))
+            .exec(write.txn())
+            .await?;
+        }
+        write.commit().await?;
+        self.mutes(user_id).await
+    }
+}

@@ -1,0 +1,213 @@
+//! Notification types: categories and priorities every domain shares, the stored row as it
+//! travels on a user's feed, and the GraphQL object.
+
+use async_graphql::{ID, SimpleObject, Union};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{domains::notices::types::Notice, events::log::Replayable, text_enum};
+use entity::notification;
+
+text_enum! {
+    /// Which part of the service a notification comes from; mutes are per category.
+    pub enum NotificationCategory {
+        /// A notice on the bulletin board.
+        Notice => "NOTICE",
+        /// A work order (booking or repair).
+        WorkOrder => "WORK_ORDER",
+        /// A complaint or suggestion.
+        Complaint => "COMPLAINT",
+        /// A rectification task.
+        Rectification => "RECTIFICATION",
+        /// Staff training.
+        Training => "TRAINING",
+        /// A staff certificate.
+        Certificate => "CERTIFICATE",
+        /// A supervision inspection.
+        Inspection => "INSPECTION",
+        /// A staff assessment.
+        Assessment => "ASSESSMENT",
+        /// A community activity.
+        Activity => "ACTIVITY",
+        /// Volunteer service.
+        Volunteer => "VOLUNTEER",
+        /// A satisfaction survey.
+        Survey => "SURVEY",
+        /// A partner, perk or redemption.
+        Partner => "PARTNER",
+        /// Health services.
+        Health => "HEALTH",
+        /// Personalised care.
+        Care => "CARE",
+        /// The user's own account (sign-ins, roles).
+        Account => "ACCOUNT",
+        /// A category this server version does not know (written by a newer version).
+        Other => "OTHER",
+    }
+}
+
+text_enum! {
+    /// How urgent a notification is.
+    pub enum NotificationPriority {
+        /// Normal.
+        Normal => "NORMAL",
+        /// Important.
+        Important => "IMPORTANT",
+        /// Emergency: delivered even to users who muted its category.
+        Emergency => "EMERGENCY",
+    }
+}
+
+/// What a notification is about, as stored: a subject type and the subject's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SubjectRef {
+    /// The subject type, e.g. [`SubjectRef::NOTICE`].
+    pub kind: &'static str,
+    /// The subject's id.
+    pub id: Uuid,
+}
+
+impl SubjectRef {
+    /// A notice.
+    pub const NOTICE: &'static str = "NOTICE";
+
+    /// A notice as a subject.
+    pub fn notice(id: Uuid) -> SubjectRef {
+        SubjectRef {
+            kind: SubjectRef::NOTICE,
+            id,
+        }
+    }
+}
+
+/// A notification as stored and as it travels on a user's feed. Values are kept as stored text,
+/// so a row written by a newer version still travels and lists.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NotificationRow {
+    /// Id and cursor.
+    pub id: Uuid,
+    /// Recipient.
+    pub user_id: Uuid,
+    /// Category.
+    pub category: String,
+    /// Priority.
+    pub priority: String,
+    /// The producing domain's own kind (e.g. the notice kind).
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Short text.
+    pub text: String,
+    /// Subject type.
+    pub subject_type: String,
+    /// Subject id.
+    pub subject_id: Uuid,
+    /// Created at.
+    pub created_at: DateTime<Utc>,
+    /// Read at.
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl Replayable for NotificationRow {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl From<notification::Model> for NotificationRow {
+    fn from(m: notification::Model) -> Self {
+        NotificationRow {
+            id: m.id,
+            user_id: m.user_id,
+            category: m.category,
+            priority: m.priority,
+            kind: m.kind,
+            title: m.title,
+            text: m.text,
+            subject_type: m.subject_type,
+            subject_id: m.subject_id,
+            created_at: m.created_at,
+            read_at: m.read_at,
+        }
+    }
+}
+
+impl From<&NotificationRow> for notification::ActiveModel {
+    fn from(r: &NotificationRow) -> Self {
+        use sea_orm::ActiveValue::Set;
+        notification::ActiveModel {
+            id: Set(r.id),
+            user_id: Set(r.user_id),
+            category: Set(r.category.clone()),
+            priority: Set(r.priority.clone()),
+            kind: Set(r.kind.clone()),
+            title: Set(r.title.clone()),
+            text: Set(r.text.clone()),
+            subject_type: Set(r.subject_type.clone()),
+            subject_id: Set(r.subject_id),
+            created_at: Set(r.created_at),
+            read_at: Set(r.read_at),
+        }
+    }
+}
+
+/// What a notification links to, when the viewer may see it.
+#[derive(Union, Clone)]
+pub enum NotificationSubject {
+    /// A notice.
+    Notice(Notice),
+}
+
+/// One notification in a user's inbox.
+#[derive(SimpleObject, Clone)]
+pub struct Notification {
+    /// Id (also the cursor in `notifications` and `notificationReceived`).
+    pub id: ID,
+    /// Which part of the service it comes from.
+    pub category: NotificationCategory,
+    /// How urgent it is.
+    pub priority: NotificationPriority,
+    /// The producing domain's own kind, e.g. the notice kind `MAINTENANCE` (free text: new
+    /// domains add values without a schema change).
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Short text.
+    pub text: String,
+    /// What it links to: `NOTICE` (other domains add theirs). Kept with `subjectId` for clients
+    /// that route by type; `subject` gives the object itself.
+    pub subject_type: String,
+    /// Id of what it links to.
+    pub subject_id: ID,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it was read.
+    pub read_at: Option<DateTime<Utc>>,
+    /// What it links to, when you may see it: null when you may not (a withdrawn notice, one
+    /// no longer addressed to you) or when this server version does not know its type.
+    /// Resolved for a whole page in one query per subject type.
+    pub subject: Option<NotificationSubject>,
+}
+
+impl Notification {
+    /// From a stored row, never failing: an unknown category shows as `OTHER`, an unknown
+    /// priority as `NORMAL`.
+    pub fn from_row(row: NotificationRow, subject: Option<NotificationSubject>) -> Notification {
+        Notification {
+            id: ID(row.id.to_string()),
+            category: NotificationCategory::parse(&row.category)
+                .unwrap_or(NotificationCategory::Other),
+            priority: NotificationPriority::parse(&row.priority)
+                .unwrap_or(NotificationPriority::Normal),
+            kind: row.kind,
+            title: row.title,
+            text: row.text,
+            subject_type: row.subject_type,
+            subject_id: ID(row.subject_id.to_string()),
+            created_at: row.created_at,
+            read_at: row.read_at,
+            subject,
+        }
+    }
+}
