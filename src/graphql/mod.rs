@@ -6,7 +6,9 @@
 pub mod context;
 pub mod guardrails;
 pub mod loaders;
+pub mod node;
 pub mod pagination;
+pub mod scalars;
 pub mod text_enum;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
@@ -26,6 +28,7 @@ pub struct Query(
     estate::graphql::EstateQuery,
     notices::graphql::NoticeQuery,
     system::graphql::SystemQuery,
+    node::NodeQuery,
 );
 
 /// Root mutation type.
