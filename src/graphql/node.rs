@@ -28,6 +28,7 @@ use crate::{
     domains::{
         estate::{
             access::Scope,
+            graphql::parse_id,
             service::EstateService,
             types::{Building, HouseholdMember, Residency, StaffRecord, Unit},
         },
@@ -171,10 +172,6 @@ async fn kinds_of(ctx: &Context<'_>, ids: &[Uuid]) -> AppResult<HashMap<Uuid, No
     Ok(kinds)
 }
 
-fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(field, "is not a valid id"))
-}
-
 /// The `node` and `nodes` root fields.
 #[derive(Default)]
 pub struct NodeQuery;
@@ -183,7 +180,11 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// The object with this id, if it exists and you may see it (the same rules as the object's
     /// own query); null otherwise.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of any object that implements `Node`.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         ctx.require_user()?;
         let id = parse_id("id", &id)?;
         let Some(kind) = kinds_of(ctx, &[id]).await?.remove(&id) else {
@@ -197,7 +198,7 @@ impl NodeQuery {
     async fn nodes(
         &self,
         ctx: &Context<'_>,
-        ids: Vec<ID>,
+        #[graphql(desc = "Ids of objects that implement `Node`; duplicates allowed.")] ids: Vec<ID>,
     ) -> async_graphql::Result<Vec<Option<Node>>> {
         ctx.require_user()?;
         if ids.len() > MAX_NODES {
