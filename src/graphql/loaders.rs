@@ -30,6 +30,8 @@ pub struct Loaders {
     pub users: DataLoader<UsersLoader, HashMapCache>,
     /// Buildings by id.
     pub buildings: DataLoader<BuildingsLoader, HashMapCache>,
+    /// Units by id.
+    pub units: DataLoader<UnitsLoader, HashMapCache>,
     /// Units of current residencies by user id.
     pub current_units: DataLoader<CurrentUnitsLoader, HashMapCache>,
     /// Household members by unit id.
@@ -57,6 +59,7 @@ impl Loaders {
             roles: loader(RolesLoader(db.clone()), window),
             users: loader(UsersLoader(db.clone()), window),
             buildings: loader(BuildingsLoader(db.clone()), window),
+            units: loader(UnitsLoader(db.clone()), window),
             current_units: loader(CurrentUnitsLoader(db.clone()), window),
             household: loader(HouseholdLoader(db.clone()), window),
             staff_by_user: loader(StaffByUserLoader(db.clone()), window),
@@ -141,6 +144,22 @@ impl Loader<Uuid> for BuildingsLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, building::Model>, Shared> {
         let rows = building::Entity::find()
             .filter(building::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// Units by id.
+pub struct UnitsLoader(DatabaseConnection);
+
+impl Loader<Uuid> for UnitsLoader {
+    type Value = unit::Model;
+    type Error = Shared;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, unit::Model>, Shared> {
+        let rows = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(keys.iter().copied()))
             .all(&self.0)
             .await?;
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())

@@ -6,7 +6,9 @@
 pub mod context;
 pub mod guardrails;
 pub mod loaders;
+pub mod node;
 pub mod pagination;
+pub mod scalars;
 pub mod text_enum;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
@@ -28,6 +30,7 @@ pub struct Query(
     notices::graphql::NoticeQuery,
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
+    node::NodeQuery,
 );
 
 /// Root mutation type.

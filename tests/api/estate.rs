@@ -479,7 +479,7 @@ async fn an_ended_residency_grants_no_access() {
         .unwrap();
     let today = chrono::Utc::now().date_naive().to_string();
     let json = estate
-        .run("admin", "mutation($id: ID!, $d: NaiveDate!) { endResidency(input: { id: $id, movedOut: $d }) { residency { movedOut } } }", json!({ "id": residency.id, "d": today }))
+        .run("admin", "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { movedOut } } }", json!({ "id": residency.id, "d": today }))
         .await;
     assert_eq!(
         json["data"]["endResidency"]["residency"]["movedOut"], today,

@@ -10,6 +10,7 @@ mod events;
 mod helpers;
 mod http_transport;
 mod identity;
+mod node;
 mod notices;
 mod operations;
 mod process;

@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     error::{AppError, AppResult},
-    graphql::{ContextExt, pagination::PageRequest},
+    graphql::{ContextExt, pagination::PageRequest, scalars::Date},
 };
 
 /// Parses an `ID` argument into a UUID, or `BAD_USER_INPUT` on `field`.
@@ -150,7 +150,7 @@ pub struct CreateResidencyInput {
     /// How the resident relates to the unit.
     relation: ResidencyRelation,
     /// Move-in date.
-    moved_in: NaiveDate,
+    moved_in: Date,
 }
 
 /// Input of `endResidency`.
@@ -159,7 +159,7 @@ pub struct EndResidencyInput {
     /// The residency.
     id: ID,
     /// Move-out date (not before the move-in date).
-    moved_out: NaiveDate,
+    moved_out: Date,
 }
 
 /// Result of a residency mutation.
@@ -179,7 +179,7 @@ pub struct AddHouseholdMemberInput {
     /// Name (1–100 characters).
     name: String,
     /// Birth date.
-    birth_date: Option<NaiveDate>,
+    birth_date: Option<Date>,
     /// Species, for pets.
     species: Option<String>,
     /// Care needs (up to 1000 characters).
@@ -196,7 +196,7 @@ pub struct UpdateHouseholdMemberInput {
     /// New name.
     name: Option<String>,
     /// New birth date; `null` clears it.
-    birth_date: MaybeUndefined<NaiveDate>,
+    birth_date: MaybeUndefined<Date>,
     /// New species; `null` clears it.
     species: MaybeUndefined<String>,
     /// New care needs.
@@ -227,7 +227,7 @@ pub struct CreateStaffRecordInput {
     /// Employee number, unique.
     employee_number: String,
     /// Hire date.
-    hire_date: NaiveDate,
+    hire_date: Date,
     /// Status; `ONBOARDING` when omitted (pre-job training comes first).
     status: Option<StaffStatus>,
     /// Buildings served.
@@ -556,7 +556,7 @@ impl EstateMutation {
             user_id: parse_id("input.userId", &input.user_id)?,
             unit_id: parse_id("input.unitId", &input.unit_id)?,
             relation: input.relation,
-            moved_in: input.moved_in,
+            moved_in: input.moved_in.into(),
         };
         let scope = Scope::of(ctx).await?;
         let (residency, unit) = EstateService::new(ctx.state())
@@ -577,7 +577,7 @@ impl EstateMutation {
         let id = parse_id("input.id", &input.id)?;
         let scope = Scope::of(ctx).await?;
         let (residency, unit) = EstateService::new(ctx.state())
-            .end_residency(scope, id, input.moved_out)
+            .end_residency(scope, id, input.moved_out.into())
             .await?;
         Ok(ResidencyPayload {
             residency: Residency::try_from_models(residency, unit)?,
@@ -602,7 +602,7 @@ impl EstateMutation {
             unit_id: parse_id("input.unitId", &input.unit_id)?,
             kind: input.kind,
             name: text("input.name", &input.name, 100)?,
-            birth_date: input.birth_date,
+            birth_date: input.birth_date.map(NaiveDate::from),
             species: input
                 .species
                 .map(|v| text("input.species", &v, 50))
@@ -638,7 +638,7 @@ impl EstateMutation {
             birth_date: match input.birth_date {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(date) => Some(Some(date)),
+                MaybeUndefined::Value(date) => Some(Some(date.into())),
             },
             species: match input.species {
                 MaybeUndefined::Undefined => None,
@@ -687,7 +687,7 @@ impl EstateMutation {
             user_id: parse_id("input.userId", &input.user_id)?,
             post: input.post,
             employee_number: text("input.employeeNumber", &input.employee_number, 32)?,
-            hire_date: input.hire_date,
+            hire_date: input.hire_date.into(),
             status: input.status.unwrap_or(StaffStatus::Onboarding),
             building_ids: parse_ids("input.buildingIds", &input.building_ids)?,
             categories: input.categories,

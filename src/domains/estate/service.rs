@@ -566,6 +566,24 @@ impl<'a> EstateService<'a> {
         })
     }
 
+    /// One residency with its unit (administrators, as for the list; `NOT_FOUND` for anyone
+    /// else, so it does not tell whether the residency exists).
+    pub async fn residency(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+    ) -> AppResult<(residency::Model, unit::Model)> {
+        if !scope.admin {
+            return Err(AppError::NotFound("residency"));
+        }
+        let (model, unit) = residency::Entity::find_by_id(id)
+            .find_also_related(unit::Entity)
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("residency"))?;
+        Ok((model, unit.ok_or(AppError::NotFound("unit"))?))
+    }
+
     /// Ends a residency on `moved_out` (administrators).
     pub async fn end_residency(
         &self,

@@ -1,14 +1,14 @@
 //! GraphQL types of the estate, built from the entity models.
 
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::access::Scope;
 use crate::{
     domains::identity::types::User,
     error::{AppError, AppResult},
-    graphql::ContextExt,
+    graphql::{ContextExt, scalars::Date},
     text_enum,
 };
 use entity::{building, household_member, residency, staff_record, unit};
@@ -222,9 +222,9 @@ pub struct Residency {
     /// How the resident relates to the unit.
     pub relation: ResidencyRelation,
     /// Move-in date.
-    pub moved_in: NaiveDate,
+    pub moved_in: Date,
     /// Move-out date, if the residency ended or will end.
-    pub moved_out: Option<NaiveDate>,
+    pub moved_out: Option<Date>,
     /// The resident's user id.
     #[graphql(skip)]
     pub user_id: Uuid,
@@ -240,9 +240,20 @@ impl Residency {
         Ok(Unit::try_from_model(self.unit.clone())?)
     }
 
-    /// The resident's user id.
+    /// The resident's user id (the same as `user.id`).
     async fn user_id(&self) -> ID {
         ID(self.user_id.to_string())
+    }
+
+    /// The resident. Null when you may not see that user: residencies are for administrators,
+    /// and a user is visible to themself and administrators (as with `user(id:)`).
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let scope = Scope::of(ctx).await?;
+        if !(scope.admin || scope.user_id == Some(self.user_id)) {
+            return Ok(None);
+        }
+        let user = ctx.loaders()?.users.load_one(self.user_id).await?;
+        Ok(user.map(User::from))
     }
 }
 
@@ -252,8 +263,8 @@ impl Residency {
         Ok(Residency {
             id: ID(model.id.to_string()),
             relation: ResidencyRelation::from_stored(&model.relation)?,
-            moved_in: model.moved_in,
-            moved_out: model.moved_out,
+            moved_in: model.moved_in.into(),
+            moved_out: model.moved_out.map(Date),
             user_id: model.user_id,
             unit,
         })
@@ -262,23 +273,27 @@ impl Residency {
 
 /// A member of a household cared for by personalised services.
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct HouseholdMember {
     /// Id.
     pub id: ID,
-    /// The household's unit id.
+    /// The household's unit id (the same as `unit.id`).
     pub unit_id: ID,
     /// Child, elder or pet.
     pub kind: HouseholdMemberKind,
     /// Name.
     pub name: String,
     /// Birth date, when given.
-    pub birth_date: Option<NaiveDate>,
+    pub birth_date: Option<Date>,
     /// Species, for pets.
     pub species: Option<String>,
     /// Care needs.
     pub care_needs: String,
     /// When the household consented to keeping these details.
     pub consent_at: DateTime<Utc>,
+    /// The unit id as a UUID.
+    #[graphql(skip)]
+    pub unit_uuid: Uuid,
 }
 
 impl HouseholdMember {
@@ -289,12 +304,38 @@ impl HouseholdMember {
             unit_id: ID(model.unit_id.to_string()),
             kind: HouseholdMemberKind::from_stored(&model.kind)?,
             name: model.name,
-            birth_date: model.birth_date,
+            birth_date: model.birth_date.map(Date),
             species: model.species,
             care_needs: model.care_needs,
             consent_at: model.consent_at,
+            unit_uuid: model.unit_id,
         })
     }
+}
+
+#[ComplexObject]
+impl HouseholdMember {
+    /// The household's unit. Null when you may not see that unit (as with `unit(id:)`); whoever
+    /// sees a household member sees its unit, so this is null only by a change of rules.
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
+        let scope = Scope::of(ctx).await?;
+        let Some(unit) = ctx.loaders()?.units.load_one(self.unit_uuid).await? else {
+            return Ok(None);
+        };
+        if !unit_visible(scope, &unit) {
+            return Ok(None);
+        }
+        Ok(Some(Unit::try_from_model(unit)?))
+    }
+}
+
+/// Whether `scope` sees `unit`: the in-memory form of [`Scope::unit_condition`] (everything for
+/// administrators and supervisors, the units of served buildings for staff, their own units for
+/// residents), for units that arrive through a loader rather than through the filtered query.
+fn unit_visible(scope: &Scope, unit: &unit::Model) -> bool {
+    scope.sees_whole_estate()
+        || scope.served_buildings.contains(&unit.building_id)
+        || scope.home_units.contains(&unit.id)
 }
 
 /// A staff member's employment record.
@@ -308,7 +349,7 @@ pub struct StaffRecord {
     /// Employee number.
     pub employee_number: String,
     /// Hire date.
-    pub hire_date: NaiveDate,
+    pub hire_date: Date,
     /// Status.
     pub status: StaffStatus,
     /// The record id as a UUID.
@@ -326,7 +367,7 @@ impl StaffRecord {
             id: ID(model.id.to_string()),
             post: StaffPost::from_stored(&model.post)?,
             employee_number: model.employee_number,
-            hire_date: model.hire_date,
+            hire_date: model.hire_date.into(),
             status: StaffStatus::from_stored(&model.status)?,
             uuid: model.id,
             user_id: model.user_id,

@@ -1,0 +1,239 @@
+//! Relay global object identification: the `Node` interface, `node(id:)` and `nodes(ids:)`.
+//!
+//! Ids stay each row's raw UUID v7, so every id a client already holds works here. UUID v7 is
+//! unique across tables in practice, and one statement (a `UNION ALL` over the registered
+//! tables) finds which table an id is in. The object is then loaded through its type's own
+//! access-checked path, so `node` answers exactly what that type's own query answers, except
+//! that an object you may not see is `null` (as is an unknown id): the answer never tells
+//! whether something you may not see exists.
+//!
+//! Registering a type (say `Notice`), in this file only:
+//! 1. add a variant to [`NodeKind`] and a row to [`TABLES`] (its kind and its table);
+//! 2. add the object type as a variant of [`Node`] (it must have an `id: ID!` field);
+//! 3. add an arm to [`load`] calling the type's single-object, access-checked service method.
+//!
+//! The compiler points at a missing arm; a wrong table name fails every `node` test.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, ID, Interface, Object};
+use futures_util::future::try_join_all;
+use sea_orm::{
+    ConnectionTrait,
+    sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType},
+};
+use uuid::Uuid;
+
+use crate::{
+    domains::{
+        estate::{
+            access::Scope,
+            graphql::parse_id,
+            service::EstateService,
+            types::{Building, HouseholdMember, Residency, StaffRecord, Unit},
+        },
+        identity::{service::load_user, types::User},
+    },
+    error::{AppError, AppResult},
+    graphql::ContextExt,
+};
+
+/// Most ids one `nodes` call takes.
+pub const MAX_NODES: usize = 100;
+
+/// An object with a globally unique id, which `node(id:)` finds again.
+#[derive(Interface)]
+#[graphql(field(
+    name = "id",
+    ty = "&ID",
+    desc = "Globally unique id (a UUID v7): `node(id:)` returns this object for it."
+))]
+pub enum Node {
+    /// A user.
+    User(User),
+    /// A building.
+    Building(Building),
+    /// A unit.
+    Unit(Unit),
+    /// A residency.
+    Residency(Residency),
+    /// A household member.
+    HouseholdMember(HouseholdMember),
+    /// A staff record.
+    StaffRecord(StaffRecord),
+}
+
+/// The types `node(id:)` resolves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    /// [`User`].
+    User,
+    /// [`Building`].
+    Building,
+    /// [`Unit`].
+    Unit,
+    /// [`Residency`].
+    Residency,
+    /// [`HouseholdMember`].
+    HouseholdMember,
+    /// [`StaffRecord`].
+    StaffRecord,
+}
+
+/// Where each kind's rows live; every table has a UUID primary key `id`.
+pub const TABLES: &[(NodeKind, &str)] = &[
+    (NodeKind::User, "user_account"),
+    (NodeKind::Building, "building"),
+    (NodeKind::Unit, "unit"),
+    (NodeKind::Residency, "residency"),
+    (NodeKind::HouseholdMember, "household_member"),
+    (NodeKind::StaffRecord, "staff_record"),
+];
+
+/// Loads one object of a known kind through its type's own access rules; `None` when the viewer
+/// may not see it.
+async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<Node>> {
+    let scope = Scope::of(ctx).await?;
+    let estate = EstateService::new(ctx.state());
+    Ok(match kind {
+        // As `user(id:)`: yourself, or anyone for administrators.
+        NodeKind::User => {
+            if !(scope.admin || scope.user_id == Some(id)) {
+                return Ok(None);
+            }
+            load_user(&ctx.state().db, id)
+                .await?
+                .map(|user| Node::User(user.into()))
+        }
+        NodeKind::Building => visible(estate.building(scope, id).await)?
+            .map(|building| Node::Building(building.into())),
+        NodeKind::Unit => visible(estate.unit(scope, id).await)?
+            .map(Unit::try_from_model)
+            .transpose()?
+            .map(Node::Unit),
+        NodeKind::Residency => visible(estate.residency(scope, id).await)?
+            .map(|(residency, unit)| Residency::try_from_models(residency, unit))
+            .transpose()?
+            .map(Node::Residency),
+        NodeKind::HouseholdMember => visible(estate.household_member(scope, id).await)?
+            .map(HouseholdMember::try_from_model)
+            .transpose()?
+            .map(Node::HouseholdMember),
+        NodeKind::StaffRecord => visible(estate.staff_record(scope, id).await)?
+            .map(StaffRecord::try_from_model)
+            .transpose()?
+            .map(Node::StaffRecord),
+    })
+}
+
+/// `NOT_FOUND` and `FORBIDDEN` from a type's own path become `None`: a node the viewer may not
+/// see looks like one that does not exist.
+fn visible<T>(result: AppResult<T>) -> AppResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(AppError::NotFound(_) | AppError::Forbidden(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// `SELECT <kind index> AS kind, id FROM <table> WHERE id IN (…) UNION ALL …` over every
+/// registered table.
+fn kind_query(ids: &[Uuid]) -> Option<SelectStatement> {
+    let mut selects = TABLES.iter().enumerate().map(|(index, (_, table))| {
+        Query::select()
+            .expr_as(Expr::val(index as i32), "kind")
+            .column("id")
+            .from(*table)
+            .and_where(Expr::col("id").is_in(ids.iter().copied()))
+            .to_owned()
+    });
+    let mut query = selects.next()?;
+    query.unions(selects.map(|select| (UnionType::All, select)));
+    Some(query)
+}
+
+/// The kind of each id that exists, in one statement.
+async fn kinds_of(ctx: &Context<'_>, ids: &[Uuid]) -> AppResult<HashMap<Uuid, NodeKind>> {
+    let Some(query) = kind_query(ids) else {
+        return Ok(HashMap::new());
+    };
+    let rows = ctx.state().db.query_all(&query).await?;
+    let mut kinds = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let index: i32 = row.try_get("", "kind")?;
+        let id: Uuid = row.try_get("", "id")?;
+        let kind = usize::try_from(index)
+            .ok()
+            .and_then(|index| TABLES.get(index))
+            .map(|(kind, _)| *kind)
+            .ok_or_else(|| AppError::internal("node lookup returned an unknown kind"))?;
+        kinds.insert(id, kind);
+    }
+    Ok(kinds)
+}
+
+/// The `node` and `nodes` root fields.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this id, if it exists and you may see it (the same rules as the object's
+    /// own query); null otherwise.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The id of any object that implements `Node`.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
+        ctx.require_user()?;
+        let id = parse_id("id", &id)?;
+        let Some(kind) = kinds_of(ctx, &[id]).await?.remove(&id) else {
+            return Ok(None);
+        };
+        Ok(load(ctx, kind, id).await?)
+    }
+
+    /// The objects with these ids (at most 100), in the order asked, each null where `node`
+    /// would be null.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Ids of objects that implement `Node`; duplicates allowed.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        ctx.require_user()?;
+        if ids.len() > MAX_NODES {
+            return Err(
+                AppError::bad_input("ids", format!("takes at most {MAX_NODES} ids")).into(),
+            );
+        }
+        let ids = ids
+            .iter()
+            .map(|id| parse_id("ids", id))
+            .collect::<AppResult<Vec<_>>>()?;
+        let kinds = kinds_of(ctx, &ids).await?;
+        let nodes = try_join_all(ids.iter().map(|id| async {
+            match kinds.get(id) {
+                Some(kind) => load(ctx, *kind, *id).await,
+                None => Ok(None),
+            }
+        }))
+        .await?;
+        Ok(nodes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lookup_is_one_statement_over_every_table() {
+        let query = kind_query(&[Uuid::nil()])
+            .map(|q| q.to_string(sea_orm::sea_query::PostgresQueryBuilder));
+        let sql = query.unwrap_or_default();
+        assert_eq!(sql.matches("UNION ALL").count(), TABLES.len() - 1, "{sql}");
+        for (_, table) in TABLES {
+            assert!(sql.contains(&format!("FROM \"{table}\"")), "{sql}");
+        }
+    }
+}
