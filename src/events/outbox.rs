@@ -95,6 +95,15 @@ impl<'a> Write<'a> {
         self.queued.push((topic, CHANGED.to_owned()));
     }
 
+    /// Queues word that the access of `users` changed (residencies, staff records, roles,
+    /// status): every instance's subscription scopes for them are dropped after the commit.
+    pub fn access_changed(&mut self, users: &[uuid::Uuid]) -> AppResult<()> {
+        let change = crate::auth::scope::AccessChanged {
+            users: Some(users.to_vec()),
+        };
+        self.publish_row(Topic::Access, &change)
+    }
+
     /// Commits, then publishes every queued event (in one round trip on Redis). Bus failures are
     /// logged, never returned: the rows are the record and subscribers replay them.
     pub async fn commit(self) -> AppResult<()> {

@@ -33,9 +33,15 @@ use crate::{
             types::{Building, HouseholdMember, Residency, StaffRecord, Unit},
         },
         identity::{service::load_user, types::User},
+        notices::{board::NoticeBoard, types::Notice},
     },
     error::{AppError, AppResult},
     graphql::ContextExt,
+    notifications::{
+        service::Inbox,
+        subjects,
+        types::{Notification, NotificationRow},
+    },
 };
 
 /// Most ids one `nodes` call takes.
@@ -61,6 +67,10 @@ pub enum Node {
     HouseholdMember(HouseholdMember),
     /// A staff record.
     StaffRecord(StaffRecord),
+    /// A notice.
+    Notice(Notice),
+    /// A notification (its recipient only).
+    Notification(Notification),
 }
 
 /// The types `node(id:)` resolves.
@@ -78,6 +88,10 @@ pub enum NodeKind {
     HouseholdMember,
     /// [`StaffRecord`].
     StaffRecord,
+    /// [`Notice`].
+    Notice,
+    /// [`Notification`].
+    Notification,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -88,6 +102,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Residency, "residency"),
     (NodeKind::HouseholdMember, "household_member"),
     (NodeKind::StaffRecord, "staff_record"),
+    (NodeKind::Notice, "notice"),
+    (NodeKind::Notification, "notification"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -123,6 +139,25 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
             .map(StaffRecord::try_from_model)
             .transpose()?
             .map(Node::StaffRecord),
+        // As `notice(id:)`.
+        NodeKind::Notice => visible(NoticeBoard::new(ctx.state()).notice(scope, id).await)?
+            .map(|model| Notice::try_from_model(model, ctx.state().clock.now()))
+            .transpose()?
+            .map(Node::Notice),
+        // Your own notifications only.
+        NodeKind::Notification => {
+            let me = scope.require_user()?;
+            match Inbox::new(ctx.state()).one(me, id).await? {
+                Some(row) => {
+                    let row = NotificationRow::from(row);
+                    let mut found =
+                        subjects::resolve(ctx.state(), scope, std::slice::from_ref(&row)).await?;
+                    let subject = found.remove(&(row.subject_type.clone(), row.subject_id));
+                    Some(Node::Notification(Notification::from_row(row, subject)))
+                }
+                None => None,
+            }
+        }
     })
 }
 

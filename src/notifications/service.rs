@@ -53,6 +53,14 @@ impl<'a> Inbox<'a> {
         Ok((items, has_next))
     }
 
+    /// One notification of the user; `None` for anyone else's.
+    pub async fn one(&self, user_id: Uuid, id: Uuid) -> AppResult<Option<notification::Model>> {
+        Ok(notification::Entity::find_by_id(id)
+            .filter(notification::Column::UserId.eq(user_id))
+            .one(self.db())
+            .await?)
+    }
+
     /// Unread notifications of the user.
     pub async fn unread_count(&self, user_id: Uuid) -> AppResult<u64> {
         Ok(notification::Entity::find()

@@ -20,6 +20,7 @@ use crate::{
     app::AppState,
     auth::Role,
     error::{AppError, AppResult},
+    events::outbox::Write,
     graphql::pagination::{Page, PageRequest, fetch_page},
 };
 use entity::{
@@ -472,9 +473,10 @@ impl<'a> EstateService<'a> {
         new: NewResidency,
     ) -> AppResult<(residency::Model, unit::Model)> {
         scope.require_admin()?;
-        let txn = self.db().begin().await?;
+        let mut write = Write::begin(self.state).await?;
+        let txn = write.txn();
         if user::Entity::find_by_id(new.user_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .is_none()
         {
@@ -484,7 +486,7 @@ impl<'a> EstateService<'a> {
             ));
         }
         let unit = unit::Entity::find_by_id(new.unit_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or_else(|| {
                 AppError::bad_input("input.unitId", "names a unit that does not exist")
@@ -497,7 +499,7 @@ impl<'a> EstateService<'a> {
                     .add(residency::Column::MovedOut.is_null())
                     .add(residency::Column::MovedOut.gt(new.moved_in)),
             )
-            .one(&txn)
+            .one(txn)
             .await?;
         if overlapping.is_some() {
             return Err(AppError::Conflict {
@@ -514,10 +516,12 @@ impl<'a> EstateService<'a> {
             moved_out: Set(None),
             created_at: Set(Utc::now()),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
-        grant_role(&txn, new.user_id, Role::Resident).await?;
-        txn.commit().await?;
+        grant_role(txn, new.user_id, Role::Resident).await?;
+        // Open subscriptions judge the next event with the resident's new homes.
+        write.access_changed(&[new.user_id])?;
+        write.commit().await?;
         Ok((residency, unit))
     }
 
@@ -592,10 +596,11 @@ impl<'a> EstateService<'a> {
         moved_out: NaiveDate,
     ) -> AppResult<(residency::Model, unit::Model)> {
         scope.require_admin()?;
-        let txn = self.db().begin().await?;
+        let mut write = Write::begin(self.state).await?;
+        let txn = write.txn();
         let (model, unit) = residency::Entity::find_by_id(id)
             .find_also_related(unit::Entity)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(AppError::NotFound("residency"))?;
         let unit = unit.ok_or(AppError::NotFound("unit"))?;
@@ -607,8 +612,10 @@ impl<'a> EstateService<'a> {
         }
         let mut active: residency::ActiveModel = model.into();
         active.moved_out = Set(Some(moved_out));
-        let residency = active.update(&txn).await?;
-        txn.commit().await?;
+        let residency = active.update(txn).await?;
+        // Open subscriptions judge the next event with the resident's new homes.
+        write.access_changed(&[residency.user_id])?;
+        write.commit().await?;
         Ok((residency, unit))
     }
 
@@ -799,9 +806,10 @@ impl<'a> EstateService<'a> {
         new: NewStaffRecord,
     ) -> AppResult<staff_record::Model> {
         scope.require_admin()?;
-        let txn = self.db().begin().await?;
+        let mut write = Write::begin(self.state).await?;
+        let txn = write.txn();
         if user::Entity::find_by_id(new.user_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .is_none()
         {
@@ -812,7 +820,7 @@ impl<'a> EstateService<'a> {
         }
         if staff_record::Entity::find()
             .filter(staff_record::Column::UserId.eq(new.user_id))
-            .one(&txn)
+            .one(txn)
             .await?
             .is_some()
         {
@@ -823,7 +831,7 @@ impl<'a> EstateService<'a> {
         }
         if staff_record::Entity::find()
             .filter(staff_record::Column::EmployeeNumber.eq(new.employee_number.as_str()))
-            .one(&txn)
+            .one(txn)
             .await?
             .is_some()
         {
@@ -832,7 +840,7 @@ impl<'a> EstateService<'a> {
                 message: "another staff member has this employee number".to_owned(),
             });
         }
-        require_buildings(&txn, "input.buildingIds", &new.building_ids).await?;
+        require_buildings(txn, "input.buildingIds", &new.building_ids).await?;
         let now = Utc::now();
         let record = staff_record::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -844,17 +852,19 @@ impl<'a> EstateService<'a> {
             created_at: Set(now),
             updated_at: Set(now),
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
         set_staff_links(
-            &txn,
+            txn,
             record.id,
             Some(&new.building_ids),
             Some(&new.categories),
         )
         .await?;
-        grant_role(&txn, new.user_id, Role::Staff).await?;
-        txn.commit().await?;
+        grant_role(txn, new.user_id, Role::Staff).await?;
+        // Served buildings follow the record: open subscriptions see the change at once.
+        write.access_changed(&[new.user_id])?;
+        write.commit().await?;
         Ok(record)
     }
 
@@ -866,13 +876,14 @@ impl<'a> EstateService<'a> {
         changes: StaffRecordChanges,
     ) -> AppResult<staff_record::Model> {
         scope.require_admin()?;
-        let txn = self.db().begin().await?;
+        let mut write = Write::begin(self.state).await?;
+        let txn = write.txn();
         let model = staff_record::Entity::find_by_id(id)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(AppError::NotFound("staff record"))?;
         if let Some(ids) = &changes.building_ids {
-            require_buildings(&txn, "input.buildingIds", ids).await?;
+            require_buildings(txn, "input.buildingIds", ids).await?;
         }
         let mut active: staff_record::ActiveModel = model.into();
         if let Some(post) = changes.post {
@@ -882,15 +893,17 @@ impl<'a> EstateService<'a> {
             active.status = Set(status.as_str().to_owned());
         }
         active.updated_at = Set(Utc::now());
-        let record = active.update(&txn).await?;
+        let record = active.update(txn).await?;
         set_staff_links(
-            &txn,
+            txn,
             id,
             changes.building_ids.as_deref(),
             changes.categories.as_deref(),
         )
         .await?;
-        txn.commit().await?;
+        // Served buildings follow the record: open subscriptions see the change at once.
+        write.access_changed(&[record.user_id])?;
+        write.commit().await?;
         Ok(record)
     }
 }

@@ -24,6 +24,7 @@ use crate::{
         password::{self, NewPassword},
     },
     error::{AppError, AppResult},
+    events::outbox::Write,
 };
 use entity::{session, user, user_role};
 
@@ -460,8 +461,9 @@ impl<'a> IdentityService<'a> {
 
     /// Applies `changes` to user `id`.
     pub async fn update_user(&self, id: Uuid, changes: UserChanges) -> AppResult<UserRecord> {
-        let txn = self.db().begin().await?;
-        let record = load_user(&txn, id)
+        let mut write = Write::begin(self.state).await?;
+        let txn = write.txn();
+        let record = load_user(txn, id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
         let mut active: user::ActiveModel = record.user.into();
@@ -474,7 +476,7 @@ impl<'a> IdentityService<'a> {
                 && user::Entity::find()
                     .filter(user::Column::Phone.eq(phone.as_str()))
                     .filter(user::Column::Id.ne(id))
-                    .one(&txn)
+                    .one(txn)
                     .await?
                     .is_some()
             {
@@ -487,7 +489,7 @@ impl<'a> IdentityService<'a> {
         }
         active.updated_at = Set(Utc::now());
         let user = active
-            .update(&txn)
+            .update(txn)
             .await
             .map_err(AppError::from)
             .map_err(conflict_on(
@@ -495,10 +497,12 @@ impl<'a> IdentityService<'a> {
                 "a user with this phone number already exists",
             ))?;
         if let Some(roles) = &changes.roles {
-            set_roles(&txn, id, roles).await?;
+            set_roles(txn, id, roles).await?;
         }
-        let roles = roles_of(&txn, id).await?;
-        txn.commit().await?;
+        let roles = roles_of(txn, id).await?;
+        // Roles and status shape what open subscriptions may receive.
+        write.access_changed(&[id])?;
+        write.commit().await?;
         Ok(UserRecord { user, roles })
     }
 
@@ -516,18 +520,21 @@ impl<'a> IdentityService<'a> {
             ));
         }
         let now = Utc::now();
-        let txn = self.db().begin().await?;
-        let record = load_user(&txn, id)
+        let mut write = Write::begin(self.state).await?;
+        let txn = write.txn();
+        let record = load_user(txn, id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
         let mut active: user::ActiveModel = record.user.into();
         active.status = Set(status.as_str().to_owned());
         active.updated_at = Set(now);
-        let user = active.update(&txn).await?;
+        let user = active.update(txn).await?;
         if status == UserStatus::Disabled {
-            revoke_all_sessions(&txn, id, now).await?;
+            revoke_all_sessions(txn, id, now).await?;
         }
-        txn.commit().await?;
+        // Roles and status shape what open subscriptions may receive.
+        write.access_changed(&[id])?;
+        write.commit().await?;
         Ok(UserRecord {
             user,
             roles: record.roles,
