@@ -71,7 +71,8 @@ pub fn parse_cursor(field: &str, cursor: &str) -> AppResult<Uuid> {
     Uuid::parse_str(cursor).map_err(|_| AppError::bad_input(field, "not a valid cursor"))
 }
 
-async fn rows_after(
+/// Up to [`REPLAY_BATCH`] events of the topic `topic_key` after `after`, in id order.
+pub async fn rows_after(
     db: &DatabaseConnection,
     topic_key: &str,
     after: Uuid,
@@ -99,16 +100,37 @@ impl Replayable for LoggedEvent {
     }
 }
 
+/// One batch read by a replay.
+pub struct ReplayBatch<R> {
+    /// The rows to deliver, in id order (a source may leave some out).
+    pub rows: Vec<R>,
+    /// The last id read, delivered or not: the next batch starts after it.
+    pub read_to: Option<Uuid>,
+    /// Whether the source may hold more rows after `read_to`.
+    pub more: bool,
+}
+
+impl<R: Replayable> ReplayBatch<R> {
+    /// A batch of everything read (`more` when the batch was full).
+    pub fn all(rows: Vec<R>) -> ReplayBatch<R> {
+        ReplayBatch {
+            read_to: rows.last().map(Replayable::id),
+            more: rows.len() as u64 == REPLAY_BATCH,
+            rows,
+        }
+    }
+}
+
 /// Where a replay reads the rows it missed.
 pub trait ReplaySource: Send + 'static {
     /// The rows.
     type Row: Replayable;
-    /// Up to [`REPLAY_BATCH`] rows after `after`, in id order.
+    /// The next batch after `after` (read [`REPLAY_BATCH`] at a time), in id order.
     fn rows_after(
         &self,
         db: &DatabaseConnection,
         after: Uuid,
-    ) -> impl std::future::Future<Output = AppResult<Vec<Self::Row>>> + Send;
+    ) -> impl std::future::Future<Output = AppResult<ReplayBatch<Self::Row>>> + Send;
 }
 
 /// The event log of one topic.
@@ -121,8 +143,8 @@ impl ReplaySource for TopicLog {
         &self,
         db: &DatabaseConnection,
         after: Uuid,
-    ) -> AppResult<Vec<LoggedEvent>> {
-        rows_after(db, &self.0, after).await
+    ) -> AppResult<ReplayBatch<LoggedEvent>> {
+        Ok(ReplayBatch::all(rows_after(db, &self.0, after).await?))
     }
 }
 
@@ -179,15 +201,17 @@ impl<S: ReplaySource> ReplayState<S> {
     async fn next(&mut self) -> Option<AppResult<S::Row>> {
         loop {
             if let Some(row) = self.pending.pop_front() {
-                self.last = row.id();
+                self.last = self.last.max(row.id());
                 return Some(Ok(row));
             }
             if self.catching_up {
                 match self.source.rows_after(&self.db, self.last).await {
-                    Ok(rows) => {
-                        // A short page means the source has been read to its end.
-                        self.catching_up = rows.len() as u64 == REPLAY_BATCH;
-                        self.pending.extend(rows);
+                    Ok(batch) => {
+                        self.catching_up = batch.more;
+                        if let Some(read_to) = batch.read_to {
+                            self.last = self.last.max(read_to);
+                        }
+                        self.pending.extend(batch.rows);
                         continue;
                     }
                     Err(err) => return Some(Err(err)),

@@ -11,7 +11,7 @@ use crate::{
     error::AppResult,
     events::{
         Topic,
-        log::{REPLAY_BATCH, ReplaySource},
+        log::{REPLAY_BATCH, ReplayBatch, ReplaySource},
         outbox::Write,
     },
 };
@@ -115,7 +115,7 @@ impl ReplaySource for InboxSource {
         &self,
         db: &DatabaseConnection,
         after: Uuid,
-    ) -> AppResult<Vec<NotificationRow>> {
+    ) -> AppResult<ReplayBatch<NotificationRow>> {
         let rows = notification::Entity::find()
             .filter(notification::Column::UserId.eq(self.0))
             .filter(notification::Column::Id.gt(after))
@@ -123,6 +123,6 @@ impl ReplaySource for InboxSource {
             .limit(REPLAY_BATCH)
             .all(db)
             .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(ReplayBatch::all(rows.into_iter().map(Into::into).collect()))
     }
 }

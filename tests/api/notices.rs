@@ -1018,3 +1018,40 @@ async fn a_resident_who_moves_out_stops_receiving_that_buildings_notices_live() 
         "the building's notice after moving out is not delivered"
     );
 }
+
+#[tokio::test]
+async fn a_replay_never_serves_a_withdrawn_notice_again() {
+    let estate = Estate::new().await;
+    let all = json!({ "estate": true });
+    let json = publish(&estate, "admin", notice("Wrong date", all.clone())).await;
+    let wrong = json["data"]["publishNotice"]["notice"]["id"].clone();
+    publish(&estate, "admin", notice("Right date", all.clone())).await;
+    let json = estate
+        .run(
+            "admin",
+            "mutation($id: ID!) { withdrawNotice(input: { id: $id }) { notice { status } } }",
+            json!({ "id": wrong }),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["withdrawNotice"]["notice"]["status"],
+        "WITHDRAWN"
+    );
+    let token = estate.tokens["resident"].clone();
+    let mut ws = estate.app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws.subscribe(
+        "n",
+        "subscription($a: String) { noticePublished(after: $a) { notice { title } } }",
+        json!({ "a": Uuid::nil().to_string() }),
+    )
+    .await;
+    publish(&estate, "admin", notice("Live one", all)).await;
+    let mut titles = Vec::new();
+    for _ in 0..2 {
+        let message = ws.recv().await;
+        titles.push(message["payload"]["data"]["noticePublished"]["notice"]["title"].clone());
+    }
+    assert_eq!(titles, [json!("Right date"), json!("Live one")]);
+}

@@ -12,13 +12,17 @@ use uuid::Uuid;
 
 use super::{
     audience::{Audience, recipients, visible},
-    service::NoticeService,
-    types::NoticeKind,
+    service::{NoticeService, PUBLISHED},
+    types::{NoticeKind, NoticeStatus},
 };
 use crate::{
     app::AppState,
     domains::estate::access::{Scope, current_residency},
     error::{AppError, AppResult},
+    events::{
+        Topic,
+        log::{self, LoggedEvent, ReplayBatch, ReplaySource},
+    },
 };
 use entity::{notice, notice_audience, notice_receipt, residency, unit};
 
@@ -253,5 +257,54 @@ impl<'a> NoticeBoard<'a> {
             .order_by_asc(unit::Column::Number)
             .all(self.db())
             .await?)
+    }
+}
+
+/// The notices topic's log as subscriptions replay it: a publication whose notice has since been
+/// withdrawn is left out, so a replay never serves withdrawn content again.
+pub struct NoticeLog;
+
+impl ReplaySource for NoticeLog {
+    type Row = LoggedEvent;
+
+    async fn rows_after(
+        &self,
+        db: &DatabaseConnection,
+        after: Uuid,
+    ) -> AppResult<ReplayBatch<LoggedEvent>> {
+        let rows = log::rows_after(db, &Topic::Notices.key(), after).await?;
+        let batch = ReplayBatch::all(rows);
+        let published: Vec<Uuid> = batch
+            .rows
+            .iter()
+            .filter(|e| e.kind == PUBLISHED)
+            .filter_map(|e| e.payload["notice"]["id"].as_str())
+            .filter_map(|id| Uuid::parse_str(id).ok())
+            .collect();
+        if published.is_empty() {
+            return Ok(batch);
+        }
+        let withdrawn: HashSet<Uuid> = notice::Entity::find()
+            .select_only()
+            .column(notice::Column::Id)
+            .filter(notice::Column::Id.is_in(published))
+            .filter(notice::Column::Status.eq(NoticeStatus::Withdrawn.as_str()))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(ReplayBatch {
+            rows: batch
+                .rows
+                .into_iter()
+                .filter(|e| {
+                    let id = e.payload["notice"]["id"].as_str();
+                    !id.and_then(|id| Uuid::parse_str(id).ok())
+                        .is_some_and(|id| withdrawn.contains(&id))
+                })
+                .collect(),
+            ..batch
+        })
     }
 }

@@ -9,7 +9,7 @@ use futures_util::{Stream, StreamExt};
 
 use super::{
     audience::Audience,
-    board::{NoticeBoard, NoticeReceiptStats, notice_cursor},
+    board::{NoticeBoard, NoticeLog, NoticeReceiptStats, notice_cursor},
     service::{MAX_BODY, NewNotice, NoticeService, PUBLISHED, Publication},
     types::{Notice, NoticeKind, NoticePriority},
 };
@@ -19,7 +19,7 @@ use crate::{
     error::{AppError, AppResult},
     events::{
         Topic,
-        log::{parse_cursor, replay_then_live},
+        log::{parse_cursor, replay_rows_then_live},
     },
     graphql::{
         ContextExt,
@@ -396,7 +396,14 @@ impl NoticeSubscription {
         let me = ctx.require_user()?.id;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
         let state = ctx.state().clone();
-        let events = replay_then_live(state.db.clone(), &state.bus, Topic::Notices, after).await;
+        let events = replay_rows_then_live(
+            state.db.clone(),
+            &state.bus,
+            Topic::Notices,
+            NoticeLog,
+            after,
+        )
+        .await;
         Ok(events.filter_map(move |event| {
             let state = state.clone();
             async move {
