@@ -1055,3 +1055,40 @@ async fn a_replay_never_serves_a_withdrawn_notice_again() {
     }
     assert_eq!(titles, [json!("Right date"), json!("Live one")]);
 }
+
+#[tokio::test]
+async fn the_home_page_costs_the_same_statements_for_3_and_30_notices() {
+    let estate = Estate::with(|c| c.dataloader_window = Duration::from_millis(50)).await;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    for i in 0..30 {
+        let audience = if i % 2 == 0 {
+            json!({ "estate": true })
+        } else {
+            json!({ "buildingIds": [a.to_string()] })
+        };
+        let json = publish(&estate, "admin", notice(&format!("Notice {i}"), audience)).await;
+        let id = json["data"]["publishNotice"]["notice"]["id"].clone();
+        if i % 3 == 0 {
+            let mut correction = notice(&format!("Notice {i} corrected"), json!({ "estate": true }));
+            correction["i"]["supersedes"] = id;
+            publish(&estate, "admin", correction).await;
+        }
+    }
+    let home = "query($n: Int) { viewer { displayName } notices(first: $n) { edges { node { id title author { displayName } viewerReceipt { readAt } supersedes { id } supersededBy { id title } } } } notifications(first: $n) { edges { node { id category subject { ... on Notice { id viewerReceipt { acknowledgedAt } } } } } } unreadNotificationCount }";
+    let token = estate.tokens["resident"].clone();
+    let count = |n: i64| {
+        let (app, token) = (&estate.app, token.clone());
+        async move {
+            let before = app.statements.load(std::sync::atomic::Ordering::SeqCst);
+            let (_, json) = app.graphql(home, json!({ "n": n }), Some(&token)).await;
+            assert!(json["errors"].is_null(), "{json}");
+            let edges = json["data"]["notices"]["edges"].as_array().unwrap().len();
+            assert_eq!(edges as i64, n);
+            app.statements.load(std::sync::atomic::Ordering::SeqCst) - before
+        }
+    };
+    let three = count(3).await;
+    let thirty = count(30).await;
+    assert_eq!(three, thirty, "statements must not grow with the page size");
+    assert!(thirty <= 16, "{thirty} statements for the home page");
+}
