@@ -84,4 +84,6 @@ pub async fn assert_demo_notices(app: &TestApp) {
     // Staff see the staff briefing.
     let staff = board(app, "staff1@demo.test").await;
     assert!(has(&staff, "Staff:"), "{staff:?}");
+    // And staff1, who serves both buildings, sees every demo notice.
+    assert_eq!(staff.len(), titles.len(), "{staff:?}");
 }
