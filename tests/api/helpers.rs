@@ -642,20 +642,28 @@ impl WsClient {
         tokio::time::timeout(wait, self.recv()).await.ok()
     }
 
-    /// The next protocol message as is (server pings included). Panics on close.
+    /// The next protocol message as is (server pings included), skipping WebSocket-level ping
+    /// and pong frames. Panics on close, and when no text frame arrives within [`WAIT`].
     pub async fn recv_raw(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(WAIT, self.stream.next())
-                .await
-                .expect("a message in time")
-                .expect("the socket is open")
-                .expect("a valid frame");
-            match message {
-                Message::Text(text) => return serde_json::from_str(&text).expect("JSON message"),
-                Message::Ping(_) | Message::Pong(_) => continue,
-                other => panic!("unexpected frame: {other:?}"),
+        tokio::time::timeout(WAIT, async {
+            loop {
+                let message = self
+                    .stream
+                    .next()
+                    .await
+                    .expect("the socket is open")
+                    .expect("a valid frame");
+                match message {
+                    Message::Text(text) => {
+                        return serde_json::from_str(&text).expect("JSON message");
+                    }
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                    other => panic!("unexpected frame: {other:?}"),
+                }
             }
-        }
+        })
+        .await
+        .expect("a message in time")
     }
 
     /// Waits for the server to close the socket, skipping other frames; returns code and reason.
