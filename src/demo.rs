@@ -1,6 +1,12 @@
 //! Demo data: a small, realistic estate to explore the API with (`resident-hub seed-demo`, or
-//! `serve --demo`). Seeding is idempotent and all-or-nothing: it runs in one transaction and
-//! does nothing when the demo administrator already exists.
+//! `serve --demo`). Seeding is idempotent. The estate (accounts, buildings, units, households,
+//! staff) is all-or-nothing: it runs in one transaction and is skipped when the demo
+//! administrator already exists. Then the demo notices are published through the notices
+//! service, as the demo administrator, each unless a notice of the demo administrator with its
+//! title already exists (so a second run adds nothing, and an interrupted run, or a database
+//! seeded before there were demo notices, gets the missing ones).
+
+use std::collections::HashSet;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -10,15 +16,26 @@ use uuid::Uuid;
 
 use crate::{
     app::AppState,
-    auth::{Role, password},
-    domains::estate::types::{
-        HouseholdMemberKind, ResidencyRelation, ServiceCategory, StaffPost, StaffStatus, UnitKind,
+    auth::{AuthenticatedUser, Role, Viewer, password},
+    domains::{
+        estate::{
+            access::Scope,
+            types::{
+                HouseholdMemberKind, ResidencyRelation, ServiceCategory, StaffPost, StaffStatus,
+                UnitKind,
+            },
+        },
+        notices::{
+            audience::Audience,
+            service::{NewNotice, NoticeService},
+            types::{NoticeKind, NoticePriority},
+        },
     },
     error::{AppError, AppResult},
 };
 use entity::{
-    building, household_member, residency, staff_building, staff_category, staff_record, unit,
-    user, user_role,
+    building, household_member, notice, residency, staff_building, staff_category, staff_record,
+    unit, user, user_role,
 };
 
 /// Password of every demo account.
@@ -96,8 +113,212 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
     }
 }
 
-/// Seeds the demo estate unless it is already there.
+/// Seeds the demo estate unless it is already there, then publishes the demo notices that are
+/// missing. `AlreadyPresent` when the estate was there (missing demo notices are still added).
 pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
+    let outcome = seed_estate(state).await?;
+    seed_notices(state).await?;
+    Ok(outcome)
+}
+
+/// Where a demo notice goes.
+enum DemoAudience {
+    Estate,
+    /// A building, by its index in the demo's list.
+    Building(usize),
+    Role(Role),
+}
+
+struct DemoNotice {
+    title: &'static str,
+    body: &'static str,
+    kind: NoticeKind,
+    priority: NoticePriority,
+    audience: DemoAudience,
+    pinned: bool,
+    requires_ack: bool,
+}
+
+/// Titles of the demo notices, in publication order.
+pub fn notice_titles() -> Vec<&'static str> {
+    demo_notices().iter().map(|n| n.title).collect()
+}
+
+/// The demo notices, oldest first (the board shows pinned ones first, then the newest).
+fn demo_notices() -> [DemoNotice; 6] {
+    [
+        DemoNotice {
+            title: "Welcome to Riverside Gardens",
+            body: "The estate office is in Building A, ground floor, open **every day 08:00–20:00**.\n\n\
+                   - Repairs and cleaning: report them here, or call the service desk on 400-820-1818.\n\
+                   - Parcels are kept at the security desk of each building for 7 days.\n\
+                   - Quiet hours are 22:00–07:00.",
+            kind: NoticeKind::General,
+            priority: NoticePriority::Normal,
+            audience: DemoAudience::Estate,
+            pinned: true,
+            requires_ack: false,
+        },
+        DemoNotice {
+            title: "Mid-Autumn lantern evening in the central garden",
+            body: "Join your neighbours on Saturday from 18:30 by the pond: lantern making for \
+                   children, mooncakes from Lotus Bakery and tea. Bring a folding chair if you can.",
+            kind: NoticeKind::Activity,
+            priority: NoticePriority::Normal,
+            audience: DemoAudience::Estate,
+            pinned: false,
+            requires_ack: false,
+        },
+        DemoNotice {
+            title: "Lotus Court: water off Tuesday 09:00–12:00",
+            body: "The riser pipe on floors 3–6 of Building A is being replaced. Water will be off in \
+                   every flat of the building from 09:00 to 12:00 on Tuesday. Please keep some \
+                   drinking water ready, and **acknowledge this notice** so we know you have seen it.",
+            kind: NoticeKind::Maintenance,
+            priority: NoticePriority::Important,
+            audience: DemoAudience::Building(0),
+            pinned: false,
+            requires_ack: true,
+        },
+        DemoNotice {
+            title: "Bamboo Court: lift 2 out of service on Thursday",
+            body: "Lift 2 of Building B gets its annual safety inspection on Thursday from 13:00 to \
+                   17:00. Lift 1 runs as usual. Residents who need help with the stairs can call the \
+                   service desk.",
+            kind: NoticeKind::Outage,
+            priority: NoticePriority::Normal,
+            audience: DemoAudience::Building(1),
+            pinned: false,
+            requires_ack: false,
+        },
+        DemoNotice {
+            title: "Staff: fire-drill briefing on Monday",
+            body: "All on-site staff: briefing in the estate office on Monday at 08:30, before the \
+                   quarterly fire drill. Fire-control staff bring the drill plan.",
+            kind: NoticeKind::Fire,
+            priority: NoticePriority::Important,
+            audience: DemoAudience::Role(Role::Staff),
+            pinned: false,
+            requires_ack: false,
+        },
+        DemoNotice {
+            title: "Typhoon warning: secure balconies and windows tonight",
+            body: "The observatory has raised a typhoon warning from 20:00 today. Bring in or tie \
+                   down everything on balconies and window sills, close windows, and keep away from \
+                   the car-park ramps, which may flood. The security team is on duty all night.",
+            kind: NoticeKind::Safety,
+            priority: NoticePriority::Emergency,
+            audience: DemoAudience::Estate,
+            pinned: false,
+            requires_ack: false,
+        },
+    ]
+}
+
+/// Publishes the demo notices that are not there yet, as the demo administrator, through the
+/// notices service (so they come with their notifications and events). Returns how many it
+/// published.
+async fn seed_notices(state: &AppState) -> AppResult<usize> {
+    let Some(admin) = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_ADMIN))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let existing: HashSet<String> = notice::Entity::find()
+        .filter(notice::Column::AuthorId.eq(admin.id))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|n| n.title)
+        .collect();
+    let missing: Vec<DemoNotice> = demo_notices()
+        .into_iter()
+        .filter(|n| !existing.contains(n.title))
+        .collect();
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    // A demo building renamed or removed since: its notice is left out rather than failing
+    // `serve --demo` at every start.
+    let names = DEMO_BUILDINGS.map(|(name, _, _)| name);
+    let found = building::Entity::find()
+        .filter(building::Column::Name.is_in(names))
+        .all(&state.db)
+        .await?;
+    let building = |i: usize| found.iter().find(|b| b.name == names[i]).map(|b| b.id);
+    let viewer = Viewer::User(AuthenticatedUser {
+        id: admin.id,
+        roles: vec![Role::Admin],
+    });
+    let scope = Scope::load(&state.db, &viewer, state.clock.today()).await?;
+    let service = NoticeService::new(state);
+    let mut published = 0;
+    for demo in missing {
+        let audience = match demo.audience {
+            DemoAudience::Estate => Audience {
+                estate: true,
+                ..Audience::default()
+            },
+            DemoAudience::Building(i) => match building(i) {
+                Some(id) => Audience {
+                    building_ids: vec![id],
+                    ..Audience::default()
+                },
+                None => {
+                    tracing::warn!(
+                        title = demo.title,
+                        "demo building not found: notice skipped"
+                    );
+                    continue;
+                }
+            },
+            DemoAudience::Role(role) => Audience {
+                roles: vec![role],
+                ..Audience::default()
+            },
+        };
+        service
+            .publish(
+                &scope,
+                NewNotice {
+                    title: demo.title.to_owned(),
+                    body: demo.body.to_owned(),
+                    kind: demo.kind,
+                    priority: demo.priority,
+                    audience,
+                    publish_at: None,
+                    expires_at: None,
+                    pinned: demo.pinned,
+                    requires_ack: demo.requires_ack,
+                    supersedes: None,
+                    draft: false,
+                },
+            )
+            .await?;
+        published += 1;
+    }
+    Ok(published)
+}
+
+/// The demo buildings: name, address, service-centre hours.
+const DEMO_BUILDINGS: [(&str, &str, &str); 2] = [
+    (
+        "Building A · Lotus Court",
+        "18 Riverside Road, Block A",
+        "Mon–Sun 08:00–20:00",
+    ),
+    (
+        "Building B · Bamboo Court",
+        "18 Riverside Road, Block B",
+        "Mon–Sat 08:30–18:30",
+    ),
+];
+
+/// Seeds the estate alone (one transaction) unless the demo administrator exists: no notices.
+/// [`seed`] is the demo seed; this is for tests that want the demo estate with an empty board.
+pub async fn seed_estate(state: &AppState) -> AppResult<SeedOutcome> {
     let exists = user::Entity::find()
         .filter(user::Column::Email.eq(DEMO_ADMIN))
         .one(&state.db)
@@ -136,18 +357,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
         .user("merchant1@demo.test", "Lotus Bakery", &[Role::Merchant])
         .await?;
 
-    let buildings = [
-        (
-            "Building A · Lotus Court",
-            "18 Riverside Road, Block A",
-            "Mon–Sun 08:00–20:00",
-        ),
-        (
-            "Building B · Bamboo Court",
-            "18 Riverside Road, Block B",
-            "Mon–Sat 08:30–18:30",
-        ),
-    ];
+    let buildings = DEMO_BUILDINGS;
     let mut building_ids = Vec::new();
     let mut flats = Vec::new();
     let mut unit_count = 0;

@@ -33,9 +33,59 @@ impl MediaType {
     }
 }
 
-/// Chooses the response media type from `Accept`. No header means `application/json` (legacy
-/// clients); wildcards mean `application/graphql-response+json`; otherwise the highest q wins,
-/// `application/graphql-response+json` on a tie. `None` when nothing acceptable is offered.
+/// How specifically an `Accept` media range names a type: `*/*` < `application/*` < exact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Specificity {
+    AnyType,
+    AnySubtype,
+    Exact,
+}
+
+/// The quality `accept` gives `media` (RFC 9110 §12.5.1: the most specific matching range
+/// decides; q=0 refuses), with how it was matched. `None` when no range matches.
+fn quality(accept: &[&str], media: MediaType) -> Option<(f32, Specificity)> {
+    let essence = match media {
+        MediaType::GraphqlResponse => "application/graphql-response+json",
+        MediaType::Json => "application/json",
+    };
+    let mut found: Option<(f32, Specificity)> = None;
+    for range in accept.iter().flat_map(|v| v.split(',')) {
+        let mut parts = range.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let specificity = match name.as_str() {
+            "*/*" => Specificity::AnyType,
+            "application/*" => Specificity::AnySubtype,
+            other if other == essence => Specificity::Exact,
+            _ => continue,
+        };
+        let q = parts
+            .filter_map(|p| {
+                let (key, value) = p.split_once('=')?;
+                key.trim()
+                    .eq_ignore_ascii_case("q")
+                    .then(|| value.trim().parse::<f32>().ok())?
+            })
+            .next()
+            .unwrap_or(1.0);
+        if found.is_none_or(|(_, best)| specificity > best) {
+            found = Some((q, specificity));
+        }
+    }
+    found
+}
+
+/// Chooses the response media type from `Accept`:
+/// - no header (or an empty one): `application/json`, as the GraphQL-over-HTTP spec asks for
+///   clients that predate `application/graphql-response+json`;
+/// - otherwise the type with the higher quality wins, each type taking the quality of the most
+///   specific range that matches it (so `*/*, application/json;q=0` is
+///   `application/graphql-response+json`);
+/// - on equal quality a type the client named explicitly beats one only a wildcard matched;
+///   when both are named, `application/graphql-response+json` wins; when only wildcards match
+///   (`*/*`, `application/*`, as curl and many HTTP libraries send), `application/json`, the
+///   type every client understands.
+///
+/// `None` when neither type is acceptable (then the answer is `406`).
 pub(super) fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     let accept: Vec<&str> = headers
         .get_all(header::ACCEPT)
@@ -45,38 +95,29 @@ pub(super) fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
     if accept.iter().all(|v| v.trim().is_empty()) {
         return Some(MediaType::Json);
     }
-    let mut best: Option<(f32, MediaType)> = None;
-    for range in accept.iter().flat_map(|v| v.split(',')) {
-        let mut parts = range.split(';');
-        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if q <= 0.0 {
-            continue;
-        }
-        let media = match essence.as_str() {
-            "application/graphql-response+json" | "application/*" | "*/*" => {
-                MediaType::GraphqlResponse
+    let acceptable = |media| quality(&accept, media).filter(|(q, _)| *q > 0.0);
+    match (
+        acceptable(MediaType::GraphqlResponse),
+        acceptable(MediaType::Json),
+    ) {
+        (None, None) => None,
+        (Some(_), None) => Some(MediaType::GraphqlResponse),
+        (None, Some(_)) => Some(MediaType::Json),
+        (Some((modern_q, modern_how)), Some((json_q, _))) => {
+            if modern_q != json_q {
+                Some(if modern_q > json_q {
+                    MediaType::GraphqlResponse
+                } else {
+                    MediaType::Json
+                })
+            } else if modern_how == Specificity::Exact {
+                Some(MediaType::GraphqlResponse)
+            } else {
+                // `application/json` named explicitly, or both matched by wildcards only.
+                Some(MediaType::Json)
             }
-            "application/json" => MediaType::Json,
-            _ => continue,
-        };
-        let better = match best {
-            None => true,
-            Some((best_q, best_media)) => {
-                q > best_q
-                    || (q == best_q
-                        && media == MediaType::GraphqlResponse
-                        && best_media == MediaType::Json)
-            }
-        };
-        if better {
-            best = Some((q, media));
         }
     }
-    best.map(|(_, media)| media)
 }
 
 /// Whether `Accept` asks for HTML (a browser navigating to the endpoint).
@@ -198,9 +239,14 @@ mod tests {
     #[test]
     fn accept_headers_are_negotiated_by_quality() {
         assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
+        assert_eq!(negotiate(&accept("")), Some(MediaType::Json));
         assert_eq!(
             negotiate(&accept("application/json")),
             Some(MediaType::Json)
+        );
+        assert_eq!(
+            negotiate(&accept("application/graphql-response+json")),
+            Some(MediaType::GraphqlResponse)
         );
         assert_eq!(
             negotiate(&accept(
@@ -214,8 +260,43 @@ mod tests {
             )),
             Some(MediaType::Json)
         );
-        assert_eq!(negotiate(&accept("*/*")), Some(MediaType::GraphqlResponse));
+        // A tie between explicit types: the spec's type.
+        assert_eq!(
+            negotiate(&accept(
+                "application/json, application/graphql-response+json"
+            )),
+            Some(MediaType::GraphqlResponse)
+        );
+        // Wildcards alone: the type every client understands.
+        assert_eq!(negotiate(&accept("*/*")), Some(MediaType::Json));
+        assert_eq!(negotiate(&accept("application/*")), Some(MediaType::Json));
+        assert_eq!(negotiate(&accept("*/*;q=0.8")), Some(MediaType::Json));
+        // A named type beats a wildcard of the same quality.
+        assert_eq!(
+            negotiate(&accept("application/graphql-response+json, */*")),
+            Some(MediaType::GraphqlResponse)
+        );
+        assert_eq!(
+            negotiate(&accept(
+                "text/html, application/graphql-response+json;q=0.9, */*;q=0.9"
+            )),
+            Some(MediaType::GraphqlResponse)
+        );
+        // The most specific range decides a type's quality.
+        assert_eq!(
+            negotiate(&accept("*/*, application/json;q=0")),
+            Some(MediaType::GraphqlResponse)
+        );
+        assert_eq!(
+            negotiate(&accept("*/*, application/graphql-response+json;q=0.5")),
+            Some(MediaType::Json)
+        );
+        assert_eq!(
+            negotiate(&accept("application/*;q=0, application/json")),
+            Some(MediaType::Json)
+        );
         assert_eq!(negotiate(&accept("text/plain")), None);
         assert_eq!(negotiate(&accept("application/json;q=0")), None);
+        assert_eq!(negotiate(&accept("*/*;q=0")), None);
     }
 }

@@ -34,7 +34,8 @@ impl Estate {
         configure: impl FnOnce(&mut resident_hub::config::Config) + Send + 'static,
     ) -> Estate {
         let app = TestApp::builder().config(configure).spawn().await;
-        resident_hub::demo::seed(&app.state).await.unwrap();
+        // The estate without the demo notices: tests start from an empty board.
+        resident_hub::demo::seed_estate(&app.state).await.unwrap();
         let mut tokens = HashMap::new();
         for (role, email) in [
             ("admin", "admin@demo.test"),
@@ -676,6 +677,7 @@ async fn the_demo_estate_is_complete_idempotent_and_signs_in() {
         "{created:?}"
     );
     assert_eq!(seed(&app.state).await.unwrap(), SeedOutcome::AlreadyPresent);
+    crate::demo::assert_demo_notices(&app).await;
     let db = &app.state.db;
     let count_role = |role: &'static str| async move {
         entity::user_role::Entity::find()

@@ -38,12 +38,22 @@ use uuid::Uuid;
 
 /// How long any single wait in a test may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(10);
+/// Most warm-up pings [`WsClient::warm_up_pings`] sends before it fails the test.
+pub const WARM_UP_ATTEMPTS: usize = 20;
+/// How long [`WsClient::warm_up_pings`] waits for each warm-up ping.
+pub const WARM_UP_WAIT: Duration = Duration::from_millis(500);
+/// The longest any one HTTP request of a test may take (a guard against a hung test, well above
+/// the server's own request timeout).
+pub const HTTP_WAIT: Duration = Duration::from_secs(60);
 
 /// Sends a hand-written HTTP/1.1 request (so no client adds headers of its own); returns the
 /// status, the lower-cased head and the body.
 pub async fn raw_http(addr: SocketAddr, request: &str) -> (u16, String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = TcpStream::connect(addr).await.expect("connect");
+    let mut tcp = tokio::time::timeout(WAIT, TcpStream::connect(addr))
+        .await
+        .expect("connected in time")
+        .expect("connect");
     tcp.write_all(request.as_bytes()).await.expect("write");
     let mut response = Vec::new();
     tokio::time::timeout(WAIT, tcp.read_to_end(&mut response))
@@ -440,7 +450,10 @@ impl TestAppBuilder {
         let server = tokio::spawn(app.run_until_stopped());
         TestApp {
             addr,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder()
+                .timeout(HTTP_WAIT)
+                .build()
+                .expect("HTTP client"),
             state,
             statements,
             backing,
@@ -478,9 +491,11 @@ impl WsClient {
                 HeaderValue::from_str(protocol).expect("header"),
             );
         }
-        let (stream, response) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("websocket connects");
+        let (stream, response) =
+            tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request))
+                .await
+                .expect("the WebSocket handshake finishes in time")
+                .expect("websocket connects");
         if protocol.is_some_and(|p| p.contains("graphql-transport-ws")) {
             assert_eq!(
                 response
@@ -498,7 +513,10 @@ impl WsClient {
     /// is how a browser behaves too; the server's 4406 close is for lenient clients).
     pub async fn connect_lenient(addr: SocketAddr, protocol: &str) -> WsClient {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut tcp = TcpStream::connect(addr).await.expect("connect");
+        let mut tcp = tokio::time::timeout(WAIT, TcpStream::connect(addr))
+            .await
+            .expect("connected in time")
+            .expect("connect");
         let handshake = format!(
             "GET /graphql HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
@@ -508,11 +526,15 @@ impl WsClient {
             .await
             .expect("handshake");
         let mut head = Vec::new();
-        while !head.ends_with(b"\r\n\r\n") {
-            let mut byte = [0u8; 1];
-            tcp.read_exact(&mut byte).await.expect("handshake answer");
-            head.push(byte[0]);
-        }
+        tokio::time::timeout(WAIT, async {
+            while !head.ends_with(b"\r\n\r\n") {
+                let mut byte = [0u8; 1];
+                tcp.read_exact(&mut byte).await.expect("handshake answer");
+                head.push(byte[0]);
+            }
+        })
+        .await
+        .expect("the handshake is answered in time");
         assert!(
             head.starts_with(b"HTTP/1.1 101"),
             "{}",
@@ -558,15 +580,63 @@ impl WsClient {
         .await;
     }
 
-    /// The next protocol message, answering and skipping server pings.
+    /// The next protocol message, answering and skipping server pings. Fails the test when none
+    /// arrives within [`WAIT`] (however many pings arrive meanwhile).
     pub async fn recv(&mut self) -> Value {
-        loop {
-            let message = self.recv_raw().await;
-            if message["type"] == "ping" {
-                self.send(json!({ "type": "pong" })).await;
-                continue;
+        tokio::time::timeout(WAIT, async {
+            loop {
+                let message = self.recv_raw().await;
+                if message["type"] == "ping" {
+                    self.send(json!({ "type": "pong" })).await;
+                    continue;
+                }
+                return message;
             }
-            return message;
+        })
+        .await
+        .expect("a protocol message (other than ping) in time")
+    }
+
+    /// Proves a `pings` subscription just sent on this socket live, and leaves nothing behind:
+    /// sends `warm-up #1`, `warm-up #2`, … through `sender` (signed in with `token`), waiting
+    /// [`WARM_UP_WAIT`] after each, until one arrives; fails the test after
+    /// [`WARM_UP_ATTEMPTS`]. Then reads until the last warm-up sent has arrived as well (a live
+    /// stream keeps order, so every later warm-up follows the first one received), so the next
+    /// read sees what the test sends next. The subscription must select `ping { message }`.
+    /// Returns the first warm-up received.
+    pub async fn warm_up_pings(&mut self, sender: &TestApp, token: &str) -> Value {
+        fn message(event: &Value) -> Option<&str> {
+            event["payload"]["data"]["pings"]["ping"]["message"].as_str()
+        }
+        let mut sent = 0;
+        let first = loop {
+            assert!(
+                sent < WARM_UP_ATTEMPTS,
+                "the subscription never went live: none of {sent} warm-up pings arrived"
+            );
+            sent += 1;
+            let (status, json) = sender
+                .graphql(
+                    "mutation($m: String!) { ping(input: { message: $m }) { ping { id } } }",
+                    json!({ "m": format!("warm-up #{sent}") }),
+                    Some(token),
+                )
+                .await;
+            assert_eq!(status, 200, "warm-up ping refused: {json}");
+            if let Some(event) = self.try_recv(WARM_UP_WAIT).await {
+                break event;
+            }
+        };
+        let last = format!("warm-up #{sent}");
+        let mut event = first.clone();
+        loop {
+            let text =
+                message(&event).unwrap_or_else(|| panic!("expected a warm-up ping, got {event}"));
+            assert!(text.starts_with("warm-up #"), "{event}");
+            if text == last {
+                return first;
+            }
+            event = self.recv().await;
         }
     }
 
@@ -576,28 +646,41 @@ impl WsClient {
         tokio::time::timeout(wait, self.recv()).await.ok()
     }
 
-    /// The next protocol message as is (server pings included). Panics on close.
+    /// The next protocol message as is (server pings included), skipping WebSocket-level ping
+    /// and pong frames. Panics on close, and when no text frame arrives within [`WAIT`].
     pub async fn recv_raw(&mut self) -> Value {
-        loop {
-            let message = tokio::time::timeout(WAIT, self.stream.next())
-                .await
-                .expect("a message in time")
-                .expect("the socket is open")
-                .expect("a valid frame");
-            match message {
-                Message::Text(text) => return serde_json::from_str(&text).expect("JSON message"),
-                Message::Ping(_) | Message::Pong(_) => continue,
-                other => panic!("unexpected frame: {other:?}"),
+        tokio::time::timeout(WAIT, async {
+            loop {
+                let message = self
+                    .stream
+                    .next()
+                    .await
+                    .expect("the socket is open")
+                    .expect("a valid frame");
+                match message {
+                    Message::Text(text) => {
+                        return serde_json::from_str(&text).expect("JSON message");
+                    }
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                    other => panic!("unexpected frame: {other:?}"),
+                }
             }
-        }
+        })
+        .await
+        .expect("a message in time")
     }
 
-    /// Waits for the server to close the socket; returns code and reason.
+    /// Waits for the server to close the socket, skipping other frames; returns code and reason.
+    /// Fails the test when it is not closed within [`WAIT`].
     pub async fn closed(&mut self) -> Closed {
+        tokio::time::timeout(WAIT, self.wait_for_close())
+            .await
+            .expect("the socket closes in time")
+    }
+
+    async fn wait_for_close(&mut self) -> Closed {
         loop {
-            let message = tokio::time::timeout(WAIT, self.stream.next())
-                .await
-                .expect("the socket closes in time");
+            let message = self.stream.next().await;
             match message {
                 Some(Ok(Message::Close(Some(frame)))) => {
                     return Closed {

@@ -89,6 +89,98 @@ async fn a_query_is_answered_in_the_media_type_the_client_accepts() {
 }
 
 #[tokio::test]
+async fn a_wildcard_or_missing_accept_gets_application_json_and_named_types_win() {
+    let app = TestApp::spawn().await;
+    let valid = json!({ "query": "{ serverInfo { version } }" }).to_string();
+    let invalid = json!({ "query": "{ serverInfo { nope } }" }).to_string();
+    // (Accept, expected media type). `None` is a request without any Accept header, written by
+    // hand because reqwest adds `Accept: */*` by itself.
+    let cases: [(Option<&str>, &str); 9] = [
+        (None, "application/json"),
+        (Some("*/*"), "application/json"),
+        (Some("application/*"), "application/json"),
+        (Some("text/html, */*;q=0.8"), "application/json"),
+        (
+            Some("application/graphql-response+json, */*"),
+            "application/graphql-response+json",
+        ),
+        (
+            Some("application/json, application/graphql-response+json"),
+            "application/graphql-response+json",
+        ),
+        (
+            Some("application/graphql-response+json, application/json;q=0.9"),
+            "application/graphql-response+json",
+        ),
+        (
+            Some("*/*, application/json;q=0"),
+            "application/graphql-response+json",
+        ),
+        (
+            Some("*/*, application/graphql-response+json;q=0.5"),
+            "application/json",
+        ),
+    ];
+    for (accept, expected) in cases {
+        for (body, executes) in [(&valid, true), (&invalid, false)] {
+            let (status, content_type, json) = match accept {
+                Some(accept) => {
+                    let response =
+                        post(&app, Some(accept), Some("application/json"), body.clone()).await;
+                    let status = response.status().as_u16();
+                    let content_type = content_type(&response);
+                    (
+                        status,
+                        content_type,
+                        response.json::<Value>().await.unwrap(),
+                    )
+                }
+                None => {
+                    let (status, head, text) = raw_http(
+                        app.addr,
+                        &format!(
+                            "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        ),
+                    )
+                    .await;
+                    let content_type = head
+                        .lines()
+                        .find_map(|line| line.strip_prefix("content-type: "))
+                        .unwrap_or_default()
+                        .to_owned();
+                    (status, content_type, serde_json::from_str(&text).unwrap())
+                }
+            };
+            assert!(
+                content_type.starts_with(expected),
+                "Accept {accept:?}: {content_type}, expected {expected}"
+            );
+            // The status code follows the media type: a request that cannot run is 400 only
+            // with application/graphql-response+json.
+            let expected_status = if executes || expected == "application/json" {
+                200
+            } else {
+                400
+            };
+            assert_eq!(status, expected_status, "Accept {accept:?}: {json}");
+            if executes {
+                assert_eq!(
+                    json["data"]["serverInfo"]["version"],
+                    env!("CARGO_PKG_VERSION"),
+                    "Accept {accept:?}"
+                );
+            } else {
+                assert_eq!(
+                    json["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+                    "Accept {accept:?}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_validation_error_is_400_without_data_for_graphql_response_json_and_200_for_json() {
     let app = TestApp::spawn().await;
     let body = json!({ "query": "{ serverInfo { nope } }" }).to_string();

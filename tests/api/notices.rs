@@ -1069,7 +1069,8 @@ async fn the_home_page_costs_the_same_statements_for_3_and_30_notices() {
         let json = publish(&estate, "admin", notice(&format!("Notice {i}"), audience)).await;
         let id = json["data"]["publishNotice"]["notice"]["id"].clone();
         if i % 3 == 0 {
-            let mut correction = notice(&format!("Notice {i} corrected"), json!({ "estate": true }));
+            let mut correction =
+                notice(&format!("Notice {i} corrected"), json!({ "estate": true }));
             correction["i"]["supersedes"] = id;
             publish(&estate, "admin", correction).await;
         }

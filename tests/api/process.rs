@@ -2,9 +2,29 @@
 
 use std::{
     io::{BufRead, BufReader},
-    process::{Command, Stdio},
-    time::Duration,
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
 };
+
+/// How long the binary may take to start listening, and to stop after SIGTERM.
+const PROCESS_WAIT: Duration = Duration::from_secs(30);
+
+/// Waits for `child` to exit; kills it and fails the test when it outlives `limit`.
+fn wait_bounded(child: &mut Child, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the binary did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 #[test]
 fn the_binary_serves_and_stops_gracefully_on_sigterm() {
@@ -21,9 +41,27 @@ fn the_binary_serves_and_stops_gracefully_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary starts");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    // Log lines arrive through a channel, so that every wait for one is bounded.
+    let (tx, lines) = mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + PROCESS_WAIT;
     let addr = loop {
-        let line = lines.next().expect("a log line").expect("readable");
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = match lines.recv_timeout(left) {
+            Ok(line) => line,
+            Err(err) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("no log line with the listening address within {PROCESS_WAIT:?}: {err}");
+            }
+        };
         let entry: serde_json::Value = serde_json::from_str(&line).expect("JSON log lines");
         if let Some(addr) = entry["addr"].as_str() {
             break addr.to_owned();
@@ -47,8 +85,19 @@ fn the_binary_serves_and_stops_gracefully_on_sigterm() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    let status = child.wait().unwrap();
+    let status = wait_bounded(&mut child, PROCESS_WAIT);
+    // The process has exited: the reader thread reaches the end of its stderr and ends too.
+    let mut rest = Vec::new();
+    let deadline = Instant::now() + PROCESS_WAIT;
+    loop {
+        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => rest.push(line),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                panic!("stderr stayed open after the binary exited: {rest:?}")
+            }
+        }
+    }
     std::io::Read::read_to_string(&mut out, &mut stdout).unwrap();
     assert!(
         stdout.contains("First administrator created: admin@resident-hub.local with password "),

@@ -29,38 +29,28 @@ async fn a_subscriber_receives_pings_live_until_it_completes() {
     let mut ws = app.ws().await;
     ws.init(json!({})).await;
     ws.subscribe("s1", PINGS, json!({})).await;
-    // The subscription is live once a ping sent now arrives; retry until then.
-    let first = loop {
-        send_ping(&app, &token, "warm-up").await;
-        if let Some(message) = ws.try_recv(Duration::from_millis(500)).await {
-            break message;
-        }
-    };
+    // The subscription is live once a ping sent now arrives (bounded retries).
+    let first = ws.warm_up_pings(&app, &token).await;
     assert_eq!(first["id"], "s1");
-    assert_eq!(
-        first["payload"]["data"]["pings"]["ping"]["message"],
-        "warm-up"
-    );
+    assert_eq!(first["type"], "next");
+    // Live and in order: the next message is the next ping.
     send_ping(&app, &token, "second").await;
-    loop {
-        let message = ws.recv().await;
-        if message["payload"]["data"]["pings"]["ping"]["message"] == "second" {
-            break;
-        }
-    }
+    let second = ws.recv().await;
+    assert_eq!(second["id"], "s1");
+    assert_eq!(
+        second["payload"]["data"]["pings"]["ping"]["message"],
+        "second"
+    );
     ws.send(json!({ "id": "s1", "type": "complete" })).await;
     // A query on the same socket still works after the subscription ended.
     ws.subscribe("q1", "{ serverInfo { database } }", json!({}))
         .await;
+    // Nothing more comes for the completed subscription: the next two messages are the query's.
     let mut seen = Vec::new();
-    loop {
+    for _ in 0..2 {
         let message = ws.recv().await;
-        if message["id"] == "q1" {
-            seen.push(message["type"].as_str().unwrap().to_owned());
-            if message["type"] == "complete" {
-                break;
-            }
-        }
+        assert_eq!(message["id"], "q1", "{message}");
+        seen.push(message["type"].as_str().unwrap().to_owned());
     }
     assert_eq!(seen, ["next", "complete"]);
 }

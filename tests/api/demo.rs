@@ -1,0 +1,89 @@
+//! The demo seed's content: what a first start with `--demo` shows in the playground.
+
+use std::collections::HashMap;
+
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+/// The titles on the notice board of a demo account, in board order.
+async fn board(app: &TestApp, email: &str) -> Vec<(String, bool)> {
+    let (_, json) = app
+        .graphql(
+            "mutation($e: String!) { signIn(input: { email: $e, password: \"demo-password\" }) { accessToken } }",
+            json!({ "e": email }),
+            None,
+        )
+        .await;
+    let token = json["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{email} signs in: {json}"))
+        .to_owned();
+    let (status, json) = app
+        .graphql(
+            "{ notices(first: 50) { edges { node { title pinned } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200, "{json}");
+    json["data"]["notices"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{email}: {json}"))
+        .iter()
+        .map(|edge: &Value| {
+            (
+                edge["node"]["title"].as_str().unwrap().to_owned(),
+                edge["node"]["pinned"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Called by the demo seed test (in `estate.rs`) after it has seeded twice: every demo notice
+/// exists exactly once, and demo accounts see theirs on the board.
+pub async fn assert_demo_notices(app: &TestApp) {
+    let titles = resident_hub::demo::notice_titles();
+    let notices = entity::notice::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for notice in &notices {
+        *counts.entry(notice.title.as_str()).or_default() += 1;
+    }
+    for title in &titles {
+        assert_eq!(counts.get(title), Some(&1), "{title}: {counts:?}");
+    }
+    assert_eq!(notices.len(), titles.len(), "{counts:?}");
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.priority == "EMERGENCY" && n.status == "PUBLISHED"),
+        "an emergency notice"
+    );
+    assert!(
+        notices.iter().any(|n| n.requires_ack),
+        "one needs an acknowledgement"
+    );
+
+    // A resident of Building A: the pinned welcome first, their building's notice, not
+    // Building B's nor the staff one.
+    let a = board(app, "resident1@demo.test").await;
+    assert!(!a.is_empty(), "the board of a demo resident is not empty");
+    assert!(a[0].1, "pinned first: {a:?}");
+    let has = |board: &[(String, bool)], part: &str| board.iter().any(|(t, _)| t.contains(part));
+    assert!(has(&a, "Lotus Court"), "{a:?}");
+    assert!(has(&a, "Typhoon"), "{a:?}");
+    assert!(!has(&a, "Bamboo Court"), "{a:?}");
+    assert!(!has(&a, "Staff:"), "{a:?}");
+    // A resident of Building B sees that building's notice instead.
+    let b = board(app, "resident25@demo.test").await;
+    assert!(has(&b, "Bamboo Court") && !has(&b, "Lotus Court"), "{b:?}");
+    // Staff see the staff briefing.
+    let staff = board(app, "staff1@demo.test").await;
+    assert!(has(&staff, "Staff:"), "{staff:?}");
+    // And staff1, who serves both buildings, sees every demo notice.
+    assert_eq!(staff.len(), titles.len(), "{staff:?}");
+}
