@@ -5,6 +5,7 @@
 
 pub mod context;
 pub mod guardrails;
+pub mod ids;
 pub mod loaders;
 pub mod pagination;
 pub mod text_enum;

@@ -721,3 +721,78 @@ async fn the_demo_estate_is_complete_idempotent_and_signs_in() {
         );
     }
 }
+
+#[tokio::test]
+async fn units_page_forward_and_backward_with_a_total_and_checked_arguments() {
+    let estate = Estate::new().await;
+    let all = entity::unit::Entity::find()
+        .all(&estate.app.state.db)
+        .await
+        .unwrap();
+    let mut expected: Vec<String> = all.iter().map(|u| u.id.to_string()).collect();
+    expected.sort();
+    assert!(expected.len() >= 25);
+    let query = "query($first: Int, $after: String, $last: Int, $before: String) { units(first: $first, after: $after, last: $last, before: $before) { totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
+    let ids = |json: &Value| -> Vec<String> {
+        json["data"]["units"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let json = estate
+            .run("admin", query, json!({ "first": 7, "after": after }))
+            .await;
+        let units = &json["data"]["units"];
+        assert_eq!(units["totalCount"], expected.len(), "{json}");
+        assert_eq!(units["pageInfo"]["hasPreviousPage"], !after.is_null());
+        seen.extend(ids(&json));
+        after = units["pageInfo"]["endCursor"].clone();
+        if units["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen, expected);
+
+    let mut seen: Vec<String> = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let json = estate
+            .run("admin", query, json!({ "last": 7, "before": before }))
+            .await;
+        let units = &json["data"]["units"];
+        assert_eq!(units["pageInfo"]["hasNextPage"], !before.is_null());
+        let mut page = ids(&json);
+        page.extend(seen);
+        seen = page;
+        before = units["pageInfo"]["startCursor"].clone();
+        if units["pageInfo"]["hasPreviousPage"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen, expected);
+
+    for (variables, field) in [
+        (json!({ "first": 101 }), "first"),
+        (json!({ "first": -1 }), "first"),
+        (json!({ "last": 101 }), "last"),
+        (json!({ "first": 1, "last": 1 }), "last"),
+        (json!({ "after": "not a cursor" }), "after"),
+        (json!({ "before": expected[0] }), "before"),
+        // Well-formed base64url JSON, but not the values of a unit's position.
+        (json!({ "after": "WyJ4Il0" }), "after"),
+        (json!({ "before": "WzEsMiwzXQ" }), "before"),
+    ] {
+        let json = estate.run("admin", query, variables.clone()).await;
+        assert_eq!(
+            json["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{variables}: {json}"
+        );
+        assert_eq!(json["errors"][0]["extensions"]["field"], field, "{variables}");
+    }
+}

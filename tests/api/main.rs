@@ -12,6 +12,7 @@ mod http_transport;
 mod identity;
 mod notices;
 mod operations;
+mod pagination;
 mod process;
 mod project;
 mod websocket;

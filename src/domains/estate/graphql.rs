@@ -1,10 +1,7 @@
 //! GraphQL surface of the estate: thin resolvers over [`EstateService`].
 
-use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, connection::Connection,
-};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
-use uuid::Uuid;
 
 use super::{
     access::Scope,
@@ -19,22 +16,13 @@ use super::{
     },
 };
 use crate::{
-    error::{AppError, AppResult},
-    graphql::{ContextExt, pagination::PageRequest},
+    error::AppError,
+    graphql::{
+        ContextExt,
+        ids::{parse_id, parse_ids, parse_opt_id},
+        pagination::{CountedConnection, PageRequest},
+    },
 };
-
-/// Parses an `ID` argument into a UUID, or `BAD_USER_INPUT` on `field`.
-pub fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(field, "is not a valid id"))
-}
-
-fn parse_ids(field: &str, ids: &[ID]) -> AppResult<Vec<Uuid>> {
-    ids.iter().map(|id| parse_id(field, id)).collect()
-}
-
-fn opt_id(field: &str, id: Option<&ID>) -> AppResult<Option<Uuid>> {
-    id.map(|id| parse_id(field, id)).transpose()
-}
 
 /// Filter of `units`.
 #[derive(InputObject, Default)]
@@ -273,14 +261,14 @@ impl EstateQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Building>> {
+    ) -> async_graphql::Result<CountedConnection<Building>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let scope = Scope::of(ctx).await?;
         let page = EstateService::new(ctx.state())
             .buildings(scope, &page)
             .await?;
-        Ok(page.into_connection(|b| b.id, Building::from))
+        Ok(page.into_counted_connection(Building::from))
     }
 
     /// One building you can see.
@@ -304,12 +292,12 @@ impl EstateQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<UnitFilter>,
-    ) -> async_graphql::Result<Connection<String, Unit>> {
+    ) -> async_graphql::Result<CountedConnection<Unit>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = EstateFilter {
-            building_id: opt_id("filter.buildingId", filter.building_id.as_ref())?,
+            building_id: parse_opt_id("filter.buildingId", filter.building_id.as_ref())?,
             unit_kind: filter.kind,
             ..EstateFilter::default()
         };
@@ -317,7 +305,7 @@ impl EstateQuery {
         let page = EstateService::new(ctx.state())
             .units(scope, &filter, &page)
             .await?;
-        Ok(page.try_into_connection(|u| u.id, Unit::try_from_model)?)
+        Ok(page.try_into_counted_connection(Unit::try_from_model)?)
     }
 
     /// One unit you can see.
@@ -339,21 +327,21 @@ impl EstateQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<ResidencyFilter>,
-    ) -> async_graphql::Result<Connection<String, Residency>> {
+    ) -> async_graphql::Result<CountedConnection<Residency>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let current = filter.current.unwrap_or(false);
         let filter = EstateFilter {
-            user_id: opt_id("filter.userId", filter.user_id.as_ref())?,
-            unit_id: opt_id("filter.unitId", filter.unit_id.as_ref())?,
+            user_id: parse_opt_id("filter.userId", filter.user_id.as_ref())?,
+            unit_id: parse_opt_id("filter.unitId", filter.unit_id.as_ref())?,
             ..EstateFilter::default()
         };
         let scope = Scope::of(ctx).await?;
         let page = EstateService::new(ctx.state())
             .residencies(scope, &filter, current, &page)
             .await?;
-        Ok(page.try_into_connection(|(r, _)| r.id, |(r, u)| Residency::try_from_models(r, u))?)
+        Ok(page.try_into_counted_connection(|(r, u)| Residency::try_from_models(r, u))?)
     }
 
     /// Household members: your own households' for residents, all for administrators.
@@ -365,12 +353,12 @@ impl EstateQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<HouseholdMemberFilter>,
-    ) -> async_graphql::Result<Connection<String, HouseholdMember>> {
+    ) -> async_graphql::Result<CountedConnection<HouseholdMember>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = EstateFilter {
-            unit_id: opt_id("filter.unitId", filter.unit_id.as_ref())?,
+            unit_id: parse_opt_id("filter.unitId", filter.unit_id.as_ref())?,
             member_kind: filter.kind,
             ..EstateFilter::default()
         };
@@ -378,7 +366,7 @@ impl EstateQuery {
         let page = EstateService::new(ctx.state())
             .household_members(scope, &filter, &page)
             .await?;
-        Ok(page.try_into_connection(|m| m.id, HouseholdMember::try_from_model)?)
+        Ok(page.try_into_counted_connection(HouseholdMember::try_from_model)?)
     }
 
     /// One household member of your household (any, for administrators).
@@ -406,12 +394,12 @@ impl EstateQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<StaffRecordFilter>,
-    ) -> async_graphql::Result<Connection<String, StaffRecord>> {
+    ) -> async_graphql::Result<CountedConnection<StaffRecord>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = EstateFilter {
-            building_id: opt_id("filter.buildingId", filter.building_id.as_ref())?,
+            building_id: parse_opt_id("filter.buildingId", filter.building_id.as_ref())?,
             post: filter.post,
             status: filter.status,
             ..EstateFilter::default()
@@ -420,7 +408,7 @@ impl EstateQuery {
         let page = EstateService::new(ctx.state())
             .staff_records(scope, &filter, &page)
             .await?;
-        Ok(page.try_into_connection(|m| m.id, StaffRecord::try_from_model)?)
+        Ok(page.try_into_counted_connection(StaffRecord::try_from_model)?)
     }
 
     /// One staff record you can see.

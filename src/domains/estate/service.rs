@@ -20,7 +20,7 @@ use crate::{
     app::AppState,
     auth::Role,
     error::{AppError, AppResult},
-    graphql::pagination::{Page, PageRequest, fetch_page},
+    graphql::pagination::{Keyset, Page, PageRequest},
 };
 use entity::{
     building, household_member, residency, staff_building, staff_category, staff_record, unit,
@@ -290,13 +290,10 @@ impl<'a> EstateService<'a> {
         scope: &Scope,
         page: &PageRequest,
     ) -> AppResult<Page<building::Model>> {
-        fetch_page(
-            self.db(),
-            Self::buildings_query(scope),
-            building::Column::Id,
-            page,
-        )
-        .await
+        Keyset::new()
+            .asc(building::Column::Id)
+            .fetch(self.db(), Self::buildings_query(scope), page)
+            .await
     }
 
     /// One visible building.
@@ -375,13 +372,10 @@ impl<'a> EstateService<'a> {
         filter: &EstateFilter,
         page: &PageRequest,
     ) -> AppResult<Page<unit::Model>> {
-        fetch_page(
-            self.db(),
-            Self::units_query(scope, filter),
-            unit::Column::Id,
-            page,
-        )
-        .await
+        Keyset::new()
+            .asc(unit::Column::Id)
+            .fetch(self.db(), Self::units_query(scope, filter), page)
+            .await
     }
 
     /// One visible unit.
@@ -540,7 +534,10 @@ impl<'a> EstateService<'a> {
         if current_only {
             query = query.filter(super::access::current_residency(Utc::now().date_naive()));
         }
-        let page = fetch_page(self.db(), query, residency::Column::Id, page).await?;
+        let page = Keyset::new()
+            .asc(residency::Column::Id)
+            .fetch(self.db(), query, page)
+            .await?;
         let units: std::collections::HashMap<Uuid, unit::Model> = unit::Entity::find()
             .filter(unit::Column::Id.is_in(page.items.iter().map(|r| r.unit_id)))
             .all(self.db())
@@ -548,21 +545,12 @@ impl<'a> EstateService<'a> {
             .into_iter()
             .map(|u| (u.id, u))
             .collect();
-        let items = page
-            .items
-            .into_iter()
-            .map(|r| {
-                let unit = units
-                    .get(&r.unit_id)
-                    .cloned()
-                    .ok_or(AppError::NotFound("unit"))?;
-                Ok((r, unit))
-            })
-            .collect::<AppResult<_>>()?;
-        Ok(Page {
-            items,
-            has_next: page.has_next,
-            has_previous: page.has_previous,
+        page.try_map(|r| {
+            let unit = units
+                .get(&r.unit_id)
+                .cloned()
+                .ok_or(AppError::NotFound("unit"))?;
+            Ok((r, unit))
         })
     }
 
@@ -626,7 +614,10 @@ impl<'a> EstateService<'a> {
         page: &PageRequest,
     ) -> AppResult<Page<household_member::Model>> {
         let query = Self::household_query(scope, filter)?;
-        fetch_page(self.db(), query, household_member::Column::Id, page).await
+        Keyset::new()
+            .asc(household_member::Column::Id)
+            .fetch(self.db(), query, page)
+            .await
     }
 
     /// One visible household member.
@@ -760,7 +751,10 @@ impl<'a> EstateService<'a> {
         page: &PageRequest,
     ) -> AppResult<Page<staff_record::Model>> {
         let query = Self::staff_query(scope, filter)?;
-        fetch_page(self.db(), query, staff_record::Column::Id, page).await
+        Keyset::new()
+            .asc(staff_record::Column::Id)
+            .fetch(self.db(), query, page)
+            .await
     }
 
     /// One visible staff record.

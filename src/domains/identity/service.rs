@@ -24,6 +24,7 @@ use crate::{
         password::{self, NewPassword},
     },
     error::{AppError, AppResult},
+    graphql::pagination::{Keyset, Page, PageRequest},
 };
 use entity::{session, user, user_role};
 
@@ -577,12 +578,20 @@ impl<'a> IdentityService<'a> {
         }
     }
 
-    /// Users in id order, for administrators (filtering by role and by name or email).
-    pub fn users_query(
+    /// Users, oldest first, for administrators (filtering by role and by name or email).
+    pub async fn users(
         &self,
         role: Option<Role>,
         search: Option<&str>,
-    ) -> sea_orm::Select<user::Entity> {
+        page: &PageRequest,
+    ) -> AppResult<Page<user::Model>> {
+        Keyset::new()
+            .asc(user::Column::Id)
+            .fetch(self.db(), Self::users_query(role, search), page)
+            .await
+    }
+
+    fn users_query(role: Option<Role>, search: Option<&str>) -> sea_orm::Select<user::Entity> {
         let mut query = user::Entity::find();
         if let Some(role) = role {
             query = query.filter(
