@@ -8,6 +8,7 @@ pub mod guardrails;
 pub mod ids;
 pub mod loaders;
 pub mod pagination;
+pub mod text;
 pub mod text_enum;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};

@@ -793,6 +793,9 @@ async fn units_page_forward_and_backward_with_a_total_and_checked_arguments() {
             json["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
             "{variables}: {json}"
         );
-        assert_eq!(json["errors"][0]["extensions"]["field"], field, "{variables}");
+        assert_eq!(
+            json["errors"][0]["extensions"]["field"], field,
+            "{variables}"
+        );
     }
 }

@@ -6,9 +6,10 @@ use chrono::NaiveDate;
 use super::{
     access::Scope,
     service::{
-        BuildingChanges, EstateFilter, EstateService, HouseholdMemberChanges, NewBuilding,
-        NewHouseholdMember, NewResidency, NewStaffRecord, NewUnit, StaffRecordChanges, UnitChanges,
-        optional_text, text,
+        Address, BuildingChanges, BuildingName, CareNeeds, EmployeeNumber, EstateFilter,
+        EstateService, HouseholdMemberChanges, MemberName, NewBuilding, NewHouseholdMember,
+        NewResidency, NewStaffRecord, NewUnit, OpeningHours, Species, StaffRecordChanges,
+        UnitChanges, UnitNumber,
     },
     types::{
         Building, HouseholdMember, HouseholdMemberKind, Residency, ResidencyRelation,
@@ -21,6 +22,7 @@ use crate::{
         ContextExt,
         ids::{parse_id, parse_ids, parse_opt_id},
         pagination::{CountedConnection, PageRequest},
+        text::change,
     },
 };
 
@@ -438,12 +440,11 @@ impl EstateMutation {
     ) -> async_graphql::Result<BuildingPayload> {
         ctx.require_user()?;
         let new = NewBuilding {
-            name: text("input.name", &input.name, 100)?,
-            address: text("input.address", &input.address, 300)?,
-            service_centre_hours: optional_text(
+            name: BuildingName::parse("input.name", &input.name)?,
+            address: Address::parse("input.address", &input.address)?,
+            service_centre_hours: OpeningHours::parse(
                 "input.serviceCentreHours",
                 input.service_centre_hours.as_deref().unwrap_or(""),
-                200,
             )?,
         };
         let scope = Scope::of(ctx).await?;
@@ -464,18 +465,12 @@ impl EstateMutation {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
         let changes = BuildingChanges {
-            name: input
-                .name
-                .map(|v| text("input.name", &v, 100))
-                .transpose()?,
-            address: input
-                .address
-                .map(|v| text("input.address", &v, 300))
-                .transpose()?,
-            service_centre_hours: input
-                .service_centre_hours
-                .map(|v| optional_text("input.serviceCentreHours", &v, 200))
-                .transpose()?,
+            name: BuildingName::parse_opt("input.name", input.name.as_deref())?,
+            address: Address::parse_opt("input.address", input.address.as_deref())?,
+            service_centre_hours: OpeningHours::parse_opt(
+                "input.serviceCentreHours",
+                input.service_centre_hours.as_deref(),
+            )?,
         };
         let scope = Scope::of(ctx).await?;
         let building = EstateService::new(ctx.state())
@@ -496,7 +491,7 @@ impl EstateMutation {
         let new = NewUnit {
             building_id: parse_id("input.buildingId", &input.building_id)?,
             floor: input.floor,
-            number: text("input.number", &input.number, 20)?,
+            number: UnitNumber::parse("input.number", &input.number)?,
             kind: input.kind,
         };
         let scope = Scope::of(ctx).await?;
@@ -518,10 +513,7 @@ impl EstateMutation {
         let id = parse_id("input.id", &input.id)?;
         let changes = UnitChanges {
             floor: input.floor,
-            number: input
-                .number
-                .map(|v| text("input.number", &v, 20))
-                .transpose()?,
+            number: UnitNumber::parse_opt("input.number", input.number.as_deref())?,
             kind: input.kind,
         };
         let scope = Scope::of(ctx).await?;
@@ -589,16 +581,12 @@ impl EstateMutation {
         let new = NewHouseholdMember {
             unit_id: parse_id("input.unitId", &input.unit_id)?,
             kind: input.kind,
-            name: text("input.name", &input.name, 100)?,
+            name: MemberName::parse("input.name", &input.name)?,
             birth_date: input.birth_date,
-            species: input
-                .species
-                .map(|v| text("input.species", &v, 50))
-                .transpose()?,
-            care_needs: optional_text(
+            species: Species::parse_opt("input.species", input.species.as_deref())?,
+            care_needs: CareNeeds::parse(
                 "input.careNeeds",
                 input.care_needs.as_deref().unwrap_or(""),
-                1000,
             )?,
         };
         let scope = Scope::of(ctx).await?;
@@ -619,24 +607,10 @@ impl EstateMutation {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
         let changes = HouseholdMemberChanges {
-            name: input
-                .name
-                .map(|v| text("input.name", &v, 100))
-                .transpose()?,
-            birth_date: match input.birth_date {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(date) => Some(Some(date)),
-            },
-            species: match input.species {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(v) => Some(Some(text("input.species", &v, 50)?)),
-            },
-            care_needs: input
-                .care_needs
-                .map(|v| optional_text("input.careNeeds", &v, 1000))
-                .transpose()?,
+            name: MemberName::parse_opt("input.name", input.name.as_deref())?,
+            birth_date: change(input.birth_date),
+            species: Species::parse_change("input.species", input.species)?,
+            care_needs: CareNeeds::parse_opt("input.careNeeds", input.care_needs.as_deref())?,
         };
         let scope = Scope::of(ctx).await?;
         let member = EstateService::new(ctx.state())
@@ -674,7 +648,7 @@ impl EstateMutation {
         let new = NewStaffRecord {
             user_id: parse_id("input.userId", &input.user_id)?,
             post: input.post,
-            employee_number: text("input.employeeNumber", &input.employee_number, 32)?,
+            employee_number: EmployeeNumber::parse("input.employeeNumber", &input.employee_number)?,
             hire_date: input.hire_date,
             status: input.status.unwrap_or(StaffStatus::Onboarding),
             building_ids: parse_ids("input.buildingIds", &input.building_ids)?,

@@ -4,9 +4,12 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::access::Scope;
+use super::{
+    access::Scope,
+    loaders::{BuildingById, HouseholdByUnit, StaffBuildingsLoader, StaffCategoriesLoader},
+};
 use crate::{
-    domains::identity::types::User,
+    domains::identity::{loaders::UserById, types::User},
     error::{AppError, AppResult},
     graphql::ContextExt,
     text_enum,
@@ -183,8 +186,7 @@ impl Unit {
     async fn building(&self, ctx: &Context<'_>) -> async_graphql::Result<Building> {
         let building = ctx
             .loaders()?
-            .buildings
-            .load_one(self.building_id)
+            .load_one::<BuildingById>(self.building_id)
             .await?
             .ok_or(AppError::NotFound("building"))?;
         Ok(building.into())
@@ -202,8 +204,7 @@ impl Unit {
         }
         let members = ctx
             .loaders()?
-            .household
-            .load_one(self.uuid)
+            .load_one::<HouseholdByUnit>(self.uuid)
             .await?
             .unwrap_or_default();
         Ok(members
@@ -340,8 +341,7 @@ impl StaffRecord {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let user = ctx
             .loaders()?
-            .users
-            .load_one(self.user_id)
+            .load_one::<UserById>(self.user_id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
         Ok(user.into())
@@ -351,8 +351,7 @@ impl StaffRecord {
     async fn buildings(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Building>> {
         let buildings = ctx
             .loaders()?
-            .staff_buildings
-            .load_one(self.uuid)
+            .load_one::<StaffBuildingsLoader>(self.uuid)
             .await?
             .unwrap_or_default();
         Ok(buildings.into_iter().map(Building::from).collect())
@@ -362,8 +361,7 @@ impl StaffRecord {
     async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ServiceCategory>> {
         let categories = ctx
             .loaders()?
-            .staff_categories
-            .load_one(self.uuid)
+            .load_one::<StaffCategoriesLoader>(self.uuid)
             .await?
             .unwrap_or_default();
         Ok(categories)

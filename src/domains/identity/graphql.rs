@@ -16,6 +16,7 @@ use crate::{
         ContextExt,
         ids::parse_id,
         pagination::{CountedConnection, PageRequest},
+        text::change,
     },
 };
 
@@ -123,11 +124,9 @@ pub struct UserFilter {
 }
 
 fn phone_change(field: &str, phone: MaybeUndefined<String>) -> AppResult<Option<Option<Phone>>> {
-    Ok(match phone {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(raw) => Some(Some(Phone::parse(field, &raw)?)),
-    })
+    change(phone)
+        .map(|raw| raw.map(|raw| Phone::parse(field, &raw)).transpose())
+        .transpose()
 }
 
 /// Identity queries.
@@ -243,10 +242,10 @@ impl IdentityMutation {
     ) -> async_graphql::Result<UserPayload> {
         let me = ctx.require_user()?;
         let changes = UserChanges {
-            display_name: input
-                .display_name
-                .map(|name| DisplayName::parse("input.displayName", &name))
-                .transpose()?,
+            display_name: DisplayName::parse_opt(
+                "input.displayName",
+                input.display_name.as_deref(),
+            )?,
             phone: phone_change("input.phone", input.phone)?,
             roles: None,
         };
@@ -287,10 +286,10 @@ impl IdentityMutation {
     ) -> async_graphql::Result<UserPayload> {
         let id = parse_id("input.id", &input.id)?;
         let changes = UserChanges {
-            display_name: input
-                .display_name
-                .map(|name| DisplayName::parse("input.displayName", &name))
-                .transpose()?,
+            display_name: DisplayName::parse_opt(
+                "input.displayName",
+                input.display_name.as_deref(),
+            )?,
             phone: phone_change("input.phone", input.phone)?,
             roles: input.roles,
         };
