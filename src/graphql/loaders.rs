@@ -23,7 +23,7 @@ use std::{
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
-    QueryFilter, QueryOrder, Value,
+    PrimaryKeyTrait, QueryFilter, QueryOrder, Value,
 };
 use uuid::Uuid;
 
@@ -129,6 +129,7 @@ pub struct ById<E>(DatabaseConnection, PhantomData<fn() -> E>);
 impl<E> DomainLoader for ById<E>
 where
     E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
     E::Model: Clone + Send + Sync,
 {
     fn new(db: DatabaseConnection) -> Self {
@@ -139,6 +140,7 @@ where
 impl<E> Loader<Uuid> for ById<E>
 where
     E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
     E::Model: Clone + Send + Sync,
 {
     type Value = E::Model;
@@ -159,7 +161,8 @@ where
     }
 }
 
-/// A UUID foreign-key column rows are grouped by, declared once as a marker type:
+/// A UUID foreign-key column rows are grouped by (rows whose column is NULL are left out),
+/// declared once as a marker type:
 ///
 /// ```ignore
 /// /// Household members by their unit.

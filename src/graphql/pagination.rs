@@ -90,6 +90,17 @@ pub fn decode_cursor(field: &str, cursor: &str) -> AppResult<Vec<Json>> {
     }
 }
 
+/// The id inside a cursor of a keyset that ends with a UUID id (every keyset does, unless the
+/// entity's key is not a UUID), or `BAD_USER_INPUT` on `field`. For a cursor that must also
+/// work elsewhere, such as a subscription's `after` taking a connection's cursor.
+pub fn cursor_id(field: &str, cursor: &str) -> AppResult<Uuid> {
+    decode_cursor(field, cursor)?
+        .last()
+        .and_then(Json::as_str)
+        .and_then(|id| Uuid::parse_str(id).ok())
+        .ok_or_else(|| bad_cursor(field))
+}
+
 impl PageRequest {
     /// Checks `first`/`after`/`last`/`before`: sizes within 0..=[`MAX_PAGE`], not both `first`
     /// and `last`, cursors that decode. `last` pages backward; otherwise the page runs forward
@@ -647,6 +658,22 @@ mod tests {
             "{cursor}"
         );
         assert_eq!(decode_cursor("after", &cursor).unwrap(), values);
+    }
+
+    #[test]
+    fn the_id_of_a_cursor_is_its_last_value() {
+        let id = Uuid::now_v7();
+        let cursor = encode_cursor(&[json!(true), json!(id.to_string())]);
+        assert_eq!(cursor_id("after", &cursor).unwrap(), id);
+        for bad in [
+            encode_cursor(&[json!(id.to_string()), json!(1)]),
+            "x".to_owned(),
+        ] {
+            assert!(matches!(
+                cursor_id("after", &bad),
+                Err(AppError::BadUserInput { field, .. }) if field == "after"
+            ));
+        }
     }
 
     #[test]

@@ -188,6 +188,11 @@ async fn keyset_pages_walk_every_row_once_in_both_directions() {
     walk(&app, &keyset, &expected, 4).await;
     walk(&app, &keyset, &expected, 1).await;
 
+    // The inbox's order: newest first.
+    sorted.sort_by_key(|n| std::cmp::Reverse(n.id));
+    let expected: Vec<Uuid> = sorted.iter().map(|n| n.id).collect();
+    walk(&app, &Keyset::new().desc(Column::Id), &expected, 6).await;
+
     // Text ascending, timestamp descending, id (appended, ascending) as the tiebreaker.
     sorted.sort_by(|a, b| {
         a.priority
