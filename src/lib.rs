@@ -9,6 +9,7 @@
 //! - [`events`]: typed topics, the event bus (Redis or in-process) and the event log.
 //! - [`auth`]: the viewer, roles and access tokens.
 //! - [`error`]: [`error::AppError`] and the stable error codes.
+//! - [`store`]: persistence helpers shared by the services (not found, links, changes).
 //! - [`db`], [`metrics`], [`telemetry`]: plumbing.
 //!
 //! Entities live in the `entity` crate and migrations in the `migration` crate.
@@ -27,4 +28,5 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod notifications;
+pub mod store;
 pub mod telemetry;

@@ -1,49 +1,45 @@
-//! Per-request DataLoaders: every relation resolved per item goes through one of these, so a
-//! page of N items with nested relations costs a constant number of statements.
+//! Per-request DataLoaders: every relation resolved per item goes through one, so a page of N
+//! items with nested relations costs a constant number of statements.
+//!
+//! Domains declare their loaders in their own `loaders.rs`; nothing here names a domain's
+//! tables. Most need no code at all:
+//! - [`ById<E>`] loads `E::Model` by (UUID) primary key: `loaders.load_one::<ById<building::Entity>>(id)`;
+//! - [`ByColumn<K>`] loads the rows whose foreign key ([`ColumnKey`] `K`) is each key, grouped;
+//! - [`OneByColumn<K>`] the same for a unique column (one row per key).
+//!
+//! A loader with its own query (a join, a date filter, parsed values) implements
+//! [`DomainLoader`]. [`Loaders`] makes each loader on first use in a request and keeps it for the
+//! rest of it, so its cache and batching span the whole request.
 
-use std::{collections::HashMap, hash::Hash};
+use std::{
+    any::{Any, TypeId},
+    collections::HashMap,
+    hash::Hash,
+    marker::PhantomData,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use chrono::Utc;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, Iterable, ModelTrait, PrimaryKeyToColumn,
+    PrimaryKeyTrait, QueryFilter, QueryOrder, Value,
+};
 use uuid::Uuid;
 
-use crate::{
-    app::AppState,
-    auth::Role,
-    domains::estate::{
-        access::{Scope, current_residency},
-        types::ServiceCategory,
-    },
-    error::LoadError,
-};
-use entity::{
-    building, household_member, notice, residency, staff_building, staff_category, staff_record,
-    unit, user, user_role,
-};
+use crate::{app::AppState, domains::estate::access::Scope, error::LoadError};
+
+/// A loader keyed by UUID that [`Loaders`] can make from the database connection.
+pub trait DomainLoader: Loader<Uuid, Error = LoadError> {
+    /// The loader over `db`.
+    fn new(db: DatabaseConnection) -> Self;
+}
 
 /// The loaders of one request (or one WebSocket operation), and the viewer's access scope.
 pub struct Loaders {
-    /// Roles by user id.
-    pub roles: DataLoader<RolesLoader, HashMapCache>,
-    /// Users by id.
-    pub users: DataLoader<UsersLoader, HashMapCache>,
-    /// Buildings by id.
-    pub buildings: DataLoader<BuildingsLoader, HashMapCache>,
-    /// Units by id.
-    pub units: DataLoader<UnitsLoader, HashMapCache>,
-    /// Units of current residencies by user id.
-    pub current_units: DataLoader<CurrentUnitsLoader, HashMapCache>,
-    /// Household members by unit id.
-    pub household: DataLoader<HouseholdLoader, HashMapCache>,
-    /// Staff records by user id.
-    pub staff_by_user: DataLoader<StaffByUserLoader, HashMapCache>,
-    /// Served buildings by staff record id.
-    pub staff_buildings: DataLoader<StaffBuildingsLoader, HashMapCache>,
-    /// Service categories by staff record id.
-    pub staff_categories: DataLoader<StaffCategoriesLoader, HashMapCache>,
-    /// The newest notice superseding each notice.
-    pub superseded_by: DataLoader<SupersededByLoader, HashMapCache>,
+    db: DatabaseConnection,
+    window: Duration,
+    made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     /// The viewer's access scope, computed on first use.
     pub scope: tokio::sync::OnceCell<Scope>,
     /// The notices domain's loaders (made with the scope, on first use).
@@ -56,19 +52,38 @@ impl Loaders {
         let db = state.db.clone();
         let window = state.config.dataloader_window;
         Loaders {
-            roles: loader(RolesLoader(db.clone()), window),
-            users: loader(UsersLoader(db.clone()), window),
-            buildings: loader(BuildingsLoader(db.clone()), window),
-            units: loader(UnitsLoader(db.clone()), window),
-            current_units: loader(CurrentUnitsLoader(db.clone()), window),
-            household: loader(HouseholdLoader(db.clone()), window),
-            staff_by_user: loader(StaffByUserLoader(db.clone()), window),
-            staff_buildings: loader(StaffBuildingsLoader(db.clone()), window),
-            staff_categories: loader(StaffCategoriesLoader(db.clone()), window),
-            superseded_by: loader(SupersededByLoader(db), window),
+            db,
+            window,
+            made: Mutex::new(HashMap::new()),
             scope: tokio::sync::OnceCell::new(),
             notices: tokio::sync::OnceCell::new(),
         }
+    }
+
+    /// The request's loader of type `L`, made on first use.
+    pub fn get<L: DomainLoader>(&self) -> Arc<DataLoader<L, HashMapCache>> {
+        let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = made
+            .entry(TypeId::of::<L>())
+            .or_insert_with(|| Arc::new(loader(L::new(self.db.clone()), self.window)));
+        match Arc::clone(entry).downcast::<DataLoader<L, HashMapCache>>() {
+            Ok(found) => found,
+            // Unreachable: entries are keyed by their own type. Recover with a fresh loader.
+            Err(_) => {
+                let fresh = Arc::new(loader(L::new(self.db.clone()), self.window));
+                *entry = fresh.clone();
+                fresh
+            }
+        }
+    }
+
+    /// Loads `key` through the request's loader `L` (batched with the other keys asked for in
+    /// the same window, cached for the rest of the request).
+    pub async fn load_one<L: DomainLoader>(
+        &self,
+        key: Uuid,
+    ) -> Result<Option<L::Value>, LoadError> {
+        self.get::<L>().load_one(key).await
     }
 }
 
@@ -76,15 +91,12 @@ impl Loaders {
 /// building under many units) costs nothing. It gathers keys for `window` before querying:
 /// async-graphql resolves a long list over several polling passes (the executor's fairness
 /// yields between them), and keys registered after the window go into a second batch.
-fn loader<T: Loader<Uuid>>(inner: T, window: std::time::Duration) -> DataLoader<T, HashMapCache> {
+fn loader<T: Loader<Uuid>>(inner: T, window: Duration) -> DataLoader<T, HashMapCache> {
     DataLoader::with_cache(inner, tokio::spawn, HashMapCache::default()).delay(window)
 }
 
-/// Loader failures are shared between the fields waiting on one batch.
-type Shared = LoadError;
-
 /// Groups `rows` under their key, with an empty list for every key that has none.
-fn group<K: Eq + Hash + Copy, R, V>(
+pub fn group<K: Eq + Hash + Copy, R, V>(
     keys: &[K],
     rows: impl IntoIterator<Item = R>,
     split: impl Fn(R) -> (K, V),
@@ -97,197 +109,148 @@ fn group<K: Eq + Hash + Copy, R, V>(
     groups
 }
 
-/// Roles of many users in one statement.
-pub struct RolesLoader(DatabaseConnection);
-
-impl Loader<Uuid> for RolesLoader {
-    type Value = Vec<Role>;
-    type Error = Shared;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<Role>>, Shared> {
-        let rows = user_role::Entity::find()
-            .filter(user_role::Column::UserId.is_in(keys.iter().copied()))
-            .order_by_asc(user_role::Column::Role)
-            .all(&self.0)
-            .await?;
-        let mut roles = group(keys, rows, |row| (row.user_id, Role::parse(&row.role)));
-        Ok(roles
-            .drain()
-            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
-            .collect())
+/// The UUID in a column of a model (`None` when NULL or not a UUID column).
+fn uuid_of<M: ModelTrait>(model: &M, column: <M::Entity as EntityTrait>::Column) -> Option<Uuid> {
+    match model.get(column) {
+        Value::Uuid(id) => id,
+        _ => None,
     }
 }
 
-/// Users by id.
-pub struct UsersLoader(DatabaseConnection);
+/// The single primary-key column of `E`.
+fn primary_column<E: EntityTrait>() -> Option<E::Column> {
+    E::PrimaryKey::iter().next().map(|pk| pk.into_column())
+}
 
-impl Loader<Uuid> for UsersLoader {
-    type Value = user::Model;
-    type Error = Shared;
+/// Rows of `E` by their UUID primary key.
+pub struct ById<E>(DatabaseConnection, PhantomData<fn() -> E>);
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, user::Model>, Shared> {
-        let rows = user::Entity::find()
-            .filter(user::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+impl<E> DomainLoader for ById<E>
+where
+    E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+    E::Model: Clone + Send + Sync,
+{
+    fn new(db: DatabaseConnection) -> Self {
+        ById(db, PhantomData)
     }
 }
 
-/// Buildings by id.
-pub struct BuildingsLoader(DatabaseConnection);
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: EntityTrait,
+    E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+    E::Model: Clone + Send + Sync,
+{
+    type Value = E::Model;
+    type Error = LoadError;
 
-impl Loader<Uuid> for BuildingsLoader {
-    type Value = building::Model;
-    type Error = Shared;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, building::Model>, Shared> {
-        let rows = building::Entity::find()
-            .filter(building::Column::Id.is_in(keys.iter().copied()))
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
+        let Some(id) = primary_column::<E>() else {
+            return Ok(HashMap::new());
+        };
+        let rows = E::find()
+            .filter(id.is_in(keys.iter().copied()))
             .all(&self.0)
             .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-    }
-}
-
-/// Units by id.
-pub struct UnitsLoader(DatabaseConnection);
-
-impl Loader<Uuid> for UnitsLoader {
-    type Value = unit::Model;
-    type Error = Shared;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, unit::Model>, Shared> {
-        let rows = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
-    }
-}
-
-/// Units of each user's current residencies.
-pub struct CurrentUnitsLoader(DatabaseConnection);
-
-impl Loader<Uuid> for CurrentUnitsLoader {
-    type Value = Vec<unit::Model>;
-    type Error = Shared;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<unit::Model>>, Shared> {
-        let rows = residency::Entity::find()
-            .filter(residency::Column::UserId.is_in(keys.iter().copied()))
-            .filter(current_residency(Utc::now().date_naive()))
-            .find_also_related(unit::Entity)
-            .order_by_asc(residency::Column::Id)
-            .all(&self.0)
-            .await?;
-        let mut units = group(keys, rows, |(residency, unit)| (residency.user_id, unit));
-        Ok(units
-            .drain()
-            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
-            .collect())
-    }
-}
-
-/// Household members of each unit.
-pub struct HouseholdLoader(DatabaseConnection);
-
-impl Loader<Uuid> for HouseholdLoader {
-    type Value = Vec<household_member::Model>;
-    type Error = Shared;
-
-    async fn load(
-        &self,
-        keys: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<household_member::Model>>, Shared> {
-        let rows = household_member::Entity::find()
-            .filter(household_member::Column::UnitId.is_in(keys.iter().copied()))
-            .order_by_asc(household_member::Column::Id)
-            .all(&self.0)
-            .await?;
-        Ok(group(keys, rows, |row| (row.unit_id, row)))
-    }
-}
-
-/// The staff record of each user.
-pub struct StaffByUserLoader(DatabaseConnection);
-
-impl Loader<Uuid> for StaffByUserLoader {
-    type Value = staff_record::Model;
-    type Error = Shared;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, staff_record::Model>, Shared> {
-        let rows = staff_record::Entity::find()
-            .filter(staff_record::Column::UserId.is_in(keys.iter().copied()))
-            .all(&self.0)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.user_id, row)).collect())
-    }
-}
-
-/// Buildings each staff member serves.
-pub struct StaffBuildingsLoader(DatabaseConnection);
-
-impl Loader<Uuid> for StaffBuildingsLoader {
-    type Value = Vec<building::Model>;
-    type Error = Shared;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<building::Model>>, Shared> {
-        let rows = staff_building::Entity::find()
-            .filter(staff_building::Column::StaffId.is_in(keys.iter().copied()))
-            .find_also_related(building::Entity)
-            .order_by_asc(staff_building::Column::BuildingId)
-            .all(&self.0)
-            .await?;
-        let mut buildings = group(keys, rows, |(link, building)| (link.staff_id, building));
-        Ok(buildings
-            .drain()
-            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
-            .collect())
-    }
-}
-
-/// Service categories of each staff member.
-pub struct StaffCategoriesLoader(DatabaseConnection);
-
-impl Loader<Uuid> for StaffCategoriesLoader {
-    type Value = Vec<ServiceCategory>;
-    type Error = Shared;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<ServiceCategory>>, Shared> {
-        let rows = staff_category::Entity::find()
-            .filter(staff_category::Column::StaffId.is_in(keys.iter().copied()))
-            .order_by_asc(staff_category::Column::Category)
-            .all(&self.0)
-            .await?;
-        let mut categories = group(keys, rows, |row| {
-            (row.staff_id, ServiceCategory::parse(&row.category))
-        });
-        Ok(categories
-            .drain()
-            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
-            .collect())
-    }
-}
-
-/// The newest notice that supersedes each notice.
-pub struct SupersededByLoader(DatabaseConnection);
-
-impl Loader<Uuid> for SupersededByLoader {
-    type Value = Uuid;
-    type Error = Shared;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Uuid>, Shared> {
-        let rows = notice::Entity::find()
-            .filter(notice::Column::SupersedesId.is_in(keys.iter().copied()))
-            .filter(notice::Column::Status.ne("DRAFT"))
-            .order_by_asc(notice::Column::Id)
-            .all(&self.0)
-            .await?;
-        // Ascending order: a later correction overwrites an earlier one.
         Ok(rows
             .into_iter()
-            .filter_map(|n| n.supersedes_id.map(|old| (old, n.id)))
+            .filter_map(|row| uuid_of(&row, id).map(|key| (key, row)))
             .collect())
+    }
+}
+
+/// A UUID foreign-key column rows are grouped by (rows whose column is NULL are left out),
+/// declared once as a marker type:
+///
+/// ```ignore
+/// /// Household members by their unit.
+/// pub struct MemberUnit;
+/// impl ColumnKey for MemberUnit {
+///     type Entity = household_member::Entity;
+///     const COLUMN: household_member::Column = household_member::Column::UnitId;
+/// }
+/// pub type HouseholdByUnit = ByColumn<MemberUnit>;
+/// ```
+pub trait ColumnKey: 'static {
+    /// The entity whose rows are loaded.
+    type Entity: EntityTrait;
+    /// The column holding the key.
+    const COLUMN: <Self::Entity as EntityTrait>::Column;
+}
+
+/// The rows whose [`ColumnKey`] column is each key, in primary-key order (an empty list for a
+/// key without rows).
+pub struct ByColumn<K>(DatabaseConnection, PhantomData<fn() -> K>);
+
+impl<K> DomainLoader for ByColumn<K>
+where
+    K: ColumnKey,
+    <K::Entity as EntityTrait>::Model: Clone + Send + Sync,
+{
+    fn new(db: DatabaseConnection) -> Self {
+        ByColumn(db, PhantomData)
+    }
+}
+
+async fn rows_by_column<K: ColumnKey>(
+    db: &DatabaseConnection,
+    keys: &[Uuid],
+) -> Result<Vec<(Uuid, <K::Entity as EntityTrait>::Model)>, LoadError>
+where
+    <K::Entity as EntityTrait>::Model: Send + Sync,
+{
+    let mut query = K::Entity::find().filter(K::COLUMN.is_in(keys.iter().copied()));
+    if let Some(id) = primary_column::<K::Entity>() {
+        query = query.order_by_asc(id);
+    }
+    let rows = query.all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| uuid_of(&row, K::COLUMN).map(|key| (key, row)))
+        .collect())
+}
+
+impl<K> Loader<Uuid> for ByColumn<K>
+where
+    K: ColumnKey,
+    <K::Entity as EntityTrait>::Model: Clone + Send + Sync,
+{
+    type Value = Vec<<K::Entity as EntityTrait>::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        let rows = rows_by_column::<K>(&self.0, keys).await?;
+        Ok(group(keys, rows, |pair| pair))
+    }
+}
+
+/// The row whose unique [`ColumnKey`] column is each key (the first, should there be more).
+pub struct OneByColumn<K>(DatabaseConnection, PhantomData<fn() -> K>);
+
+impl<K> DomainLoader for OneByColumn<K>
+where
+    K: ColumnKey,
+    <K::Entity as EntityTrait>::Model: Clone + Send + Sync,
+{
+    fn new(db: DatabaseConnection) -> Self {
+        OneByColumn(db, PhantomData)
+    }
+}
+
+impl<K> Loader<Uuid> for OneByColumn<K>
+where
+    K: ColumnKey,
+    <K::Entity as EntityTrait>::Model: Clone + Send + Sync,
+{
+    type Value = <K::Entity as EntityTrait>::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, LoadError> {
+        let mut found = HashMap::new();
+        for (key, row) in rows_by_column::<K>(&self.0, keys).await? {
+            found.entry(key).or_insert(row);
+        }
+        Ok(found)
     }
 }

@@ -5,10 +5,12 @@
 
 pub mod context;
 pub mod guardrails;
+pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod scalars;
+pub mod text;
 pub mod text_enum;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};

@@ -28,7 +28,6 @@ use crate::{
     domains::{
         estate::{
             access::Scope,
-            graphql::parse_id,
             service::EstateService,
             types::{Building, HouseholdMember, Residency, StaffRecord, Unit},
         },
@@ -36,7 +35,7 @@ use crate::{
         notices::{board::NoticeBoard, types::Notice},
     },
     error::{AppError, AppResult},
-    graphql::ContextExt,
+    graphql::{ContextExt, ids::parse_id},
     notifications::{
         service::Inbox,
         subjects,

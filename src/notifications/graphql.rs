@@ -14,7 +14,7 @@ use super::{
     types::{Notification, NotificationCategory, NotificationRow},
 };
 use crate::{
-    domains::estate::{access::Scope, graphql::parse_id},
+    domains::estate::access::Scope,
     error::{AppError, AppResult},
     events::{
         Topic,
@@ -22,6 +22,7 @@ use crate::{
     },
     graphql::{
         ContextExt,
+        ids::parse_id,
         pagination::{DEFAULT_PAGE, MAX_PAGE},
     },
 };

@@ -723,3 +723,207 @@ async fn the_demo_estate_is_complete_idempotent_and_signs_in() {
         );
     }
 }
+
+#[tokio::test]
+async fn units_page_forward_and_backward_with_a_total_and_checked_arguments() {
+    let estate = Estate::new().await;
+    let all = entity::unit::Entity::find()
+        .all(&estate.app.state.db)
+        .await
+        .unwrap();
+    let mut expected: Vec<String> = all.iter().map(|u| u.id.to_string()).collect();
+    expected.sort();
+    assert!(expected.len() >= 25);
+    let query = "query($first: Int, $after: String, $last: Int, $before: String) { units(first: $first, after: $after, last: $last, before: $before) { totalCount edges { cursor node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }";
+    let ids = |json: &Value| -> Vec<String> {
+        json["data"]["units"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let json = estate
+            .run("admin", query, json!({ "first": 7, "after": after }))
+            .await;
+        let units = &json["data"]["units"];
+        assert_eq!(units["totalCount"], expected.len(), "{json}");
+        assert_eq!(units["pageInfo"]["hasPreviousPage"], !after.is_null());
+        seen.extend(ids(&json));
+        after = units["pageInfo"]["endCursor"].clone();
+        if units["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen, expected);
+
+    let mut seen: Vec<String> = Vec::new();
+    let mut before = Value::Null;
+    loop {
+        let json = estate
+            .run("admin", query, json!({ "last": 7, "before": before }))
+            .await;
+        let units = &json["data"]["units"];
+        assert_eq!(units["pageInfo"]["hasNextPage"], !before.is_null());
+        let mut page = ids(&json);
+        page.extend(seen);
+        seen = page;
+        before = units["pageInfo"]["startCursor"].clone();
+        if units["pageInfo"]["hasPreviousPage"] == false {
+            break;
+        }
+    }
+    assert_eq!(seen, expected);
+
+    for (variables, field) in [
+        (json!({ "first": 101 }), "first"),
+        (json!({ "first": -1 }), "first"),
+        (json!({ "last": 101 }), "last"),
+        (json!({ "first": 1, "last": 1 }), "last"),
+        (json!({ "after": "not a cursor" }), "after"),
+        (json!({ "before": expected[0] }), "before"),
+        // Well-formed base64url JSON, but not the values of a unit's position.
+        (json!({ "after": "WyJ4Il0" }), "after"),
+        (json!({ "before": "WzEsMiwzXQ" }), "before"),
+    ] {
+        let json = estate.run("admin", query, variables.clone()).await;
+        assert_eq!(
+            json["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{variables}: {json}"
+        );
+        assert_eq!(
+            json["errors"][0]["extensions"]["field"], field,
+            "{variables}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn updates_change_only_the_given_fields_and_replace_whole_link_sets() {
+    let estate = Estate::new().await;
+    let db = &estate.app.state.db;
+    let buildings = entity::building::Entity::find().all(db).await.unwrap();
+    let (b1, b2) = (&buildings[0], &buildings[1]);
+
+    // Only the given field changes; text is trimmed; the update input checks the same limits.
+    let update = "mutation($id: ID!, $name: String) { updateBuilding(input: { id: $id, name: $name }) { building { name address } } }";
+    let json = estate
+        .run(
+            "admin",
+            update,
+            json!({ "id": b1.id, "name": "  Tower A  " }),
+        )
+        .await;
+    let building = &json["data"]["updateBuilding"]["building"];
+    assert_eq!(building["name"], "Tower A", "{json}");
+    assert_eq!(building["address"], b1.address.as_str());
+    let json = estate
+        .run(
+            "admin",
+            update,
+            json!({ "id": b1.id, "name": "x".repeat(101) }),
+        )
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(json["errors"][0]["extensions"]["field"], "input.name");
+    let json = estate
+        .run(
+            "admin",
+            update,
+            json!({ "id": Uuid::now_v7(), "name": "Tower" }),
+        )
+        .await;
+    assert_eq!(json["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    assert_eq!(json["errors"][0]["message"], "building not found");
+    let stored = entity::building::Entity::find_by_id(b1.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.name, "Tower A");
+
+    // Link sets are replaced whole (duplicates ignored); an absent set stays as it was.
+    let record = entity::staff_record::Entity::find()
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let update = "mutation($id: ID!, $b: [ID!], $c: [ServiceCategory!]) { updateStaffRecord(input: { id: $id, buildingIds: $b, categories: $c }) { staffRecord { buildings { id } categories } } }";
+    let json = estate
+        .run(
+            "admin",
+            update,
+            json!({ "id": record.id, "b": [b2.id, b1.id, b2.id], "c": ["REPAIR", "REPAIR", "CLEANING"] }),
+        )
+        .await;
+    let staff = &json["data"]["updateStaffRecord"]["staffRecord"];
+    let mut ids = [b1.id.to_string(), b2.id.to_string()];
+    ids.sort();
+    assert_eq!(
+        staff["buildings"],
+        json!(ids.iter().map(|id| json!({ "id": id })).collect::<Vec<_>>()),
+        "{json}"
+    );
+    assert_eq!(staff["categories"], json!(["CLEANING", "REPAIR"]));
+    let json = estate
+        .run("admin", update, json!({ "id": record.id, "b": [] }))
+        .await;
+    let staff = &json["data"]["updateStaffRecord"]["staffRecord"];
+    assert_eq!(staff["buildings"], json!([]), "{json}");
+    assert_eq!(staff["categories"], json!(["CLEANING", "REPAIR"]));
+    let links = entity::staff_building::Entity::find()
+        .filter(entity::staff_building::Column::StaffId.eq(record.id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(links, 0);
+
+    // A nullable field is cleared by null and kept when absent.
+    let unit = home_unit(&estate.app, "resident1@demo.test").await;
+    let json = estate
+        .run("resident", "mutation($u: ID!) { addHouseholdMember(input: { unitId: $u, kind: PET, name: \" Rex \", species: \"dog\", consent: true }) { householdMember { id name } } }", json!({ "u": unit }))
+        .await;
+    let member = &json["data"]["addHouseholdMember"]["householdMember"];
+    assert_eq!(member["name"], "Rex", "{json}");
+    let id = member["id"].clone();
+    let update = "mutation($id: ID!, $species: String, $name: String) { updateHouseholdMember(input: { id: $id, species: $species, name: $name }) { householdMember { id } } }";
+    let member_id = Uuid::parse_str(id.as_str().unwrap()).unwrap();
+    let species = || async {
+        entity::household_member::Entity::find_by_id(member_id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .species
+    };
+    // (Absent from the input itself: an unset variable counts as null in async-graphql.)
+    let json = estate
+        .run(
+            "resident",
+            "mutation($id: ID!) { updateHouseholdMember(input: { id: $id, name: \"Rex II\" }) { householdMember { id } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(json["errors"].is_null(), "{json}");
+    assert_eq!(species().await.as_deref(), Some("dog"));
+    let json = estate
+        .run("resident", update, json!({ "id": id, "species": null }))
+        .await;
+    assert!(json["errors"].is_null(), "{json}");
+    assert_eq!(species().await, None);
+    let json = estate
+        .run(
+            "resident",
+            update,
+            json!({ "id": id, "species": "d".repeat(51) }),
+        )
+        .await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["field"], "input.species",
+        "{json}"
+    );
+}

@@ -392,6 +392,31 @@ async fn users_are_paginated_and_filtered() {
         )
         .await;
     assert_eq!(json["data"]["users"]["edges"].as_array().unwrap().len(), 4);
+
+    // The last page backward, counted with the filter applied.
+    let (_, json) = app
+        .graphql(
+            "query($before: String) { users(last: 2, before: $before, filter: { role: STAFF }) { totalCount edges { node { email } } pageInfo { hasNextPage hasPreviousPage startCursor } } }",
+            json!({}),
+            Some(&admin.token),
+        )
+        .await;
+    let users = &json["data"]["users"];
+    assert_eq!(users["totalCount"], 4, "{json}");
+    assert_eq!(users["edges"].as_array().unwrap().len(), 2);
+    assert_eq!(users["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(users["pageInfo"]["hasNextPage"], false);
+    let (_, json) = app
+        .graphql(
+            "query($before: String) { users(last: 5, before: $before, filter: { role: STAFF }) { edges { node { email } } pageInfo { hasNextPage hasPreviousPage } } }",
+            json!({ "before": users["pageInfo"]["startCursor"] }),
+            Some(&admin.token),
+        )
+        .await;
+    let users = &json["data"]["users"];
+    assert_eq!(users["edges"].as_array().unwrap().len(), 2, "{json}");
+    assert_eq!(users["pageInfo"]["hasPreviousPage"], false);
+    assert_eq!(users["pageInfo"]["hasNextPage"], true);
     let (_, json) = app
         .graphql(
             query,

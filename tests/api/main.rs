@@ -14,6 +14,7 @@ mod identity;
 mod node;
 mod notices;
 mod operations;
+mod pagination;
 mod process;
 mod project;
 mod websocket;

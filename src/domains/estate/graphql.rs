@@ -1,17 +1,15 @@
 //! GraphQL surface of the estate: thin resolvers over [`EstateService`].
 
-use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, connection::Connection,
-};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::NaiveDate;
-use uuid::Uuid;
 
 use super::{
     access::Scope,
     service::{
-        BuildingChanges, EstateFilter, EstateService, HouseholdMemberChanges, NewBuilding,
-        NewHouseholdMember, NewResidency, NewStaffRecord, NewUnit, StaffRecordChanges, UnitChanges,
-        optional_text, text,
+        Address, BuildingChanges, BuildingName, CareNeeds, EmployeeNumber, EstateFilter,
+        EstateService, HouseholdMemberChanges, MemberName, NewBuilding, NewHouseholdMember,
+        NewResidency, NewStaffRecord, NewUnit, OpeningHours, Species, StaffRecordChanges,
+        UnitChanges, UnitNumber,
     },
     types::{
         Building, HouseholdMember, HouseholdMemberKind, Residency, ResidencyRelation,
@@ -19,22 +17,15 @@ use super::{
     },
 };
 use crate::{
-    error::{AppError, AppResult},
-    graphql::{ContextExt, pagination::PageRequest, scalars::Date},
+    error::AppError,
+    graphql::{
+        ContextExt,
+        ids::{parse_id, parse_ids, parse_opt_id},
+        pagination::{CountedConnection, PageRequest},
+        scalars::Date,
+        text::change,
+    },
 };
-
-/// Parses an `ID` argument into a UUID, or `BAD_USER_INPUT` on `field`.
-pub fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(field, "is not a valid id"))
-}
-
-fn parse_ids(field: &str, ids: &[ID]) -> AppResult<Vec<Uuid>> {
-    ids.iter().map(|id| parse_id(field, id)).collect()
-}
-
-fn opt_id(field: &str, id: Option<&ID>) -> AppResult<Option<Uuid>> {
-    id.map(|id| parse_id(field, id)).transpose()
-}
 
 /// Filter of `units`.
 #[derive(InputObject, Default)]
@@ -273,14 +264,14 @@ impl EstateQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> async_graphql::Result<Connection<String, Building>> {
+    ) -> async_graphql::Result<CountedConnection<Building>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let scope = Scope::of(ctx).await?;
         let page = EstateService::new(ctx.state())
             .buildings(scope, &page)
             .await?;
-        Ok(page.into_connection(|b| b.id, Building::from))
+        Ok(page.into_counted_connection(Building::from))
     }
 
     /// One building you can see.
@@ -304,12 +295,12 @@ impl EstateQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<UnitFilter>,
-    ) -> async_graphql::Result<Connection<String, Unit>> {
+    ) -> async_graphql::Result<CountedConnection<Unit>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = EstateFilter {
-            building_id: opt_id("filter.buildingId", filter.building_id.as_ref())?,
+            building_id: parse_opt_id("filter.buildingId", filter.building_id.as_ref())?,
             unit_kind: filter.kind,
             ..EstateFilter::default()
         };
@@ -317,7 +308,7 @@ impl EstateQuery {
         let page = EstateService::new(ctx.state())
             .units(scope, &filter, &page)
             .await?;
-        Ok(page.try_into_connection(|u| u.id, Unit::try_from_model)?)
+        Ok(page.try_into_counted_connection(Unit::try_from_model)?)
     }
 
     /// One unit you can see.
@@ -339,21 +330,21 @@ impl EstateQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<ResidencyFilter>,
-    ) -> async_graphql::Result<Connection<String, Residency>> {
+    ) -> async_graphql::Result<CountedConnection<Residency>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let current = filter.current.unwrap_or(false);
         let filter = EstateFilter {
-            user_id: opt_id("filter.userId", filter.user_id.as_ref())?,
-            unit_id: opt_id("filter.unitId", filter.unit_id.as_ref())?,
+            user_id: parse_opt_id("filter.userId", filter.user_id.as_ref())?,
+            unit_id: parse_opt_id("filter.unitId", filter.unit_id.as_ref())?,
             ..EstateFilter::default()
         };
         let scope = Scope::of(ctx).await?;
         let page = EstateService::new(ctx.state())
             .residencies(scope, &filter, current, &page)
             .await?;
-        Ok(page.try_into_connection(|(r, _)| r.id, |(r, u)| Residency::try_from_models(r, u))?)
+        Ok(page.try_into_counted_connection(|(r, u)| Residency::try_from_models(r, u))?)
     }
 
     /// Household members: your own households' for residents, all for administrators.
@@ -365,12 +356,12 @@ impl EstateQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<HouseholdMemberFilter>,
-    ) -> async_graphql::Result<Connection<String, HouseholdMember>> {
+    ) -> async_graphql::Result<CountedConnection<HouseholdMember>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = EstateFilter {
-            unit_id: opt_id("filter.unitId", filter.unit_id.as_ref())?,
+            unit_id: parse_opt_id("filter.unitId", filter.unit_id.as_ref())?,
             member_kind: filter.kind,
             ..EstateFilter::default()
         };
@@ -378,7 +369,7 @@ impl EstateQuery {
         let page = EstateService::new(ctx.state())
             .household_members(scope, &filter, &page)
             .await?;
-        Ok(page.try_into_connection(|m| m.id, HouseholdMember::try_from_model)?)
+        Ok(page.try_into_counted_connection(HouseholdMember::try_from_model)?)
     }
 
     /// One household member of your household (any, for administrators).
@@ -406,12 +397,12 @@ impl EstateQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<StaffRecordFilter>,
-    ) -> async_graphql::Result<Connection<String, StaffRecord>> {
+    ) -> async_graphql::Result<CountedConnection<StaffRecord>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let filter = EstateFilter {
-            building_id: opt_id("filter.buildingId", filter.building_id.as_ref())?,
+            building_id: parse_opt_id("filter.buildingId", filter.building_id.as_ref())?,
             post: filter.post,
             status: filter.status,
             ..EstateFilter::default()
@@ -420,7 +411,7 @@ impl EstateQuery {
         let page = EstateService::new(ctx.state())
             .staff_records(scope, &filter, &page)
             .await?;
-        Ok(page.try_into_connection(|m| m.id, StaffRecord::try_from_model)?)
+        Ok(page.try_into_counted_connection(StaffRecord::try_from_model)?)
     }
 
     /// One staff record you can see.
@@ -450,12 +441,11 @@ impl EstateMutation {
     ) -> async_graphql::Result<BuildingPayload> {
         ctx.require_user()?;
         let new = NewBuilding {
-            name: text("input.name", &input.name, 100)?,
-            address: text("input.address", &input.address, 300)?,
-            service_centre_hours: optional_text(
+            name: BuildingName::parse("input.name", &input.name)?,
+            address: Address::parse("input.address", &input.address)?,
+            service_centre_hours: OpeningHours::parse(
                 "input.serviceCentreHours",
                 input.service_centre_hours.as_deref().unwrap_or(""),
-                200,
             )?,
         };
         let scope = Scope::of(ctx).await?;
@@ -476,18 +466,12 @@ impl EstateMutation {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
         let changes = BuildingChanges {
-            name: input
-                .name
-                .map(|v| text("input.name", &v, 100))
-                .transpose()?,
-            address: input
-                .address
-                .map(|v| text("input.address", &v, 300))
-                .transpose()?,
-            service_centre_hours: input
-                .service_centre_hours
-                .map(|v| optional_text("input.serviceCentreHours", &v, 200))
-                .transpose()?,
+            name: BuildingName::parse_opt("input.name", input.name.as_deref())?,
+            address: Address::parse_opt("input.address", input.address.as_deref())?,
+            service_centre_hours: OpeningHours::parse_opt(
+                "input.serviceCentreHours",
+                input.service_centre_hours.as_deref(),
+            )?,
         };
         let scope = Scope::of(ctx).await?;
         let building = EstateService::new(ctx.state())
@@ -508,7 +492,7 @@ impl EstateMutation {
         let new = NewUnit {
             building_id: parse_id("input.buildingId", &input.building_id)?,
             floor: input.floor,
-            number: text("input.number", &input.number, 20)?,
+            number: UnitNumber::parse("input.number", &input.number)?,
             kind: input.kind,
         };
         let scope = Scope::of(ctx).await?;
@@ -530,10 +514,7 @@ impl EstateMutation {
         let id = parse_id("input.id", &input.id)?;
         let changes = UnitChanges {
             floor: input.floor,
-            number: input
-                .number
-                .map(|v| text("input.number", &v, 20))
-                .transpose()?,
+            number: UnitNumber::parse_opt("input.number", input.number.as_deref())?,
             kind: input.kind,
         };
         let scope = Scope::of(ctx).await?;
@@ -601,16 +582,12 @@ impl EstateMutation {
         let new = NewHouseholdMember {
             unit_id: parse_id("input.unitId", &input.unit_id)?,
             kind: input.kind,
-            name: text("input.name", &input.name, 100)?,
+            name: MemberName::parse("input.name", &input.name)?,
             birth_date: input.birth_date.map(NaiveDate::from),
-            species: input
-                .species
-                .map(|v| text("input.species", &v, 50))
-                .transpose()?,
-            care_needs: optional_text(
+            species: Species::parse_opt("input.species", input.species.as_deref())?,
+            care_needs: CareNeeds::parse(
                 "input.careNeeds",
                 input.care_needs.as_deref().unwrap_or(""),
-                1000,
             )?,
         };
         let scope = Scope::of(ctx).await?;
@@ -631,24 +608,10 @@ impl EstateMutation {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
         let changes = HouseholdMemberChanges {
-            name: input
-                .name
-                .map(|v| text("input.name", &v, 100))
-                .transpose()?,
-            birth_date: match input.birth_date {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(date) => Some(Some(date.into())),
-            },
-            species: match input.species {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(v) => Some(Some(text("input.species", &v, 50)?)),
-            },
-            care_needs: input
-                .care_needs
-                .map(|v| optional_text("input.careNeeds", &v, 1000))
-                .transpose()?,
+            name: MemberName::parse_opt("input.name", input.name.as_deref())?,
+            birth_date: change(input.birth_date).map(|d| d.map(NaiveDate::from)),
+            species: Species::parse_change("input.species", input.species)?,
+            care_needs: CareNeeds::parse_opt("input.careNeeds", input.care_needs.as_deref())?,
         };
         let scope = Scope::of(ctx).await?;
         let member = EstateService::new(ctx.state())
@@ -686,7 +649,7 @@ impl EstateMutation {
         let new = NewStaffRecord {
             user_id: parse_id("input.userId", &input.user_id)?,
             post: input.post,
-            employee_number: text("input.employeeNumber", &input.employee_number, 32)?,
+            employee_number: EmployeeNumber::parse("input.employeeNumber", &input.employee_number)?,
             hire_date: input.hire_date.into(),
             status: input.status.unwrap_or(StaffStatus::Onboarding),
             building_ids: parse_ids("input.buildingIds", &input.building_ids)?,

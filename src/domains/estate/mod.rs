@@ -14,5 +14,6 @@
 
 pub mod access;
 pub mod graphql;
+pub mod loaders;
 pub mod service;
 pub mod types;

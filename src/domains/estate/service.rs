@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, Select, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Select, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -18,60 +18,59 @@ use super::{
 };
 use crate::{
     app::AppState,
+    apply_changes,
     auth::Role,
     error::{AppError, AppResult},
     events::outbox::Write,
-    graphql::pagination::{Page, PageRequest, fetch_page},
+    graphql::{
+        pagination::{Keyset, Page, PageRequest},
+        text::{OptionalText, Text},
+    },
+    store::{find_or_not_found, one_or_not_found, replace_links},
 };
 use entity::{
     building, household_member, residency, staff_building, staff_category, staff_record, unit,
     user, user_role,
 };
 
-/// A trimmed text of 1..=`max` characters, or `BAD_USER_INPUT` on `field`.
-pub fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
-    let value = raw.trim();
-    match value.chars().count() {
-        0 => Err(AppError::bad_input(field, "must not be empty")),
-        n if n > max => Err(AppError::bad_input(
-            field,
-            format!("must be at most {max} characters"),
-        )),
-        _ => Ok(value.to_owned()),
-    }
-}
+pub use crate::graphql::text::{optional_text, text};
 
-/// A trimmed text of 0..=`max` characters.
-pub fn optional_text(field: &str, raw: &str, max: usize) -> AppResult<String> {
-    let value = raw.trim();
-    if value.chars().count() > max {
-        return Err(AppError::bad_input(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    Ok(value.to_owned())
-}
+/// A building's name.
+pub type BuildingName = Text<100>;
+/// A street address.
+pub type Address = Text<300>;
+/// Opening hours of a service centre, e.g. "Mon–Sat 08:00–20:00" (may be empty).
+pub type OpeningHours = OptionalText<200>;
+/// A unit's number, unique within its building.
+pub type UnitNumber = Text<20>;
+/// A household member's name.
+pub type MemberName = Text<100>;
+/// A pet's species.
+pub type Species = Text<50>;
+/// Care needs of a household member (may be empty).
+pub type CareNeeds = OptionalText<1000>;
+/// An employee number, unique.
+pub type EmployeeNumber = Text<32>;
 
 /// A new building.
 pub struct NewBuilding {
     /// Name.
-    pub name: String,
+    pub name: BuildingName,
     /// Address.
-    pub address: String,
+    pub address: Address,
     /// Service-centre hours.
-    pub service_centre_hours: String,
+    pub service_centre_hours: OpeningHours,
 }
 
 /// Building changes.
 #[derive(Default)]
 pub struct BuildingChanges {
     /// Name.
-    pub name: Option<String>,
+    pub name: Option<BuildingName>,
     /// Address.
-    pub address: Option<String>,
+    pub address: Option<Address>,
     /// Service-centre hours.
-    pub service_centre_hours: Option<String>,
+    pub service_centre_hours: Option<OpeningHours>,
 }
 
 /// A new unit.
@@ -81,7 +80,7 @@ pub struct NewUnit {
     /// Floor.
     pub floor: i32,
     /// Number.
-    pub number: String,
+    pub number: UnitNumber,
     /// Kind.
     pub kind: UnitKind,
 }
@@ -92,7 +91,7 @@ pub struct UnitChanges {
     /// Floor.
     pub floor: Option<i32>,
     /// Number.
-    pub number: Option<String>,
+    pub number: Option<UnitNumber>,
     /// Kind.
     pub kind: Option<UnitKind>,
 }
@@ -116,26 +115,26 @@ pub struct NewHouseholdMember {
     /// Kind.
     pub kind: HouseholdMemberKind,
     /// Name.
-    pub name: String,
+    pub name: MemberName,
     /// Birth date.
     pub birth_date: Option<NaiveDate>,
     /// Species (pets).
-    pub species: Option<String>,
+    pub species: Option<Species>,
     /// Care needs.
-    pub care_needs: String,
+    pub care_needs: CareNeeds,
 }
 
 /// Household member changes.
 #[derive(Default)]
 pub struct HouseholdMemberChanges {
     /// Name.
-    pub name: Option<String>,
+    pub name: Option<MemberName>,
     /// Birth date (`Some(None)` clears it).
     pub birth_date: Option<Option<NaiveDate>>,
     /// Species (`Some(None)` clears it).
-    pub species: Option<Option<String>>,
+    pub species: Option<Option<Species>>,
     /// Care needs.
-    pub care_needs: Option<String>,
+    pub care_needs: Option<CareNeeds>,
 }
 
 /// A new staff record.
@@ -145,7 +144,7 @@ pub struct NewStaffRecord {
     /// Post.
     pub post: StaffPost,
     /// Employee number.
-    pub employee_number: String,
+    pub employee_number: EmployeeNumber,
     /// Hire date.
     pub hire_date: NaiveDate,
     /// Status.
@@ -219,45 +218,37 @@ async fn require_buildings<C: ConnectionTrait>(db: &C, field: &str, ids: &[Uuid]
     Ok(())
 }
 
-async fn set_staff_links<C: ConnectionTrait>(
-    db: &C,
+async fn set_staff_links(
+    txn: &DatabaseTransaction,
     staff_id: Uuid,
     building_ids: Option<&[Uuid]>,
     categories: Option<&[ServiceCategory]>,
 ) -> AppResult<()> {
     if let Some(ids) = building_ids {
-        staff_building::Entity::delete_many()
-            .filter(staff_building::Column::StaffId.eq(staff_id))
-            .exec(db)
-            .await?;
-        let unique: HashSet<Uuid> = ids.iter().copied().collect();
-        if !unique.is_empty() {
-            staff_building::Entity::insert_many(unique.into_iter().map(|building_id| {
-                staff_building::ActiveModel {
-                    staff_id: Set(staff_id),
-                    building_id: Set(building_id),
-                }
-            }))
-            .exec(db)
-            .await?;
-        }
+        replace_links(
+            txn,
+            staff_building::Column::StaffId,
+            staff_id,
+            ids.iter().copied(),
+            |building_id| staff_building::ActiveModel {
+                staff_id: Set(staff_id),
+                building_id: Set(building_id),
+            },
+        )
+        .await?;
     }
     if let Some(categories) = categories {
-        staff_category::Entity::delete_many()
-            .filter(staff_category::Column::StaffId.eq(staff_id))
-            .exec(db)
-            .await?;
-        let unique: HashSet<ServiceCategory> = categories.iter().copied().collect();
-        if !unique.is_empty() {
-            staff_category::Entity::insert_many(unique.into_iter().map(|category| {
-                staff_category::ActiveModel {
-                    staff_id: Set(staff_id),
-                    category: Set(category.as_str().to_owned()),
-                }
-            }))
-            .exec(db)
-            .await?;
-        }
+        replace_links(
+            txn,
+            staff_category::Column::StaffId,
+            staff_id,
+            categories.iter().copied(),
+            |category| staff_category::ActiveModel {
+                staff_id: Set(staff_id),
+                category: Set(category.as_str().to_owned()),
+            },
+        )
+        .await?;
     }
     Ok(())
 }
@@ -291,22 +282,19 @@ impl<'a> EstateService<'a> {
         scope: &Scope,
         page: &PageRequest,
     ) -> AppResult<Page<building::Model>> {
-        fetch_page(
-            self.db(),
-            Self::buildings_query(scope),
-            building::Column::Id,
-            page,
-        )
-        .await
+        Keyset::new()
+            .asc(building::Column::Id)
+            .fetch(self.db(), Self::buildings_query(scope), page)
+            .await
     }
 
     /// One visible building.
     pub async fn building(&self, scope: &Scope, id: Uuid) -> AppResult<building::Model> {
-        Self::buildings_query(scope)
-            .filter(building::Column::Id.eq(id))
-            .one(self.db())
-            .await?
-            .ok_or(AppError::NotFound("building"))
+        one_or_not_found(
+            self.db(),
+            Self::buildings_query(scope).filter(building::Column::Id.eq(id)),
+        )
+        .await
     }
 
     /// Creates a building (administrators).
@@ -319,9 +307,9 @@ impl<'a> EstateService<'a> {
         let now = Utc::now();
         Ok(building::ActiveModel {
             id: Set(Uuid::now_v7()),
-            name: Set(new.name),
-            address: Set(new.address),
-            service_centre_hours: Set(new.service_centre_hours),
+            name: Set(new.name.into()),
+            address: Set(new.address.into()),
+            service_centre_hours: Set(new.service_centre_hours.into()),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -337,20 +325,13 @@ impl<'a> EstateService<'a> {
         changes: BuildingChanges,
     ) -> AppResult<building::Model> {
         scope.require_admin()?;
-        let model = building::Entity::find_by_id(id)
-            .one(self.db())
-            .await?
-            .ok_or(AppError::NotFound("building"))?;
+        let model = find_or_not_found::<building::Entity, _>(self.db(), id).await?;
         let mut active: building::ActiveModel = model.into();
-        if let Some(name) = changes.name {
-            active.name = Set(name);
-        }
-        if let Some(address) = changes.address {
-            active.address = Set(address);
-        }
-        if let Some(hours) = changes.service_centre_hours {
-            active.service_centre_hours = Set(hours);
-        }
+        apply_changes!(active, {
+            name: changes.name,
+            address: changes.address,
+            service_centre_hours: changes.service_centre_hours,
+        });
         active.updated_at = Set(Utc::now());
         Ok(active.update(self.db()).await?)
     }
@@ -376,22 +357,19 @@ impl<'a> EstateService<'a> {
         filter: &EstateFilter,
         page: &PageRequest,
     ) -> AppResult<Page<unit::Model>> {
-        fetch_page(
-            self.db(),
-            Self::units_query(scope, filter),
-            unit::Column::Id,
-            page,
-        )
-        .await
+        Keyset::new()
+            .asc(unit::Column::Id)
+            .fetch(self.db(), Self::units_query(scope, filter), page)
+            .await
     }
 
     /// One visible unit.
     pub async fn unit(&self, scope: &Scope, id: Uuid) -> AppResult<unit::Model> {
-        Self::units_query(scope, &EstateFilter::default())
-            .filter(unit::Column::Id.eq(id))
-            .one(self.db())
-            .await?
-            .ok_or(AppError::NotFound("unit"))
+        one_or_not_found(
+            self.db(),
+            Self::units_query(scope, &EstateFilter::default()).filter(unit::Column::Id.eq(id)),
+        )
+        .await
     }
 
     async fn check_unit_number<C: ConnectionTrait>(
@@ -425,7 +403,7 @@ impl<'a> EstateService<'a> {
             id: Set(Uuid::now_v7()),
             building_id: Set(new.building_id),
             floor: Set(new.floor),
-            number: Set(new.number),
+            number: Set(new.number.into()),
             kind: Set(new.kind.as_str().to_owned()),
             created_at: Set(Utc::now()),
         }
@@ -444,23 +422,16 @@ impl<'a> EstateService<'a> {
     ) -> AppResult<unit::Model> {
         scope.require_admin()?;
         let txn = self.db().begin().await?;
-        let model = unit::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(AppError::NotFound("unit"))?;
+        let model = find_or_not_found::<unit::Entity, _>(&txn, id).await?;
         if let Some(number) = &changes.number {
             Self::check_unit_number(&txn, model.building_id, number, Some(id)).await?;
         }
         let mut active: unit::ActiveModel = model.into();
-        if let Some(floor) = changes.floor {
-            active.floor = Set(floor);
-        }
-        if let Some(number) = changes.number {
-            active.number = Set(number);
-        }
-        if let Some(kind) = changes.kind {
-            active.kind = Set(kind.as_str().to_owned());
-        }
+        apply_changes!(active, {
+            floor: changes.floor,
+            number: changes.number,
+            kind: changes.kind.map(|kind| kind.as_str()),
+        });
         let unit = active.update(&txn).await?;
         txn.commit().await?;
         Ok(unit)
@@ -544,7 +515,10 @@ impl<'a> EstateService<'a> {
         if current_only {
             query = query.filter(super::access::current_residency(Utc::now().date_naive()));
         }
-        let page = fetch_page(self.db(), query, residency::Column::Id, page).await?;
+        let page = Keyset::new()
+            .asc(residency::Column::Id)
+            .fetch(self.db(), query, page)
+            .await?;
         let units: std::collections::HashMap<Uuid, unit::Model> = unit::Entity::find()
             .filter(unit::Column::Id.is_in(page.items.iter().map(|r| r.unit_id)))
             .all(self.db())
@@ -552,21 +526,12 @@ impl<'a> EstateService<'a> {
             .into_iter()
             .map(|u| (u.id, u))
             .collect();
-        let items = page
-            .items
-            .into_iter()
-            .map(|r| {
-                let unit = units
-                    .get(&r.unit_id)
-                    .cloned()
-                    .ok_or(AppError::NotFound("unit"))?;
-                Ok((r, unit))
-            })
-            .collect::<AppResult<_>>()?;
-        Ok(Page {
-            items,
-            has_next: page.has_next,
-            has_previous: page.has_previous,
+        page.try_map(|r| {
+            let unit = units
+                .get(&r.unit_id)
+                .cloned()
+                .ok_or(AppError::NotFound("unit"))?;
+            Ok((r, unit))
         })
     }
 
@@ -651,7 +616,10 @@ impl<'a> EstateService<'a> {
         page: &PageRequest,
     ) -> AppResult<Page<household_member::Model>> {
         let query = Self::household_query(scope, filter)?;
-        fetch_page(self.db(), query, household_member::Column::Id, page).await
+        Keyset::new()
+            .asc(household_member::Column::Id)
+            .fetch(self.db(), query, page)
+            .await
     }
 
     /// One visible household member.
@@ -694,10 +662,10 @@ impl<'a> EstateService<'a> {
             id: Set(Uuid::now_v7()),
             unit_id: Set(new.unit_id),
             kind: Set(new.kind.as_str().to_owned()),
-            name: Set(new.name),
+            name: Set(new.name.into()),
             birth_date: Set(new.birth_date),
-            species: Set(new.species),
-            care_needs: Set(new.care_needs),
+            species: Set(new.species.map(String::from)),
+            care_needs: Set(new.care_needs.into()),
             consent_at: Set(now),
             created_at: Set(now),
         }
@@ -714,18 +682,12 @@ impl<'a> EstateService<'a> {
     ) -> AppResult<household_member::Model> {
         let model = self.household_member(scope, id).await?;
         let mut active: household_member::ActiveModel = model.into();
-        if let Some(name) = changes.name {
-            active.name = Set(name);
-        }
-        if let Some(birth_date) = changes.birth_date {
-            active.birth_date = Set(birth_date);
-        }
-        if let Some(species) = changes.species {
-            active.species = Set(species);
-        }
-        if let Some(care_needs) = changes.care_needs {
-            active.care_needs = Set(care_needs);
-        }
+        apply_changes!(active, {
+            name: changes.name,
+            birth_date: changes.birth_date,
+            species: changes.species.map(|species| species.map(String::from)),
+            care_needs: changes.care_needs,
+        });
         Ok(active.update(self.db()).await?)
     }
 
@@ -785,18 +747,17 @@ impl<'a> EstateService<'a> {
         page: &PageRequest,
     ) -> AppResult<Page<staff_record::Model>> {
         let query = Self::staff_query(scope, filter)?;
-        fetch_page(self.db(), query, staff_record::Column::Id, page).await
+        Keyset::new()
+            .asc(staff_record::Column::Id)
+            .fetch(self.db(), query, page)
+            .await
     }
 
     /// One visible staff record.
     pub async fn staff_record(&self, scope: &Scope, id: Uuid) -> AppResult<staff_record::Model> {
         let query = Self::staff_query(scope, &EstateFilter::default())
             .map_err(|_| AppError::NotFound("staff record"))?;
-        query
-            .filter(staff_record::Column::Id.eq(id))
-            .one(self.db())
-            .await?
-            .ok_or(AppError::NotFound("staff record"))
+        one_or_not_found(self.db(), query.filter(staff_record::Column::Id.eq(id))).await
     }
 
     /// Records a user as staff and grants the staff role (administrators).
@@ -846,7 +807,7 @@ impl<'a> EstateService<'a> {
             id: Set(Uuid::now_v7()),
             user_id: Set(new.user_id),
             post: Set(new.post.as_str().to_owned()),
-            employee_number: Set(new.employee_number),
+            employee_number: Set(new.employee_number.into()),
             hire_date: Set(new.hire_date),
             status: Set(new.status.as_str().to_owned()),
             created_at: Set(now),
@@ -878,20 +839,15 @@ impl<'a> EstateService<'a> {
         scope.require_admin()?;
         let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
-        let model = staff_record::Entity::find_by_id(id)
-            .one(txn)
-            .await?
-            .ok_or(AppError::NotFound("staff record"))?;
+        let model = find_or_not_found::<staff_record::Entity, _>(txn, id).await?;
         if let Some(ids) = &changes.building_ids {
             require_buildings(txn, "input.buildingIds", ids).await?;
         }
         let mut active: staff_record::ActiveModel = model.into();
-        if let Some(post) = changes.post {
-            active.post = Set(post.as_str().to_owned());
-        }
-        if let Some(status) = changes.status {
-            active.status = Set(status.as_str().to_owned());
-        }
+        apply_changes!(active, {
+            post: changes.post.map(|post| post.as_str()),
+            status: changes.status.map(|status| status.as_str()),
+        });
         active.updated_at = Set(Utc::now());
         let record = active.update(txn).await?;
         set_staff_links(

@@ -4,9 +4,14 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::access::Scope;
+use super::{
+    access::Scope,
+    loaders::{
+        BuildingById, HouseholdByUnit, StaffBuildingsLoader, StaffCategoriesLoader, UnitById,
+    },
+};
 use crate::{
-    domains::identity::types::User,
+    domains::identity::{loaders::UserById, types::User},
     error::{AppError, AppResult},
     graphql::{ContextExt, scalars::Date},
     text_enum,
@@ -183,8 +188,7 @@ impl Unit {
     async fn building(&self, ctx: &Context<'_>) -> async_graphql::Result<Building> {
         let building = ctx
             .loaders()?
-            .buildings
-            .load_one(self.building_id)
+            .load_one::<BuildingById>(self.building_id)
             .await?
             .ok_or(AppError::NotFound("building"))?;
         Ok(building.into())
@@ -202,8 +206,7 @@ impl Unit {
         }
         let members = ctx
             .loaders()?
-            .household
-            .load_one(self.uuid)
+            .load_one::<HouseholdByUnit>(self.uuid)
             .await?
             .unwrap_or_default();
         Ok(members
@@ -252,7 +255,7 @@ impl Residency {
         if !(scope.admin || scope.user_id == Some(self.user_id)) {
             return Ok(None);
         }
-        let user = ctx.loaders()?.users.load_one(self.user_id).await?;
+        let user = ctx.loaders()?.load_one::<UserById>(self.user_id).await?;
         Ok(user.map(User::from))
     }
 }
@@ -319,7 +322,7 @@ impl HouseholdMember {
     /// sees a household member sees its unit, so this is null only by a change of rules.
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
         let scope = Scope::of(ctx).await?;
-        let Some(unit) = ctx.loaders()?.units.load_one(self.unit_uuid).await? else {
+        let Some(unit) = ctx.loaders()?.load_one::<UnitById>(self.unit_uuid).await? else {
             return Ok(None);
         };
         if !unit_visible(scope, &unit) {
@@ -381,8 +384,7 @@ impl StaffRecord {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
         let user = ctx
             .loaders()?
-            .users
-            .load_one(self.user_id)
+            .load_one::<UserById>(self.user_id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
         Ok(user.into())
@@ -392,8 +394,7 @@ impl StaffRecord {
     async fn buildings(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Building>> {
         let buildings = ctx
             .loaders()?
-            .staff_buildings
-            .load_one(self.uuid)
+            .load_one::<StaffBuildingsLoader>(self.uuid)
             .await?
             .unwrap_or_default();
         Ok(buildings.into_iter().map(Building::from).collect())
@@ -403,8 +404,7 @@ impl StaffRecord {
     async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ServiceCategory>> {
         let categories = ctx
             .loaders()?
-            .staff_categories
-            .load_one(self.uuid)
+            .load_one::<StaffCategoriesLoader>(self.uuid)
             .await?
             .unwrap_or_default();
         Ok(categories)

@@ -2,10 +2,7 @@
 
 use std::net::IpAddr;
 
-use async_graphql::{
-    Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, connection::Connection,
-};
-use uuid::Uuid;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 
 use super::{
     input::{DisplayName, Email, Phone},
@@ -17,17 +14,15 @@ use crate::{
     error::{AppError, AppResult},
     graphql::{
         ContextExt,
-        pagination::{PageRequest, fetch_page},
+        ids::parse_id,
+        pagination::{CountedConnection, PageRequest},
+        text::change,
     },
 };
 
 /// The client address of the request, when the transport knows it.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub Option<IpAddr>);
-
-fn parse_id(field: &str, id: &ID) -> AppResult<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| AppError::bad_input(field, "is not a valid id"))
-}
 
 /// Input of `signIn`.
 #[derive(InputObject)]
@@ -129,11 +124,9 @@ pub struct UserFilter {
 }
 
 fn phone_change(field: &str, phone: MaybeUndefined<String>) -> AppResult<Option<Option<Phone>>> {
-    Ok(match phone {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(raw) => Some(Some(Phone::parse(field, &raw)?)),
-    })
+    change(phone)
+        .map(|raw| raw.map(|raw| Phone::parse(field, &raw)).transpose())
+        .transpose()
 }
 
 /// Identity queries.
@@ -174,13 +167,13 @@ impl IdentityQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<UserFilter>,
-    ) -> async_graphql::Result<Connection<String, User>> {
+    ) -> async_graphql::Result<CountedConnection<User>> {
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
-        let state = ctx.state();
-        let query = IdentityService::new(state).users_query(filter.role, filter.search.as_deref());
-        let page = fetch_page(&state.db, query, entity::user::Column::Id, &page).await?;
-        Ok(page.into_connection(|user| user.id, User::from))
+        let page = IdentityService::new(ctx.state())
+            .users(filter.role, filter.search.as_deref(), &page)
+            .await?;
+        Ok(page.into_counted_connection(User::from))
     }
 }
 
@@ -249,10 +242,10 @@ impl IdentityMutation {
     ) -> async_graphql::Result<UserPayload> {
         let me = ctx.require_user()?;
         let changes = UserChanges {
-            display_name: input
-                .display_name
-                .map(|name| DisplayName::parse("input.displayName", &name))
-                .transpose()?,
+            display_name: DisplayName::parse_opt(
+                "input.displayName",
+                input.display_name.as_deref(),
+            )?,
             phone: phone_change("input.phone", input.phone)?,
             roles: None,
         };
@@ -293,10 +286,10 @@ impl IdentityMutation {
     ) -> async_graphql::Result<UserPayload> {
         let id = parse_id("input.id", &input.id)?;
         let changes = UserChanges {
-            display_name: input
-                .display_name
-                .map(|name| DisplayName::parse("input.displayName", &name))
-                .transpose()?,
+            display_name: DisplayName::parse_opt(
+                "input.displayName",
+                input.display_name.as_deref(),
+            )?,
             phone: phone_change("input.phone", input.phone)?,
             roles: input.roles,
         };

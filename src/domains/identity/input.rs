@@ -1,6 +1,9 @@
 //! Parsed identity inputs: every string a client sends is checked here before a service sees it.
 
-use crate::error::{AppError, AppResult};
+use crate::{
+    error::{AppError, AppResult},
+    graphql::text::Text,
+};
 
 /// A syntactically valid, lower-cased email address.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,25 +72,7 @@ impl Phone {
 }
 
 /// A display name: 1–100 characters after trimming.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DisplayName(String);
-
-impl DisplayName {
-    /// Trims and checks `raw`.
-    pub fn parse(field: &str, raw: &str) -> AppResult<DisplayName> {
-        let name = raw.trim();
-        match name.chars().count() {
-            0 => Err(AppError::bad_input(field, "must not be empty")),
-            1..=100 => Ok(DisplayName(name.to_owned())),
-            _ => Err(AppError::bad_input(field, "must be at most 100 characters")),
-        }
-    }
-
-    /// The name.
-    pub fn into_inner(self) -> String {
-        self.0
-    }
-}
+pub type DisplayName = Text<100>;
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@
 
 pub mod graphql;
 pub mod input;
+pub mod loaders;
 pub mod service;
 pub mod throttle;
 pub mod types;

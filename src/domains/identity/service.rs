@@ -8,7 +8,7 @@ use rand::RngCore;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -19,12 +19,15 @@ use super::{
 };
 use crate::{
     app::AppState,
+    apply_changes,
     auth::{
         AuthenticatedUser, Role, Viewer,
         password::{self, NewPassword},
     },
     error::{AppError, AppResult},
     events::outbox::Write,
+    graphql::pagination::{Keyset, Page, PageRequest},
+    store::replace_links,
 };
 use entity::{session, user, user_role};
 
@@ -140,24 +143,18 @@ pub async fn load_user<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Option
     Ok(Some(UserRecord { user, roles }))
 }
 
-async fn set_roles<C: ConnectionTrait>(db: &C, user_id: Uuid, roles: &[Role]) -> AppResult<()> {
-    user_role::Entity::delete_many()
-        .filter(user_role::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    let mut unique = roles.to_vec();
-    unique.sort_by_key(|role| role.as_str());
-    unique.dedup();
-    if unique.is_empty() {
-        return Ok(());
-    }
-    user_role::Entity::insert_many(unique.iter().map(|role| user_role::ActiveModel {
-        user_id: Set(user_id),
-        role: Set(role.as_str().to_owned()),
-    }))
-    .exec(db)
-    .await?;
-    Ok(())
+async fn set_roles(txn: &DatabaseTransaction, user_id: Uuid, roles: &[Role]) -> AppResult<()> {
+    replace_links(
+        txn,
+        user_role::Column::UserId,
+        user_id,
+        roles.iter().copied(),
+        |role| user_role::ActiveModel {
+            user_id: Set(user_id),
+            role: Set(role.as_str().to_owned()),
+        },
+    )
+    .await
 }
 
 /// Revokes every live refresh token of a user.
@@ -467,9 +464,7 @@ impl<'a> IdentityService<'a> {
             .await?
             .ok_or(AppError::NotFound("user"))?;
         let mut active: user::ActiveModel = record.user.into();
-        if let Some(name) = changes.display_name {
-            active.display_name = Set(name.into_inner());
-        }
+        apply_changes!(active, { display_name: changes.display_name });
         if let Some(phone) = changes.phone {
             let phone = phone.map(Phone::into_inner);
             if let Some(phone) = &phone
@@ -584,12 +579,20 @@ impl<'a> IdentityService<'a> {
         }
     }
 
-    /// Users in id order, for administrators (filtering by role and by name or email).
-    pub fn users_query(
+    /// Users, oldest first, for administrators (filtering by role and by name or email).
+    pub async fn users(
         &self,
         role: Option<Role>,
         search: Option<&str>,
-    ) -> sea_orm::Select<user::Entity> {
+        page: &PageRequest,
+    ) -> AppResult<Page<user::Model>> {
+        Keyset::new()
+            .asc(user::Column::Id)
+            .fetch(self.db(), Self::users_query(role, search), page)
+            .await
+    }
+
+    fn users_query(role: Option<Role>, search: Option<&str>) -> sea_orm::Select<user::Entity> {
         let mut query = user::Entity::find();
         if let Some(role) = role {
             query = query.filter(

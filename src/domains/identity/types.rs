@@ -4,11 +4,15 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::service::{Session, UserRecord, UserStatus};
+use super::{
+    loaders::RolesLoader,
+    service::{Session, UserRecord, UserStatus},
+};
 use crate::{
     auth::Role,
     domains::estate::{
         access::Scope,
+        loaders::{CurrentUnitsLoader, StaffByUser},
         types::{StaffRecord, Unit},
     },
     error::AppResult,
@@ -51,8 +55,7 @@ impl User {
         }
         let units = ctx
             .loaders()?
-            .current_units
-            .load_one(self.uuid)
+            .load_one::<CurrentUnitsLoader>(self.uuid)
             .await?
             .unwrap_or_default();
         Ok(units
@@ -68,7 +71,7 @@ impl User {
         if !(scope.sees_whole_estate() || scope.user_id == Some(self.uuid)) {
             return Ok(None);
         }
-        let record = ctx.loaders()?.staff_by_user.load_one(self.uuid).await?;
+        let record = ctx.loaders()?.load_one::<StaffByUser>(self.uuid).await?;
         Ok(record.map(StaffRecord::try_from_model).transpose()?)
     }
 
@@ -77,7 +80,7 @@ impl User {
         if let Some(roles) = &self.known_roles {
             return Ok(roles.clone());
         }
-        let roles = ctx.loaders()?.roles.load_one(self.uuid).await?;
+        let roles = ctx.loaders()?.load_one::<RolesLoader>(self.uuid).await?;
         Ok(roles.unwrap_or_default())
     }
 }

@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     auth::Role,
-    domains::estate::{access::Scope, graphql::parse_id, service::text, types::Unit},
+    domains::estate::{access::Scope, service::text, types::Unit},
     error::{AppError, AppResult},
     events::{
         Topic,
@@ -23,6 +23,7 @@ use crate::{
     },
     graphql::{
         ContextExt,
+        ids::parse_id,
         pagination::{DEFAULT_PAGE, MAX_PAGE},
     },
 };

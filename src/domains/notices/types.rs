@@ -8,8 +8,8 @@ use super::loaders::NoticeLoaders;
 use crate::{
     auth::Role,
     domains::{
-        estate::{access::Scope, types::Building},
-        identity::types::User,
+        estate::{access::Scope, loaders::BuildingById, types::Building},
+        identity::{loaders::UserById, types::User},
     },
     error::AppResult,
     graphql::ContextExt,
@@ -194,7 +194,7 @@ impl Notice {
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<NoticeAuthor> {
         let scope = Scope::of(ctx).await?;
-        let user = ctx.loaders()?.users.load_one(self.author_id).await?;
+        let user = ctx.loaders()?.load_one::<UserById>(self.author_id).await?;
         let display_name = user
             .as_ref()
             .map_or_else(|| "(former user)".to_owned(), |u| u.display_name.clone());
@@ -218,7 +218,7 @@ impl Notice {
             .unwrap_or_default();
         let buildings = ctx
             .loaders()?
-            .buildings
+            .get::<BuildingById>()
             .load_many(audience.building_ids.iter().copied())
             .await?;
         let mut buildings: Vec<Building> = audience
