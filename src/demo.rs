@@ -252,7 +252,7 @@ async fn seed_notices(state: &AppState) -> AppResult<usize> {
         id: admin.id,
         roles: vec![Role::Admin],
     });
-    let scope = Scope::load(&state.db, &viewer, state.clock.today()).await?;
+    let scope = Scope::new(state.db.clone(), &viewer, state.clock.today());
     let service = NoticeService::new(state);
     let mut published = 0;
     for demo in missing {

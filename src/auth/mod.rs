@@ -85,11 +85,6 @@ impl Viewer {
             Viewer::Anonymous => Err(AppError::Unauthenticated),
         }
     }
-
-    /// Whether the viewer holds `role`.
-    pub fn has_role(&self, role: Role) -> bool {
-        matches!(self, Viewer::User(user) if user.roles.contains(&role))
-    }
 }
 
 /// Extracts the token from an `Authorization` value (`Bearer <token>`, scheme case-insensitive).

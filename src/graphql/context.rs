@@ -1,10 +1,13 @@
 //! Typed access to what resolvers need from the GraphQL context.
 
+use std::future::Future;
+
 use async_graphql::Context;
 
 use crate::{
     app::AppState,
     auth::{AuthenticatedUser, Viewer},
+    domains::estate::access::Scope,
     error::{AppError, AppResult},
     graphql::loaders::Loaders,
 };
@@ -21,6 +24,10 @@ pub trait ContextExt {
     fn require_user(&self) -> AppResult<&AuthenticatedUser> {
         self.viewer().require_user()
     }
+    /// The signed-in caller's access [`Scope`], made on first use and reused for the request;
+    /// `UNAUTHENTICATED` for anonymous callers. Making it runs no query: its facets load when
+    /// first read (`let scope = ctx.scope().await?; scope.resident().await?`).
+    fn scope(&self) -> impl Future<Output = AppResult<&Scope>> + Send;
 }
 
 static ANONYMOUS: Viewer = Viewer::Anonymous;
@@ -45,5 +52,17 @@ impl ContextExt for Context<'_> {
 
     fn viewer(&self) -> &Viewer {
         self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+
+    // Async in shape so a later core check (say, the user's status) can query without changing
+    // every resolver.
+    async fn scope(&self) -> AppResult<&Scope> {
+        let viewer = self.viewer();
+        viewer.require_user()?;
+        let state = self.state();
+        Ok(self
+            .loaders()?
+            .scope
+            .get_or_init(|| Scope::new(state.db.clone(), viewer, state.clock.today())))
     }
 }

@@ -40,8 +40,8 @@ pub struct Loaders {
     db: DatabaseConnection,
     window: Duration,
     made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
-    /// The viewer's access scope, computed on first use.
-    pub scope: tokio::sync::OnceCell<Scope>,
+    /// The viewer's access scope, made on first use (see `ContextExt::scope`).
+    pub scope: std::sync::OnceLock<Scope>,
     /// The notices domain's loaders (made with the scope, on first use).
     pub notices: tokio::sync::OnceCell<crate::domains::notices::loaders::NoticeLoaders>,
 }
@@ -55,7 +55,7 @@ impl Loaders {
             db,
             window,
             made: Mutex::new(HashMap::new()),
-            scope: tokio::sync::OnceCell::new(),
+            scope: std::sync::OnceLock::new(),
             notices: tokio::sync::OnceCell::new(),
         }
     }

@@ -27,7 +27,6 @@ use uuid::Uuid;
 use crate::{
     domains::{
         estate::{
-            access::Scope,
             service::EstateService,
             types::{Building, HouseholdMember, Residency, StaffRecord, Unit},
         },
@@ -108,12 +107,12 @@ pub const TABLES: &[(NodeKind, &str)] = &[
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
 /// may not see it.
 async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<Node>> {
-    let scope = Scope::of(ctx).await?;
+    let scope = ctx.scope().await?;
     let estate = EstateService::new(ctx.state());
     Ok(match kind {
         // As `user(id:)`: yourself, or anyone for administrators.
         NodeKind::User => {
-            if !(scope.admin || scope.user_id == Some(id)) {
+            if !scope.is_self_or_admin(id) {
                 return Ok(None);
             }
             load_user(&ctx.state().db, id)

@@ -115,7 +115,7 @@ impl NotificationQuery {
         after: Option<String>,
         unread_only: Option<bool>,
     ) -> async_graphql::Result<Connection<String, Notification>> {
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let me = scope.require_user()?;
         let first = page_size(first)?;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;

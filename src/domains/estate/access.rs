@@ -1,50 +1,96 @@
-//! The one access helper: what the viewer of a request may see of the estate, computed once per
-//! request from their roles, current residencies and served buildings.
+//! The one access helper: what the viewer of a request may see of the estate.
+//!
+//! A [`Scope`] has a *core* that costs nothing (the user id and roles from the token, hence
+//! administrator and supervisor) and *facets* loaded from the database only when a resolver first
+//! asks for them, then kept for the rest of the request: [`Resident`] (current homes) and
+//! [`Staff`] (the staff record and the buildings it serves). A later domain adds its own facet
+//! (volunteer, merchant, health staff) by implementing [`Facet`] in its own module and calling
+//! `scope.facet::<MyFacet>().await?`; `Scope` itself does not change.
 //!
 //! Invariants:
-//! - Anonymous callers have no scope: [`Scope::of`] (and `ctx.scope()`) refuse them with
-//!   `UNAUTHENTICATED`, so no resolver can forget the check.
+//! - Anonymous callers have no scope: `ctx.scope()` refuses them with `UNAUTHENTICATED`, so no
+//!   resolver can forget the check.
+//! - A request that reads no facet runs no access query (a test counts the statements).
 //! - Only an `ACTIVE` staff record serves buildings: onboarding, suspended and former staff get
 //!   no building access.
 //! - Subscriptions do not keep the scope they started with: they ask the per-process
 //!   [`ScopeCache`](crate::auth::scope::ScopeCache) for every event, which forgets a user's scope
-//!   as soon as their residencies, staff record or roles change.
+//!   (facets included) as soon as their residencies, staff record or roles change.
+//! - Role checks are not made here: they live in [`crate::auth::guard`].
 
-use std::collections::HashSet;
+use std::{
+    any::{Any, TypeId},
+    collections::{HashMap, HashSet},
+    future::Future,
+    sync::{Arc, Mutex},
+};
 
-use async_graphql::Context;
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Role, Viewer},
+    auth::{Role, Viewer, guard},
     error::{AppError, AppResult},
-    graphql::ContextExt,
 };
 use entity::{residency, staff_building, staff_record, unit, user, user_role};
 
-/// What one viewer may see.
-#[derive(Clone, Debug, Default)]
+/// Part of a viewer's access loaded on demand: implement it for a new kind of access, then read
+/// it with [`Scope::facet`]. `load` runs at most once per scope.
+pub trait Facet: Send + Sync + Sized + 'static {
+    /// Loads the facet for `scope`'s viewer (the empty facet when it does not apply).
+    fn load(scope: &Scope) -> impl Future<Output = AppResult<Self>> + Send;
+}
+
+type Slot = Arc<OnceCell<Arc<dyn Any + Send + Sync>>>;
+
+/// What one viewer may see: a free core and facets loaded on first use.
 pub struct Scope {
-    /// The viewer's user id (none when anonymous).
+    /// The viewer's user id (none when anonymous or disabled).
     pub user_id: Option<Uuid>,
+    /// The viewer's roles.
+    pub roles: Vec<Role>,
     /// Administrator: everything.
     pub admin: bool,
     /// Supervisor: every building, unit and staff record, no household.
     pub supervisor: bool,
-    /// The viewer's staff record, if any.
-    pub staff_id: Option<Uuid>,
-    /// Buildings the viewer serves as staff.
-    pub served_buildings: HashSet<Uuid>,
+    db: DatabaseConnection,
+    today: NaiveDate,
+    facets: Mutex<HashMap<TypeId, Slot>>,
+}
+
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scope")
+            .field("user_id", &self.user_id)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The resident facet: the viewer's current homes.
+#[derive(Clone, Debug, Default)]
+pub struct Resident {
     /// Units of the viewer's current residencies.
-    pub home_units: HashSet<Uuid>,
+    pub units: HashSet<Uuid>,
     /// Buildings of those units.
-    pub home_buildings: HashSet<Uuid>,
+    pub buildings: HashSet<Uuid>,
     /// Floors of those units, as (building, floor).
-    pub home_floors: HashSet<(Uuid, i32)>,
-    /// The viewer's roles.
-    pub roles: Vec<Role>,
+    pub floors: HashSet<(Uuid, i32)>,
+}
+
+/// The staff facet: the viewer's staff record (for `STAFF` holders) and what it serves.
+#[derive(Clone, Debug, Default)]
+pub struct Staff {
+    /// The staff record, if any.
+    pub id: Option<Uuid>,
+    /// Its post (`MANAGER`, …), if any.
+    pub post: Option<String>,
+    /// Whether the record is `ACTIVE`.
+    pub active: bool,
+    /// Buildings served: empty unless the record is `ACTIVE`.
+    pub served_buildings: HashSet<Uuid>,
 }
 
 /// Status of a staff record that serves its buildings.
@@ -61,11 +107,90 @@ pub fn current_residency(today: NaiveDate) -> Condition {
         )
 }
 
+impl Facet for Resident {
+    async fn load(scope: &Scope) -> AppResult<Resident> {
+        let Some(user_id) = scope.user_id else {
+            return Ok(Resident::default());
+        };
+        let homes = residency::Entity::find()
+            .filter(residency::Column::UserId.eq(user_id))
+            .filter(current_residency(scope.today))
+            .all(scope.db())
+            .await?;
+        if homes.is_empty() {
+            return Ok(Resident::default());
+        }
+        let units: HashSet<Uuid> = homes.iter().map(|r| r.unit_id).collect();
+        let rows = unit::Entity::find()
+            .filter(unit::Column::Id.is_in(units.iter().copied()))
+            .all(scope.db())
+            .await?;
+        Ok(Resident {
+            units,
+            buildings: rows.iter().map(|u| u.building_id).collect(),
+            floors: rows.iter().map(|u| (u.building_id, u.floor)).collect(),
+        })
+    }
+}
+
+impl Facet for Staff {
+    async fn load(scope: &Scope) -> AppResult<Staff> {
+        let Some(user_id) = scope.user_id else {
+            return Ok(Staff::default());
+        };
+        if !guard::holds_any(&scope.roles, &[Role::Staff]) {
+            return Ok(Staff::default());
+        }
+        let Some(record) = staff_record::Entity::find()
+            .filter(staff_record::Column::UserId.eq(user_id))
+            .one(scope.db())
+            .await?
+        else {
+            return Ok(Staff::default());
+        };
+        let active = record.status == ACTIVE_STAFF;
+        let served_buildings = if active {
+            staff_building::Entity::find()
+                .filter(staff_building::Column::StaffId.eq(record.id))
+                .all(scope.db())
+                .await?
+                .into_iter()
+                .map(|row| row.building_id)
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        Ok(Staff {
+            id: Some(record.id),
+            post: Some(record.post),
+            active,
+            served_buildings,
+        })
+    }
+}
+
 impl Scope {
+    /// The scope of `viewer` on `today`. Runs no query: facets load when first asked for.
+    pub fn new(db: DatabaseConnection, viewer: &Viewer, today: NaiveDate) -> Scope {
+        let (user_id, roles) = match viewer {
+            Viewer::User(user) => (Some(user.id), user.roles.clone()),
+            Viewer::Anonymous => (None, Vec::new()),
+        };
+        Scope {
+            user_id,
+            admin: guard::holds_any(&roles, &[Role::Admin]),
+            supervisor: guard::holds_any(&roles, &[Role::Supervisor]),
+            roles,
+            db,
+            today,
+            facets: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// The scope of a user read afresh from the database (roles and status included), as a
     /// subscription needs it long after its request: a disabled user gets the empty scope.
-    pub async fn load_user<C: ConnectionTrait>(
-        db: &C,
+    pub async fn load_user(
+        db: &DatabaseConnection,
         user_id: Uuid,
         today: NaiveDate,
     ) -> AppResult<Scope> {
@@ -74,7 +199,7 @@ impl Scope {
             .await?
             .is_some_and(|u| u.status == "ACTIVE");
         if !active {
-            return Ok(Scope::default());
+            return Ok(Scope::new(db.clone(), &Viewer::Anonymous, today));
         }
         let roles = user_role::Entity::find()
             .filter(user_role::Column::UserId.eq(user_id))
@@ -84,74 +209,61 @@ impl Scope {
             .filter_map(|r| Role::parse(&r.role))
             .collect();
         let viewer = Viewer::User(crate::auth::AuthenticatedUser { id: user_id, roles });
-        Scope::load(db, &viewer, today).await
+        Ok(Scope::new(db.clone(), &viewer, today))
     }
 
-    /// Computes the scope of `viewer` on `today` (four small queries at most).
-    pub async fn load<C: ConnectionTrait>(
-        db: &C,
-        viewer: &Viewer,
-        today: NaiveDate,
-    ) -> AppResult<Scope> {
-        let Viewer::User(user) = viewer else {
-            return Ok(Scope::default());
-        };
-        let mut scope = Scope {
-            user_id: Some(user.id),
-            admin: viewer.has_role(Role::Admin),
-            supervisor: viewer.has_role(Role::Supervisor),
-            roles: user.roles.clone(),
-            ..Scope::default()
-        };
-        if viewer.has_role(Role::Staff)
-            && let Some(record) = staff_record::Entity::find()
-                .filter(staff_record::Column::UserId.eq(user.id))
-                .one(db)
-                .await?
-        {
-            scope.staff_id = Some(record.id);
-            if record.status == ACTIVE_STAFF {
-                scope.served_buildings = staff_building::Entity::find()
-                    .filter(staff_building::Column::StaffId.eq(record.id))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|row| row.building_id)
-                    .collect();
-            }
-        }
-        let homes = residency::Entity::find()
-            .filter(residency::Column::UserId.eq(user.id))
-            .filter(current_residency(today))
-            .all(db)
+    /// The database the facets load from.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The day the scope judges residencies on.
+    pub fn today(&self) -> NaiveDate {
+        self.today
+    }
+
+    /// The facet `F` of this scope, loaded on first use and then reused (concurrent first uses
+    /// load it once).
+    pub async fn facet<F: Facet>(&self) -> AppResult<Arc<F>> {
+        let slot = self
+            .facets
+            .lock()
+            // A panic while holding the lock cannot leave the map half-changed: recover it.
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(TypeId::of::<F>())
+            .or_default()
+            .clone();
+        let loaded = slot
+            .get_or_try_init(|| async {
+                F::load(self)
+                    .await
+                    .map(|facet| Arc::new(facet) as Arc<dyn Any + Send + Sync>)
+            })
             .await?;
-        if !homes.is_empty() {
-            scope.home_units = homes.iter().map(|r| r.unit_id).collect();
-            let units = unit::Entity::find()
-                .filter(unit::Column::Id.is_in(scope.home_units.iter().copied()))
-                .all(db)
-                .await?;
-            scope.home_buildings = units.iter().map(|u| u.building_id).collect();
-            scope.home_floors = units.iter().map(|u| (u.building_id, u.floor)).collect();
-        }
-        Ok(scope)
+        loaded
+            .clone()
+            .downcast::<F>()
+            .map_err(|_| AppError::internal("a facet slot holds another type"))
     }
 
-    /// The scope of the signed-in caller behind `ctx`, computed on first use and then reused;
-    /// `UNAUTHENTICATED` for anonymous callers.
-    pub async fn of<'c>(ctx: &'c Context<'_>) -> AppResult<&'c Scope> {
-        ctx.viewer().require_user()?;
-        let loaders = ctx.loaders()?;
-        let state = ctx.state();
-        loaders
-            .scope
-            .get_or_try_init(|| Scope::load(&state.db, ctx.viewer(), state.clock.today()))
-            .await
+    /// The resident facet (current homes).
+    pub async fn resident(&self) -> AppResult<Arc<Resident>> {
+        self.facet::<Resident>().await
+    }
+
+    /// The staff facet (staff record, served buildings).
+    pub async fn staff(&self) -> AppResult<Arc<Staff>> {
+        self.facet::<Staff>().await
     }
 
     /// The viewer's user id, or `UNAUTHENTICATED`.
     pub fn require_user(&self) -> AppResult<Uuid> {
         self.user_id.ok_or(AppError::Unauthenticated)
+    }
+
+    /// Whether the viewer is `user_id` or an administrator.
+    pub fn is_self_or_admin(&self, user_id: Uuid) -> bool {
+        self.admin || self.user_id == Some(user_id)
     }
 
     /// Sees every building and unit.
@@ -160,82 +272,148 @@ impl Scope {
     }
 
     /// Buildings visible: `None` means all.
-    pub fn visible_buildings(&self) -> Option<HashSet<Uuid>> {
+    pub async fn visible_buildings(&self) -> AppResult<Option<HashSet<Uuid>>> {
         if self.sees_whole_estate() {
-            return None;
+            return Ok(None);
         }
-        Some(
-            self.served_buildings
-                .union(&self.home_buildings)
+        let (staff, resident) = (self.staff().await?, self.resident().await?);
+        Ok(Some(
+            staff
+                .served_buildings
+                .union(&resident.buildings)
                 .copied()
                 .collect(),
-        )
+        ))
     }
 
     /// Condition on `unit` rows for the units visible: `None` means all. Staff see the units of
     /// the buildings they serve; residents their own units.
-    pub fn unit_condition(&self) -> Option<Condition> {
+    pub async fn unit_condition(&self) -> AppResult<Option<Condition>> {
         if self.sees_whole_estate() {
-            return None;
+            return Ok(None);
         }
-        Some(
+        let (staff, resident) = (self.staff().await?, self.resident().await?);
+        Ok(Some(
             Condition::any()
-                .add(unit::Column::BuildingId.is_in(self.served_buildings.iter().copied()))
+                .add(unit::Column::BuildingId.is_in(staff.served_buildings.iter().copied()))
                 // sea-query renders an empty IN list as a false condition.
-                .add(unit::Column::Id.is_in(self.home_units.iter().copied())),
-        )
+                .add(unit::Column::Id.is_in(resident.units.iter().copied())),
+        ))
+    }
+
+    /// Whether `unit` is visible: the in-memory form of [`Scope::unit_condition`], for units
+    /// that arrive through a loader rather than through the filtered query.
+    pub async fn sees_unit(&self, unit: &unit::Model) -> AppResult<bool> {
+        if self.sees_whole_estate() {
+            return Ok(true);
+        }
+        Ok(self
+            .staff()
+            .await?
+            .served_buildings
+            .contains(&unit.building_id)
+            || self.resident().await?.units.contains(&unit.id))
     }
 
     /// Whether the household of `unit_id` is visible: its current residents and administrators.
-    pub fn can_see_household(&self, unit_id: Uuid) -> bool {
-        self.admin || self.home_units.contains(&unit_id)
+    pub async fn can_see_household(&self, unit_id: Uuid) -> AppResult<bool> {
+        Ok(self.admin || self.resident().await?.units.contains(&unit_id))
     }
 
     /// Whether the viewer may change the household of `unit_id`.
-    pub fn can_manage_household(&self, unit_id: Uuid) -> bool {
-        self.can_see_household(unit_id)
+    pub async fn can_manage_household(&self, unit_id: Uuid) -> AppResult<bool> {
+        self.can_see_household(unit_id).await
     }
 
     /// Whether the viewer may see a resident's contact details given the buildings where the
     /// resident currently lives: administrators always, staff when they serve one of those
     /// buildings (work orders and care assignments use this).
-    pub fn can_see_resident_contact(&self, resident_buildings: &HashSet<Uuid>) -> bool {
-        self.admin || !self.served_buildings.is_disjoint(resident_buildings)
-    }
-
-    /// `FORBIDDEN` unless the viewer is an administrator.
-    pub fn require_admin(&self) -> AppResult<()> {
-        if self.admin {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("administrators only".to_owned()))
-        }
+    pub async fn can_see_resident_contact(
+        &self,
+        resident_buildings: &HashSet<Uuid>,
+    ) -> AppResult<bool> {
+        Ok(self.admin
+            || !self
+                .staff()
+                .await?
+                .served_buildings
+                .is_disjoint(resident_buildings))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-    #[test]
-    fn contact_details_follow_the_buildings_served() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let staff = Scope {
-            served_buildings: [a].into_iter().collect(),
-            ..Scope::default()
-        };
-        assert!(staff.can_see_resident_contact(&[a, b].into_iter().collect()));
-        assert!(!staff.can_see_resident_contact(&[b].into_iter().collect()));
-        let admin = Scope {
-            admin: true,
-            ..Scope::default()
-        };
-        assert!(admin.can_see_resident_contact(&[b].into_iter().collect()));
-        let resident = Scope {
-            home_units: [a].into_iter().collect(),
-            ..Scope::default()
-        };
-        assert!(resident.can_see_household(a) && !resident.can_see_household(b));
-        assert!(!resident.can_see_resident_contact(&[a].into_iter().collect()));
+    use super::*;
+    use crate::auth::AuthenticatedUser;
+
+    /// A scope over a disconnected database: any query would panic.
+    fn scope_of(roles: &[Role]) -> Scope {
+        let viewer = Viewer::User(AuthenticatedUser {
+            id: Uuid::now_v7(),
+            roles: roles.to_vec(),
+        });
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        Scope::new(DatabaseConnection::default(), &viewer, today)
+    }
+
+    static LOADS: AtomicUsize = AtomicUsize::new(0);
+
+    /// A facet a later domain could add, counting its loads.
+    struct Volunteer(Uuid);
+
+    impl Facet for Volunteer {
+        async fn load(scope: &Scope) -> AppResult<Volunteer> {
+            LOADS.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            Ok(Volunteer(scope.require_user()?))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_facet_loads_once_per_scope_even_when_asked_for_concurrently() {
+        let scope = scope_of(&[Role::Resident]);
+        let (a, b) = tokio::join!(scope.facet::<Volunteer>(), scope.facet::<Volunteer>());
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(a.0, scope.user_id.unwrap());
+        assert_eq!(LOADS.load(Ordering::SeqCst), 1);
+        scope.facet::<Volunteer>().await.unwrap();
+        assert_eq!(LOADS.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn the_core_and_what_it_decides_run_no_query() {
+        let admin = scope_of(&[Role::Admin]);
+        assert!(admin.admin && !admin.supervisor);
+        assert_eq!(admin.visible_buildings().await.unwrap(), None);
+        assert!(admin.unit_condition().await.unwrap().is_none());
+        assert!(admin.can_see_household(Uuid::now_v7()).await.unwrap());
+        assert!(
+            admin
+                .can_see_resident_contact(&HashSet::new())
+                .await
+                .unwrap()
+        );
+        let supervisor = scope_of(&[Role::Supervisor]);
+        assert_eq!(supervisor.visible_buildings().await.unwrap(), None);
+        // Only STAFF holders have a staff record to look up.
+        let merchant = scope_of(&[Role::Merchant]);
+        let staff = merchant.staff().await.unwrap();
+        assert!(staff.id.is_none() && staff.served_buildings.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_disabled_or_anonymous_scope_has_empty_facets() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let scope = Scope::new(DatabaseConnection::default(), &Viewer::Anonymous, today);
+        assert!(scope.require_user().is_err());
+        assert!(scope.resident().await.unwrap().units.is_empty());
+        assert!(scope.staff().await.unwrap().id.is_none());
+        assert_eq!(
+            scope.visible_buildings().await.unwrap(),
+            Some(HashSet::new())
+        );
     }
 }

@@ -4,7 +4,6 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObje
 use chrono::NaiveDate;
 
 use super::{
-    access::Scope,
     service::{
         Address, BuildingChanges, BuildingName, CareNeeds, EmployeeNumber, EstateFilter,
         EstateService, HouseholdMemberChanges, MemberName, NewBuilding, NewHouseholdMember,
@@ -267,7 +266,7 @@ impl EstateQuery {
     ) -> async_graphql::Result<CountedConnection<Building>> {
         ctx.require_user()?;
         let page = PageRequest::parse(first, after, last, before)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let page = EstateService::new(ctx.state())
             .buildings(scope, &page)
             .await?;
@@ -278,7 +277,7 @@ impl EstateQuery {
     async fn building(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Building> {
         ctx.require_user()?;
         let id = parse_id("id", &id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         Ok(EstateService::new(ctx.state())
             .building(scope, id)
             .await?
@@ -304,7 +303,7 @@ impl EstateQuery {
             unit_kind: filter.kind,
             ..EstateFilter::default()
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let page = EstateService::new(ctx.state())
             .units(scope, &filter, &page)
             .await?;
@@ -315,7 +314,7 @@ impl EstateQuery {
     async fn unit(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Unit> {
         ctx.require_user()?;
         let id = parse_id("id", &id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         Ok(Unit::try_from_model(
             EstateService::new(ctx.state()).unit(scope, id).await?,
         )?)
@@ -340,7 +339,7 @@ impl EstateQuery {
             unit_id: parse_opt_id("filter.unitId", filter.unit_id.as_ref())?,
             ..EstateFilter::default()
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let page = EstateService::new(ctx.state())
             .residencies(scope, &filter, current, &page)
             .await?;
@@ -365,7 +364,7 @@ impl EstateQuery {
             member_kind: filter.kind,
             ..EstateFilter::default()
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let page = EstateService::new(ctx.state())
             .household_members(scope, &filter, &page)
             .await?;
@@ -380,7 +379,7 @@ impl EstateQuery {
     ) -> async_graphql::Result<HouseholdMember> {
         ctx.require_user()?;
         let id = parse_id("id", &id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         Ok(HouseholdMember::try_from_model(
             EstateService::new(ctx.state())
                 .household_member(scope, id)
@@ -407,7 +406,7 @@ impl EstateQuery {
             status: filter.status,
             ..EstateFilter::default()
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let page = EstateService::new(ctx.state())
             .staff_records(scope, &filter, &page)
             .await?;
@@ -418,7 +417,7 @@ impl EstateQuery {
     async fn staff_record(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<StaffRecord> {
         ctx.require_user()?;
         let id = parse_id("id", &id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         Ok(StaffRecord::try_from_model(
             EstateService::new(ctx.state())
                 .staff_record(scope, id)
@@ -448,7 +447,7 @@ impl EstateMutation {
                 input.service_centre_hours.as_deref().unwrap_or(""),
             )?,
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let building = EstateService::new(ctx.state())
             .create_building(scope, new)
             .await?;
@@ -473,7 +472,7 @@ impl EstateMutation {
                 input.service_centre_hours.as_deref(),
             )?,
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let building = EstateService::new(ctx.state())
             .update_building(scope, id, changes)
             .await?;
@@ -495,7 +494,7 @@ impl EstateMutation {
             number: UnitNumber::parse("input.number", &input.number)?,
             kind: input.kind,
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let unit = EstateService::new(ctx.state())
             .create_unit(scope, new)
             .await?;
@@ -517,7 +516,7 @@ impl EstateMutation {
             number: UnitNumber::parse_opt("input.number", input.number.as_deref())?,
             kind: input.kind,
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let unit = EstateService::new(ctx.state())
             .update_unit(scope, id, changes)
             .await?;
@@ -539,7 +538,7 @@ impl EstateMutation {
             relation: input.relation,
             moved_in: input.moved_in.into(),
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let (residency, unit) = EstateService::new(ctx.state())
             .create_residency(scope, new)
             .await?;
@@ -556,7 +555,7 @@ impl EstateMutation {
     ) -> async_graphql::Result<ResidencyPayload> {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let (residency, unit) = EstateService::new(ctx.state())
             .end_residency(scope, id, input.moved_out.into())
             .await?;
@@ -590,7 +589,7 @@ impl EstateMutation {
                 input.care_needs.as_deref().unwrap_or(""),
             )?,
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let member = EstateService::new(ctx.state())
             .add_household_member(scope, new)
             .await?;
@@ -613,7 +612,7 @@ impl EstateMutation {
             species: Species::parse_change("input.species", input.species)?,
             care_needs: CareNeeds::parse_opt("input.careNeeds", input.care_needs.as_deref())?,
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let member = EstateService::new(ctx.state())
             .update_household_member(scope, id, changes)
             .await?;
@@ -630,7 +629,7 @@ impl EstateMutation {
     ) -> async_graphql::Result<HouseholdMemberPayload> {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let member = EstateService::new(ctx.state())
             .remove_household_member(scope, id)
             .await?;
@@ -655,7 +654,7 @@ impl EstateMutation {
             building_ids: parse_ids("input.buildingIds", &input.building_ids)?,
             categories: input.categories,
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let record = EstateService::new(ctx.state())
             .create_staff_record(scope, new)
             .await?;
@@ -682,7 +681,7 @@ impl EstateMutation {
                 .transpose()?,
             categories: input.categories,
         };
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let record = EstateService::new(ctx.state())
             .update_staff_record(scope, id, changes)
             .await?;

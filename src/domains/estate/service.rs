@@ -19,7 +19,7 @@ use super::{
 use crate::{
     app::AppState,
     apply_changes,
-    auth::Role,
+    auth::{Role, guard},
     error::{AppError, AppResult},
     events::outbox::Write,
     graphql::{
@@ -268,12 +268,12 @@ impl<'a> EstateService<'a> {
         &self.state.db
     }
 
-    fn buildings_query(scope: &Scope) -> Select<building::Entity> {
+    async fn buildings_query(scope: &Scope) -> AppResult<Select<building::Entity>> {
         let query = building::Entity::find();
-        match scope.visible_buildings() {
+        Ok(match scope.visible_buildings().await? {
             None => query,
             Some(ids) => query.filter(building::Column::Id.is_in(ids)),
-        }
+        })
     }
 
     /// Buildings visible to the viewer.
@@ -284,7 +284,7 @@ impl<'a> EstateService<'a> {
     ) -> AppResult<Page<building::Model>> {
         Keyset::new()
             .asc(building::Column::Id)
-            .fetch(self.db(), Self::buildings_query(scope), page)
+            .fetch(self.db(), Self::buildings_query(scope).await?, page)
             .await
     }
 
@@ -292,7 +292,9 @@ impl<'a> EstateService<'a> {
     pub async fn building(&self, scope: &Scope, id: Uuid) -> AppResult<building::Model> {
         one_or_not_found(
             self.db(),
-            Self::buildings_query(scope).filter(building::Column::Id.eq(id)),
+            Self::buildings_query(scope)
+                .await?
+                .filter(building::Column::Id.eq(id)),
         )
         .await
     }
@@ -303,7 +305,7 @@ impl<'a> EstateService<'a> {
         scope: &Scope,
         new: NewBuilding,
     ) -> AppResult<building::Model> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let now = Utc::now();
         Ok(building::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -324,7 +326,7 @@ impl<'a> EstateService<'a> {
         id: Uuid,
         changes: BuildingChanges,
     ) -> AppResult<building::Model> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let model = find_or_not_found::<building::Entity, _>(self.db(), id).await?;
         let mut active: building::ActiveModel = model.into();
         apply_changes!(active, {
@@ -336,9 +338,9 @@ impl<'a> EstateService<'a> {
         Ok(active.update(self.db()).await?)
     }
 
-    fn units_query(scope: &Scope, filter: &EstateFilter) -> Select<unit::Entity> {
+    async fn units_query(scope: &Scope, filter: &EstateFilter) -> AppResult<Select<unit::Entity>> {
         let mut query = unit::Entity::find();
-        if let Some(condition) = scope.unit_condition() {
+        if let Some(condition) = scope.unit_condition().await? {
             query = query.filter(condition);
         }
         if let Some(building_id) = filter.building_id {
@@ -347,7 +349,7 @@ impl<'a> EstateService<'a> {
         if let Some(kind) = filter.unit_kind {
             query = query.filter(unit::Column::Kind.eq(kind.as_str()));
         }
-        query
+        Ok(query)
     }
 
     /// Units visible to the viewer.
@@ -359,7 +361,7 @@ impl<'a> EstateService<'a> {
     ) -> AppResult<Page<unit::Model>> {
         Keyset::new()
             .asc(unit::Column::Id)
-            .fetch(self.db(), Self::units_query(scope, filter), page)
+            .fetch(self.db(), Self::units_query(scope, filter).await?, page)
             .await
     }
 
@@ -367,7 +369,9 @@ impl<'a> EstateService<'a> {
     pub async fn unit(&self, scope: &Scope, id: Uuid) -> AppResult<unit::Model> {
         one_or_not_found(
             self.db(),
-            Self::units_query(scope, &EstateFilter::default()).filter(unit::Column::Id.eq(id)),
+            Self::units_query(scope, &EstateFilter::default())
+                .await?
+                .filter(unit::Column::Id.eq(id)),
         )
         .await
     }
@@ -395,7 +399,7 @@ impl<'a> EstateService<'a> {
 
     /// Creates a unit (administrators).
     pub async fn create_unit(&self, scope: &Scope, new: NewUnit) -> AppResult<unit::Model> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let txn = self.db().begin().await?;
         require_buildings(&txn, "input.buildingId", &[new.building_id]).await?;
         Self::check_unit_number(&txn, new.building_id, &new.number, None).await?;
@@ -420,7 +424,7 @@ impl<'a> EstateService<'a> {
         id: Uuid,
         changes: UnitChanges,
     ) -> AppResult<unit::Model> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let txn = self.db().begin().await?;
         let model = find_or_not_found::<unit::Entity, _>(&txn, id).await?;
         if let Some(number) = &changes.number {
@@ -443,7 +447,7 @@ impl<'a> EstateService<'a> {
         scope: &Scope,
         new: NewResidency,
     ) -> AppResult<(residency::Model, unit::Model)> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
         if user::Entity::find_by_id(new.user_id)
@@ -504,7 +508,7 @@ impl<'a> EstateService<'a> {
         current_only: bool,
         page: &PageRequest,
     ) -> AppResult<Page<(residency::Model, unit::Model)>> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let mut query = residency::Entity::find();
         if let Some(user_id) = filter.user_id {
             query = query.filter(residency::Column::UserId.eq(user_id));
@@ -560,7 +564,7 @@ impl<'a> EstateService<'a> {
         id: Uuid,
         moved_out: NaiveDate,
     ) -> AppResult<(residency::Model, unit::Model)> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
         let (model, unit) = residency::Entity::find_by_id(id)
@@ -584,19 +588,20 @@ impl<'a> EstateService<'a> {
         Ok((residency, unit))
     }
 
-    fn household_query(
+    async fn household_query(
         scope: &Scope,
         filter: &EstateFilter,
     ) -> AppResult<Select<household_member::Entity>> {
         let mut query = household_member::Entity::find();
         if !scope.admin {
-            if scope.home_units.is_empty() {
+            let resident = scope.resident().await?;
+            if resident.units.is_empty() {
                 return Err(AppError::Forbidden(
                     "only a household and administrators see its members".to_owned(),
                 ));
             }
             query = query
-                .filter(household_member::Column::UnitId.is_in(scope.home_units.iter().copied()));
+                .filter(household_member::Column::UnitId.is_in(resident.units.iter().copied()));
         }
         if let Some(unit_id) = filter.unit_id {
             query = query.filter(household_member::Column::UnitId.eq(unit_id));
@@ -615,7 +620,7 @@ impl<'a> EstateService<'a> {
         filter: &EstateFilter,
         page: &PageRequest,
     ) -> AppResult<Page<household_member::Model>> {
-        let query = Self::household_query(scope, filter)?;
+        let query = Self::household_query(scope, filter).await?;
         Keyset::new()
             .asc(household_member::Column::Id)
             .fetch(self.db(), query, page)
@@ -631,8 +636,10 @@ impl<'a> EstateService<'a> {
         let member = household_member::Entity::find_by_id(id)
             .one(self.db())
             .await?
-            .filter(|m| scope.can_see_household(m.unit_id))
             .ok_or(AppError::NotFound("household member"))?;
+        if !scope.can_see_household(member.unit_id).await? {
+            return Err(AppError::NotFound("household member"));
+        }
         Ok(member)
     }
 
@@ -642,7 +649,7 @@ impl<'a> EstateService<'a> {
         scope: &Scope,
         new: NewHouseholdMember,
     ) -> AppResult<household_member::Model> {
-        if !scope.can_manage_household(new.unit_id) {
+        if !scope.can_manage_household(new.unit_id).await? {
             return Err(AppError::Forbidden(
                 "you can only add members to your own household".to_owned(),
             ));
@@ -704,13 +711,13 @@ impl<'a> EstateService<'a> {
         Ok(model)
     }
 
-    fn staff_query(
+    async fn staff_query(
         scope: &Scope,
         filter: &EstateFilter,
     ) -> AppResult<Select<staff_record::Entity>> {
         let mut query = staff_record::Entity::find();
         if !scope.sees_whole_estate() {
-            match scope.staff_id {
+            match scope.staff().await?.id {
                 Some(own) => query = query.filter(staff_record::Column::Id.eq(own)),
                 None => {
                     return Err(AppError::Forbidden(
@@ -746,7 +753,7 @@ impl<'a> EstateService<'a> {
         filter: &EstateFilter,
         page: &PageRequest,
     ) -> AppResult<Page<staff_record::Model>> {
-        let query = Self::staff_query(scope, filter)?;
+        let query = Self::staff_query(scope, filter).await?;
         Keyset::new()
             .asc(staff_record::Column::Id)
             .fetch(self.db(), query, page)
@@ -756,6 +763,7 @@ impl<'a> EstateService<'a> {
     /// One visible staff record.
     pub async fn staff_record(&self, scope: &Scope, id: Uuid) -> AppResult<staff_record::Model> {
         let query = Self::staff_query(scope, &EstateFilter::default())
+            .await
             .map_err(|_| AppError::NotFound("staff record"))?;
         one_or_not_found(self.db(), query.filter(staff_record::Column::Id.eq(id))).await
     }
@@ -766,7 +774,7 @@ impl<'a> EstateService<'a> {
         scope: &Scope,
         new: NewStaffRecord,
     ) -> AppResult<staff_record::Model> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
         if user::Entity::find_by_id(new.user_id)
@@ -836,7 +844,7 @@ impl<'a> EstateService<'a> {
         id: Uuid,
         changes: StaffRecordChanges,
     ) -> AppResult<staff_record::Model> {
-        scope.require_admin()?;
+        guard::require_admin(scope)?;
         let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
         let model = find_or_not_found::<staff_record::Entity, _>(txn, id).await?;

@@ -4,11 +4,8 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{
-    access::Scope,
-    loaders::{
-        BuildingById, HouseholdByUnit, StaffBuildingsLoader, StaffCategoriesLoader, UnitById,
-    },
+use super::loaders::{
+    BuildingById, HouseholdByUnit, StaffBuildingsLoader, StaffCategoriesLoader, UnitById,
 };
 use crate::{
     domains::identity::{loaders::UserById, types::User},
@@ -200,8 +197,8 @@ impl Unit {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<HouseholdMember>> {
-        let scope = Scope::of(ctx).await?;
-        if !scope.can_see_household(self.uuid) {
+        let scope = ctx.scope().await?;
+        if !scope.can_see_household(self.uuid).await? {
             return Ok(Vec::new());
         }
         let members = ctx
@@ -251,8 +248,8 @@ impl Residency {
     /// The resident. Null when you may not see that user: residencies are for administrators,
     /// and a user is visible to themself and administrators (as with `user(id:)`).
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let scope = Scope::of(ctx).await?;
-        if !(scope.admin || scope.user_id == Some(self.user_id)) {
+        let scope = ctx.scope().await?;
+        if !scope.is_self_or_admin(self.user_id) {
             return Ok(None);
         }
         let user = ctx.loaders()?.load_one::<UserById>(self.user_id).await?;
@@ -321,24 +318,15 @@ impl HouseholdMember {
     /// The household's unit. Null when you may not see that unit (as with `unit(id:)`); whoever
     /// sees a household member sees its unit, so this is null only by a change of rules.
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Unit>> {
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let Some(unit) = ctx.loaders()?.load_one::<UnitById>(self.unit_uuid).await? else {
             return Ok(None);
         };
-        if !unit_visible(scope, &unit) {
+        if !scope.sees_unit(&unit).await? {
             return Ok(None);
         }
         Ok(Some(Unit::try_from_model(unit)?))
     }
-}
-
-/// Whether `scope` sees `unit`: the in-memory form of [`Scope::unit_condition`] (everything for
-/// administrators and supervisors, the units of served buildings for staff, their own units for
-/// residents), for units that arrive through a loader rather than through the filtered query.
-fn unit_visible(scope: &Scope, unit: &unit::Model) -> bool {
-    scope.sees_whole_estate()
-        || scope.served_buildings.contains(&unit.building_id)
-        || scope.home_units.contains(&unit.id)
 }
 
 /// A staff member's employment record.

@@ -10,7 +10,11 @@ use super::{
     types::{SignInPayload, User},
 };
 use crate::{
-    auth::{Role, Viewer, guard::RoleGuard, password::NewPassword},
+    auth::{
+        Role, Viewer,
+        guard::{self, RoleGuard},
+        password::NewPassword,
+    },
     error::{AppError, AppResult},
     graphql::{
         ContextExt,
@@ -146,11 +150,7 @@ impl IdentityQuery {
     /// One user: yourself, or anyone for administrators.
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<User> {
         let id = parse_id("id", &id)?;
-        let viewer = ctx.viewer();
-        let me = viewer.require_user()?;
-        if me.id != id && !viewer.has_role(Role::Admin) {
-            return Err(AppError::NotFound("user").into());
-        }
+        guard::require_self_or_admin(ctx.scope().await?, id, "user")?;
         let user = load_user(&ctx.state().db, id)
             .await?
             .ok_or(AppError::NotFound("user"))?;

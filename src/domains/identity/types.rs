@@ -11,7 +11,6 @@ use super::{
 use crate::{
     auth::Role,
     domains::estate::{
-        access::Scope,
         loaders::{CurrentUnitsLoader, StaffByUser},
         types::{StaffRecord, Unit},
     },
@@ -49,8 +48,8 @@ impl User {
     /// Units of the user's current residencies. Visible to the user and administrators;
     /// empty for anyone else.
     async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Unit>> {
-        let scope = Scope::of(ctx).await?;
-        if !(scope.admin || scope.user_id == Some(self.uuid)) {
+        let scope = ctx.scope().await?;
+        if !scope.is_self_or_admin(self.uuid) {
             return Ok(Vec::new());
         }
         let units = ctx
@@ -67,7 +66,7 @@ impl User {
     /// The user's staff record, if they are staff. Visible to the user, supervisors and
     /// administrators.
     async fn staff_record(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<StaffRecord>> {
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         if !(scope.sees_whole_estate() || scope.user_id == Some(self.uuid)) {
             return Ok(None);
         }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::types::NoticeStatus;
 use crate::{
-    auth::Role,
+    auth::{Role, guard},
     domains::estate::access::{ACTIVE_STAFF, Scope, current_residency},
     error::AppResult,
 };
@@ -49,15 +49,21 @@ impl Audience {
 
     /// Whether the viewer described by `scope` is in the audience (the rule queries and
     /// subscriptions share).
-    pub fn includes(&self, scope: &Scope) -> bool {
-        scope.user_id.is_some()
-            && (self.estate
-                || self.building_ids.iter().any(|b| {
-                    scope.home_buildings.contains(b) || scope.served_buildings.contains(b)
-                })
-                || self.floors.iter().any(|f| scope.home_floors.contains(f))
-                || self.unit_ids.iter().any(|u| scope.home_units.contains(u))
-                || self.roles.iter().any(|r| scope.roles.contains(r)))
+    /// Reads the resident and staff facets only when the estate or a role does not decide.
+    pub async fn includes(&self, scope: &Scope) -> AppResult<bool> {
+        if scope.user_id.is_none() {
+            return Ok(false);
+        }
+        if self.estate || guard::holds_any(&scope.roles, &self.roles) {
+            return Ok(true);
+        }
+        let (home, staff) = (scope.resident().await?, scope.staff().await?);
+        Ok(self
+            .building_ids
+            .iter()
+            .any(|b| home.buildings.contains(b) || staff.served_buildings.contains(b))
+            || self.floors.iter().any(|f| home.floors.contains(f))
+            || self.unit_ids.iter().any(|u| home.units.contains(u)))
     }
 
     pub(crate) fn rows(&self, notice_id: Uuid) -> Vec<notice_audience::ActiveModel> {
@@ -222,15 +228,16 @@ pub async fn recipients<C: ConnectionTrait>(
 }
 
 /// The condition on `notice` rows visible to `scope`: published and addressed to the viewer
-/// (everything published, for administrators).
-pub fn visible(scope: &Scope) -> Condition {
+/// (everything published, for administrators). Loads the resident and staff facets.
+pub async fn visible(scope: &Scope) -> AppResult<Condition> {
     if scope.admin {
-        return Condition::all();
+        return Ok(Condition::all());
     }
+    let (home, staff) = (scope.resident().await?, scope.staff().await?);
     let mut targets = Condition::any().add(notice_audience::Column::Scope.eq("ESTATE"));
-    let buildings: Vec<Uuid> = scope
-        .home_buildings
-        .union(&scope.served_buildings)
+    let buildings: Vec<Uuid> = home
+        .buildings
+        .union(&staff.served_buildings)
         .copied()
         .collect();
     targets = targets.add(
@@ -238,7 +245,7 @@ pub fn visible(scope: &Scope) -> Condition {
             .add(notice_audience::Column::Scope.eq("BUILDING"))
             .add(notice_audience::Column::BuildingId.is_in(buildings)),
     );
-    for (building, floor) in &scope.home_floors {
+    for (building, floor) in &home.floors {
         targets = targets.add(
             Condition::all()
                 .add(notice_audience::Column::Scope.eq("FLOOR"))
@@ -249,14 +256,14 @@ pub fn visible(scope: &Scope) -> Condition {
     targets = targets.add(
         Condition::all()
             .add(notice_audience::Column::Scope.eq("UNIT"))
-            .add(notice_audience::Column::UnitId.is_in(scope.home_units.iter().copied())),
+            .add(notice_audience::Column::UnitId.is_in(home.units.iter().copied())),
     );
     targets = targets.add(
         Condition::all()
             .add(notice_audience::Column::Scope.eq("ROLE"))
             .add(notice_audience::Column::Role.is_in(scope.roles.iter().map(|r| r.as_str()))),
     );
-    Condition::all()
+    Ok(Condition::all()
         .add(notice::Column::Status.eq(NoticeStatus::Published.as_str()))
         .add(
             notice::Column::Id.in_subquery(
@@ -266,5 +273,5 @@ pub fn visible(scope: &Scope) -> Condition {
                     .cond_where(targets)
                     .to_owned(),
             ),
-        )
+        ))
 }

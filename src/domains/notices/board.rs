@@ -101,7 +101,7 @@ impl<'a> NoticeBoard<'a> {
     ) -> AppResult<NoticePage> {
         scope.require_user()?;
         let now = self.state.clock.now();
-        let mut query = notice::Entity::find().filter(visible(scope));
+        let mut query = notice::Entity::find().filter(visible(scope).await?);
         if !include_expired {
             query = query.filter(
                 Condition::any()
@@ -138,7 +138,7 @@ impl<'a> NoticeBoard<'a> {
         scope.require_user()?;
         notice::Entity::find()
             .filter(notice::Column::Id.eq(id))
-            .filter(visible(scope))
+            .filter(visible(scope).await?)
             .one(self.db())
             .await?
             .ok_or(AppError::NotFound("notice"))
@@ -157,7 +157,7 @@ impl<'a> NoticeBoard<'a> {
         }
         Ok(notice::Entity::find()
             .filter(notice::Column::Id.is_in(ids))
-            .filter(visible(scope))
+            .filter(visible(scope).await?)
             .all(self.db())
             .await?
             .into_iter()

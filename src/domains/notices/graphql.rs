@@ -15,7 +15,7 @@ use super::{
 };
 use crate::{
     auth::Role,
-    domains::estate::{access::Scope, service::text, types::Unit},
+    domains::estate::{service::text, types::Unit},
     error::{AppError, AppResult},
     events::{
         Topic,
@@ -211,7 +211,7 @@ impl NoticeQuery {
     ) -> async_graphql::Result<Connection<String, Notice>> {
         ctx.require_user()?;
         let first = page_size(first)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let page = NoticeBoard::new(ctx.state())
             .notices(
                 scope,
@@ -236,7 +236,7 @@ impl NoticeQuery {
     async fn notice(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Notice> {
         ctx.require_user()?;
         let id = parse_id("id", &id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let model = NoticeBoard::new(ctx.state()).notice(scope, id).await?;
         Ok(Notice::try_from_model(model, ctx.state().clock.now())?)
     }
@@ -249,7 +249,7 @@ impl NoticeQuery {
     ) -> async_graphql::Result<NoticeReceiptStats> {
         ctx.require_user()?;
         let id = parse_id("noticeId", &notice_id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         Ok(NoticeBoard::new(ctx.state()).stats(scope, id).await?)
     }
 
@@ -262,7 +262,7 @@ impl NoticeQuery {
     ) -> async_graphql::Result<Vec<Unit>> {
         ctx.require_user()?;
         let id = parse_id("noticeId", &notice_id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let units = NoticeBoard::new(ctx.state())
             .unacknowledged_units(scope, id)
             .await?;
@@ -289,7 +289,7 @@ impl NoticeMutation {
     ) -> async_graphql::Result<PublishNoticePayload> {
         ctx.require_user()?;
         let new = input.parse(false)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
         Ok(PublishNoticePayload {
             notice: Notice::try_from_model(model, ctx.state().clock.now())?,
@@ -304,7 +304,7 @@ impl NoticeMutation {
     ) -> async_graphql::Result<PublishNoticePayload> {
         ctx.require_user()?;
         let new = input.parse(true)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
         Ok(PublishNoticePayload {
             notice: Notice::try_from_model(model, ctx.state().clock.now())?,
@@ -319,7 +319,7 @@ impl NoticeMutation {
     ) -> async_graphql::Result<PublishNoticePayload> {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let model = NoticeService::new(ctx.state())
             .publish_draft(scope, id, input.publish_at)
             .await?;
@@ -337,7 +337,7 @@ impl NoticeMutation {
     ) -> async_graphql::Result<PublishNoticePayload> {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let model = NoticeService::new(ctx.state()).withdraw(scope, id).await?;
         Ok(PublishNoticePayload {
             notice: Notice::try_from_model(model, ctx.state().clock.now())?,
@@ -370,7 +370,7 @@ async fn receipt(
 ) -> async_graphql::Result<NoticeReceiptPayload> {
     ctx.require_user()?;
     let id = parse_id("input.noticeId", &input.notice_id)?;
-    let scope = Scope::of(ctx).await?;
+    let scope = ctx.scope().await?;
     let (notice, receipt) = NoticeService::new(ctx.state())
         .receipt(scope, id, acknowledge)
         .await?;
@@ -418,7 +418,7 @@ impl NoticeSubscription {
                     // Judged with the subscriber's rights now, not when they subscribed: a
                     // resident who moved out stops receiving that building's notices.
                     let scope = state.scopes.get(&state, me).await?;
-                    if !(scope.admin || publication.audience.includes(&scope)) {
+                    if !(scope.admin || publication.audience.includes(&scope).await?) {
                         return Ok(None);
                     }
                     let notice =
@@ -447,7 +447,7 @@ impl NoticeSubscription {
         ctx.require_user()?;
         let id = parse_id("noticeId", &notice_id)?;
         let state = ctx.state();
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let current = NoticeBoard::new(state).stats(scope, id).await?;
         let live = state.bus.subscribe(&Topic::NoticeReceipts(id)).await;
         let state = state.clone();

@@ -5,7 +5,7 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{
@@ -34,7 +34,7 @@ impl NoticeLoaders {
     pub async fn of<'c>(
         ctx: &'c async_graphql::Context<'_>,
     ) -> async_graphql::Result<&'c NoticeLoaders> {
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let state = ctx.state();
         Ok(ctx
             .loaders()?
@@ -48,18 +48,19 @@ impl NoticeLoaders {
             .require_publisher(scope)
             .await
             .is_ok();
-        let scope = Arc::new(scope.clone());
+        // The visibility rule is fixed for the request: build it once, for every batch.
+        let visible = Arc::new(visible(scope).await?);
         let db = state.db.clone();
         let window = state.config.dataloader_window;
         Ok(NoticeLoaders {
             visible: DataLoader::with_cache(
-                VisibleNotices(db.clone(), scope.clone()),
+                VisibleNotices(db.clone(), visible.clone()),
                 tokio::spawn,
                 HashMapCache::default(),
             )
             .delay(window),
             superseding: DataLoader::with_cache(
-                SupersedingNotices(db.clone(), scope.clone()),
+                SupersedingNotices(db.clone(), visible),
                 tokio::spawn,
                 HashMapCache::default(),
             )
@@ -78,7 +79,7 @@ impl NoticeLoaders {
 }
 
 /// Notices by id, only those the scope may see.
-pub struct VisibleNotices(DatabaseConnection, Arc<Scope>);
+pub struct VisibleNotices(DatabaseConnection, Arc<Condition>);
 
 impl Loader<Uuid> for VisibleNotices {
     type Value = notice::Model;
@@ -87,7 +88,7 @@ impl Loader<Uuid> for VisibleNotices {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, notice::Model>, LoadError> {
         let rows = notice::Entity::find()
             .filter(notice::Column::Id.is_in(keys.iter().copied()))
-            .filter(visible(&self.1))
+            .filter(Condition::clone(&self.1))
             .all(&self.0)
             .await?;
         Ok(rows.into_iter().map(|n| (n.id, n)).collect())
@@ -95,7 +96,7 @@ impl Loader<Uuid> for VisibleNotices {
 }
 
 /// The newest correction of each notice that the scope may see.
-pub struct SupersedingNotices(DatabaseConnection, Arc<Scope>);
+pub struct SupersedingNotices(DatabaseConnection, Arc<Condition>);
 
 impl Loader<Uuid> for SupersedingNotices {
     type Value = notice::Model;
@@ -105,7 +106,7 @@ impl Loader<Uuid> for SupersedingNotices {
         let rows = notice::Entity::find()
             .filter(notice::Column::SupersedesId.is_in(keys.iter().copied()))
             .filter(notice::Column::Status.ne(NoticeStatus::Draft.as_str()))
-            .filter(visible(&self.1))
+            .filter(Condition::clone(&self.1))
             .order_by_asc(notice::Column::Id)
             .all(&self.0)
             .await?;

@@ -18,10 +18,8 @@ use super::{
 };
 use crate::{
     app::AppState,
-    domains::estate::{
-        access::{ACTIVE_STAFF, Scope},
-        types::StaffPost,
-    },
+    auth::guard,
+    domains::estate::{access::Scope, types::StaffPost},
     error::{AppError, AppResult},
     events::{Topic, outbox::Write},
     notifications::{
@@ -29,7 +27,7 @@ use crate::{
         types::{NotificationCategory, NotificationPriority, SubjectRef},
     },
 };
-use entity::{building, notice, notice_audience, notice_receipt, staff_record, unit};
+use entity::{building, notice, notice_audience, notice_receipt, unit};
 
 /// Longest notice body, in characters.
 pub const MAX_BODY: usize = 20_000;
@@ -214,21 +212,19 @@ impl<'a> NoticeService<'a> {
     }
 
     async fn publisher(&self, scope: &Scope) -> AppResult<Publisher> {
-        let user_id = scope.user_id.ok_or(AppError::Unauthenticated)?;
+        let user_id = scope.require_user()?;
         if scope.admin {
             return Ok(Publisher::Administrator(user_id));
         }
-        if let Some(staff_id) = scope.staff_id
-            && let Some(record) = staff_record::Entity::find_by_id(staff_id)
-                .one(self.db())
-                .await?
-            && record.post == StaffPost::Manager.as_str()
-            && record.status == ACTIVE_STAFF
-        {
-            return Ok(Publisher::Manager(user_id, scope.served_buildings.clone()));
-        }
-        Err(AppError::Forbidden(
-            "only administrators and managers publish notices".to_owned(),
+        let manager = guard::require_active_post(
+            scope,
+            StaffPost::Manager,
+            "only administrators and managers publish notices",
+        )
+        .await?;
+        Ok(Publisher::Manager(
+            user_id,
+            manager.served_buildings.clone(),
         ))
     }
 

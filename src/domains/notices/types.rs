@@ -8,7 +8,7 @@ use super::loaders::NoticeLoaders;
 use crate::{
     auth::Role,
     domains::{
-        estate::{access::Scope, loaders::BuildingById, types::Building},
+        estate::{loaders::BuildingById, types::Building},
         identity::{loaders::UserById, types::User},
     },
     error::AppResult,
@@ -193,12 +193,12 @@ impl Notice {
 
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<NoticeAuthor> {
-        let scope = Scope::of(ctx).await?;
+        let scope = ctx.scope().await?;
         let user = ctx.loaders()?.load_one::<UserById>(self.author_id).await?;
         let display_name = user
             .as_ref()
             .map_or_else(|| "(former user)".to_owned(), |u| u.display_name.clone());
-        let may_see = scope.admin || scope.user_id == Some(self.author_id);
+        let may_see = scope.is_self_or_admin(self.author_id);
         Ok(NoticeAuthor {
             display_name,
             user: user.filter(|_| may_see).map(User::from),
