@@ -205,6 +205,8 @@ pub struct TestApp {
     pub state: AppState,
     /// SQL statements run so far.
     pub statements: Arc<AtomicUsize>,
+    /// The text of the statements run while recording (see [`TestApp::sql_of`]).
+    recorded: Arc<std::sync::Mutex<Option<Vec<String>>>>,
     /// Where the data lives (reuse it for a second instance).
     pub backing: Backing,
     shutdown: CancellationToken,
@@ -223,6 +225,17 @@ pub struct TestAppBuilder {
 }
 
 impl TestApp {
+    /// Runs one GraphQL request, which must succeed, and returns the text of the SQL statements
+    /// it ran, in order.
+    pub async fn sql_of(&self, query: &str, variables: Value, token: &str) -> Vec<String> {
+        *self.recorded.lock().unwrap() = Some(Vec::new());
+        let (status, json) = self.graphql(query, variables, Some(token)).await;
+        let sql = self.recorded.lock().unwrap().take().unwrap_or_default();
+        assert_eq!(status, 200);
+        assert!(json["errors"].is_null(), "{json}");
+        sql
+    }
+
     /// A server with the default test configuration.
     pub async fn spawn() -> TestApp {
         TestApp::builder().spawn().await
@@ -428,6 +441,8 @@ impl TestAppBuilder {
         }
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
+        let recorded = Arc::new(std::sync::Mutex::new(None::<Vec<String>>));
+        let recorder = recorded.clone();
         // RH_TEST_LOG_SQL=1 prints every statement, to see what a request really runs.
         let log_sql = std::env::var_os("RH_TEST_LOG_SQL").is_some();
         let app = Application::build(
@@ -438,6 +453,9 @@ impl TestAppBuilder {
                         eprintln!("SQL: {sql}");
                     }
                     counter.fetch_add(1, Ordering::Relaxed);
+                    if let Some(log) = recorder.lock().unwrap().as_mut() {
+                        log.push(sql.to_owned());
+                    }
                 })),
                 clock: Some(backing.clock.clone()),
             },
@@ -456,6 +474,7 @@ impl TestAppBuilder {
                 .expect("HTTP client"),
             state,
             statements,
+            recorded,
             backing,
             shutdown,
             server: Some(server),

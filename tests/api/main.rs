@@ -4,6 +4,7 @@
 // Tests may panic freely: a failed expectation is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod access;
 mod client;
 mod demo;
 mod estate;
