@@ -212,6 +212,38 @@ async fn pinned_notices_come_first_and_expired_ones_are_hidden() {
         json["data"]["notices"]["edges"][0]["node"]["title"],
         "Older"
     );
+    // And backward, with the count of the whole board.
+    let json = estate
+        .run(
+            "resident",
+            "{ notices(last: 2) { totalCount edges { node { title } } pageInfo { hasPreviousPage hasNextPage startCursor } } }",
+            json!({}),
+        )
+        .await;
+    let page = &json["data"]["notices"];
+    assert_eq!(page["totalCount"], 3, "{json}");
+    assert_eq!(
+        page["edges"],
+        json!([{ "node": { "title": "Newest" } }, { "node": { "title": "Older" } }])
+    );
+    assert_eq!(page["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(page["pageInfo"]["hasNextPage"], false);
+    let json = estate
+        .run(
+            "resident",
+            "query($b: String) { notices(last: 5, before: $b) { edges { node { title } } pageInfo { hasPreviousPage } } }",
+            json!({ "b": page["pageInfo"]["startCursor"] }),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["notices"]["edges"],
+        json!([{ "node": { "title": "Pinned rules" } }]),
+        "{json}"
+    );
+    assert_eq!(
+        json["data"]["notices"]["pageInfo"]["hasPreviousPage"],
+        false
+    );
 }
 
 #[tokio::test]

@@ -1,21 +1,18 @@
 //! GraphQL surface of notices, including the live subscriptions.
 
-use async_graphql::{
-    Context, ID, InputObject, Object, SimpleObject, Subscription,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use super::{
     audience::Audience,
-    board::{NoticeBoard, NoticeLog, NoticeReceiptStats, notice_cursor},
+    board::{NoticeBoard, NoticeLog, NoticeReceiptStats},
     service::{MAX_BODY, NewNotice, NoticeService, PUBLISHED, Publication},
     types::{Notice, NoticeKind, NoticePriority},
 };
 use crate::{
     auth::Role,
-    domains::estate::{access::Scope, service::text, types::Unit},
+    domains::estate::{access::Scope, types::Unit},
     error::{AppError, AppResult},
     events::{
         Topic,
@@ -24,21 +21,10 @@ use crate::{
     graphql::{
         ContextExt,
         ids::parse_id,
-        pagination::{DEFAULT_PAGE, MAX_PAGE},
+        pagination::{CountedConnection, PageRequest},
+        text::Text,
     },
 };
-
-fn page_size(first: Option<i32>) -> AppResult<usize> {
-    match first {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) => usize::try_from(n)
-            .ok()
-            .filter(|n| *n <= MAX_PAGE)
-            .ok_or_else(|| {
-                AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}"))
-            }),
-    }
-}
 
 /// A floor of a building, as an audience target.
 #[derive(InputObject)]
@@ -112,20 +98,16 @@ pub struct PublishNoticeInput {
     supersedes: Option<ID>,
 }
 
+/// A notice's title: 1–200 characters, trimmed.
+pub type NoticeTitle = Text<200>;
+/// A notice's body (Markdown): 1–20,000 characters, trimmed.
+pub type NoticeBody = Text<MAX_BODY>;
+
 impl PublishNoticeInput {
     fn parse(self, draft: bool) -> AppResult<NewNotice> {
-        if self.body.chars().count() > MAX_BODY {
-            return Err(AppError::bad_input(
-                "input.body",
-                format!("must be at most {MAX_BODY} characters"),
-            ));
-        }
-        if self.body.trim().is_empty() {
-            return Err(AppError::bad_input("input.body", "must not be empty"));
-        }
         Ok(NewNotice {
-            title: text("input.title", &self.title, 200)?,
-            body: self.body,
+            title: NoticeTitle::parse("input.title", &self.title)?.into_inner(),
+            body: NoticeBody::parse("input.body", &self.body)?.into_inner(),
             kind: self.kind,
             priority: self.priority.unwrap_or(NoticePriority::Normal),
             audience: self.audience.parse()?,
@@ -200,36 +182,26 @@ pub struct NoticeQuery;
 #[Object]
 impl NoticeQuery {
     /// Notices addressed to you (all, for administrators): pinned first, then newest first.
-    /// Expired notices are left out unless `includeExpired` is true.
+    /// Expired notices are left out unless `includeExpired` is true. Pages both ways
+    /// (`first`/`after`, `last`/`before`, at most 100).
+    #[allow(clippy::too_many_arguments)]
     async fn notices(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         include_expired: Option<bool>,
         kind: Option<NoticeKind>,
-    ) -> async_graphql::Result<Connection<String, Notice>> {
-        ctx.require_user()?;
-        let first = page_size(first)?;
+    ) -> async_graphql::Result<CountedConnection<Notice>> {
+        let page = PageRequest::parse(first, after, last, before)?;
         let scope = Scope::of(ctx).await?;
         let page = NoticeBoard::new(ctx.state())
-            .notices(
-                scope,
-                include_expired.unwrap_or(false),
-                kind,
-                first,
-                after.as_deref(),
-            )
+            .notices(scope, include_expired.unwrap_or(false), kind, &page)
             .await?;
         let now = ctx.state().clock.now();
-        let mut connection = Connection::new(after.is_some(), page.has_next);
-        for model in page.items {
-            connection.edges.push(Edge::new(
-                notice_cursor(&model),
-                Notice::try_from_model(model, now)?,
-            ));
-        }
-        Ok(connection)
+        Ok(page.try_into_counted_connection(|model| Notice::try_from_model(model, now))?)
     }
 
     /// One notice addressed to you.
