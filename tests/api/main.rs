@@ -11,6 +11,7 @@ mod events;
 mod helpers;
 mod http_transport;
 mod identity;
+mod migrations;
 mod node;
 mod notices;
 mod operations;

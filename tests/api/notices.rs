@@ -1125,3 +1125,76 @@ async fn the_home_page_costs_the_same_statements_for_3_and_30_notices() {
     assert_eq!(three, thirty, "statements must not grow with the page size");
     assert!(thirty <= 16, "{thirty} statements for the home page");
 }
+
+#[tokio::test]
+async fn a_notice_shows_its_author_audience_and_your_receipt_to_those_allowed() {
+    let estate = Estate::new().await;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    let home = crate::estate::home_unit(&estate.app, "resident2@demo.test").await;
+    let audience = json!({
+        "buildingIds": [a.to_string()],
+        "floors": [{ "buildingId": a.to_string(), "floor": 3 }],
+        "unitIds": [home.to_string()],
+        "roles": ["MERCHANT"],
+    });
+    let mut input = notice("Everything", audience);
+    input["i"]["requiresAck"] = json!(true);
+    let json = publish(&estate, "admin", input).await;
+    let id = json["data"]["publishNotice"]["notice"]["id"].clone();
+    let query = "query($id: ID!) { notice(id: $id) { author { displayName user { id } } audience { estate buildings { id } floors { building { id } floor } units { id } roles } viewerReceipt { readAt acknowledgedAt } } }";
+
+    // Publishers see the audience and, as administrators, the author's account.
+    let json = estate.run("admin", query, json!({ "id": id })).await;
+    let node = &json["data"]["notice"];
+    assert_eq!(node["author"]["displayName"], "Estate Manager", "{json}");
+    assert!(node["author"]["user"]["id"].is_string(), "{json}");
+    assert_eq!(
+        node["audience"],
+        json!({
+            "estate": false,
+            "buildings": [{ "id": a.to_string() }],
+            "floors": [{ "building": { "id": a.to_string() }, "floor": 3 }],
+            "units": [{ "id": home.to_string() }],
+            "roles": ["MERCHANT"],
+        })
+    );
+    // A manager (a publisher) sees the audience too, not the author's account.
+    let json = estate.run("manager", query, json!({ "id": id })).await;
+    assert!(
+        json["data"]["notice"]["audience"]["buildings"].is_array(),
+        "{json}"
+    );
+    assert_eq!(json["data"]["notice"]["author"]["user"], Value::Null);
+
+    // A reader sees the author's name only, no audience, and their own receipt as it changes.
+    let json = estate.run("resident", query, json!({ "id": id })).await;
+    let node = &json["data"]["notice"];
+    assert_eq!(
+        node["author"],
+        json!({ "displayName": "Estate Manager", "user": null })
+    );
+    assert_eq!(node["audience"], Value::Null);
+    assert_eq!(node["viewerReceipt"], Value::Null, "not read yet");
+    estate
+        .run(
+            "resident",
+            "mutation($id: ID!) { markNoticeRead(input: { noticeId: $id }) { readAt } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let json = estate.run("resident", query, json!({ "id": id })).await;
+    let receipt = &json["data"]["notice"]["viewerReceipt"];
+    assert!(receipt["readAt"].is_string(), "{json}");
+    assert_eq!(
+        receipt["acknowledgedAt"],
+        Value::Null,
+        "still to acknowledge"
+    );
+    // Another reader's receipt is their own.
+    let json = estate.run("resident2", query, json!({ "id": id })).await;
+    assert_eq!(
+        json["data"]["notice"]["viewerReceipt"],
+        Value::Null,
+        "{json}"
+    );
+}
