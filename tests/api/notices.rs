@@ -1198,3 +1198,194 @@ async fn a_notice_shows_its_author_audience_and_your_receipt_to_those_allowed() 
         "{json}"
     );
 }
+
+/// Every cell of the README's "Who sees what: notices and notifications" table.
+#[tokio::test]
+async fn who_sees_what_on_the_board_and_in_the_inbox() {
+    let estate = Estate::new().await;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    let staff = crate::estate::user_by_email(&estate.app, "staff2@demo.test").await;
+    let record = entity::staff_record::Entity::find()
+        .filter(entity::staff_record::Column::UserId.eq(staff.id))
+        .one(&estate.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // staff2 serves building A in the demo estate.
+    let serves_a = entity::staff_building::Entity::find()
+        .filter(entity::staff_building::Column::StaffId.eq(record.id))
+        .filter(entity::staff_building::Column::BuildingId.eq(a))
+        .one(&estate.app.state.db)
+        .await
+        .unwrap();
+    assert!(serves_a.is_some(), "demo: staff2 serves building A");
+
+    let for_a = publish(
+        &estate,
+        "admin",
+        notice("For A", json!({ "buildingIds": [a.to_string()] })),
+    )
+    .await["data"]["publishNotice"]["notice"]["id"]
+        .clone();
+    let to_merchants = publish(
+        &estate,
+        "admin",
+        notice("For merchants", json!({ "roles": ["MERCHANT"] })),
+    )
+    .await["data"]["publishNotice"]["notice"]["id"]
+        .clone();
+    let draft = estate
+        .run(
+            "admin",
+            "mutation($i: PublishNoticeInput!) { createNoticeDraft(input: $i) { notice { id } } }",
+            notice("Draft", json!({ "estate": true })),
+        )
+        .await["data"]["createNoticeDraft"]["notice"]["id"]
+        .clone();
+    let to_supervisors = publish(
+        &estate,
+        "admin",
+        notice("For supervisors", json!({ "roles": ["SUPERVISOR"] })),
+    )
+    .await["data"]["publishNotice"]["notice"]["id"]
+        .clone();
+    let resident_notification = estate
+        .run(
+            "resident",
+            "{ notifications(first: 1) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["data"]["notifications"]["edges"][0]["node"]["id"]
+        .clone();
+    assert!(resident_notification.is_string());
+
+    let shared = &estate;
+    let board = |role: &'static str| async move {
+        let json = shared
+            .run(role, "{ notices(first: 50) { edges { node { id audience { estate } author { user { id } } } } } }", json!({}))
+            .await;
+        json
+    };
+    let ids = |json: &Value| -> Vec<Value> {
+        json["data"]["notices"]["edges"]
+            .as_array()
+            .map(|e| e.iter().map(|e| e["node"]["id"].clone()).collect())
+            .unwrap_or_default()
+    };
+    let stats = "query($id: ID!) { noticeReceiptStats(noticeId: $id) { readCount } }";
+    let node = "query($id: ID!) { node(id: $id) { id } }";
+    let code = |json: &Value| json["errors"][0]["extensions"]["code"].clone();
+
+    // Administrator: everything, drafts too, audience and the author's account.
+    let json = board("admin").await;
+    let seen = ids(&json);
+    for id in [&for_a, &to_merchants, &draft, &to_supervisors] {
+        assert!(seen.contains(id), "admin sees {id}: {json}");
+    }
+    let first = &json["data"]["notices"]["edges"][0]["node"];
+    assert!(
+        first["audience"].is_object() && first["author"]["user"].is_object(),
+        "{json}"
+    );
+    assert!(estate.run("admin", stats, json!({ "id": for_a })).await["errors"].is_null());
+    assert_eq!(
+        estate
+            .run("admin", node, json!({ "id": resident_notification }))
+            .await["data"]["node"],
+        Value::Null,
+        "not another user's inbox"
+    );
+
+    // Manager: what is addressed to them, audience yes, account no; counts yes.
+    let json = board("manager").await;
+    let seen = ids(&json);
+    assert!(seen.contains(&for_a) && !seen.contains(&draft) && !seen.contains(&to_merchants));
+    let first = &json["data"]["notices"]["edges"][0]["node"];
+    assert!(first["audience"].is_object(), "{json}");
+    assert_eq!(first["author"]["user"], Value::Null);
+    assert!(estate.run("manager", stats, json!({ "id": for_a })).await["errors"].is_null());
+
+    // Staff (active): their buildings' notices, no audience, no counts, no publishing.
+    let json = board("staff").await;
+    assert_eq!(ids(&json), [for_a.clone()], "{json}");
+    assert_eq!(
+        json["data"]["notices"]["edges"][0]["node"]["audience"],
+        Value::Null
+    );
+    assert_eq!(
+        code(&estate.run("staff", stats, json!({ "id": for_a })).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        code(
+            &publish(
+                &estate,
+                "staff",
+                notice("x", json!({ "buildingIds": [a.to_string()] }))
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+
+    // Resident: their homes' notices only; no counts; no publishing; own inbox only.
+    let json = board("resident").await;
+    assert_eq!(ids(&json), [for_a.clone()], "{json}");
+    assert_eq!(
+        json["data"]["notices"]["edges"][0]["node"]["audience"],
+        Value::Null
+    );
+    assert_eq!(
+        code(&estate.run("resident", stats, json!({ "id": for_a })).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        estate.run("resident", node, json!({ "id": draft })).await["data"]["node"],
+        Value::Null,
+        "a draft is not a resident's"
+    );
+    assert_eq!(
+        estate
+            .run("resident2", node, json!({ "id": resident_notification }))
+            .await["data"]["node"],
+        Value::Null
+    );
+    // Residents of another building: not A's notice.
+    assert!(ids(&board("residentB").await).is_empty());
+
+    // Supervisor and merchant: what is addressed to their roles.
+    assert_eq!(ids(&board("supervisor").await), [to_supervisors.clone()]);
+    assert_eq!(ids(&board("merchant").await), [to_merchants.clone()]);
+    assert_eq!(
+        code(
+            &estate
+                .run("merchant", stats, json!({ "id": to_merchants }))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+
+    // Anonymous: nothing.
+    for query in [
+        "{ notices { edges { cursor } } }",
+        "{ notifications { edges { cursor } } }",
+        "{ unreadNotificationCount }",
+    ] {
+        let (_, json) = estate.app.graphql(query, json!({}), None).await;
+        assert_eq!(code(&json), "UNAUTHENTICATED", "{query}: {json}");
+    }
+
+    // Staff who are not ACTIVE serve no building: a suspended staff member loses A's notices.
+    let json = estate
+        .run(
+            "admin",
+            "mutation($id: ID!) { updateStaffRecord(input: { id: $id, status: SUSPENDED }) { staffRecord { status } } }",
+            json!({ "id": record.id.to_string() }),
+        )
+        .await;
+    assert!(json["errors"].is_null(), "{json}");
+    assert!(
+        ids(&board("staff").await).is_empty(),
+        "suspended staff see no building's notices"
+    );
+}
