@@ -1261,10 +1261,9 @@ async fn who_sees_what_on_the_board_and_in_the_inbox() {
 
     let shared = &estate;
     let board = |role: &'static str| async move {
-        let json = shared
+        shared
             .run(role, "{ notices(first: 50) { edges { node { id audience { estate } author { user { id } } } } } }", json!({}))
-            .await;
-        json
+            .await
     };
     let ids = |json: &Value| -> Vec<Value> {
         json["data"]["notices"]["edges"]
@@ -1307,7 +1306,7 @@ async fn who_sees_what_on_the_board_and_in_the_inbox() {
 
     // Staff (active): their buildings' notices, no audience, no counts, no publishing.
     let json = board("staff").await;
-    assert_eq!(ids(&json), [for_a.clone()], "{json}");
+    assert_eq!(ids(&json), std::slice::from_ref(&for_a), "{json}");
     assert_eq!(
         json["data"]["notices"]["edges"][0]["node"]["audience"],
         Value::Null
@@ -1330,7 +1329,7 @@ async fn who_sees_what_on_the_board_and_in_the_inbox() {
 
     // Resident: their homes' notices only; no counts; no publishing; own inbox only.
     let json = board("resident").await;
-    assert_eq!(ids(&json), [for_a.clone()], "{json}");
+    assert_eq!(ids(&json), std::slice::from_ref(&for_a), "{json}");
     assert_eq!(
         json["data"]["notices"]["edges"][0]["node"]["audience"],
         Value::Null
@@ -1354,8 +1353,14 @@ async fn who_sees_what_on_the_board_and_in_the_inbox() {
     assert!(ids(&board("residentB").await).is_empty());
 
     // Supervisor and merchant: what is addressed to their roles.
-    assert_eq!(ids(&board("supervisor").await), [to_supervisors.clone()]);
-    assert_eq!(ids(&board("merchant").await), [to_merchants.clone()]);
+    assert_eq!(
+        ids(&board("supervisor").await),
+        std::slice::from_ref(&to_supervisors)
+    );
+    assert_eq!(
+        ids(&board("merchant").await),
+        std::slice::from_ref(&to_merchants)
+    );
     assert_eq!(
         code(
             &estate
