@@ -509,6 +509,8 @@ async fn subscribers_get_only_their_audiences_notices_live() {
     let estate = Estate::new().await;
     let a = building_of(&estate, "resident1@demo.test").await;
     let b = building_of(&estate, "resident25@demo.test").await;
+    // Subscribing from the start of the log (the nil cursor) makes the test deterministic: every
+    // notice committed from here on arrives, by replay or live, with no warm-up.
     let subscribe = |role: &'static str| {
         let token = estate.tokens[role].clone();
         let app = &estate.app;
@@ -518,8 +520,8 @@ async fn subscribers_get_only_their_audiences_notices_live() {
                 .await;
             ws.subscribe(
                 "n",
-                "subscription { noticePublished { cursor notice { id title } } }",
-                json!({}),
+                "subscription($a: String) { noticePublished(after: $a) { cursor notice { id title } } }",
+                json!({ "a": Uuid::nil().to_string() }),
             )
             .await;
             ws
@@ -527,25 +529,6 @@ async fn subscribers_get_only_their_audiences_notices_live() {
     };
     let mut in_a = subscribe("resident").await;
     let mut in_b = subscribe("residentB").await;
-    // Both subscriptions are live once an estate-wide warm-up notice reaches both.
-    let mut round = 0;
-    loop {
-        round += 1;
-        assert!(round < 20);
-        publish(
-            &estate,
-            "admin",
-            notice(&format!("warm-up {round}"), json!({ "estate": true })),
-        )
-        .await;
-        let got_a = in_a.try_recv(Duration::from_millis(300)).await.is_some();
-        let got_b = in_b.try_recv(Duration::from_millis(300)).await.is_some();
-        if got_a && got_b {
-            break;
-        }
-    }
-    while in_a.try_recv(Duration::from_millis(200)).await.is_some() {}
-    while in_b.try_recv(Duration::from_millis(200)).await.is_some() {}
 
     publish(
         &estate,
@@ -622,8 +605,11 @@ async fn the_inbox_subscription_replays_from_a_cursor_without_gap_or_duplicate()
         live["payload"]["data"]["notificationReceived"]["notification"]["title"],
         "n4"
     );
-    assert!(
-        ws.try_recv(Duration::from_millis(300)).await.is_none(),
+    // No duplicate: the next thing to arrive is the next notification, not n4 again.
+    publish(&estate, "admin", notice("n5", json!({ "estate": true }))).await;
+    let next = ws.recv().await;
+    assert_eq!(
+        next["payload"]["data"]["notificationReceived"]["notification"]["title"], "n5",
         "no duplicate"
     );
 
@@ -651,37 +637,35 @@ async fn a_notification_published_on_one_instance_reaches_a_subscriber_on_anothe
     }
     let estate = Estate::new().await;
     let other = estate.app.spawn_sibling().await;
+    publish(
+        &estate,
+        "admin",
+        notice("before", json!({ "estate": true })),
+    )
+    .await;
     let token = estate.tokens["resident"].clone();
     let mut ws = other.ws().await;
     ws.init(json!({ "Authorization": format!("Bearer {token}") }))
         .await;
     ws.subscribe(
         "inbox",
-        "subscription { notificationReceived { cursor notification { title } } }",
-        json!({}),
+        "subscription($a: String) { notificationReceived(after: $a) { cursor notification { title } } }",
+        json!({ "a": Uuid::nil().to_string() }),
     )
     .await;
-    let mut round = 0;
-    let message = loop {
-        round += 1;
-        assert!(round < 20, "nothing arrived");
-        publish(
-            &estate,
-            "admin",
-            notice(
-                &format!("across instances {round}"),
-                json!({ "estate": true }),
-            ),
-        )
-        .await;
-        if let Some(message) = ws.try_recv(Duration::from_millis(500)).await {
-            break message;
-        }
-    };
-    let title = message["payload"]["data"]["notificationReceived"]["notification"]["title"]
-        .as_str()
-        .unwrap();
-    assert!(title.starts_with("across instances"), "{message}");
+    let title =
+        |m: &Value| m["payload"]["data"]["notificationReceived"]["notification"]["title"].clone();
+    // The live subscription is confirmed by Redis before the replay starts, so once the replayed
+    // notification is here, what instance one publishes next reaches this instance live.
+    assert_eq!(title(&ws.recv().await), "before");
+    publish(
+        &estate,
+        "admin",
+        notice("across instances", json!({ "estate": true })),
+    )
+    .await;
+    let message = ws.recv().await;
+    assert_eq!(title(&message), "across instances", "{message}");
 }
 
 #[tokio::test]
@@ -861,31 +845,28 @@ async fn notices_published_while_redis_is_down_reach_the_inbox_when_it_returns()
     let mut redis = PrivateRedis::start(port);
     let estate =
         Estate::with(move |c| c.redis_url = Some(format!("redis://127.0.0.1:{port}"))).await;
+    publish(
+        &estate,
+        "admin",
+        notice("warm-up", json!({ "estate": true })),
+    )
+    .await;
     let token = estate.tokens["resident"].clone();
     let mut ws = estate.app.ws().await;
     ws.init(json!({ "Authorization": format!("Bearer {token}") }))
         .await;
     ws.subscribe(
         "inbox",
-        "subscription { notificationReceived { cursor notification { title } } }",
-        json!({}),
+        "subscription($a: String) { notificationReceived(after: $a) { cursor notification { title } } }",
+        json!({ "a": Uuid::nil().to_string() }),
     )
     .await;
-    let mut round = 0;
-    loop {
-        round += 1;
-        assert!(round < 20);
-        publish(
-            &estate,
-            "admin",
-            notice(&format!("warm-up {round}"), json!({ "estate": true })),
-        )
-        .await;
-        if ws.try_recv(Duration::from_millis(500)).await.is_some() {
-            break;
-        }
-    }
-    while ws.try_recv(Duration::from_millis(200)).await.is_some() {}
+    // Replayed, so the live subscription is in place: no warm-up loop.
+    let first = ws.recv().await;
+    assert_eq!(
+        first["payload"]["data"]["notificationReceived"]["notification"]["title"],
+        "warm-up"
+    );
 
     redis.stop();
     wait_for_readiness(&estate.app, 503).await;
@@ -903,7 +884,7 @@ async fn notices_published_while_redis_is_down_reach_the_inbox_when_it_returns()
         estate
             .run("resident", "{ unreadNotificationCount }", json!({}))
             .await["data"]["unreadNotificationCount"],
-        round + 1
+        2
     );
 
     let _redis = PrivateRedis::start(port);
