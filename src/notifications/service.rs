@@ -120,7 +120,11 @@ impl<'a> Inbox<'a> {
                     category: sea_orm::ActiveValue::Set(c.as_str().to_owned()),
                 }
             }))
-            .exec(write.txn())
+            .on_conflict_do_nothing_on([
+                notification_mute::Column::UserId,
+                notification_mute::Column::Category,
+            ])
+            .exec_without_returning(write.txn())
             .await?;
         }
         write.commit().await?;

@@ -1375,3 +1375,116 @@ async fn who_sees_what_on_the_board_and_in_the_inbox() {
         "suspended staff see no building's notices"
     );
 }
+
+#[tokio::test]
+async fn parallel_receipts_mutes_and_withdrawals_change_things_once() {
+    let estate = Estate::new().await;
+    let json = publish(&estate, "admin", notice("Busy", json!({ "estate": true }))).await;
+    let id = json["data"]["publishNotice"]["notice"]["id"].clone();
+    // Ten acknowledgements at once from one user (two tabs, a double click): all succeed, one
+    // receipt, one time.
+    let ack = "mutation($id: ID!) { acknowledgeNotice(input: { noticeId: $id }) { readAt acknowledgedAt } }";
+    let runs = (0..10).map(|_| estate.run("resident", ack, json!({ "id": id })));
+    let answers = futures_util::future::join_all(runs).await;
+    for json in &answers {
+        assert!(json["errors"].is_null(), "{json}");
+    }
+    let times: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|j| j["data"]["acknowledgeNotice"]["acknowledgedAt"].to_string())
+        .collect();
+    assert_eq!(times.len(), 1, "one acknowledgement time: {times:?}");
+    let stats = estate
+        .run(
+            "admin",
+            "query($id: ID!) { noticeReceiptStats(noticeId: $id) { readCount acknowledgedCount } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(
+        stats["data"]["noticeReceiptStats"],
+        json!({ "readCount": 1, "acknowledgedCount": 1 })
+    );
+    // Mutes set in parallel: no error, one consistent set.
+    let mute =
+        "mutation { setNotificationMutes(input: { categories: [NOTICE, SURVEY] }) { categories } }";
+    let answers =
+        futures_util::future::join_all((0..6).map(|_| estate.run("resident", mute, json!({}))))
+            .await;
+    for json in &answers {
+        assert!(json["errors"].is_null(), "{json}");
+    }
+    // Five withdrawals at once: one withdrawal event.
+    let withdraw =
+        "mutation($id: ID!) { withdrawNotice(input: { id: $id }) { notice { status } } }";
+    let answers = futures_util::future::join_all(
+        (0..5).map(|_| estate.run("admin", withdraw, json!({ "id": id }))),
+    )
+    .await;
+    for json in &answers {
+        assert_eq!(
+            json["data"]["withdrawNotice"]["notice"]["status"], "WITHDRAWN",
+            "{json}"
+        );
+    }
+    let withdrawals = entity::event::Entity::find()
+        .filter(entity::event::Column::Kind.eq("NOTICE_WITHDRAWN"))
+        .count(&estate.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(withdrawals, 1);
+}
+
+#[tokio::test]
+async fn a_manager_who_loses_the_post_stops_receiving_receipt_counts() {
+    let estate = Estate::new().await;
+    let json = publish(&estate, "admin", notice("Lift", json!({ "estate": true }))).await;
+    let id = json["data"]["publishNotice"]["notice"]["id"].clone();
+    let token = estate.tokens["manager"].clone();
+    let mut ws = estate.app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws.subscribe(
+        "s",
+        "subscription($id: ID!) { noticeReceiptsChanged(noticeId: $id) { readCount } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let first = ws.recv().await;
+    assert_eq!(
+        first["payload"]["data"]["noticeReceiptsChanged"]["readCount"],
+        0
+    );
+    let read = "mutation($id: ID!) { markNoticeRead(input: { noticeId: $id }) { readAt } }";
+    estate.run("resident", read, json!({ "id": id })).await;
+    let next = ws.recv().await;
+    assert_eq!(
+        next["payload"]["data"]["noticeReceiptsChanged"]["readCount"],
+        1
+    );
+
+    // The manager becomes a cleaner while the socket stays open.
+    let manager = crate::estate::user_by_email(&estate.app, "staff12@demo.test").await;
+    let record = entity::staff_record::Entity::find()
+        .filter(entity::staff_record::Column::UserId.eq(manager.id))
+        .one(&estate.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let json = estate
+        .run(
+            "admin",
+            "mutation($id: ID!) { updateStaffRecord(input: { id: $id, post: CLEANER }) { staffRecord { post } } }",
+            json!({ "id": record.id.to_string() }),
+        )
+        .await;
+    assert!(json["errors"].is_null(), "{json}");
+    estate.run("resident2", read, json!({ "id": id })).await;
+    let refused = ws.recv().await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+    let done = ws.recv().await;
+    assert_eq!(done["type"], "complete", "{done}");
+}

@@ -416,25 +416,31 @@ impl NoticeSubscription {
         notice_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NoticeReceiptStats>> + use<>>
     {
-        ctx.require_user()?;
+        let me = ctx.require_user()?.id;
         let id = parse_id("noticeId", &notice_id)?;
         let state = ctx.state();
+        // Subscribed before the first count, so no change can fall between the two.
+        let live = state.bus.subscribe(&Topic::NoticeReceipts(id)).await;
         let scope = Scope::of(ctx).await?;
         let current = NoticeBoard::new(state).stats(scope, id).await?;
-        let live = state.bus.subscribe(&Topic::NoticeReceipts(id)).await;
         let state = state.clone();
-        let updates = live.filter_map(move |delivery| {
+        // Every change signal, and every gap, means: count again, after the commit, so
+        // concurrent readers never leave a stale number showing. Each count is checked against
+        // the watcher's rights now: a publisher who loses them gets FORBIDDEN and the stream ends.
+        let updates = futures_util::stream::unfold((live, false), move |(mut live, ended)| {
             let state = state.clone();
             async move {
-                // Every change signal, and every gap, means: count again. Counting after the
-                // commit means concurrent readers never leave a stale number showing.
-                let _ = delivery;
-                Some(
-                    NoticeBoard::new(&state)
-                        .recount(id)
-                        .await
-                        .map_err(Into::into),
-                )
+                if ended {
+                    return None;
+                }
+                live.next().await?;
+                let scope = match state.scopes.get(&state, me).await {
+                    Ok(scope) => scope,
+                    Err(err) => return Some((Err(err.into()), (live, true))),
+                };
+                let result = NoticeBoard::new(&state).stats(&scope, id).await;
+                let ended = result.is_err();
+                Some((result.map_err(async_graphql::Error::from), (live, ended)))
             }
         });
         Ok(futures_util::stream::once(async move { Ok(current) }).chain(updates))
