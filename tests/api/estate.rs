@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TEST_TOKEN_TTL, TestApp};
 
 /// A demo estate and a token for one account of each role.
 pub struct Estate {
@@ -56,7 +56,8 @@ impl Estate {
                         id: user.id,
                         roles: vec![],
                     },
-                    chrono::Duration::minutes(10),
+                    app.state.clock.now(),
+                    TEST_TOKEN_TTL,
                 )
                 .unwrap();
             tokens.insert(role, token);

@@ -238,6 +238,7 @@ async fn expired_and_forged_tokens_are_unauthenticated() {
                 id: user.id,
                 roles: vec![Role::Admin],
             },
+            app.state.clock.now(),
             chrono::Duration::minutes(-10),
         )
         .unwrap();
@@ -248,6 +249,7 @@ async fn expired_and_forged_tokens_are_unauthenticated() {
                 id: user.id,
                 roles: vec![Role::Admin],
             },
+            app.state.clock.now(),
             chrono::Duration::minutes(10),
         )
         .unwrap();
