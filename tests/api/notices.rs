@@ -250,7 +250,7 @@ async fn pinned_notices_come_first_and_expired_ones_are_hidden() {
 async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
     let estate = Estate::new().await;
     let all = json!({ "estate": true });
-    let now = chrono::Utc::now();
+    let now = estate.app.state.clock.now();
     // A parking space: nobody lives there, so an audience of just that unit matches nobody.
     let parking = entity::unit::Entity::find()
         .filter(entity::unit::Column::Kind.eq("PARKING"))
