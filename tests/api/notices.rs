@@ -250,7 +250,7 @@ async fn pinned_notices_come_first_and_expired_ones_are_hidden() {
 async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
     let estate = Estate::new().await;
     let all = json!({ "estate": true });
-    let now = chrono::Utc::now();
+    let now = estate.app.state.clock.now();
     // A parking space: nobody lives there, so an audience of just that unit matches nobody.
     let parking = entity::unit::Entity::find()
         .filter(entity::unit::Column::Kind.eq("PARKING"))
@@ -1029,6 +1029,61 @@ async fn a_resident_who_moves_out_stops_receiving_that_buildings_notices_live() 
         title(ws.recv().await),
         "Everyone",
         "the building's notice after moving out is not delivered"
+    );
+}
+
+#[tokio::test]
+async fn a_subscriber_whose_residency_ends_tomorrow_stops_receiving_once_the_clock_passes_it() {
+    let estate = Estate::new().await;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    let token = estate.tokens["resident"].clone();
+    let mut ws = estate.app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws.subscribe(
+        "n",
+        "subscription($a: String) { noticePublished(after: $a) { notice { title } } }",
+        json!({ "a": Uuid::nil().to_string() }),
+    )
+    .await;
+    let for_a = |title: &str| notice(title, json!({ "buildingIds": [a.to_string()] }));
+    let title = |m: Value| m["payload"]["data"]["noticePublished"]["notice"]["title"].clone();
+    // The residency ends tomorrow: the change is announced now, while it still counts.
+    let resident = crate::estate::user_by_email(&estate.app, "resident1@demo.test").await;
+    let json = estate
+        .run(
+            "admin",
+            "query($u: ID!) { residencies(filter: { userId: $u }) { edges { node { id } } } }",
+            json!({ "u": resident.id.to_string() }),
+        )
+        .await;
+    let residency = json["data"]["residencies"]["edges"][0]["node"]["id"].clone();
+    assert!(residency.is_string(), "{json}");
+    let tomorrow = (estate.app.state.clock.today() + chrono::Duration::days(1)).to_string();
+    let json = estate
+        .run(
+            "admin",
+            "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { id } } }",
+            json!({ "id": residency, "d": tomorrow }),
+        )
+        .await;
+    assert!(json["errors"].is_null(), "{json}");
+    publish(&estate, "admin", for_a("Still home")).await;
+    assert_eq!(title(ws.recv().await), "Still home");
+    // Two days on no access change is announced, yet the subscriber's scope is judged on the
+    // clock's new day: the building's notices stop.
+    estate.app.state.clock.advance(chrono::Duration::days(2));
+    publish(&estate, "admin", for_a("After moving out")).await;
+    publish(
+        &estate,
+        "admin",
+        notice("Everyone", json!({ "estate": true })),
+    )
+    .await;
+    assert_eq!(
+        title(ws.recv().await),
+        "Everyone",
+        "the building's notice after the residency ended is not delivered"
     );
 }
 
