@@ -274,6 +274,8 @@ async fn main() {
                     id: *user,
                     roles: vec![Role::Resident],
                 },
+                // The server under measurement runs on the system clock.
+                chrono::Utc::now(),
                 chrono::Duration::hours(1),
             )
             .unwrap();

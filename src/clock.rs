@@ -10,7 +10,7 @@ use std::sync::{
     atomic::{AtomicI64, Ordering},
 };
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 
 /// A clock shared by the whole process. Cheap to clone; clones share the offset.
 #[derive(Clone, Debug, Default)]
@@ -25,9 +25,11 @@ impl Clock {
         Clock::default()
     }
 
-    /// The current instant.
+    /// The current instant, to the microsecond: the precision PostgreSQL stores, so a time
+    /// handed back from memory equals the same time read back from the database.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Acquire))
+        let now = Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Acquire));
+        now.trunc_subsecs(6)
     }
 
     /// Today's date (UTC), as residencies and other date rules see it.
@@ -56,5 +58,6 @@ mod tests {
         assert!(after - before >= Duration::days(2));
         assert!(after - before < Duration::days(2) + Duration::seconds(5));
         assert!(twin.today() > before.date_naive());
+        assert_eq!(after.timestamp_subsec_nanos() % 1000, 0, "microseconds");
     }
 }

@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -84,11 +84,12 @@ struct Seeder<'c, C: ConnectionTrait> {
     db: &'c C,
     hash: String,
     users: usize,
+    now: DateTime<Utc>,
 }
 
 impl<C: ConnectionTrait> Seeder<'_, C> {
     async fn user(&mut self, email: &str, display_name: &str, roles: &[Role]) -> AppResult<Uuid> {
-        let now = Utc::now();
+        let now = self.now;
         let id = Uuid::now_v7();
         user::Entity::insert(user::ActiveModel {
             id: Set(id),
@@ -336,12 +337,13 @@ pub async fn seed_estate(state: &AppState) -> AppResult<SeedOutcome> {
     )?)
     .await?;
     let txn = state.db.begin().await?;
+    let now = state.clock.now();
     let mut seeder = Seeder {
         db: &txn,
         hash,
         users: 0,
+        now,
     };
-    let now = Utc::now();
 
     seeder
         .user(DEMO_ADMIN, "Estate Manager", &[Role::Admin])

@@ -7,12 +7,17 @@
 //!   it names, so the next event is judged on the new rights (on every instance, through the bus).
 //! - After a gap on the bus (lag or Redis reconnect) the whole cache is dropped: a missed
 //!   invalidation can never leave a stale scope behind.
+//! - A cached scope keeps the facets its subscriber's events have needed so far (loaded on first
+//!   use, see [`Scope::facet`]); forgetting the scope forgets them with it.
+//! - A scope is judged on the day it was computed for: once the clock's today moves on (a
+//!   residency ending or starting at midnight announces nothing), it is computed afresh.
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
 };
 
+use chrono::NaiveDate;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -39,21 +44,27 @@ pub struct AccessChanged {
 /// The scopes of this process's subscribers.
 #[derive(Clone, Default)]
 pub struct ScopeCache {
-    entries: Arc<Mutex<HashMap<Uuid, Arc<Scope>>>>,
+    entries: Arc<Mutex<HashMap<Uuid, Entry>>>,
 }
+
+/// A cached scope and the day (on the clock) it was computed for.
+type Entry = (NaiveDate, Arc<Scope>);
 
 impl ScopeCache {
     /// The current scope of `user_id`, from the cache or loaded afresh.
     pub async fn get(&self, state: &AppState, user_id: Uuid) -> AppResult<Arc<Scope>> {
-        if let Some(scope) = self.lock().get(&user_id) {
+        let today = state.clock.today();
+        if let Some((day, scope)) = self.lock().get(&user_id)
+            && *day == today
+        {
             return Ok(scope.clone());
         }
-        let scope = Arc::new(Scope::load_user(&state.db, user_id, state.clock.today()).await?);
+        let scope = Arc::new(Scope::load_user(&state.db, user_id, today).await?);
         let mut entries = self.lock();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
-        entries.insert(user_id, scope.clone());
+        entries.insert(user_id, (today, scope.clone()));
         Ok(scope)
     }
 
@@ -68,7 +79,7 @@ impl ScopeCache {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<Scope>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Entry>> {
         // A panic while holding the lock cannot leave the map half-changed: recover it.
         self.entries
             .lock()

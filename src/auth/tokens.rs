@@ -1,9 +1,14 @@
 //! Access tokens: short-lived HS256 JWTs signed with a secret from the configuration or, when
 //! none is configured, one generated once and kept in the data directory (mode 0600) so that
 //! restarts keep sessions valid. Several instances must share `RESIDENT_HUB_JWT_SECRET`.
+//!
+//! Time comes from the caller (the [`Clock`](crate::clock::Clock)): `iat`/`exp` are stamped
+//! with the injected `now`, and expiry is judged here against the injected `now` rather than by
+//! the JWT library (which would read the system clock), with an explicit [`LEEWAY`].
 
 use std::{io::Write, path::Path};
 
+use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -14,6 +19,10 @@ use crate::error::{AppError, AppResult};
 
 /// File under the data directory that holds the generated secret.
 pub const SECRET_FILE: &str = "jwt-secret";
+
+/// Tolerance for clock skew between the instance that issued a token and the one verifying it:
+/// a token is refused once `now > exp + LEEWAY`.
+pub const LEEWAY: chrono::Duration = chrono::Duration::seconds(5);
 
 /// The claims of an access token.
 #[derive(Debug, Serialize, Deserialize)]
@@ -40,7 +49,10 @@ impl TokenKeys {
     /// Keys from a secret of at least 32 bytes.
     pub fn from_secret(secret: &[u8]) -> TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
+        // Expiry is judged in `verify` against the injected clock, not the system clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
@@ -94,9 +106,13 @@ impl TokenKeys {
         Ok(TokenKeys::from_secret(&std::fs::read(path)?))
     }
 
-    /// Issues a token for `user`, valid for `ttl`.
-    pub fn issue(&self, user: &AuthenticatedUser, ttl: chrono::Duration) -> AppResult<String> {
-        let now = chrono::Utc::now();
+    /// Issues a token for `user` at `now`, valid for `ttl`.
+    pub fn issue(
+        &self,
+        user: &AuthenticatedUser,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> AppResult<String> {
         let claims = Claims {
             sub: user.id,
             iat: now.timestamp(),
@@ -107,10 +123,14 @@ impl TokenKeys {
             .map_err(AppError::internal)
     }
 
-    /// Verifies a token: signature, algorithm and expiry. Any failure is `UNAUTHENTICATED`.
-    pub fn verify(&self, token: &str) -> AppResult<AuthenticatedUser> {
+    /// Verifies a token at `now`: signature, algorithm, and expiry (`now` past `exp` by more
+    /// than [`LEEWAY`] refuses it). Any failure is `UNAUTHENTICATED`.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> AppResult<AuthenticatedUser> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::Unauthenticated)?;
+        if now.timestamp() > data.claims.exp.saturating_add(LEEWAY.num_seconds()) {
+            return Err(AppError::Unauthenticated);
+        }
         Ok(AuthenticatedUser {
             id: data.claims.sub,
             roles: data.claims.roles,
@@ -129,36 +149,68 @@ mod tests {
         }
     }
 
+    fn now() -> DateTime<Utc> {
+        Utc::now()
+    }
+
     #[test]
     fn an_issued_token_verifies_and_a_tampered_one_does_not() {
         let keys = TokenKeys::from_secret(&[7u8; 32]);
-        let token = keys.issue(&user(), chrono::Duration::minutes(5)).unwrap();
-        assert_eq!(keys.verify(&token).unwrap().roles, vec![Role::Admin]);
+        let token = keys
+            .issue(&user(), now(), chrono::Duration::minutes(5))
+            .unwrap();
+        assert_eq!(keys.verify(&token, now()).unwrap().roles, vec![Role::Admin]);
         let mut tampered = token.clone();
         tampered.pop();
         tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
-        assert!(keys.verify(&tampered).is_err());
+        assert!(keys.verify(&tampered, now()).is_err());
         let other = TokenKeys::from_secret(&[8u8; 32]);
-        assert!(other.verify(&token).is_err());
+        assert!(other.verify(&token, now()).is_err());
     }
 
     #[test]
     fn an_expired_token_is_refused() {
         let keys = TokenKeys::from_secret(&[7u8; 32]);
-        let token = keys.issue(&user(), chrono::Duration::minutes(-5)).unwrap();
+        let token = keys
+            .issue(&user(), now(), chrono::Duration::minutes(-5))
+            .unwrap();
         assert!(matches!(
-            keys.verify(&token),
+            keys.verify(&token, now()),
             Err(AppError::Unauthenticated)
         ));
+    }
+
+    #[test]
+    fn expiry_is_judged_by_the_given_time_with_the_leeway() {
+        let keys = TokenKeys::from_secret(&[7u8; 32]);
+        let issued = now();
+        let ttl = chrono::Duration::minutes(15);
+        let token = keys.issue(&user(), issued, ttl).unwrap();
+        let exp = issued + ttl;
+        // Valid until `exp`, then within the leeway, refused just past it.
+        assert!(keys.verify(&token, exp).is_ok());
+        assert!(keys.verify(&token, exp + LEEWAY).is_ok());
+        assert!(matches!(
+            keys.verify(&token, exp + LEEWAY + chrono::Duration::seconds(1)),
+            Err(AppError::Unauthenticated)
+        ));
+        // A token issued "in the future" of the system clock (a clock moved forward) is judged
+        // by that clock too: the library's system-time check is not in the way.
+        let later = issued + chrono::Duration::days(3);
+        let token = keys.issue(&user(), later, ttl).unwrap();
+        assert!(keys.verify(&token, later).is_ok());
+        assert!(keys.verify(&token, later + ttl * 2).is_err());
     }
 
     #[test]
     fn the_generated_secret_is_kept_private_and_reused() {
         let dir = std::env::temp_dir().join(format!("rh-secret-{}", Uuid::now_v7()));
         let first = TokenKeys::load(None, &dir).unwrap();
-        let token = first.issue(&user(), chrono::Duration::minutes(5)).unwrap();
+        let token = first
+            .issue(&user(), now(), chrono::Duration::minutes(5))
+            .unwrap();
         let second = TokenKeys::load(None, &dir).unwrap();
-        assert!(second.verify(&token).is_ok());
+        assert!(second.verify(&token, now()).is_ok());
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

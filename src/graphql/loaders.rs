@@ -27,17 +27,19 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{app::AppState, domains::estate::access::Scope, error::LoadError};
+use crate::{app::AppState, clock::Clock, domains::estate::access::Scope, error::LoadError};
 
-/// A loader keyed by UUID that [`Loaders`] can make from the database connection.
+/// A loader keyed by UUID that [`Loaders`] can make from the database connection and the
+/// clock (for loaders with a time rule, such as current residencies).
 pub trait DomainLoader: Loader<Uuid, Error = LoadError> {
-    /// The loader over `db`.
-    fn new(db: DatabaseConnection) -> Self;
+    /// The loader over `db`, reading time from `clock`.
+    fn new(db: DatabaseConnection, clock: &Clock) -> Self;
 }
 
 /// The loaders of one request (or one WebSocket operation), and the viewer's access scope.
 pub struct Loaders {
     db: DatabaseConnection,
+    clock: Clock,
     window: Duration,
     made: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     /// The viewer's access scope, made on first use (see `ContextExt::scope`).
@@ -53,6 +55,7 @@ impl Loaders {
         let window = state.config.dataloader_window;
         Loaders {
             db,
+            clock: state.clock.clone(),
             window,
             made: Mutex::new(HashMap::new()),
             scope: std::sync::OnceLock::new(),
@@ -65,12 +68,12 @@ impl Loaders {
         let mut made = self.made.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = made
             .entry(TypeId::of::<L>())
-            .or_insert_with(|| Arc::new(loader(L::new(self.db.clone()), self.window)));
+            .or_insert_with(|| Arc::new(loader(L::new(self.db.clone(), &self.clock), self.window)));
         match Arc::clone(entry).downcast::<DataLoader<L, HashMapCache>>() {
             Ok(found) => found,
             // Unreachable: entries are keyed by their own type. Recover with a fresh loader.
             Err(_) => {
-                let fresh = Arc::new(loader(L::new(self.db.clone()), self.window));
+                let fresh = Arc::new(loader(L::new(self.db.clone(), &self.clock), self.window));
                 *entry = fresh.clone();
                 fresh
             }
@@ -131,7 +134,7 @@ where
     E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
     E::Model: Clone + Send + Sync,
 {
-    fn new(db: DatabaseConnection) -> Self {
+    fn new(db: DatabaseConnection, _clock: &Clock) -> Self {
         ById(db, PhantomData)
     }
 }
@@ -188,7 +191,7 @@ where
     K: ColumnKey,
     <K::Entity as EntityTrait>::Model: Clone + Send + Sync,
 {
-    fn new(db: DatabaseConnection) -> Self {
+    fn new(db: DatabaseConnection, _clock: &Clock) -> Self {
         ByColumn(db, PhantomData)
     }
 }
@@ -233,7 +236,7 @@ where
     K: ColumnKey,
     <K::Entity as EntityTrait>::Model: Clone + Send + Sync,
 {
-    fn new(db: DatabaseConnection) -> Self {
+    fn new(db: DatabaseConnection, _clock: &Clock) -> Self {
         OneByColumn(db, PhantomData)
     }
 }

@@ -1,10 +1,7 @@
 //! GraphQL surface of the inbox: notifications, unread count, marking read, mutes per category,
 //! and the live `notificationReceived` subscription.
 
-use async_graphql::{
-    Context, ID, InputObject, Object, SimpleObject, Subscription,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use futures_util::{Stream, StreamExt};
 
 use super::{
@@ -14,7 +11,6 @@ use super::{
     types::{Notification, NotificationCategory, NotificationRow},
 };
 use crate::{
-    domains::estate::access::Scope,
     error::{AppError, AppResult},
     events::{
         Topic,
@@ -23,21 +19,9 @@ use crate::{
     graphql::{
         ContextExt,
         ids::parse_id,
-        pagination::{DEFAULT_PAGE, MAX_PAGE},
+        pagination::{CountedConnection, PageRequest, cursor_id, encode_cursor},
     },
 };
-
-fn page_size(first: Option<i32>) -> AppResult<usize> {
-    match first {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) => usize::try_from(n)
-            .ok()
-            .filter(|n| *n <= MAX_PAGE)
-            .ok_or_else(|| {
-                AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}"))
-            }),
-    }
-}
 
 /// Input of `markNotificationsRead`: give `ids`, or `all: true`.
 #[derive(InputObject)]
@@ -81,24 +65,10 @@ pub struct NotificationEvent {
     notification: Notification,
 }
 
-/// Builds the GraphQL notifications of `rows`, resolving their subjects in one batch when
-/// `with_subjects` (the client selected `subject`).
-async fn to_objects(
-    ctx: &Context<'_>,
-    rows: Vec<NotificationRow>,
-    scope: Option<&Scope>,
-) -> AppResult<Vec<Notification>> {
-    let mut found = match scope {
-        Some(scope) => subjects::resolve(ctx.state(), scope, &rows).await?,
-        None => Default::default(),
-    };
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let subject = found.remove(&(row.subject_type.clone(), row.subject_id));
-            Notification::from_row(row, subject)
-        })
-        .collect())
+/// A subscription cursor: an event's (or a `notifications` edge's) cursor, or a bare
+/// notification id as earlier versions gave out.
+fn subscription_cursor(cursor: &str) -> AppResult<uuid::Uuid> {
+    parse_cursor("after", cursor).or_else(|_| cursor_id("after", cursor))
 }
 
 /// Inbox queries.
@@ -107,20 +77,22 @@ pub struct NotificationQuery;
 
 #[Object]
 impl NotificationQuery {
-    /// Your notifications, newest first.
+    /// Your notifications, newest first. Pages both ways (`first`/`after`, `last`/`before`, at
+    /// most 100); an edge's cursor also works as `notificationReceived(after:)`.
     async fn notifications(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         unread_only: Option<bool>,
-    ) -> async_graphql::Result<Connection<String, Notification>> {
+    ) -> async_graphql::Result<CountedConnection<Notification>> {
+        let page = PageRequest::parse(first, after, last, before)?;
         let scope = ctx.scope().await?;
         let me = scope.require_user()?;
-        let first = page_size(first)?;
-        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
-        let (items, has_next) = Inbox::new(ctx.state())
-            .list(me, unread_only.unwrap_or(false), first, after)
+        let page = Inbox::new(ctx.state())
+            .list(me, unread_only.unwrap_or(false), &page)
             .await?;
         let with_subjects = ctx
             .look_ahead()
@@ -128,13 +100,16 @@ impl NotificationQuery {
             .field("node")
             .field("subject")
             .exists();
-        let rows: Vec<NotificationRow> = items.into_iter().map(Into::into).collect();
-        let nodes = to_objects(ctx, rows, with_subjects.then_some(scope)).await?;
-        let mut connection = Connection::new(after.is_some(), has_next);
-        connection
-            .edges
-            .extend(nodes.into_iter().map(|n| Edge::new(n.id.to_string(), n)));
-        Ok(connection)
+        let page = page.map(NotificationRow::from);
+        let mut found = if with_subjects {
+            subjects::resolve(ctx.state(), scope, &page.items).await?
+        } else {
+            Default::default()
+        };
+        Ok(page.into_counted_connection(|row| {
+            let subject = found.remove(&(row.subject_type.clone(), row.subject_id));
+            Notification::from_row(row, subject)
+        }))
     }
 
     /// How many of your notifications are unread.
@@ -214,7 +189,7 @@ impl NotificationSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NotificationEvent>> + use<>>
     {
         let me = ctx.require_user()?.id;
-        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
+        let after = after.map(|c| subscription_cursor(&c)).transpose()?;
         let with_subjects = ctx
             .look_ahead()
             .field("notification")
@@ -242,7 +217,7 @@ impl NotificationSubscription {
                         .remove(&key);
                 }
                 Ok(NotificationEvent {
-                    cursor: row.id.to_string(),
+                    cursor: encode_cursor(&[serde_json::json!(row.id)]),
                     notification: Notification::from_row(row, subject),
                 })
             }

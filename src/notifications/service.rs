@@ -3,14 +3,24 @@
 use std::collections::HashSet;
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::Expr,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
 use super::types::NotificationCategory;
-use crate::{app::AppState, error::AppResult, events::outbox::Write};
+use crate::{
+    app::AppState,
+    error::AppResult,
+    events::outbox::Write,
+    graphql::pagination::{Keyset, Page, PageRequest},
+};
 use entity::{notification, notification_mute};
+
+/// The inbox's order: newest first.
+pub fn inbox_order() -> Keyset<notification::Entity> {
+    Keyset::new().desc(notification::Column::Id)
+}
 
 /// The inbox service.
 pub struct Inbox<'a> {
@@ -27,30 +37,19 @@ impl<'a> Inbox<'a> {
         &self.state.db
     }
 
-    /// The user's notifications, newest first.
+    /// The user's notifications, newest first; both directions, keyset cursors over the id.
     pub async fn list(
         &self,
         user_id: Uuid,
         unread_only: bool,
-        first: usize,
-        after: Option<Uuid>,
-    ) -> AppResult<(Vec<notification::Model>, bool)> {
+        page: &PageRequest,
+    ) -> AppResult<Page<notification::Model>> {
         let mut query =
             notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
         if unread_only {
             query = query.filter(notification::Column::ReadAt.is_null());
         }
-        if let Some(after) = after {
-            query = query.filter(notification::Column::Id.lt(after));
-        }
-        let mut items = query
-            .order_by_desc(notification::Column::Id)
-            .limit(first as u64 + 1)
-            .all(self.db())
-            .await?;
-        let has_next = items.len() > first;
-        items.truncate(first);
-        Ok((items, has_next))
+        inbox_order().fetch(self.db(), query, page).await
     }
 
     /// One notification of the user; `None` for anyone else's.
@@ -121,7 +120,11 @@ impl<'a> Inbox<'a> {
                     category: sea_orm::ActiveValue::Set(c.as_str().to_owned()),
                 }
             }))
-            .exec(write.txn())
+            .on_conflict_do_nothing_on([
+                notification_mute::Column::UserId,
+                notification_mute::Column::Category,
+            ])
+            .exec_without_returning(write.txn())
             .await?;
         }
         write.commit().await?;

@@ -4,7 +4,10 @@
 use resident_hub::auth::AuthenticatedUser;
 use serde_json::json;
 
-use crate::{estate::user_by_email, helpers::TestApp};
+use crate::{
+    estate::user_by_email,
+    helpers::{TEST_TOKEN_TTL, TestApp},
+};
 
 /// The tables the resident and staff facets read.
 const FACET_TABLES: [&str; 3] = [
@@ -23,7 +26,8 @@ async fn token_for(app: &TestApp, email: &str) -> String {
                 id: user.id,
                 roles: vec![],
             },
-            chrono::Duration::minutes(10),
+            app.state.clock.now(),
+            TEST_TOKEN_TTL,
         )
         .unwrap()
 }
@@ -46,7 +50,10 @@ async fn a_request_that_needs_no_facet_runs_no_access_query() {
     let resident = token_for(&app, "resident1@demo.test").await;
     let query = "{ viewer { displayName } notifications(first: 5) { edges { node { id } } } }";
     let sql = app.sql_of(query, json!({}), &resident).await;
-    eprintln!("{} statements for the name and the inbox: {sql:#?}", sql.len());
+    eprintln!(
+        "{} statements for the name and the inbox: {sql:#?}",
+        sql.len()
+    );
     for table in FACET_TABLES {
         assert_eq!(reads(&sql, table), 0, "{table} read: {sql:#?}");
     }
@@ -66,7 +73,10 @@ async fn facets_load_once_per_request_and_only_when_read() {
 
     let notices = "{ notices(first: 10) { edges { node { id title } } } }";
     let sql = app.sql_of(notices, json!({}), &resident).await;
-    eprintln!("{} statements for a resident's notices(first: 10)", sql.len());
+    eprintln!(
+        "{} statements for a resident's notices(first: 10)",
+        sql.len()
+    );
 
     let manager = token_for(&app, "staff12@demo.test").await;
     let sql = app.sql_of(query, json!({}), &manager).await;

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TEST_TOKEN_TTL, TestApp};
 
 /// A demo estate and a token for one account of each role.
 pub struct Estate {
@@ -56,7 +56,8 @@ impl Estate {
                         id: user.id,
                         roles: vec![],
                     },
-                    chrono::Duration::minutes(10),
+                    app.state.clock.now(),
+                    TEST_TOKEN_TTL,
                 )
                 .unwrap();
             tokens.insert(role, token);
@@ -478,7 +479,7 @@ async fn an_ended_residency_grants_no_access() {
         .await
         .unwrap()
         .unwrap();
-    let today = chrono::Utc::now().date_naive().to_string();
+    let today = app.state.clock.today().to_string();
     let json = estate
         .run("admin", "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { movedOut } } }", json!({ "id": residency.id, "d": today }))
         .await;
@@ -503,6 +504,80 @@ async fn an_ended_residency_grants_no_access() {
         )
         .await;
     assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn a_residency_ending_tomorrow_stops_counting_once_the_clock_moves_two_days() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let me = user_by_email(app, "resident1@demo.test").await;
+    let home = home_unit(app, "resident1@demo.test").await;
+    let residency = entity::residency::Entity::find()
+        .filter(entity::residency::Column::UserId.eq(me.id))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let tomorrow = (app.state.clock.today() + chrono::Duration::days(1)).to_string();
+    let json = estate
+        .run("admin", "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { movedOut } } }", json!({ "id": residency.id, "d": tomorrow }))
+        .await;
+    assert_eq!(
+        json["data"]["endResidency"]["residency"]["movedOut"], tomorrow,
+        "{json}"
+    );
+    const MINE: &str = "query($u: ID!) { viewer { units { id } } unit(id: $u) { id } }";
+    const CURRENT: &str = "query($p: ID!) { residencies(filter: { userId: $p, current: true }) { edges { node { id } } } }";
+    let unit_id = home.to_string();
+    let person = me.id;
+
+    // Until tomorrow the resident still lives there.
+    let json = estate.run("resident", MINE, json!({ "u": unit_id })).await;
+    assert!(json["errors"].is_null(), "{json}");
+    assert_eq!(json["data"]["viewer"]["units"][0]["id"], unit_id, "{json}");
+    assert_eq!(json["data"]["unit"]["id"], unit_id, "{json}");
+    let json = estate.run("admin", CURRENT, json!({ "p": person })).await;
+    assert_eq!(
+        json["data"]["residencies"]["edges"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "{json}"
+    );
+
+    // Two days on, the residency has ended: no unit, no household, not current.
+    app.state.clock.advance(chrono::Duration::days(2));
+    let json = estate
+        .run("resident", "{ viewer { units { id } } }", json!({}))
+        .await;
+    assert_eq!(json["data"]["viewer"]["units"], json!([]), "{json}");
+    let json = estate
+        .run(
+            "resident",
+            "query($u: ID!) { unit(id: $u) { id } }",
+            json!({ "u": unit_id }),
+        )
+        .await;
+    assert!(
+        matches!(
+            json["errors"][0]["extensions"]["code"].as_str(),
+            Some("NOT_FOUND" | "FORBIDDEN")
+        ),
+        "{json}"
+    );
+    let json = estate
+        .run(
+            "resident",
+            "{ householdMembers { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{json}"
+    );
+    let json = estate.run("admin", CURRENT, json!({ "p": person })).await;
+    assert_eq!(json["data"]["residencies"]["edges"], json!([]), "{json}");
 }
 
 #[tokio::test]

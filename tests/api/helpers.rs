@@ -160,6 +160,10 @@ async fn fresh_postgres_database(admin_url: &str) -> String {
     }
 }
 
+/// Lifetime of the access tokens tests mint directly: long enough that a test moving the clock
+/// by days keeps its callers signed in (tokens from `signIn` keep the real 15-minute lifetime).
+pub const TEST_TOKEN_TTL: chrono::Duration = chrono::Duration::days(30);
+
 /// Password of every user made by [`TestApp::user`].
 pub const USER_PASSWORD: &str = "test-password-1";
 /// Email and password of the first administrator of every test server.
@@ -293,7 +297,8 @@ impl TestApp {
                     id: record.user.id,
                     roles: roles.to_vec(),
                 },
-                chrono::Duration::minutes(10),
+                self.state.clock.now(),
+                TEST_TOKEN_TTL,
             )
             .expect("issue token");
         TestUser {

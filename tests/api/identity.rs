@@ -238,6 +238,7 @@ async fn expired_and_forged_tokens_are_unauthenticated() {
                 id: user.id,
                 roles: vec![Role::Admin],
             },
+            app.state.clock.now(),
             chrono::Duration::minutes(-10),
         )
         .unwrap();
@@ -248,6 +249,7 @@ async fn expired_and_forged_tokens_are_unauthenticated() {
                 id: user.id,
                 roles: vec![Role::Admin],
             },
+            app.state.clock.now(),
             chrono::Duration::minutes(10),
         )
         .unwrap();
@@ -470,4 +472,135 @@ async fn residents_update_their_own_profile() {
         json["errors"][0]["extensions"]["field"],
         "input.displayName"
     );
+}
+
+// --- Time rules follow the server's clock: tests move it instead of sleeping. ---
+
+fn signed_in(json: &Value) -> bool {
+    json["data"]["signIn"]["accessToken"].is_string()
+}
+
+#[tokio::test]
+async fn a_locked_out_account_signs_in_again_once_the_clock_passes_the_block_and_not_before() {
+    let app = TestApp::spawn().await;
+    let clock = &app.state.clock;
+    for _ in 0..5 {
+        assert_eq!(
+            code(&sign_in(&app, ADMIN_EMAIL, "wrong-password-x").await),
+            "UNAUTHENTICATED"
+        );
+    }
+    // The fifth failure blocks the account for 30 seconds.
+    let limited = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(code(&limited), "RATE_LIMITED", "{limited}");
+    clock.advance(chrono::Duration::seconds(25));
+    let limited = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(code(&limited), "RATE_LIMITED", "{limited}");
+    let retry = limited["errors"][0]["extensions"]["retryAfter"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        (1..=5).contains(&retry),
+        "retryAfter {retry} after 25 of 30 s"
+    );
+    clock.advance(chrono::Duration::seconds(6));
+    let ok = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert!(signed_in(&ok), "{ok}");
+}
+
+#[tokio::test]
+async fn each_further_failure_doubles_the_block_on_the_clock() {
+    let app = TestApp::spawn().await;
+    let clock = &app.state.clock;
+    for _ in 0..5 {
+        sign_in(&app, ADMIN_EMAIL, "wrong-password-x").await;
+    }
+    // Past the first 30-second block, one more failure blocks for 60 seconds.
+    clock.advance(chrono::Duration::seconds(31));
+    assert_eq!(
+        code(&sign_in(&app, ADMIN_EMAIL, "wrong-password-x").await),
+        "UNAUTHENTICATED"
+    );
+    clock.advance(chrono::Duration::seconds(45));
+    let limited = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(code(&limited), "RATE_LIMITED", "{limited}");
+    clock.advance(chrono::Duration::seconds(16));
+    let ok = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert!(signed_in(&ok), "{ok}");
+}
+
+#[tokio::test]
+async fn failures_are_forgotten_after_the_window_on_the_clock() {
+    let app = TestApp::spawn().await;
+    for _ in 0..4 {
+        sign_in(&app, ADMIN_EMAIL, "wrong-password-x").await;
+    }
+    // Fifteen minutes without a failure: the count starts again, so four more do not block.
+    app.state.clock.advance(chrono::Duration::minutes(16));
+    for _ in 0..4 {
+        assert_eq!(
+            code(&sign_in(&app, ADMIN_EMAIL, "wrong-password-x").await),
+            "UNAUTHENTICATED"
+        );
+    }
+    let ok = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert!(signed_in(&ok), "{ok}");
+}
+
+#[tokio::test]
+async fn an_access_token_is_refused_once_the_clock_passes_its_expiry() {
+    let app = TestApp::spawn().await;
+    let json = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let token = json["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expires_at: chrono::DateTime<chrono::Utc> = json["data"]["signIn"]["expiresAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let lifetime = expires_at - app.state.clock.now();
+    assert!(lifetime > chrono::Duration::minutes(14), "{lifetime}");
+    // Still valid a minute before expiry...
+    app.state
+        .clock
+        .advance(lifetime - chrono::Duration::minutes(1));
+    let (status, json) = app.graphql(VIEWER, json!({}), Some(&token)).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["data"]["viewer"]["email"], ADMIN_EMAIL);
+    // ...refused once the clock is past it (and the leeway).
+    app.state.clock.advance(chrono::Duration::minutes(2));
+    let (status, json) = app.graphql(VIEWER, json!({}), Some(&token)).await;
+    assert_eq!(status, 401, "{json}");
+    assert_eq!(code(&json), "UNAUTHENTICATED", "{json}");
+}
+
+#[tokio::test]
+async fn a_refresh_token_past_its_lifetime_is_refused() {
+    let app = TestApp::spawn().await;
+    let clock = &app.state.clock;
+    let first = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await["data"]["signIn"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Within its 30 days it still rotates, and the new session starts a new 30 days.
+    clock.advance(chrono::Duration::days(29));
+    let (_, json) = app.graphql(REFRESH, json!({ "t": first }), None).await;
+    let second = json["data"]["refreshSession"]["refreshToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{json}"))
+        .to_owned();
+    let access = json["data"]["refreshSession"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = app.graphql(VIEWER, json!({}), Some(&access)).await;
+    assert_eq!(status, 200);
+    clock.advance(chrono::Duration::days(30) + chrono::Duration::minutes(1));
+    let (_, json) = app.graphql(REFRESH, json!({ "t": second }), None).await;
+    assert_eq!(code(&json), "UNAUTHENTICATED", "{json}");
+    // The access token issued with it expired long ago, too.
+    let (status, _) = app.graphql(VIEWER, json!({}), Some(&access)).await;
+    assert_eq!(status, 401);
 }

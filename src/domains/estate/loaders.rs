@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::{access::current_residency, types::ServiceCategory};
 use crate::{
+    clock::Clock,
     error::LoadError,
     graphql::loaders::{ByColumn, ById, ColumnKey, DomainLoader, OneByColumn, group},
     store::Named,
@@ -56,12 +56,12 @@ impl ColumnKey for StaffUser {
 /// The staff record of each user.
 pub type StaffByUser = OneByColumn<StaffUser>;
 
-/// Units of each user's current residencies.
-pub struct CurrentUnitsLoader(DatabaseConnection);
+/// Units of each user's current residencies ("current" on the clock's today).
+pub struct CurrentUnitsLoader(DatabaseConnection, Clock);
 
 impl DomainLoader for CurrentUnitsLoader {
-    fn new(db: DatabaseConnection) -> Self {
-        CurrentUnitsLoader(db)
+    fn new(db: DatabaseConnection, clock: &Clock) -> Self {
+        CurrentUnitsLoader(db, clock.clone())
     }
 }
 
@@ -72,7 +72,7 @@ impl async_graphql::dataloader::Loader<Uuid> for CurrentUnitsLoader {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<unit::Model>>, LoadError> {
         let rows = residency::Entity::find()
             .filter(residency::Column::UserId.is_in(keys.iter().copied()))
-            .filter(current_residency(Utc::now().date_naive()))
+            .filter(current_residency(self.1.today()))
             .find_also_related(unit::Entity)
             .order_by_asc(residency::Column::Id)
             .all(&self.0)
@@ -89,7 +89,7 @@ impl async_graphql::dataloader::Loader<Uuid> for CurrentUnitsLoader {
 pub struct StaffBuildingsLoader(DatabaseConnection);
 
 impl DomainLoader for StaffBuildingsLoader {
-    fn new(db: DatabaseConnection) -> Self {
+    fn new(db: DatabaseConnection, _clock: &Clock) -> Self {
         StaffBuildingsLoader(db)
     }
 }
@@ -117,7 +117,7 @@ impl async_graphql::dataloader::Loader<Uuid> for StaffBuildingsLoader {
 pub struct StaffCategoriesLoader(DatabaseConnection);
 
 impl DomainLoader for StaffCategoriesLoader {
-    fn new(db: DatabaseConnection) -> Self {
+    fn new(db: DatabaseConnection, _clock: &Clock) -> Self {
         StaffCategoriesLoader(db)
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Select, TransactionTrait,
@@ -306,7 +306,7 @@ impl<'a> EstateService<'a> {
         new: NewBuilding,
     ) -> AppResult<building::Model> {
         guard::require_admin(scope)?;
-        let now = Utc::now();
+        let now = self.state.clock.now();
         Ok(building::ActiveModel {
             id: Set(Uuid::now_v7()),
             name: Set(new.name.into()),
@@ -334,7 +334,7 @@ impl<'a> EstateService<'a> {
             address: changes.address,
             service_centre_hours: changes.service_centre_hours,
         });
-        active.updated_at = Set(Utc::now());
+        active.updated_at = Set(self.state.clock.now());
         Ok(active.update(self.db()).await?)
     }
 
@@ -409,7 +409,7 @@ impl<'a> EstateService<'a> {
             floor: Set(new.floor),
             number: Set(new.number.into()),
             kind: Set(new.kind.as_str().to_owned()),
-            created_at: Set(Utc::now()),
+            created_at: Set(self.state.clock.now()),
         }
         .insert(&txn)
         .await?;
@@ -489,7 +489,7 @@ impl<'a> EstateService<'a> {
             relation: Set(new.relation.as_str().to_owned()),
             moved_in: Set(new.moved_in),
             moved_out: Set(None),
-            created_at: Set(Utc::now()),
+            created_at: Set(write.now()),
         }
         .insert(txn)
         .await?;
@@ -517,7 +517,7 @@ impl<'a> EstateService<'a> {
             query = query.filter(residency::Column::UnitId.eq(unit_id));
         }
         if current_only {
-            query = query.filter(super::access::current_residency(Utc::now().date_naive()));
+            query = query.filter(super::access::current_residency(self.state.clock.today()));
         }
         let page = Keyset::new()
             .asc(residency::Column::Id)
@@ -664,7 +664,7 @@ impl<'a> EstateService<'a> {
                 "names a unit that does not exist",
             ));
         }
-        let now = Utc::now();
+        let now = self.state.clock.now();
         Ok(household_member::ActiveModel {
             id: Set(Uuid::now_v7()),
             unit_id: Set(new.unit_id),
@@ -810,7 +810,7 @@ impl<'a> EstateService<'a> {
             });
         }
         require_buildings(txn, "input.buildingIds", &new.building_ids).await?;
-        let now = Utc::now();
+        let now = write.now();
         let record = staff_record::ActiveModel {
             id: Set(Uuid::now_v7()),
             user_id: Set(new.user_id),
@@ -856,7 +856,7 @@ impl<'a> EstateService<'a> {
             post: changes.post.map(|post| post.as_str()),
             status: changes.status.map(|status| status.as_str()),
         });
-        active.updated_at = Set(Utc::now());
+        active.updated_at = Set(write.now());
         let record = active.update(txn).await?;
         set_staff_links(
             txn,

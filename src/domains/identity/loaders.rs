@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::Role,
+    clock::Clock,
     error::LoadError,
     graphql::loaders::{ById, DomainLoader, group},
     store::Named,
@@ -25,7 +26,7 @@ pub type UserById = ById<user::Entity>;
 pub struct RolesLoader(DatabaseConnection);
 
 impl DomainLoader for RolesLoader {
-    fn new(db: DatabaseConnection) -> Self {
+    fn new(db: DatabaseConnection, _clock: &Clock) -> Self {
         RolesLoader(db)
     }
 }

@@ -204,7 +204,7 @@ impl<'a> IdentityService<'a> {
 
     /// The viewer for a bearer token: verified, then loaded (a disabled user is refused).
     pub async fn viewer_for_token(&self, token: &str) -> AppResult<Viewer> {
-        let claims = self.state.tokens.verify(token)?;
+        let claims = self.state.tokens.verify(token, self.state.clock.now())?;
         match load_user(self.db(), claims.id).await? {
             Some(record) if record.is_active() => Ok(Viewer::User(AuthenticatedUser {
                 id: record.user.id,
@@ -239,6 +239,7 @@ impl<'a> IdentityService<'a> {
                 id: user.user.id,
                 roles: user.roles.clone(),
             },
+            now,
             ACCESS_TOKEN_TTL,
         )?;
         Ok(Session {
@@ -257,7 +258,7 @@ impl<'a> IdentityService<'a> {
         client: Option<IpAddr>,
     ) -> AppResult<Session> {
         let email = Email::normalise(email);
-        let now = Utc::now();
+        let now = self.state.clock.now();
         let keys = throttle::keys(&email, client);
         throttle::check(self.db(), &keys, now).await?;
         let found = user::Entity::find()
@@ -285,7 +286,7 @@ impl<'a> IdentityService<'a> {
 
     /// Exchanges a refresh token for a new session. A spent or revoked token revokes its family.
     pub async fn refresh(&self, refresh_token: &str) -> AppResult<Session> {
-        let now = Utc::now();
+        let now = self.state.clock.now();
         let Some(row) = session::Entity::find()
             .filter(session::Column::TokenHash.eq(hash_token(refresh_token)))
             .one(self.db())
@@ -349,7 +350,8 @@ impl<'a> IdentityService<'a> {
             .one(self.db())
             .await?
         {
-            self.revoke_family(row.family_id, Utc::now()).await?;
+            self.revoke_family(row.family_id, self.state.clock.now())
+                .await?;
         }
         Ok(())
     }
@@ -374,7 +376,7 @@ impl<'a> IdentityService<'a> {
         let new_password =
             NewPassword::parse("input.newPassword", new_password, Some(&record.user.email))?;
         let hash = password::hash(&new_password).await?;
-        let now = Utc::now();
+        let now = self.state.clock.now();
         let txn = self.db().begin().await?;
         let mut active: user::ActiveModel = record.user.clone().into();
         active.password_hash = Set(hash);
@@ -391,7 +393,7 @@ impl<'a> IdentityService<'a> {
     /// Creates a user (administrators, the bootstrap and the CLI).
     pub async fn create_user(&self, new: NewUser) -> AppResult<UserRecord> {
         let hash = password::hash(&new.password).await?;
-        let now = Utc::now();
+        let now = self.state.clock.now();
         let txn = self.db().begin().await?;
         let user = user::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -482,7 +484,7 @@ impl<'a> IdentityService<'a> {
             }
             active.phone = Set(phone);
         }
-        active.updated_at = Set(Utc::now());
+        active.updated_at = Set(write.now());
         let user = active
             .update(txn)
             .await
@@ -514,8 +516,8 @@ impl<'a> IdentityService<'a> {
                 "you cannot disable your own account".to_owned(),
             ));
         }
-        let now = Utc::now();
         let mut write = Write::begin(self.state).await?;
+        let now = write.now();
         let txn = write.txn();
         let record = load_user(txn, id)
             .await?

@@ -23,6 +23,7 @@ use crate::{
         Topic,
         log::{self, LoggedEvent, ReplayBatch, ReplaySource},
     },
+    graphql::pagination::{Keyset, Page, PageRequest},
 };
 use entity::{notice, notice_audience, notice_receipt, residency, unit};
 
@@ -40,28 +41,11 @@ pub struct NoticeReceiptStats {
     pub acknowledged_count: i64,
 }
 
-/// One page of notices, pinned first then newest first.
-pub struct NoticePage {
-    /// The notices.
-    pub items: Vec<notice::Model>,
-    /// More after these.
-    pub has_next: bool,
-}
-
-/// The cursor of a notice in the board's order.
-pub fn notice_cursor(notice: &notice::Model) -> String {
-    format!("{}:{}", u8::from(notice.pinned), notice.id)
-}
-
-fn parse_notice_cursor(cursor: &str) -> AppResult<(bool, Uuid)> {
-    let bad = || AppError::bad_input("after", "is not a valid cursor");
-    let (pinned, id) = cursor.split_once(':').ok_or_else(bad)?;
-    let pinned = match pinned {
-        "1" => true,
-        "0" => false,
-        _ => return Err(bad()),
-    };
-    Ok((pinned, Uuid::parse_str(id).map_err(|_| bad())?))
+/// The board's order: pinned first, then newest first.
+pub fn board_order() -> Keyset<notice::Entity> {
+    Keyset::new()
+        .desc(notice::Column::Pinned)
+        .desc(notice::Column::Id)
 }
 
 /// The audience of a notice.
@@ -90,15 +74,14 @@ impl<'a> NoticeBoard<'a> {
     }
 
     /// Notices visible to the viewer, pinned first, then newest first; expired ones only when
-    /// asked for.
+    /// asked for. Both directions, keyset cursors over (pinned, id).
     pub async fn notices(
         &self,
         scope: &Scope,
         include_expired: bool,
         kind: Option<NoticeKind>,
-        first: usize,
-        after: Option<&str>,
-    ) -> AppResult<NoticePage> {
+        page: &PageRequest,
+    ) -> AppResult<Page<notice::Model>> {
         scope.require_user()?;
         let now = self.state.clock.now();
         let mut query = notice::Entity::find().filter(visible(scope).await?);
@@ -112,25 +95,7 @@ impl<'a> NoticeBoard<'a> {
         if let Some(kind) = kind {
             query = query.filter(notice::Column::Kind.eq(kind.as_str()));
         }
-        if let Some(after) = after {
-            let (pinned, id) = parse_notice_cursor(after)?;
-            query = query.filter(
-                Condition::any().add(notice::Column::Pinned.lt(pinned)).add(
-                    Condition::all()
-                        .add(notice::Column::Pinned.eq(pinned))
-                        .add(notice::Column::Id.lt(id)),
-                ),
-            );
-        }
-        let mut items = query
-            .order_by_desc(notice::Column::Pinned)
-            .order_by_desc(notice::Column::Id)
-            .limit(first as u64 + 1)
-            .all(self.db())
-            .await?;
-        let has_next = items.len() > first;
-        items.truncate(first);
-        Ok(NoticePage { items, has_next })
+        board_order().fetch(self.db(), query, page).await
     }
 
     /// One visible notice; `NOT_FOUND` for one the viewer may not see.

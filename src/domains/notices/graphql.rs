@@ -1,21 +1,18 @@
 //! GraphQL surface of notices, including the live subscriptions.
 
-use async_graphql::{
-    Context, ID, InputObject, Object, SimpleObject, Subscription,
-    connection::{Connection, Edge},
-};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use super::{
     audience::Audience,
-    board::{NoticeBoard, NoticeLog, NoticeReceiptStats, notice_cursor},
+    board::{NoticeBoard, NoticeLog, NoticeReceiptStats},
     service::{MAX_BODY, NewNotice, NoticeService, PUBLISHED, Publication},
     types::{Notice, NoticeKind, NoticePriority},
 };
 use crate::{
     auth::Role,
-    domains::estate::{service::text, types::Unit},
+    domains::estate::types::Unit,
     error::{AppError, AppResult},
     events::{
         Topic,
@@ -24,21 +21,10 @@ use crate::{
     graphql::{
         ContextExt,
         ids::parse_id,
-        pagination::{DEFAULT_PAGE, MAX_PAGE},
+        pagination::{CountedConnection, PageRequest},
+        text::Text,
     },
 };
-
-fn page_size(first: Option<i32>) -> AppResult<usize> {
-    match first {
-        None => Ok(DEFAULT_PAGE),
-        Some(n) => usize::try_from(n)
-            .ok()
-            .filter(|n| *n <= MAX_PAGE)
-            .ok_or_else(|| {
-                AppError::bad_input("first", format!("must be between 0 and {MAX_PAGE}"))
-            }),
-    }
-}
 
 /// A floor of a building, as an audience target.
 #[derive(InputObject)]
@@ -112,20 +98,16 @@ pub struct PublishNoticeInput {
     supersedes: Option<ID>,
 }
 
+/// A notice's title: 1–200 characters, trimmed.
+pub type NoticeTitle = Text<200>;
+/// A notice's body (Markdown): 1–20,000 characters, trimmed.
+pub type NoticeBody = Text<MAX_BODY>;
+
 impl PublishNoticeInput {
     fn parse(self, draft: bool) -> AppResult<NewNotice> {
-        if self.body.chars().count() > MAX_BODY {
-            return Err(AppError::bad_input(
-                "input.body",
-                format!("must be at most {MAX_BODY} characters"),
-            ));
-        }
-        if self.body.trim().is_empty() {
-            return Err(AppError::bad_input("input.body", "must not be empty"));
-        }
         Ok(NewNotice {
-            title: text("input.title", &self.title, 200)?,
-            body: self.body,
+            title: NoticeTitle::parse("input.title", &self.title)?.into_inner(),
+            body: NoticeBody::parse("input.body", &self.body)?.into_inner(),
             kind: self.kind,
             priority: self.priority.unwrap_or(NoticePriority::Normal),
             audience: self.audience.parse()?,
@@ -200,36 +182,26 @@ pub struct NoticeQuery;
 #[Object]
 impl NoticeQuery {
     /// Notices addressed to you (all, for administrators): pinned first, then newest first.
-    /// Expired notices are left out unless `includeExpired` is true.
+    /// Expired notices are left out unless `includeExpired` is true. Pages both ways
+    /// (`first`/`after`, `last`/`before`, at most 100).
+    #[allow(clippy::too_many_arguments)]
     async fn notices(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         include_expired: Option<bool>,
         kind: Option<NoticeKind>,
-    ) -> async_graphql::Result<Connection<String, Notice>> {
-        ctx.require_user()?;
-        let first = page_size(first)?;
+    ) -> async_graphql::Result<CountedConnection<Notice>> {
+        let page = PageRequest::parse(first, after, last, before)?;
         let scope = ctx.scope().await?;
         let page = NoticeBoard::new(ctx.state())
-            .notices(
-                scope,
-                include_expired.unwrap_or(false),
-                kind,
-                first,
-                after.as_deref(),
-            )
+            .notices(scope, include_expired.unwrap_or(false), kind, &page)
             .await?;
         let now = ctx.state().clock.now();
-        let mut connection = Connection::new(after.is_some(), page.has_next);
-        for model in page.items {
-            connection.edges.push(Edge::new(
-                notice_cursor(&model),
-                Notice::try_from_model(model, now)?,
-            ));
-        }
-        Ok(connection)
+        Ok(page.try_into_counted_connection(|model| Notice::try_from_model(model, now))?)
     }
 
     /// One notice addressed to you.
@@ -444,25 +416,31 @@ impl NoticeSubscription {
         notice_id: ID,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NoticeReceiptStats>> + use<>>
     {
-        ctx.require_user()?;
+        let me = ctx.require_user()?.id;
         let id = parse_id("noticeId", &notice_id)?;
         let state = ctx.state();
+        // Subscribed before the first count, so no change can fall between the two.
+        let live = state.bus.subscribe(&Topic::NoticeReceipts(id)).await;
         let scope = ctx.scope().await?;
         let current = NoticeBoard::new(state).stats(scope, id).await?;
-        let live = state.bus.subscribe(&Topic::NoticeReceipts(id)).await;
         let state = state.clone();
-        let updates = live.filter_map(move |delivery| {
+        // Every change signal, and every gap, means: count again, after the commit, so
+        // concurrent readers never leave a stale number showing. Each count is checked against
+        // the watcher's rights now: a publisher who loses them gets FORBIDDEN and the stream ends.
+        let updates = futures_util::stream::unfold((live, false), move |(mut live, ended)| {
             let state = state.clone();
             async move {
-                // Every change signal, and every gap, means: count again. Counting after the
-                // commit means concurrent readers never leave a stale number showing.
-                let _ = delivery;
-                Some(
-                    NoticeBoard::new(&state)
-                        .recount(id)
-                        .await
-                        .map_err(Into::into),
-                )
+                if ended {
+                    return None;
+                }
+                live.next().await?;
+                let scope = match state.scopes.get(&state, me).await {
+                    Ok(scope) => scope,
+                    Err(err) => return Some((Err(err.into()), (live, true))),
+                };
+                let result = NoticeBoard::new(&state).stats(&scope, id).await;
+                let ended = result.is_err();
+                Some((result.map_err(async_graphql::Error::from), (live, ended)))
             }
         });
         Ok(futures_util::stream::once(async move { Ok(current) }).chain(updates))

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    QueryOrder, QuerySelect, TryInsertResult, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -468,30 +468,38 @@ impl<'a> NoticeService<'a> {
     pub async fn withdraw(&self, scope: &Scope, id: Uuid) -> AppResult<notice::Model> {
         self.publisher(scope).await?;
         let mut write = Write::begin(self.state).await?;
-        let notice = notice::Entity::find_by_id(id)
-            .one(write.txn())
-            .await?
-            .ok_or(AppError::NotFound("notice"))?;
-        if notice.status != NoticeStatus::Withdrawn.as_str() {
+        let take_down = |from: NoticeStatus| {
             notice::Entity::update_many()
                 .col_expr(
                     notice::Column::Status,
                     Expr::value(NoticeStatus::Withdrawn.as_str()),
                 )
                 .filter(notice::Column::Id.eq(id))
-                .exec(write.txn())
+                .filter(notice::Column::Status.eq(from.as_str()))
+        };
+        // Conditional updates, written before anything is read (on SQLite a transaction that
+        // reads first cannot wait for the write lock): of two concurrent withdrawals only one
+        // changes the row, so the withdrawal event is written once.
+        let was_published = take_down(NoticeStatus::Published)
+            .exec(write.txn())
+            .await?
+            .rows_affected
+            == 1;
+        if was_published {
+            write
+                .event(Topic::Notices, WITHDRAWN, serde_json::json!({ "id": id }))
                 .await?;
-            if notice.status == NoticeStatus::Published.as_str() {
-                write
-                    .event(Topic::Notices, WITHDRAWN, serde_json::json!({ "id": id }))
-                    .await?;
+        } else {
+            for status in [NoticeStatus::Draft, NoticeStatus::Scheduled] {
+                take_down(status).exec(write.txn()).await?;
             }
         }
-        write.commit().await?;
-        notice::Entity::find_by_id(id)
-            .one(self.db())
+        let notice = notice::Entity::find_by_id(id)
+            .one(write.txn())
             .await?
-            .ok_or(AppError::NotFound("notice"))
+            .ok_or(AppError::NotFound("notice"))?;
+        write.commit().await?;
+        Ok(notice)
     }
 
     /// Records that the viewer read (and, with `acknowledge`, acknowledged) a notice addressed to
@@ -508,43 +516,40 @@ impl<'a> NoticeService<'a> {
         let user_id = scope.user_id.ok_or(AppError::Unauthenticated)?;
         let mut write = Write::begin(self.state).await?;
         let now = write.now();
-        let existing = notice_receipt::Entity::find_by_id((id, user_id))
-            .one(write.txn())
-            .await?;
-        let receipt = match existing {
-            None => {
-                let receipt = notice_receipt::Model {
-                    notice_id: id,
-                    user_id,
-                    read_at: Some(now),
-                    acknowledged_at: acknowledge.then_some(now),
-                };
-                notice_receipt::Entity::insert(notice_receipt::ActiveModel::from(receipt.clone()))
-                    .exec(write.txn())
-                    .await?;
-                receipt
-            }
-            Some(receipt) if acknowledge && receipt.acknowledged_at.is_none() => {
-                let receipt = notice_receipt::Model {
-                    read_at: receipt.read_at.or(Some(now)),
-                    acknowledged_at: Some(now),
-                    ..receipt
-                };
-                notice_receipt::Entity::update(notice_receipt::ActiveModel {
-                    notice_id: Set(id),
-                    user_id: Set(user_id),
-                    read_at: Set(receipt.read_at),
-                    acknowledged_at: Set(receipt.acknowledged_at),
-                })
+        // Concurrent calls (two tabs, a double click) meet on the primary key: the first insert
+        // wins, the others change nothing; acknowledging later only fills an empty column.
+        let inserted = notice_receipt::Entity::insert(notice_receipt::ActiveModel {
+            notice_id: Set(id),
+            user_id: Set(user_id),
+            read_at: Set(Some(now)),
+            acknowledged_at: Set(acknowledge.then_some(now)),
+        })
+        .on_conflict_do_nothing_on([
+            notice_receipt::Column::NoticeId,
+            notice_receipt::Column::UserId,
+        ])
+        .exec_without_returning(write.txn())
+        .await?;
+        let mut changed = matches!(inserted, TryInsertResult::Inserted(n) if n > 0);
+        if acknowledge && !changed {
+            let acknowledged = notice_receipt::Entity::update_many()
+                .col_expr(notice_receipt::Column::AcknowledgedAt, Expr::value(now))
+                .filter(notice_receipt::Column::NoticeId.eq(id))
+                .filter(notice_receipt::Column::UserId.eq(user_id))
+                .filter(notice_receipt::Column::AcknowledgedAt.is_null())
                 .exec(write.txn())
                 .await?;
-                receipt
-            }
-            Some(receipt) => return Ok((notice, receipt)),
-        };
-        // Counts are a state topic: watchers recount on the signal, so concurrent readers never
-        // leave them showing a stale number.
-        write.signal(Topic::NoticeReceipts(id));
+            changed = acknowledged.rows_affected > 0;
+        }
+        let receipt = notice_receipt::Entity::find_by_id((id, user_id))
+            .one(write.txn())
+            .await?
+            .ok_or(AppError::NotFound("receipt"))?;
+        if changed {
+            // Counts are a state topic: watchers recount on the signal, so concurrent readers
+            // never leave them showing a stale number.
+            write.signal(Topic::NoticeReceipts(id));
+        }
         write.commit().await?;
         Ok((notice, receipt))
     }

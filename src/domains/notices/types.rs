@@ -8,7 +8,10 @@ use super::loaders::NoticeLoaders;
 use crate::{
     auth::Role,
     domains::{
-        estate::{loaders::BuildingById, types::Building},
+        estate::{
+            loaders::{BuildingById, UnitById},
+            types::{Building, Unit},
+        },
         identity::{loaders::UserById, types::User},
     },
     error::AppResult,
@@ -149,7 +152,7 @@ pub struct NoticeViewerReceipt {
 #[derive(SimpleObject)]
 pub struct NoticeAudienceFloor {
     /// The building.
-    pub building_id: ID,
+    pub building: Option<Building>,
     /// The floor.
     pub floor: i32,
 }
@@ -164,7 +167,7 @@ pub struct NoticeAudience {
     /// Everyone living on these floors.
     pub floors: Vec<NoticeAudienceFloor>,
     /// Everyone living in these units.
-    pub unit_ids: Vec<ID>,
+    pub units: Vec<Unit>,
     /// Everyone holding these roles.
     pub roles: Vec<Role>,
 }
@@ -216,18 +219,28 @@ impl Notice {
             .load_one(self.uuid)
             .await?
             .unwrap_or_default();
-        let buildings = ctx
-            .loaders()?
+        let loaders = ctx.loaders()?;
+        let mut building_ids = audience.building_ids.clone();
+        building_ids.extend(audience.floors.iter().map(|(b, _)| *b));
+        let found = loaders
             .get::<BuildingById>()
-            .load_many(audience.building_ids.iter().copied())
+            .load_many(building_ids)
             .await?;
-        let mut buildings: Vec<Building> = audience
-            .building_ids
-            .iter()
-            .filter_map(|id| buildings.get(id).cloned())
-            .map(Building::from)
-            .collect();
+        let building = |id: &Uuid| found.get(id).cloned().map(Building::from);
+        let mut buildings: Vec<Building> =
+            audience.building_ids.iter().filter_map(building).collect();
         buildings.sort_by(|a, b| a.name.cmp(&b.name));
+        let units = loaders
+            .get::<UnitById>()
+            .load_many(audience.unit_ids.iter().copied())
+            .await?;
+        let mut units: Vec<Unit> = audience
+            .unit_ids
+            .iter()
+            .filter_map(|id| units.get(id).cloned())
+            .map(Unit::try_from_model)
+            .collect::<AppResult<_>>()?;
+        units.sort_by(|a, b| a.number.cmp(&b.number));
         Ok(Some(NoticeAudience {
             estate: audience.estate,
             buildings,
@@ -235,15 +248,11 @@ impl Notice {
                 .floors
                 .iter()
                 .map(|(b, f)| NoticeAudienceFloor {
-                    building_id: ID(b.to_string()),
+                    building: building(b),
                     floor: *f,
                 })
                 .collect(),
-            unit_ids: audience
-                .unit_ids
-                .iter()
-                .map(|u| ID(u.to_string()))
-                .collect(),
+            units,
             roles: audience.roles,
         }))
     }
