@@ -7,7 +7,10 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::estate::{Estate, home_unit};
+use crate::{
+    estate::{Estate, home_unit},
+    helpers::{TestApp, WsClient},
+};
 
 const PUBLISH: &str =
     "mutation($i: PublishNoticeInput!) { publishNotice(input: $i) { notice { id title status } } }";
@@ -52,6 +55,18 @@ async fn notification_count(estate: &Estate, notice_id: &str) -> u64 {
         .count(&estate.app.state.db)
         .await
         .unwrap()
+}
+
+/// A WebSocket subscribed to `query` (which takes `$a: String` as its `after`) from the very
+/// start of the log: every event committed afterwards arrives, by replay or live, so a test
+/// needs no warm-up.
+async fn from_the_start(app: &TestApp, token: &str, id: &str, query: &str) -> WsClient {
+    let mut ws = app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws.subscribe(id, query, json!({ "a": Uuid::nil().to_string() }))
+        .await;
+    ws
 }
 
 #[tokio::test]
@@ -851,16 +866,7 @@ async fn notices_published_while_redis_is_down_reach_the_inbox_when_it_returns()
         notice("warm-up", json!({ "estate": true })),
     )
     .await;
-    let token = estate.tokens["resident"].clone();
-    let mut ws = estate.app.ws().await;
-    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
-        .await;
-    ws.subscribe(
-        "inbox",
-        "subscription($a: String) { notificationReceived(after: $a) { cursor notification { title } } }",
-        json!({ "a": Uuid::nil().to_string() }),
-    )
-    .await;
+    let mut ws = from_the_start(&estate.app, &estate.tokens["resident"], "inbox", "subscription($a: String) { notificationReceived(after: $a) { cursor notification { title } } }").await;
     // Replayed, so the live subscription is in place: no warm-up loop.
     let first = ws.recv().await;
     assert_eq!(
@@ -1036,14 +1042,11 @@ async fn a_resident_who_moves_out_stops_receiving_that_buildings_notices_live() 
 async fn a_subscriber_whose_residency_ends_tomorrow_stops_receiving_once_the_clock_passes_it() {
     let estate = Estate::new().await;
     let a = building_of(&estate, "resident1@demo.test").await;
-    let token = estate.tokens["resident"].clone();
-    let mut ws = estate.app.ws().await;
-    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
-        .await;
-    ws.subscribe(
+    let mut ws = from_the_start(
+        &estate.app,
+        &estate.tokens["resident"],
         "n",
         "subscription($a: String) { noticePublished(after: $a) { notice { title } } }",
-        json!({ "a": Uuid::nil().to_string() }),
     )
     .await;
     let for_a = |title: &str| notice(title, json!({ "buildingIds": [a.to_string()] }));
@@ -1105,14 +1108,11 @@ async fn a_replay_never_serves_a_withdrawn_notice_again() {
         json["data"]["withdrawNotice"]["notice"]["status"],
         "WITHDRAWN"
     );
-    let token = estate.tokens["resident"].clone();
-    let mut ws = estate.app.ws().await;
-    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
-        .await;
-    ws.subscribe(
+    let mut ws = from_the_start(
+        &estate.app,
+        &estate.tokens["resident"],
         "n",
         "subscription($a: String) { noticePublished(after: $a) { notice { title } } }",
-        json!({ "a": Uuid::nil().to_string() }),
     )
     .await;
     publish(&estate, "admin", notice("Live one", all)).await;
