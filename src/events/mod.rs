@@ -11,6 +11,8 @@
 //!   published meanwhile were dropped by Redis; the database's event log is the record to replay.
 //! - Publishing never fails the caller: the change is committed before it is published, so a bus
 //!   error is logged and counted, not returned.
+//! - The write path ([`outbox::Write`]) is the only publisher: events reach the bus only after
+//!   the transaction that wrote them (or their rows) committed.
 
 mod hub;
 pub mod log;
@@ -24,7 +26,7 @@ use std::{
 };
 
 use futures_util::Stream;
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
@@ -170,53 +172,10 @@ impl EventBus {
         }
     }
 
-    /// Publishes `event` on `topic` to every instance. Call it after the transaction that wrote
-    /// the change has committed. Failures are logged and counted, never returned.
-    pub async fn publish<T: Serialize>(&self, topic: &Topic, event: &T) {
-        let channel = topic.channel(&self.inner.prefix);
-        let json = match serde_json::to_string(event) {
-            Ok(json) => json,
-            Err(err) => {
-                tracing::error!(%channel, error = %err, "event does not serialize");
-                self.inner.metrics.event_publish_failed();
-                return;
-            }
-        };
-        match &self.inner.backend {
-            Backend::InProcess => {
-                self.inner
-                    .hub
-                    .deliver(&channel, HubMessage::Event(Arc::from(json)));
-                self.inner.metrics.event_published();
-            }
-            Backend::Redis(redis) => match redis.publish(&channel, json).await {
-                Ok(()) => self.inner.metrics.event_published(),
-                Err(err) => {
-                    tracing::warn!(%channel, error = %err, "event not published on Redis");
-                    self.inner.metrics.event_publish_failed();
-                }
-            },
-        }
-    }
-
-    /// Publishes many events at once (one Redis round trip), e.g. a notification per recipient.
-    pub async fn publish_many<T: Serialize>(&self, events: &[(Topic, T)]) {
-        let mut messages = Vec::with_capacity(events.len());
-        for (topic, event) in events {
-            match serde_json::to_string(event) {
-                Ok(json) => messages.push((topic.channel(&self.inner.prefix), json)),
-                Err(err) => {
-                    tracing::error!(error = %err, "event does not serialize");
-                    self.inner.metrics.event_publish_failed();
-                }
-            }
-        }
-        self.send(messages).await;
-    }
-
-    /// Publishes events already serialised to JSON, in order (one Redis round trip). The
-    /// write path ([`outbox::Write::commit`]) calls this after its commit.
-    pub async fn publish_json(&self, events: Vec<(Topic, String)>) {
+    /// Publishes events already serialised to JSON, in order (one Redis round trip). Only the
+    /// write path ([`outbox::Write::commit`]) calls this, after its commit: there is no other way
+    /// to put an event on the bus.
+    pub(crate) async fn publish_json(&self, events: Vec<(Topic, String)>) {
         let messages: Vec<(String, String)> = events
             .into_iter()
             .map(|(topic, json)| (topic.channel(&self.inner.prefix), json))

@@ -70,17 +70,6 @@ impl RedisBackend {
         })
     }
 
-    pub(crate) async fn publish(&self, channel: &str, json: String) -> redis::RedisResult<()> {
-        let mut conn = self.publisher.clone();
-        let mut command = redis::cmd("PUBLISH");
-        command.arg(channel).arg(json);
-        let publish = command.query_async::<i64>(&mut conn);
-        match tokio::time::timeout(COMMAND_TIMEOUT, publish).await {
-            Ok(result) => result.map(|_| ()),
-            Err(_) => Err(std::io::Error::from(std::io::ErrorKind::TimedOut).into()),
-        }
-    }
-
     pub(crate) async fn publish_many(
         &self,
         messages: Vec<(String, String)>,
