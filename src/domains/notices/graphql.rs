@@ -369,6 +369,12 @@ impl NoticeSubscription {
         let me = ctx.require_user()?.id;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
         let state = ctx.state().clone();
+        // Load the subscriber's scope and the facets the audience rule reads now, while
+        // subscribing: the first notice fanned out to thousands of sockets then finds every
+        // scope in the cache instead of loading them all at once.
+        let scope = state.scopes.get(&state, me).await?;
+        scope.resident().await?;
+        scope.staff().await?;
         let events = replay_rows_then_live(
             state.db.clone(),
             &state.bus,
