@@ -9,6 +9,9 @@
 //!   invalidation can never leave a stale scope behind.
 //! - A cached scope keeps the facets its subscriber's events have needed so far (loaded on first
 //!   use, see [`Scope::facet`]); forgetting the scope forgets them with it.
+//! - Every access change is also passed on to this process's WebSocket connections
+//!   ([`ScopeCache::changes`]): a socket whose user or session it ends closes (4403), and one
+//!   whose user it names loads its viewer again. After a gap they all load their viewer again.
 //! - A scope is judged on the day it was computed for: once the clock's today moves on (a
 //!   residency ending or starting at midnight announces nothing), it is computed afresh.
 
@@ -34,17 +37,53 @@ use crate::{
 /// event).
 const MAX_ENTRIES: usize = 100_000;
 
-/// The payload of an access change: whose scopes to forget (`None`: everyone's).
+/// The payload of an access change: whose scopes to forget (`None`: everyone's), and whose
+/// open connections end.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AccessChanged {
     /// The users whose access changed.
     pub users: Option<Vec<Uuid>>,
+    /// Users whose every connection ends (disabled, roles changed, password changed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub end_users: Vec<Uuid>,
+    /// Sessions (refresh-token families, the `sid` of access tokens) whose connections end
+    /// (signed out, revoked).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub end_sessions: Vec<Uuid>,
 }
 
+impl AccessChanged {
+    /// Whether the change concerns `user` (a change naming nobody concerns everyone).
+    pub fn concerns(&self, user: Uuid) -> bool {
+        self.users
+            .as_ref()
+            .is_none_or(|users| users.contains(&user))
+            || self.end_users.contains(&user)
+    }
+
+    /// Whether the change ends the connections of `user` in session `sid`.
+    pub fn ends(&self, user: Uuid, sid: Uuid) -> bool {
+        self.end_users.contains(&user) || self.end_sessions.contains(&sid)
+    }
+}
+
+/// Access changes queued per connection before a slow one is told it lagged.
+const CHANGES_BUFFER: usize = 1024;
+
 /// The scopes of this process's subscribers.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ScopeCache {
     entries: Arc<Mutex<HashMap<Uuid, Entry>>>,
+    changes: tokio::sync::broadcast::Sender<Arc<AccessChanged>>,
+}
+
+impl Default for ScopeCache {
+    fn default() -> Self {
+        ScopeCache {
+            entries: Arc::default(),
+            changes: tokio::sync::broadcast::channel(CHANGES_BUFFER).0,
+        }
+    }
 }
 
 /// A cached scope and the day (on the clock) it was computed for.
@@ -79,6 +118,12 @@ impl ScopeCache {
         }
     }
 
+    /// Access changes as this process receives them from the bus (after a gap, one naming
+    /// everyone), for WebSocket connections.
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<Arc<AccessChanged>> {
+        self.changes.subscribe()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Entry>> {
         // A panic while holding the lock cannot leave the map half-changed: recover it.
         self.entries
@@ -97,12 +142,16 @@ impl ScopeCache {
                     () = shutdown.cancelled() => return,
                     delivery = changes.next() => match delivery {
                         Some(Delivery::Event(json)) => {
-                            match serde_json::from_str::<AccessChanged>(&json) {
-                                Ok(change) => cache.invalidate(change.users.as_deref()),
-                                Err(_) => cache.invalidate(None),
-                            }
+                            let change = serde_json::from_str::<AccessChanged>(&json)
+                                .unwrap_or_default();
+                            cache.invalidate(change.users.as_deref());
+                            // No connection listening is not an error.
+                            let _ = cache.changes.send(Arc::new(change));
                         }
-                        Some(Delivery::Lagged(_) | Delivery::Resync) => cache.invalidate(None),
+                        Some(Delivery::Lagged(_) | Delivery::Resync) => {
+                            cache.invalidate(None);
+                            let _ = cache.changes.send(Arc::new(AccessChanged::default()));
+                        }
                         None => return,
                     },
                 }

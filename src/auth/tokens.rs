@@ -35,6 +35,9 @@ pub struct Claims {
     pub exp: i64,
     /// Roles granted at issue time.
     pub roles: Vec<Role>,
+    /// The session (refresh-token family) the token belongs to: once that session is revoked
+    /// (`signOut`, `changePassword`, disabling, refresh-token reuse) the token stops working.
+    pub sid: Uuid,
 }
 
 /// Signing and verification keys.
@@ -54,6 +57,7 @@ impl TokenKeys {
         validation.validate_nbf = false;
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        // `sid` is required by `Claims` itself: a token without one does not decode.
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -106,10 +110,22 @@ impl TokenKeys {
         Ok(TokenKeys::from_secret(&std::fs::read(path)?))
     }
 
-    /// Issues a token for `user` at `now`, valid for `ttl`.
+    /// Issues a token for `user` at `now`, valid for `ttl`, outside any session (tools and
+    /// tests; it ends with its expiry or when the user is disabled).
     pub fn issue(
         &self,
         user: &AuthenticatedUser,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> AppResult<String> {
+        self.issue_for_session(user, Uuid::now_v7(), now, ttl)
+    }
+
+    /// Issues a token for `user` in session `sid` at `now`, valid for `ttl`.
+    pub fn issue_for_session(
+        &self,
+        user: &AuthenticatedUser,
+        sid: Uuid,
         now: DateTime<Utc>,
         ttl: chrono::Duration,
     ) -> AppResult<String> {
@@ -118,6 +134,7 @@ impl TokenKeys {
             iat: now.timestamp(),
             exp: (now + ttl).timestamp(),
             roles: user.roles.clone(),
+            sid,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)
@@ -126,15 +143,21 @@ impl TokenKeys {
     /// Verifies a token at `now`: signature, algorithm, and expiry (`now` past `exp` by more
     /// than [`LEEWAY`] refuses it). Any failure is `UNAUTHENTICATED`.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> AppResult<AuthenticatedUser> {
+        let claims = self.verify_claims(token, now)?;
+        Ok(AuthenticatedUser {
+            id: claims.sub,
+            roles: claims.roles,
+        })
+    }
+
+    /// Verifies a token as [`verify`](Self::verify) does and returns its claims.
+    pub fn verify_claims(&self, token: &str, now: DateTime<Utc>) -> AppResult<Claims> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| AppError::Unauthenticated)?;
         if now.timestamp() > data.claims.exp.saturating_add(LEEWAY.num_seconds()) {
             return Err(AppError::Unauthenticated);
         }
-        Ok(AuthenticatedUser {
-            id: data.claims.sub,
-            roles: data.claims.roles,
-        })
+        Ok(data.claims)
     }
 }
 

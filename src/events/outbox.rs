@@ -100,6 +100,7 @@ impl<'a> Write<'a> {
     pub fn access_changed(&mut self, users: &[uuid::Uuid]) -> AppResult<()> {
         let change = crate::auth::scope::AccessChanged {
             users: Some(users.to_vec()),
+            ..Default::default()
         };
         self.publish_row(Topic::Access, &change)
     }

@@ -6,11 +6,21 @@
 //! | message that is not a valid protocol message| 4400       |
 //! | `subscribe` before `connection_ack`          | 4401       |
 //! | token in `connection_init` rejected          | 4403       |
+//! | the user's access ended (see below)          | 4403       |
 //! | sub-protocol other than graphql-transport-ws | 4406       |
 //! | no `connection_init` within the timeout      | 4408       |
 //! | `subscribe` with an id already in use        | 4409       |
 //! | a second `connection_init`                   | 4429       |
 //! | server shutting down                         | 1001       |
+//!
+//! Identity stays current for the life of the socket: the token of `connection_init` is checked
+//! again (signature, expiry, session, the user's status and roles) for every `subscribe`, and
+//! when an access change names the user (through the bus, on every instance). The socket is
+//! closed with 4403 when the user is disabled, their roles or password change, the session is
+//! signed out or revoked, or the access token expires (checked at each server ping). To keep a
+//! socket open past the token's expiry, the client re-authenticates by sending a `ping` whose
+//! payload carries a fresh token of the same user, `{"type":"ping","payload":{"Authorization":
+//! "Bearer <new token>"}}`; a token that does not verify, or names another user, closes 4403.
 //!
 //! The server pings on an interval; the client's pongs need no answer. One task per connection
 //! drives every subscription of that connection, so a slow socket only slows itself.
@@ -35,7 +45,7 @@ use super::{
 };
 use crate::{
     app::AppState,
-    auth::{Viewer, bearer_token},
+    auth::{Viewer, bearer_token, scope::AccessChanged, tokens::Claims},
     domains::identity::{graphql::ClientAddr, service::IdentityService},
     graphql::context::LazyLoaders,
     graphql::guardrails::{RequestInfo, Transport},
@@ -65,11 +75,8 @@ enum ClientMessage {
         payload: Option<Value>,
     },
     Ping {
+        /// May carry a fresh token (`Authorization`) to re-authenticate.
         #[serde(default)]
-        #[expect(
-            dead_code,
-            reason = "the protocol allows a payload; the server ignores it"
-        )]
         payload: Option<Value>,
     },
     Pong {
@@ -129,8 +136,11 @@ pub(super) fn upgrade(
         .on_upgrade(move |socket| {
             let sockets = ctx.sockets.clone();
             sockets.track_future(async move {
+                let access = ctx.state.scopes.changes();
                 let connection = Connection {
                     socket,
+                    access,
+                    session: None,
                     ctx,
                     request_id,
                     client,
@@ -152,6 +162,10 @@ enum Item {
 
 struct Connection {
     socket: WebSocket,
+    /// Access changes on this instance (from every instance, through the bus).
+    access: tokio::sync::broadcast::Receiver<Arc<AccessChanged>>,
+    /// The signed-in user's token and its claims; `None` for an anonymous socket.
+    session: Option<(String, Claims)>,
     ctx: HttpContext,
     request_id: Arc<str>,
     client: Option<IpAddr>,
@@ -209,7 +223,13 @@ impl Connection {
                 Some((id, item)) = self.subscriptions.next(), if !self.subscriptions.is_empty() => {
                     self.on_item(id, item).await
                 }
-                _ = pings.tick() => self.send(json!({ "type": "ping" })).await,
+                change = self.access.recv(), if self.session.is_some() => {
+                    self.on_access_change(change).await
+                }
+                _ = pings.tick() => match self.expired() {
+                    Some(flow) => flow,
+                    None => self.send(json!({ "type": "ping" })).await,
+                },
             };
             if let Flow::Close(code, reason) = flow {
                 self.close(code, &reason).await;
@@ -231,13 +251,22 @@ impl Connection {
                 self.init_received = true;
                 let state = self.ctx.state.clone();
                 match authenticate(&state, payload).await {
-                    Ok(viewer) => self.viewer = viewer,
+                    Ok(Some((viewer, token, claims))) => {
+                        self.viewer = viewer;
+                        self.session = Some((token, claims));
+                    }
+                    Ok(None) => self.viewer = Viewer::Anonymous,
                     Err(flow) => return flow,
                 }
                 self.acked = true;
                 self.send(json!({ "type": "connection_ack" })).await
             }
-            ClientMessage::Ping { .. } => self.send(json!({ "type": "pong" })).await,
+            ClientMessage::Ping { payload } => {
+                if let Some(flow) = self.reauthenticate(payload).await {
+                    return flow;
+                }
+                self.send(json!({ "type": "pong" })).await
+            }
             ClientMessage::Pong { .. } => Flow::Continue,
             ClientMessage::Subscribe { id, payload } => {
                 if !self.acked {
@@ -245,6 +274,10 @@ impl Connection {
                 }
                 if self.running.contains_key(&id) {
                     return Flow::Close(4409, format!("Subscriber for {id} already exists"));
+                }
+                // Every operation runs as the user is now, not as they were at init.
+                if let Some(flow) = self.refresh_viewer().await {
+                    return flow;
                 }
                 self.subscribe(id, payload);
                 Flow::Continue
@@ -258,16 +291,14 @@ impl Connection {
     }
 }
 
-/// The viewer named by the `connection_init` payload's `Authorization` entry.
-async fn authenticate(state: &AppState, payload: Option<Value>) -> Result<Viewer, Flow> {
+/// The token in a payload's `Authorization` entry: `Ok(None)` without one, `Err` when the
+/// payload or the value is malformed.
+fn token_in(payload: Option<Value>) -> Result<Option<String>, Flow> {
     let payload = match payload {
-        None | Some(Value::Null) => return Ok(Viewer::Anonymous),
+        None | Some(Value::Null) => return Ok(None),
         Some(Value::Object(map)) => map,
         Some(_) => {
-            return Err(Flow::Close(
-                4400,
-                "connection_init payload must be an object".to_owned(),
-            ));
+            return Err(Flow::Close(4400, "payload must be an object".to_owned()));
         }
     };
     let value = payload
@@ -275,17 +306,114 @@ async fn authenticate(state: &AppState, payload: Option<Value>) -> Result<Viewer
         .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
         .map(|(_, value)| value);
     let Some(value) = value else {
-        return Ok(Viewer::Anonymous);
+        return Ok(None);
     };
-    let forbidden = || Flow::Close(4403, "Forbidden".to_owned());
-    let token = value
+    value
         .as_str()
         .and_then(bearer_token)
-        .ok_or_else(forbidden)?;
-    IdentityService::new(state)
-        .viewer_for_token(token)
+        .map(|token| Some(token.to_owned()))
+        .ok_or_else(forbidden)
+}
+
+fn forbidden() -> Flow {
+    Flow::Close(4403, "Forbidden".to_owned())
+}
+
+/// The viewer named by the `connection_init` payload's `Authorization` entry, with its token
+/// and claims (`None`: anonymous).
+async fn authenticate(
+    state: &AppState,
+    payload: Option<Value>,
+) -> Result<Option<(Viewer, String, Claims)>, Flow> {
+    let Some(token) = token_in(payload)? else {
+        return Ok(None);
+    };
+    let (viewer, claims) = IdentityService::new(state)
+        .verify_token(&token)
         .await
-        .map_err(|_| forbidden())
+        .map_err(|_| forbidden())?;
+    Ok(Some((viewer, token, claims)))
+}
+
+impl Connection {
+    /// Checks the socket's token again and loads the viewer as the user is now; a close when
+    /// the token expired, its session was revoked or the user was disabled.
+    async fn refresh_viewer(&mut self) -> Option<Flow> {
+        let (token, _) = self.session.as_ref()?;
+        match IdentityService::new(&self.ctx.state)
+            .verify_token(token)
+            .await
+        {
+            Ok((viewer, _)) => {
+                self.viewer = viewer;
+                None
+            }
+            Err(_) => Some(forbidden()),
+        }
+    }
+
+    /// A close when the socket's token has expired (judged by the server's clock).
+    fn expired(&self) -> Option<Flow> {
+        let (_, claims) = self.session.as_ref()?;
+        let now = self.ctx.state.clock.now().timestamp();
+        (now > claims
+            .exp
+            .saturating_add(crate::auth::tokens::LEEWAY.num_seconds()))
+        .then(|| Flow::Close(4403, "Token expired".to_owned()))
+    }
+
+    /// Handles an access change received from the bus.
+    async fn on_access_change(
+        &mut self,
+        change: Result<Arc<AccessChanged>, tokio::sync::broadcast::error::RecvError>,
+    ) -> Flow {
+        let Some((_, claims)) = &self.session else {
+            return Flow::Continue;
+        };
+        let (user, sid) = (claims.sub, claims.sid);
+        let recheck = match change {
+            Ok(change) if change.ends(user, sid) => return forbidden(),
+            Ok(change) => change.concerns(user),
+            // Missed changes: check again.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                return Flow::Close(1011, "Access changes unavailable".to_owned());
+            }
+        };
+        if recheck && let Some(flow) = self.refresh_viewer().await {
+            return flow;
+        }
+        Flow::Continue
+    }
+
+    /// Re-authentication: a `ping` whose payload carries a fresh token of the same user
+    /// replaces the socket's token. A close when it does not verify or names another user.
+    async fn reauthenticate(&mut self, payload: Option<Value>) -> Option<Flow> {
+        let token = match token_in(payload) {
+            Ok(Some(token)) => token,
+            Ok(None) => return None,
+            Err(flow) => return Some(flow),
+        };
+        if !self.acked {
+            return Some(Flow::Close(4401, "Unauthorized".to_owned()));
+        }
+        let (viewer, claims) = match IdentityService::new(&self.ctx.state)
+            .verify_token(&token)
+            .await
+        {
+            Ok(verified) => verified,
+            Err(_) => return Some(forbidden()),
+        };
+        match &self.session {
+            Some((_, current)) if current.sub == claims.sub => {
+                self.viewer = viewer;
+                self.session = Some((token, claims));
+                None
+            }
+            // An anonymous socket cannot become a user's, nor one user's socket another's.
+            _ => Some(forbidden()),
+        }
+    }
 }
 
 impl Connection {

@@ -724,4 +724,37 @@ impl WsClient {
             }
         }
     }
+
+    /// Waits for the server to close the socket like [`closed`](Self::closed), and returns the
+    /// protocol messages (text frames) that came before the close as well.
+    pub async fn closed_after(&mut self) -> (Closed, Vec<Value>) {
+        tokio::time::timeout(WAIT, async {
+            let mut seen = Vec::new();
+            loop {
+                match self.stream.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        seen.push(serde_json::from_str(&text).expect("JSON message"));
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        let closed = frame.map_or(
+                            Closed {
+                                code: u16::from(CloseCode::Status),
+                                reason: String::new(),
+                            },
+                            |frame| Closed {
+                                code: u16::from(frame.code),
+                                reason: frame.reason.to_string(),
+                            },
+                        );
+                        return (closed, seen);
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(err)) => panic!("socket error instead of a close frame: {err}"),
+                    None => panic!("socket ended without a close frame"),
+                }
+            }
+        })
+        .await
+        .expect("the socket closes in time")
+    }
 }

@@ -19,4 +19,5 @@ mod operations;
 mod pagination;
 mod process;
 mod project;
+mod sessions;
 mod websocket;

@@ -20,12 +20,14 @@ use super::{
 use crate::{
     app::AppState,
     apply_changes,
+    auth::scope::AccessChanged,
     auth::{
         AuthenticatedUser, Role, Viewer,
         password::{self, NewPassword},
+        tokens::Claims,
     },
     error::{AppError, AppResult},
-    events::outbox::Write,
+    events::{Topic, outbox::Write},
     graphql::pagination::{Keyset, Page, PageRequest},
     store::replace_links,
 };
@@ -175,6 +177,18 @@ async fn revoke_all_sessions<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Queues word that `users`' open connections end (every session), and their scopes go.
+fn end_connections_of_users(write: &mut Write, users: &[Uuid]) -> AppResult<()> {
+    write.publish_row(
+        Topic::Access,
+        &AccessChanged {
+            users: Some(users.to_vec()),
+            end_users: users.to_vec(),
+            end_sessions: Vec::new(),
+        },
+    )
+}
+
 /// Maps a unique-constraint failure on insert or update to a `CONFLICT` on `field`.
 fn conflict_on(field: &str, message: &str) -> impl FnOnce(AppError) -> AppError {
     let (field, message) = (field.to_owned(), message.to_owned());
@@ -204,14 +218,37 @@ impl<'a> IdentityService<'a> {
 
     /// The viewer for a bearer token: verified, then loaded (a disabled user is refused).
     pub async fn viewer_for_token(&self, token: &str) -> AppResult<Viewer> {
-        let claims = self.state.tokens.verify(token, self.state.clock.now())?;
-        match load_user(self.db(), claims.id).await? {
-            Some(record) if record.is_active() => Ok(Viewer::User(AuthenticatedUser {
-                id: record.user.id,
-                roles: record.roles,
-            })),
-            _ => Err(AppError::Unauthenticated),
+        Ok(self.verify_token(token).await?.0)
+    }
+
+    /// The viewer for a bearer token and the token's claims: the signature and expiry are
+    /// verified, then the user is loaded with their current roles, in the same statement that
+    /// makes sure the token's session has not been revoked. A disabled user, a revoked session
+    /// (`signOut`, `changePassword`, disabling) or an unknown user is `UNAUTHENTICATED`.
+    pub async fn verify_token(&self, token: &str) -> AppResult<(Viewer, Claims)> {
+        let claims = self
+            .state
+            .tokens
+            .verify_claims(token, self.state.clock.now())?;
+        let revoked = sea_orm::sea_query::Query::select()
+            .expr(sea_orm::sea_query::Expr::val(1))
+            .from(session::Entity)
+            .and_where(session::Column::FamilyId.eq(claims.sid))
+            .and_where(session::Column::RevokedAt.is_not_null())
+            .to_owned();
+        let Some(user) = user::Entity::find_by_id(claims.sub)
+            .filter(sea_orm::sea_query::Expr::exists(revoked).not())
+            .one(self.db())
+            .await?
+        else {
+            return Err(AppError::Unauthenticated);
+        };
+        if user.status != UserStatus::Active.as_str() {
+            return Err(AppError::Unauthenticated);
         }
+        let roles = roles_of(self.db(), user.id).await?;
+        let viewer = Viewer::User(AuthenticatedUser { id: user.id, roles });
+        Ok((viewer, claims))
     }
 
     async fn issue_session<C: ConnectionTrait>(
@@ -234,11 +271,12 @@ impl<'a> IdentityService<'a> {
         }
         .insert(db)
         .await?;
-        let access_token = self.state.tokens.issue(
+        let access_token = self.state.tokens.issue_for_session(
             &AuthenticatedUser {
                 id: user.user.id,
                 roles: user.roles.clone(),
             },
+            family_id,
             now,
             ACCESS_TOKEN_TTL,
         )?;
@@ -296,7 +334,7 @@ impl<'a> IdentityService<'a> {
         };
         if row.used_at.is_some() || row.revoked_at.is_some() {
             tracing::warn!(user_id = %row.user_id, family_id = %row.family_id, "refresh token reused; revoking its family");
-            self.revoke_family(row.family_id, now).await?;
+            self.revoke_family(row.user_id, row.family_id, now).await?;
             return Err(AppError::Unauthenticated);
         }
         if row.expires_at <= now {
@@ -317,7 +355,7 @@ impl<'a> IdentityService<'a> {
             .await?;
         if spent.rows_affected != 1 {
             txn.rollback().await?;
-            self.revoke_family(row.family_id, now).await?;
+            self.revoke_family(row.user_id, row.family_id, now).await?;
             return Err(AppError::Unauthenticated);
         }
         let user = match load_user(&txn, row.user_id).await? {
@@ -329,7 +367,15 @@ impl<'a> IdentityService<'a> {
         Ok(session)
     }
 
-    async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+    /// Revokes a session family: its refresh tokens, its access tokens (their `sid`) and its
+    /// open connections on every instance.
+    async fn revoke_family(
+        &self,
+        user_id: Uuid,
+        family_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> AppResult<()> {
+        let mut write = Write::begin(self.state).await?;
         session::Entity::update_many()
             .col_expr(
                 session::Column::RevokedAt,
@@ -337,9 +383,17 @@ impl<'a> IdentityService<'a> {
             )
             .filter(session::Column::FamilyId.eq(family_id))
             .filter(session::Column::RevokedAt.is_null())
-            .exec(self.db())
+            .exec(write.txn())
             .await?;
-        Ok(())
+        write.publish_row(
+            Topic::Access,
+            &AccessChanged {
+                users: Some(vec![user_id]),
+                end_users: Vec::new(),
+                end_sessions: vec![family_id],
+            },
+        )?;
+        write.commit().await
     }
 
     /// Revokes the session family of `refresh_token`. Unknown tokens are ignored (signing out
@@ -350,7 +404,7 @@ impl<'a> IdentityService<'a> {
             .one(self.db())
             .await?
         {
-            self.revoke_family(row.family_id, self.state.clock.now())
+            self.revoke_family(row.user_id, row.family_id, self.state.clock.now())
                 .await?;
         }
         Ok(())
@@ -376,14 +430,17 @@ impl<'a> IdentityService<'a> {
         let new_password =
             NewPassword::parse("input.newPassword", new_password, Some(&record.user.email))?;
         let hash = password::hash(&new_password).await?;
-        let now = self.state.clock.now();
-        let txn = self.db().begin().await?;
+        let mut write = Write::begin(self.state).await?;
+        let now = write.now();
+        let txn = write.txn();
         let mut active: user::ActiveModel = record.user.clone().into();
         active.password_hash = Set(hash);
         active.updated_at = Set(now);
-        let user = active.update(&txn).await?;
-        revoke_all_sessions(&txn, me.id, now).await?;
-        txn.commit().await?;
+        let user = active.update(txn).await?;
+        // Every session ends: refresh tokens, access tokens (their `sid`) and open sockets.
+        revoke_all_sessions(txn, me.id, now).await?;
+        end_connections_of_users(&mut write, &[me.id])?;
+        write.commit().await?;
         Ok(UserRecord {
             user,
             roles: record.roles,
@@ -497,8 +554,13 @@ impl<'a> IdentityService<'a> {
             set_roles(txn, id, roles).await?;
         }
         let roles = roles_of(txn, id).await?;
-        // Roles and status shape what open subscriptions may receive.
-        write.access_changed(&[id])?;
+        if roles == record.roles {
+            // Roles and status shape what open subscriptions may receive.
+            write.access_changed(&[id])?;
+        } else {
+            // New roles: the user's open connections end (they reconnect with a new token).
+            end_connections_of_users(&mut write, &[id])?;
+        }
         write.commit().await?;
         Ok(UserRecord { user, roles })
     }
@@ -528,9 +590,11 @@ impl<'a> IdentityService<'a> {
         let user = active.update(txn).await?;
         if status == UserStatus::Disabled {
             revoke_all_sessions(txn, id, now).await?;
+            end_connections_of_users(&mut write, &[id])?;
+        } else {
+            // Roles and status shape what open subscriptions may receive.
+            write.access_changed(&[id])?;
         }
-        // Roles and status shape what open subscriptions may receive.
-        write.access_changed(&[id])?;
         write.commit().await?;
         Ok(UserRecord {
             user,
