@@ -2,6 +2,11 @@
 //! characters; `Text<200, 0>` (alias [`OptionalText`]) may be empty. A create input and its update
 //! input share one alias per field (`type BuildingName = Text<100>`), so the rule lives once.
 //! Bad text is `BAD_USER_INPUT` on the field that carried it.
+//!
+//! Every text refuses control characters (NUL included, which PostgreSQL cannot store) and the
+//! bidirectional override and isolate characters (U+202A–U+202E, U+2066–U+2069) that can make a
+//! name display as something else. Long texts (a maximum of at least [`LONG_TEXT`] characters:
+//! notice bodies, care needs) may hold line breaks (`\n`, `\r\n`) and tabs; short ones may not.
 
 use std::{fmt, ops::Deref};
 
@@ -16,10 +21,47 @@ pub struct Text<const MAX: usize, const MIN: usize = 1>(String);
 /// A trimmed text of at most `MAX` characters, possibly empty.
 pub type OptionalText<const MAX: usize> = Text<MAX, 0>;
 
+/// Texts whose maximum is at least this many characters are long texts: they may hold line
+/// breaks and tabs.
+pub const LONG_TEXT: usize = 500;
+
+/// Whether `c` is a bidirectional embedding, override or isolate control.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `BAD_USER_INPUT` on `field` when `value` holds a character no text may hold (control and
+/// bidi override characters; line breaks and tabs are allowed when `multiline`).
+pub fn check_characters(field: &str, value: &str, multiline: bool) -> AppResult<()> {
+    for c in value.chars() {
+        if multiline && matches!(c, '\n' | '\r' | '\t') {
+            continue;
+        }
+        if c.is_control() {
+            return Err(AppError::bad_input(
+                field,
+                if multiline {
+                    "must not contain control characters (other than line breaks and tabs)"
+                } else {
+                    "must not contain control characters or line breaks"
+                },
+            ));
+        }
+        if is_bidi_control(c) {
+            return Err(AppError::bad_input(
+                field,
+                "must not contain bidirectional override characters",
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl<const MAX: usize, const MIN: usize> Text<MAX, MIN> {
     /// Trims and checks `raw`, or `BAD_USER_INPUT` on `field`.
     pub fn parse(field: &str, raw: &str) -> AppResult<Self> {
         let value = raw.trim();
+        check_characters(field, value, MAX >= LONG_TEXT)?;
         match value.chars().count() {
             0 if MIN > 0 => Err(AppError::bad_input(field, "must not be empty")),
             n if n < MIN => Err(AppError::bad_input(
@@ -100,6 +142,7 @@ impl<const MAX: usize, const MIN: usize> From<Text<MAX, MIN>> for sea_orm::Value
 /// at run time; prefer [`Text`]).
 pub fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
     let value = raw.trim();
+    check_characters(field, value, max >= LONG_TEXT)?;
     match value.chars().count() {
         0 => Err(AppError::bad_input(field, "must not be empty")),
         n if n > max => Err(AppError::bad_input(
@@ -113,6 +156,7 @@ pub fn text(field: &str, raw: &str, max: usize) -> AppResult<String> {
 /// A trimmed text of 0..=`max` characters (see [`text`]).
 pub fn optional_text(field: &str, raw: &str, max: usize) -> AppResult<String> {
     let value = raw.trim();
+    check_characters(field, value, max >= LONG_TEXT)?;
     if value.chars().count() > max {
         return Err(AppError::bad_input(
             field,
@@ -147,6 +191,35 @@ mod tests {
         assert_eq!(OptionalText::<5>::parse("f", " ").unwrap().as_str(), "");
         assert_eq!(field_of(Text::<5, 3>::parse("f", "ab")), "f");
         assert_eq!(Text::<5, 3>::parse("f", "abc").unwrap().into_inner(), "abc");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_refused() {
+        for bad in [
+            "a\0b",
+            "a\u{7}b",
+            "a\nb",
+            "a\tb",
+            "a\u{202E}b",
+            "a\u{2067}b",
+            "a\u{85}b",
+        ] {
+            assert_eq!(
+                field_of(Text::<100>::parse("input.name", bad)),
+                "input.name",
+                "{bad:?}"
+            );
+        }
+        // Long texts keep line breaks and tabs, and refuse the rest.
+        assert!(Text::<1000>::parse("f", "line one\n\tline two\r\n").is_ok());
+        for bad in ["a\0b", "a\u{1b}[31m", "a\u{202D}b"] {
+            assert_eq!(field_of(Text::<1000>::parse("f", bad)), "f", "{bad:?}");
+        }
+        assert!(Text::<100>::parse("f", "Zoë 王 ✓").is_ok());
+        assert_eq!(
+            field_of(Ok::<_, AppError>(()).and_then(|()| text("g", "a\0", 10))),
+            "g"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod events;
 mod helpers;
 mod http_transport;
 mod identity;
+mod leaks_and_input;
 mod migrations;
 mod node;
 mod notices;

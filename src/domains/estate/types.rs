@@ -368,14 +368,30 @@ impl StaffRecord {
 
 #[ComplexObject]
 impl StaffRecord {
-    /// The staff member's user account.
-    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<User> {
+    /// The staff member's name, for everyone who may see the record (supervisors included).
+    async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let user = ctx
             .loaders()?
             .load_one::<UserById>(self.user_id)
             .await?
             .ok_or(AppError::NotFound("user"))?;
-        Ok(user.into())
+        Ok(user.display_name)
+    }
+
+    /// The staff member's user account (email, phone, roles). Null when you may not see that
+    /// user: a user is visible to themself and administrators (as with `user(id:)`), so a
+    /// supervisor reads names and posts of staff records, not their contact details.
+    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let scope = ctx.scope().await?;
+        if !scope.is_self_or_admin(self.user_id) {
+            return Ok(None);
+        }
+        let user = ctx
+            .loaders()?
+            .load_one::<UserById>(self.user_id)
+            .await?
+            .ok_or(AppError::NotFound("user"))?;
+        Ok(Some(user.into()))
     }
 
     /// Buildings the staff member serves.

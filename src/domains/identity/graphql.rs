@@ -170,6 +170,9 @@ impl IdentityQuery {
     ) -> async_graphql::Result<CountedConnection<User>> {
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
+        if let Some(search) = &filter.search {
+            crate::graphql::text::check_characters("filter.search", search, false)?;
+        }
         let page = IdentityService::new(ctx.state())
             .users(filter.role, filter.search.as_deref(), &page)
             .await?;

@@ -54,17 +54,8 @@ pub struct PingMessage(String);
 impl PingMessage {
     /// Trims and checks a message; `field` names it in errors.
     pub fn parse(field: &str, raw: &str) -> AppResult<PingMessage> {
-        let message = raw.trim();
-        if message.is_empty() {
-            return Err(AppError::bad_input(field, "must not be empty"));
-        }
-        if message.chars().count() > MAX_PING_MESSAGE {
-            return Err(AppError::bad_input(
-                field,
-                format!("must be at most {MAX_PING_MESSAGE} characters"),
-            ));
-        }
-        Ok(PingMessage(message.to_owned()))
+        let message = crate::graphql::text::text(field, raw, MAX_PING_MESSAGE)?;
+        Ok(PingMessage(message))
     }
 }
 
