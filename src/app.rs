@@ -79,6 +79,7 @@ impl Application {
     pub async fn build(config: Config, options: BuildOptions) -> Result<Application, StartError> {
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
+        crate::auth::password::limit_concurrency(config.password_hash_concurrency);
         let state = build_state(config, options, metrics, shutdown.clone()).await?;
         bootstrap_admin(&state).await?;
         if state.config.demo {

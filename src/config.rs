@@ -179,6 +179,23 @@ pub struct Settings {
         hide_env_values = true
     )]
     pub jwt_secret: Option<String>,
+    /// Proxies (addresses or CIDR blocks, comma-separated) whose `X-Forwarded-For` names the
+    /// client; from any other peer the header is ignored. None by default.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// Most password hashes computed at once (sign-in, password changes); 0 means one per core.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_PASSWORD_HASH_CONCURRENCY",
+        default_value_t = 0,
+        global = true
+    )]
+    pub password_hash_concurrency: usize,
     /// Email of the first administrator, created on start when there is none.
     #[arg(
         long,
@@ -248,6 +265,8 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_INTROSPECTION",
     "RESIDENT_HUB_LOG_FORMAT",
     "RESIDENT_HUB_JWT_SECRET",
+    "RESIDENT_HUB_TRUSTED_PROXIES",
+    "RESIDENT_HUB_PASSWORD_HASH_CONCURRENCY",
     "RESIDENT_HUB_SHUTDOWN_GRACE_SECS",
     "RESIDENT_HUB_ADMIN_EMAIL",
     "RESIDENT_HUB_ADMIN_PASSWORD",
@@ -302,6 +321,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Explicit token-signing secret, if configured.
     pub jwt_secret: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: crate::http::forwarded::TrustedProxies,
+    /// Most password hashes computed at once (at least 1).
+    pub password_hash_concurrency: usize,
     /// Grace period for in-flight requests on shutdown.
     pub shutdown_grace: Duration,
     /// Email of the first administrator.
@@ -455,6 +478,14 @@ impl Settings {
                 "must be at least 32 bytes long",
             ));
         }
+        let trusted_proxies = crate::http::forwarded::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|message| {
+                invalid("--trusted-proxies / RESIDENT_HUB_TRUSTED_PROXIES", message)
+            })?;
+        let password_hash_concurrency = match self.password_hash_concurrency {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            n => n,
+        };
         Ok(Config {
             listen,
             data_dir: self.data_dir,
@@ -476,6 +507,8 @@ impl Settings {
             introspection: self.introspection,
             log_format: self.log_format,
             jwt_secret: self.jwt_secret,
+            trusted_proxies,
+            password_hash_concurrency,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_secs),
             admin_email: self.admin_email,
             admin_password: self.admin_password,
@@ -546,6 +579,8 @@ impl Settings {
             introspection: true,
             log_format: LogFormat::Text,
             jwt_secret: None,
+            trusted_proxies: Vec::new(),
+            password_hash_concurrency: 0,
             shutdown_grace_secs: 10,
             admin_email: "admin@resident-hub.local".to_owned(),
             admin_password: None,

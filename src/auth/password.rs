@@ -1,5 +1,9 @@
 //! Passwords: the policy every new password must meet, and argon2id hashing on a blocking
 //! thread so a sign-in never stalls the async runtime.
+//!
+//! Hashing takes ~19 MiB and a core for a while: at most [`limit_concurrency`] hashes run at
+//! once in a process (one per core unless configured), the rest wait their turn, so a burst of
+//! sign-ins cannot take gigabytes.
 
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
@@ -51,10 +55,34 @@ impl NewPassword {
     }
 }
 
+/// The process-wide cap on concurrent hashing.
+static HASHING: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+
+/// Sets how many password hashes may run at once in this process (at least 1). The first
+/// setting wins (one process, one set of cores); without one, one per core.
+pub fn limit_concurrency(permits: usize) {
+    let _ = HASHING.set(tokio::sync::Semaphore::new(permits.max(1)));
+}
+
+/// Waits for a turn to hash.
+async fn turn() -> AppResult<tokio::sync::SemaphorePermit<'static>> {
+    HASHING
+        .get_or_init(|| {
+            tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            )
+        })
+        .acquire()
+        .await
+        .map_err(AppError::internal)
+}
+
 /// Hashes a password with argon2id (default parameters) on a blocking thread.
 pub async fn hash(password: &NewPassword) -> AppResult<String> {
     let password = password.0.clone();
+    let permit = turn().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         Argon2::default()
             .hash_password(password.as_bytes())
             .map(|hash| hash.to_string())
@@ -69,7 +97,9 @@ pub async fn hash(password: &NewPassword) -> AppResult<String> {
 /// whether or not the account exists.
 pub async fn verify(password: &str, hash: Option<&str>) -> AppResult<bool> {
     let (password, hash) = (password.to_owned(), hash.map(str::to_owned));
+    let permit = turn().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let argon2 = Argon2::default();
         match hash {
             Some(hash) => argon2

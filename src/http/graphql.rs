@@ -63,12 +63,12 @@ pub(super) async fn get(
     headers: HeaderMap,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
-        return ws::upgrade(
-            ctx,
-            upgrade,
-            &headers,
-            client.as_ref().ok().map(|c| c.0.ip()),
-        );
+        let client = ctx
+            .state
+            .config
+            .trusted_proxies
+            .client(client.as_ref().ok().map(|c| c.0), &headers);
+        return ws::upgrade(ctx, upgrade, &headers, client);
     }
     let metrics = &ctx.state.metrics;
     let params = match params {
@@ -115,7 +115,10 @@ pub(super) async fn get(
     };
     execute(
         &ctx,
-        client.as_ref().ok().map(|c| c.0.ip()),
+        ctx.state
+            .config
+            .trusted_proxies
+            .client(client.as_ref().ok().map(|c| c.0), &headers),
         &headers,
         body,
         Transport::HttpGet,
@@ -197,7 +200,10 @@ pub(super) async fn post(
     };
     execute(
         &ctx,
-        client.as_ref().ok().map(|c| c.0.ip()),
+        ctx.state
+            .config
+            .trusted_proxies
+            .client(client.as_ref().ok().map(|c| c.0), &headers),
         &headers,
         body,
         Transport::HttpPost,

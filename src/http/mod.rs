@@ -2,6 +2,7 @@
 //! operational endpoints. Layers add a request id (`x-request-id`, echoed back), tracing spans
 //! and CORS for the configured SPA origins.
 
+pub mod forwarded;
 mod graphql;
 mod ops;
 mod playground;

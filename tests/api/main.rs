@@ -21,4 +21,5 @@ mod pagination;
 mod process;
 mod project;
 mod sessions;
+mod throttling;
 mod websocket;

@@ -298,7 +298,11 @@ impl<'a> IdentityService<'a> {
         let email = Email::normalise(email);
         let now = self.state.clock.now();
         let keys = throttle::keys(&email, client);
-        throttle::check(self.db(), &keys, now).await?;
+        // Counted before the password is checked: parallel attempts past the limit stop here.
+        let delay = throttle::admit(self.db(), &keys, now).await?;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         let found = user::Entity::find()
             .filter(user::Column::Email.eq(email.as_str()))
             .one(self.db())
@@ -307,10 +311,8 @@ impl<'a> IdentityService<'a> {
             password::verify(password, found.as_ref().map(|u| u.password_hash.as_str())).await?;
         let user = match found {
             Some(user) if matches && user.status == UserStatus::Active.as_str() => user,
-            _ => {
-                throttle::record_failure(self.db(), &keys, now).await?;
-                return Err(AppError::InvalidCredentials);
-            }
+            // The attempt was counted as a failure already.
+            _ => return Err(AppError::InvalidCredentials),
         };
         throttle::record_success(self.db(), &keys).await?;
         let roles = roles_of(self.db(), user.id).await?;
