@@ -17,9 +17,10 @@ use crate::{
 };
 use entity::{notification, notification_mute};
 
-/// The inbox's order: newest first.
+/// The inbox's order: newest first, in the order the notifications committed (the same order
+/// `notificationReceived` delivers them in).
 pub fn inbox_order() -> Keyset<notification::Entity> {
-    Keyset::new().desc(notification::Column::Id)
+    Keyset::new().desc(notification::Column::Seq)
 }
 
 /// The inbox service.

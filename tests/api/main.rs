@@ -16,6 +16,7 @@ mod migrations;
 mod node;
 mod notices;
 mod operations;
+mod ordering;
 mod pagination;
 mod process;
 mod project;

@@ -953,6 +953,7 @@ async fn an_unknown_category_or_subject_never_fails_the_inbox() {
     entity::notification::Entity::insert(entity::notification::ActiveModel {
         id: sea_orm::ActiveValue::Set(Uuid::now_v7()),
         user_id: sea_orm::ActiveValue::Set(resident.id),
+        seq: sea_orm::ActiveValue::Set(1_000),
         category: sea_orm::ActiveValue::Set("PARKING".to_owned()),
         priority: sea_orm::ActiveValue::Set("CRITICAL".to_owned()),
         kind: sea_orm::ActiveValue::Set("SPACE_ASSIGNED".to_owned()),

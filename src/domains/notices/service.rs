@@ -176,7 +176,7 @@ async fn deliver(
         audience: audience.clone(),
     })
     .map_err(AppError::internal)?;
-    write.event(Topic::Notices, PUBLISHED, payload).await?;
+    write.event(Topic::Notices, PUBLISHED, payload);
     Ok(())
 }
 
@@ -486,9 +486,7 @@ impl<'a> NoticeService<'a> {
             .rows_affected
             == 1;
         if was_published {
-            write
-                .event(Topic::Notices, WITHDRAWN, serde_json::json!({ "id": id }))
-                .await?;
+            write.event(Topic::Notices, WITHDRAWN, serde_json::json!({ "id": id }));
         } else {
             for status in [NoticeStatus::Draft, NoticeStatus::Scheduled] {
                 take_down(status).exec(write.txn()).await?;
