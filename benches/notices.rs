@@ -265,8 +265,7 @@ async fn main() {
     let pid = server.0.id();
     let rss_before = rss_kib(pid);
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
-    let (done_tx, mut done_rx) =
-        tokio::sync::mpsc::unbounded_channel::<(usize, String, Instant)>();
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, String, Instant)>();
     let started = Instant::now();
     for (index, user) in users.iter().take(subscribers).enumerate() {
         let token = keys
@@ -308,11 +307,11 @@ async fn main() {
                 {
                     let at = Instant::now();
                     let value: Value = serde_json::from_str(&text).unwrap_or_default();
-                    let title = value["payload"]["data"]["notificationReceived"]["notification"]
-                        ["title"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned();
+                    let title =
+                        value["payload"]["data"]["notificationReceived"]["notification"]["title"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned();
                     let _ = done_tx.send((index, title, at));
                 }
             }
@@ -364,9 +363,10 @@ async fn main() {
     // the latency is from each publishNotice returning to each arrival.
     const WRITERS: usize = 8;
     const EACH: usize = 5;
-    let returned_at = std::sync::Arc::new(std::sync::Mutex::new(
-        std::collections::HashMap::<String, Instant>::new(),
-    ));
+    let returned_at = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+        String,
+        Instant,
+    >::new()));
     let writers = (0..WRITERS).map(|w| {
         let returned_at = returned_at.clone();
         async move {
