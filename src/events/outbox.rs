@@ -26,9 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Statement};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -76,7 +74,7 @@ impl<'a> Write<'a> {
     pub async fn begin(state: &'a AppState) -> AppResult<Write<'a>> {
         Ok(Write {
             state,
-            txn: state.db.begin().await?,
+            txn: crate::db::begin_write(&state.db).await?,
             now: state.clock.now(),
             events: Vec::new(),
             notifications: Vec::new(),

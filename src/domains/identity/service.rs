@@ -8,7 +8,7 @@ use rand::RngCore;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -276,7 +276,7 @@ impl<'a> IdentityService<'a> {
         };
         throttle::record_success(self.db(), &keys).await?;
         let roles = roles_of(self.db(), user.id).await?;
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         let session = self
             .issue_session(&txn, UserRecord { user, roles }, Uuid::now_v7(), now)
             .await?;
@@ -302,7 +302,7 @@ impl<'a> IdentityService<'a> {
         if row.expires_at <= now {
             return Err(AppError::Unauthenticated);
         }
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         // Spend the token atomically: of two concurrent refreshes only one updates the row; the
         // other finds it spent (and then revokes the family as a reuse).
         let spent = session::Entity::update_many()
@@ -377,7 +377,7 @@ impl<'a> IdentityService<'a> {
             NewPassword::parse("input.newPassword", new_password, Some(&record.user.email))?;
         let hash = password::hash(&new_password).await?;
         let now = self.state.clock.now();
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         let mut active: user::ActiveModel = record.user.clone().into();
         active.password_hash = Set(hash);
         active.updated_at = Set(now);
@@ -394,7 +394,7 @@ impl<'a> IdentityService<'a> {
     pub async fn create_user(&self, new: NewUser) -> AppResult<UserRecord> {
         let hash = password::hash(&new.password).await?;
         let now = self.state.clock.now();
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         let user = user::ActiveModel {
             id: Set(Uuid::now_v7()),
             email: Set(new.email.as_str().to_owned()),
