@@ -265,9 +265,9 @@ async fn main() {
     let pid = server.0.id();
     let rss_before = rss_kib(pid);
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(subscribers);
-    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel::<Instant>(subscribers);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<(usize, String, Instant)>();
     let started = Instant::now();
-    for user in users.iter().take(subscribers) {
+    for (index, user) in users.iter().take(subscribers).enumerate() {
         let token = keys
             .issue(
                 &AuthenticatedUser {
@@ -296,7 +296,7 @@ async fn main() {
                 .unwrap();
             let _ack = ws.next().await;
             ws.send(Message::Text(
-                json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { notificationReceived { cursor } }" } }).to_string().into(),
+                json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { notificationReceived { cursor notification { title } } }" } }).to_string().into(),
             ))
             .await
             .unwrap();
@@ -305,7 +305,14 @@ async fn main() {
                 if let Message::Text(text) = message
                     && text.contains("\"next\"")
                 {
-                    let _ = done_tx.send(Instant::now()).await;
+                    let at = Instant::now();
+                    let value: Value = serde_json::from_str(&text).unwrap_or_default();
+                    let title =
+                        value["payload"]["data"]["notificationReceived"]["notification"]["title"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned();
+                    let _ = done_tx.send((index, title, at));
                 }
             }
         });
@@ -331,7 +338,7 @@ async fn main() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while from_return.len() < subscribers {
         match tokio::time::timeout_at(deadline, done_rx.recv()).await {
-            Ok(Some(at)) => {
+            Ok(Some((_, _, at))) => {
                 from_return.push(at.saturating_duration_since(returned).as_secs_f64() * 1000.0);
                 from_start
                     .push(at.saturating_duration_since(publish_started).as_secs_f64() * 1000.0);
@@ -350,6 +357,67 @@ async fn main() {
         from_return.last().copied().unwrap_or(f64::NAN),
         percentile(&from_start, 0.99),
     );
+
+    // 3. Eight concurrent writers, five notices each, while every subscriber stays connected:
+    // each subscriber must get all 40 once and in one order (the order they committed in), and
+    // the latency is from each publishNotice returning to each arrival.
+    const WRITERS: usize = 8;
+    const EACH: usize = 5;
+    let returned_at = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<
+        String,
+        Instant,
+    >::new()));
+    let writers = (0..WRITERS).map(|w| {
+        let returned_at = returned_at.clone();
+        async move {
+            for n in 0..EACH {
+                let title = format!("writer {w} notice {n}");
+                let (_, at) = publish(title.clone()).await;
+                returned_at.lock().unwrap().insert(title, at);
+            }
+        }
+    });
+    let burst_started = Instant::now();
+    futures_util::future::join_all(writers).await;
+    let expected = WRITERS * EACH * subscribers;
+    let mut arrivals: Vec<(usize, String, Instant)> = Vec::with_capacity(expected);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while arrivals.len() < expected {
+        match tokio::time::timeout_at(deadline, done_rx.recv()).await {
+            Ok(Some(arrival)) => arrivals.push(arrival),
+            _ => break,
+        }
+    }
+    let returned_at = returned_at.lock().unwrap().clone();
+    let mut latency: Vec<f64> = arrivals
+        .iter()
+        .filter_map(|(_, title, at)| {
+            let returned = returned_at.get(title)?;
+            Some(at.saturating_duration_since(*returned).as_secs_f64() * 1000.0)
+        })
+        .collect();
+    latency.sort_by(f64::total_cmp);
+    let mut orders: Vec<Vec<&str>> = vec![Vec::new(); subscribers];
+    for (index, title, _) in &arrivals {
+        orders[*index].push(title);
+    }
+    let complete = orders
+        .iter()
+        .filter(|o| {
+            let unique: std::collections::HashSet<&&str> = o.iter().collect();
+            o.len() == WRITERS * EACH && unique.len() == o.len()
+        })
+        .count();
+    let same_order = orders.iter().all(|o| *o == orders[0]);
+    println!(
+        "{WRITERS} concurrent writers × {EACH} notices in {:.1} s: {complete}/{subscribers} subscribers got all {} once, one order for all: {same_order}; delivery after publishNotice returned: p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        burst_started.elapsed().as_secs_f64(),
+        WRITERS * EACH,
+        percentile(&latency, 0.5),
+        percentile(&latency, 0.99),
+        latency.last().copied().unwrap_or(f64::NAN),
+    );
+
     drop(server);
     db.close().await.unwrap();
     admin(

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::DatabaseConfig;
@@ -91,6 +92,18 @@ pub async fn migrate(config: &DatabaseConfig, db: &DatabaseConnection) -> Result
             unlocked.map(|_| ())
         }
     }
+}
+
+/// Opens a transaction that will write. On SQLite it starts as a write transaction at once
+/// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later cannot wait for the
+/// write lock (SQLite answers "database is locked" at once), while one that asks for it up front
+/// waits its turn within the busy timeout. PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Checks that the database answers.

@@ -68,6 +68,9 @@ pub struct Metrics {
     events_publish_failed: AtomicU64,
     events_delivered: AtomicU64,
     events_dropped: AtomicU64,
+    sequencing_waits_micros: AtomicU64,
+    sequencing_timeouts: AtomicU64,
+    gap_reads: AtomicU64,
 }
 
 impl Metrics {
@@ -125,6 +128,24 @@ impl Metrics {
     /// Events a lagging subscriber lost.
     pub fn events_dropped(&self, n: u64) {
         self.events_dropped.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Time a write spent taking its event positions (waiting for earlier writers of the same
+    /// topics to commit).
+    pub fn sequencing_waited(&self, elapsed: Duration) {
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        self.sequencing_waits_micros
+            .fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// A write gave up waiting for another writer of the same topic (the lock timeout).
+    pub fn sequencing_timed_out(&self) {
+        self.sequencing_timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A subscriber got an event ahead of one it had not received and read the gap back.
+    pub fn gap_read(&self) {
+        self.gap_reads.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The Prometheus text exposition of every metric.
@@ -226,6 +247,21 @@ impl Metrics {
                 "resident_hub_events_dropped_total",
                 "Events lagging subscribers lost (they were told to resync).",
                 &self.events_dropped,
+            ),
+            (
+                "resident_hub_event_sequencing_wait_microseconds_total",
+                "Time writes spent waiting for earlier writers of the same topics to commit.",
+                &self.sequencing_waits_micros,
+            ),
+            (
+                "resident_hub_event_sequencing_timeouts_total",
+                "Writes that gave up waiting for another writer of the same topic.",
+                &self.sequencing_timeouts,
+            ),
+            (
+                "resident_hub_event_gap_reads_total",
+                "Times a subscriber read events back from the database because a later one arrived first.",
+                &self.gap_reads,
             ),
         ] {
             writeln!(out, "# HELP {name} {help}")?;

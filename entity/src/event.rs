@@ -8,11 +8,13 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "event")]
 pub struct Model {
-    /// UUID v7, so ids sort in creation order and serve as replay cursors.
+    /// UUID v7.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     /// Topic key without the deployment prefix (for example `ping`).
     pub topic: String,
+    /// Position in the topic, dense and in commit order (1, 2, 3, …): the replay cursor.
+    pub seq: i64,
     /// Event kind within the topic.
     pub kind: String,
     /// Event body as JSON.

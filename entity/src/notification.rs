@@ -1,4 +1,5 @@
-//! Each user's inbox: one row per recipient, ordered by id (UUID v7), which is also the subscription cursor.
+//! Each user's inbox: one row per recipient, numbered in commit order per user (`seq`), which is
+//! also the subscription cursor.
 
 use sea_orm::entity::prelude::*;
 
@@ -11,6 +12,8 @@ pub struct Model {
     pub id: Uuid,
     /// The recipient.
     pub user_id: Uuid,
+    /// Position in the recipient's feed, dense and in commit order: the replay cursor.
+    pub seq: i64,
     /// Category (which part of the service), e.g. `NOTICE`, `WORK_ORDER`.
     pub category: String,
     /// Priority: `NORMAL`, `IMPORTANT` or `EMERGENCY`.

@@ -7,6 +7,7 @@ mod m20261127_000002_create_identity;
 mod m20261127_000003_create_estate;
 mod m20261127_000004_create_notices;
 mod m20261130_000005_notifications_platform;
+mod m20261130_000006_event_sequences;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_estate::Migration),
             Box::new(m20261127_000004_create_notices::Migration),
             Box::new(m20261130_000005_notifications_platform::Migration),
+            Box::new(m20261130_000006_event_sequences::Migration),
         ]
     }
 }

@@ -260,6 +260,13 @@ pub struct Subscription {
     _guard: SubscriptionGuard,
 }
 
+impl Subscription {
+    /// Counts a gap this subscriber read back from the database.
+    pub fn note_gap(&self) {
+        self.metrics.gap_read();
+    }
+}
+
 impl Stream for Subscription {
     type Item = Delivery;
 

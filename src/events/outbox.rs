@@ -1,45 +1,72 @@
 //! The one write path: a unit of work that runs a domain's changes in a transaction, collects
-//! the events they produce, and publishes them only after the commit.
+//! the events they produce, numbers them in commit order, and publishes them after the commit.
 //!
 //! ```ignore
 //! let mut write = Write::begin(state).await?;
 //! notice::Entity::insert(model).exec(write.txn()).await?;
-//! write.event(Topic::Notices, "NOTICE_PUBLISHED", payload).await?;   // event row + publish
-//! Notifier::notify(&mut write, &recipients, &draft).await?;          // rows + feed events
-//! write.commit().await?;                                             // commit, then publish
+//! Notifier::notify(&mut write, recipients, &draft).await?;           // inbox rows, queued
+//! write.event(Topic::Notices, "NOTICE_PUBLISHED", payload);          // event-log row, queued
+//! write.commit().await?;                    // number, insert, commit, then publish
 //! ```
 //!
 //! Invariants:
 //! - Nothing reaches the bus unless the transaction committed; dropping a `Write` without
 //!   committing rolls back and publishes nothing.
-//! - Every replayable topic's events are rows written in the same transaction (the event log via
-//!   [`Write::event`], or a domain table that is the topic's record, such as the inbox, via
-//!   [`Write::publish_row`]); only state topics whose subscribers re-read the current state get a
-//!   bare [`Write::signal`].
+//! - Every replayable topic's events are rows written in the same transaction: event-log rows
+//!   ([`Write::event`]) and inbox rows ([`Write::notify_rows`]). Their positions (`seq`) are taken
+//!   at the very end, just before the commit, from each topic's counter row: first the users'
+//!   feeds, then the shared topics, each in sorted order, so writers never deadlock and the
+//!   counters' row locks make positions follow commit order with no gaps (see
+//!   [`super::log`]). A writer waits for an earlier writer of the same topic at most the
+//!   sequencing lock timeout; the wait is counted in the metrics.
+//! - State topics whose subscribers re-read the current state get a bare [`Write::signal`];
+//!   access changes get [`Write::access_changed`]. Neither is replayable nor numbered.
 //! - Events go out in the order they were queued.
 
-use chrono::{DateTime, Utc};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
-use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
 
-use super::{
-    Topic,
-    log::{self, LoggedEvent},
-};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Statement};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{Topic, log::LoggedEvent};
 use crate::{
     app::AppState,
     error::{AppError, AppResult},
+    notifications::types::NotificationRow,
 };
+use entity::{event, notification};
 
 /// The payload of a [`Write::signal`]: "this topic's state changed, read it again".
 pub const CHANGED: &str = r#"{"changed":true}"#;
+/// Rows inserted per statement.
+const INSERT_CHUNK: usize = 1000;
+/// Counters taken per statement.
+const COUNTER_CHUNK: usize = 1000;
+/// How long a write waits for an earlier writer of the same topic before giving up (PostgreSQL).
+const SEQUENCING_LOCK_TIMEOUT: &str = "10s";
+
+enum Queued {
+    Event(usize),
+    Notification(usize),
+    Raw(Topic, String),
+}
 
 /// A unit of work: one transaction and the events waiting for its commit.
 pub struct Write<'a> {
     state: &'a AppState,
     txn: DatabaseTransaction,
     now: DateTime<Utc>,
-    queued: Vec<(Topic, String)>,
+    events: Vec<(Topic, LoggedEvent)>,
+    notifications: Vec<NotificationRow>,
+    order: Vec<Queued>,
+}
+
+/// What a committed write produced.
+pub struct Committed {
+    /// The event-log rows written, with their positions, in the order they were queued.
+    pub events: Vec<LoggedEvent>,
 }
 
 impl<'a> Write<'a> {
@@ -47,9 +74,11 @@ impl<'a> Write<'a> {
     pub async fn begin(state: &'a AppState) -> AppResult<Write<'a>> {
         Ok(Write {
             state,
-            txn: state.db.begin().await?,
+            txn: crate::db::begin_write(&state.db).await?,
             now: state.clock.now(),
-            queued: Vec::new(),
+            events: Vec::new(),
+            notifications: Vec::new(),
+            order: Vec::new(),
         })
     }
 
@@ -69,49 +98,217 @@ impl<'a> Write<'a> {
         self.now
     }
 
-    /// Appends an event to `topic`'s log in this transaction and queues it for publication.
-    pub async fn event(
-        &mut self,
-        topic: Topic,
-        kind: &str,
-        payload: serde_json::Value,
-    ) -> AppResult<LoggedEvent> {
-        let event = log::append(&self.txn, &topic, kind, payload, self.now).await?;
-        self.publish_row(topic, &event)?;
-        Ok(event)
+    /// Queues an event on `topic`'s log: its row is written (numbered) at commit, in this
+    /// transaction, and published after it.
+    pub fn event(&mut self, topic: Topic, kind: &str, payload: serde_json::Value) {
+        let event = LoggedEvent {
+            id: Uuid::now_v7(),
+            seq: 0,
+            kind: kind.to_owned(),
+            payload,
+            created_at: self.now,
+        };
+        self.order.push(Queued::Event(self.events.len()));
+        self.events.push((topic, event));
     }
 
-    /// Queues `row` for publication on `topic`: a row this transaction wrote to the table that is
-    /// the topic's record (replays read that table).
-    pub fn publish_row<T: Serialize>(&mut self, topic: Topic, row: &T) -> AppResult<()> {
-        let json = serde_json::to_string(row).map_err(AppError::internal)?;
-        self.queued.push((topic, json));
-        Ok(())
+    /// Queues inbox rows (the notifier's): written (numbered per recipient) at commit, in this
+    /// transaction, and each published on its recipient's feed after it.
+    pub fn notify_rows(&mut self, rows: Vec<NotificationRow>) {
+        for row in rows {
+            self.order
+                .push(Queued::Notification(self.notifications.len()));
+            self.notifications.push(row);
+        }
     }
 
     /// Queues a "changed" signal on a state topic (no row: its subscribers read the current
     /// state again when they get it).
     pub fn signal(&mut self, topic: Topic) {
-        self.queued.push((topic, CHANGED.to_owned()));
+        self.order.push(Queued::Raw(topic, CHANGED.to_owned()));
     }
 
     /// Queues word that the access of `users` changed (residencies, staff records, roles,
     /// status): every instance's subscription scopes for them are dropped after the commit.
-    pub fn access_changed(&mut self, users: &[uuid::Uuid]) -> AppResult<()> {
-        let change = crate::auth::scope::AccessChanged {
+    pub fn access_changed(&mut self, users: &[Uuid]) -> AppResult<()> {
+        self.access_change(&crate::auth::scope::AccessChanged {
             users: Some(users.to_vec()),
             ..Default::default()
-        };
-        self.publish_row(Topic::Access, &change)
+        })
     }
 
-    /// Commits, then publishes every queued event (in one round trip on Redis). Bus failures are
-    /// logged, never returned: the rows are the record and subscribers replay them.
-    pub async fn commit(self) -> AppResult<()> {
+    /// Queues an access change as given: one that also ends users' or sessions' open
+    /// connections (signing out, disabling, new roles or password) on every instance.
+    pub fn access_change(&mut self, change: &crate::auth::scope::AccessChanged) -> AppResult<()> {
+        let json = serde_json::to_string(change).map_err(AppError::internal)?;
+        self.order.push(Queued::Raw(Topic::Access, json));
+        Ok(())
+    }
+
+    /// Numbers and writes the queued rows, commits, then publishes every queued event (in one
+    /// round trip on Redis). Bus failures are logged, never returned: the rows are the record
+    /// and subscribers replay them.
+    pub async fn commit(mut self) -> AppResult<Committed> {
+        let started = std::time::Instant::now();
+        if !self.notifications.is_empty() || !self.events.is_empty() {
+            if self.txn.get_database_backend() == DbBackend::Postgres {
+                self.txn
+                    .execute_unprepared(&format!(
+                        "SET LOCAL lock_timeout = '{SEQUENCING_LOCK_TIMEOUT}'"
+                    ))
+                    .await?;
+            }
+            let sequenced = self.sequence().await;
+            self.state.metrics.sequencing_waited(started.elapsed());
+            if let Err(err) = sequenced {
+                if is_lock_timeout(&err) {
+                    self.state.metrics.sequencing_timed_out();
+                }
+                return Err(err.into());
+            }
+        }
         self.txn.commit().await?;
-        if !self.queued.is_empty() {
-            self.state.bus.publish_json(self.queued).await;
+        let mut out = Vec::with_capacity(self.order.len());
+        for queued in self.order {
+            out.push(match queued {
+                Queued::Event(i) => {
+                    let (topic, event) = &self.events[i];
+                    (topic.clone(), json(event)?)
+                }
+                Queued::Notification(i) => {
+                    let row = &self.notifications[i];
+                    (Topic::UserFeed(row.user_id), json(row)?)
+                }
+                Queued::Raw(topic, json) => (topic, json),
+            });
+        }
+        if !out.is_empty() {
+            self.state.bus.publish_json(out).await;
+        }
+        Ok(Committed {
+            events: self.events.into_iter().map(|(_, e)| e).collect(),
+        })
+    }
+
+    /// Takes the positions (feeds first, then shared topics, each sorted) and inserts the rows.
+    async fn sequence(&mut self) -> Result<(), sea_orm::DbErr> {
+        let backend = self.txn.get_database_backend();
+        if !self.notifications.is_empty() {
+            let mut counts: BTreeMap<Uuid, i64> = BTreeMap::new();
+            for row in &self.notifications {
+                *counts.entry(row.user_id).or_default() += 1;
+            }
+            let mut next: HashMap<Uuid, i64> = HashMap::with_capacity(counts.len());
+            let counts: Vec<(Uuid, i64)> = counts.into_iter().collect();
+            for chunk in counts.chunks(COUNTER_CHUNK) {
+                let taken = take_counters(
+                    &self.txn,
+                    backend,
+                    "feed_sequence",
+                    "user_id",
+                    chunk.iter().map(|(u, n)| ((*u).into(), *n)),
+                )
+                .await?;
+                // RETURNING promises no order: match rows by key.
+                let asked: HashMap<Uuid, i64> = chunk.iter().copied().collect();
+                for row in taken {
+                    let user: Uuid = row.try_get("", "user_id")?;
+                    let last: i64 = row.try_get("", "last")?;
+                    let n = asked.get(&user).copied().unwrap_or(1);
+                    next.insert(user, last - n + 1);
+                }
+            }
+            for row in &mut self.notifications {
+                let seq = next.get_mut(&row.user_id).ok_or_else(|| {
+                    sea_orm::DbErr::Custom("a feed counter was not taken".to_owned())
+                })?;
+                row.seq = *seq;
+                *seq += 1;
+            }
+            for chunk in self.notifications.chunks(INSERT_CHUNK) {
+                notification::Entity::insert_many(
+                    chunk.iter().map(notification::ActiveModel::from),
+                )
+                .exec_without_returning(&self.txn)
+                .await?;
+            }
+        }
+        if !self.events.is_empty() {
+            let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+            for (topic, _) in &self.events {
+                *counts.entry(topic.key()).or_default() += 1;
+            }
+            let mut next: HashMap<String, i64> = HashMap::with_capacity(counts.len());
+            for (key, n) in counts {
+                let taken = take_counters(
+                    &self.txn,
+                    backend,
+                    "topic_sequence",
+                    "topic",
+                    std::iter::once((key.clone().into(), n)),
+                )
+                .await?;
+                let last: i64 = taken
+                    .first()
+                    .ok_or_else(|| sea_orm::DbErr::Custom("no topic counter".to_owned()))?
+                    .try_get("", "last")?;
+                next.insert(key, last - n + 1);
+            }
+            for (topic, event) in &mut self.events {
+                let seq = next.get_mut(&topic.key()).ok_or_else(|| {
+                    sea_orm::DbErr::Custom("a topic counter was not taken".to_owned())
+                })?;
+                event.seq = *seq;
+                *seq += 1;
+            }
+            event::Entity::insert_many(self.events.iter().map(|(topic, e)| event::ActiveModel {
+                id: sea_orm::ActiveValue::Set(e.id),
+                topic: sea_orm::ActiveValue::Set(topic.key()),
+                seq: sea_orm::ActiveValue::Set(e.seq),
+                kind: sea_orm::ActiveValue::Set(e.kind.clone()),
+                payload: sea_orm::ActiveValue::Set(e.payload.clone()),
+                created_at: sea_orm::ActiveValue::Set(e.created_at),
+            }))
+            .exec_without_returning(&self.txn)
+            .await?;
         }
         Ok(())
     }
+}
+
+/// Adds `n` to each key's counter (creating it at `n`) and returns the new values: one
+/// statement whose row locks last until the commit.
+async fn take_counters(
+    txn: &DatabaseTransaction,
+    backend: DbBackend,
+    table: &str,
+    key: &str,
+    items: impl Iterator<Item = (sea_orm::Value, i64)>,
+) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
+    let mut values = Vec::new();
+    let mut rows = Vec::new();
+    for (i, (k, n)) in items.enumerate() {
+        rows.push(match backend {
+            DbBackend::Postgres => format!("(${}, ${})", 2 * i + 1, 2 * i + 2),
+            _ => "(?, ?)".to_owned(),
+        });
+        values.push(k);
+        values.push(n.into());
+    }
+    let sql = format!(
+        "INSERT INTO {table} ({key}, last) VALUES {} \
+         ON CONFLICT ({key}) DO UPDATE SET last = {table}.last + excluded.last \
+         RETURNING {key}, last",
+        rows.join(", ")
+    );
+    txn.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+}
+
+fn is_lock_timeout(err: &sea_orm::DbErr) -> bool {
+    err.to_string().contains("lock timeout")
+}
+
+fn json<T: Serialize>(value: &T) -> AppResult<String> {
+    serde_json::to_string(value).map_err(AppError::internal)
 }

@@ -14,12 +14,12 @@ use crate::{
     error::{AppError, AppResult},
     events::{
         Topic,
-        log::{parse_cursor, replay_rows_then_live},
+        log::{parse_cursor, replay_rows_then_live, seq_cursor},
     },
     graphql::{
         ContextExt,
         ids::parse_id,
-        pagination::{CountedConnection, PageRequest, cursor_id, encode_cursor},
+        pagination::{CountedConnection, PageRequest},
     },
 };
 
@@ -63,12 +63,6 @@ pub struct NotificationEvent {
     cursor: String,
     /// The notification.
     notification: Notification,
-}
-
-/// A subscription cursor: an event's (or a `notifications` edge's) cursor, or a bare
-/// notification id as earlier versions gave out.
-fn subscription_cursor(cursor: &str) -> AppResult<uuid::Uuid> {
-    parse_cursor("after", cursor).or_else(|_| cursor_id("after", cursor))
 }
 
 /// Inbox queries.
@@ -189,7 +183,7 @@ impl NotificationSubscription {
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NotificationEvent>> + use<>>
     {
         let me = ctx.require_user()?.id;
-        let after = after.map(|c| subscription_cursor(&c)).transpose()?;
+        let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
         let with_subjects = ctx
             .look_ahead()
             .field("notification")
@@ -203,7 +197,7 @@ impl NotificationSubscription {
             InboxSource(me),
             after,
         )
-        .await;
+        .await?;
         Ok(rows.then(move |row: AppResult<NotificationRow>| {
             let state = state.clone();
             async move {
@@ -217,7 +211,7 @@ impl NotificationSubscription {
                         .remove(&key);
                 }
                 Ok(NotificationEvent {
-                    cursor: encode_cursor(&[serde_json::json!(row.id)]),
+                    cursor: seq_cursor(row.seq),
                     notification: Notification::from_row(row, subject),
                 })
             }

@@ -10,15 +10,12 @@ use super::types::{NotificationCategory, NotificationPriority, NotificationRow, 
 use crate::{
     error::AppResult,
     events::{
-        Topic,
         log::{REPLAY_BATCH, ReplayBatch, ReplaySource},
         outbox::Write,
     },
 };
 use entity::{notification, notification_mute};
 
-/// Rows inserted per statement (11 values each, well under every backend's parameter limit).
-const INSERT_CHUNK: usize = 1000;
 /// Longest title kept, in characters (the column's size).
 pub const MAX_TITLE: usize = 200;
 /// Longest text kept, in characters (the column's size).
@@ -50,8 +47,9 @@ pub struct Notifier;
 
 impl Notifier {
     /// Writes one notification per recipient (duplicates ignored; users who muted the category
-    /// left out unless the draft is an emergency) in `write`'s transaction, and queues each on
-    /// its recipient's feed for after the commit. Returns the rows written.
+    /// left out unless the draft is an emergency) in `write`'s transaction, numbered per
+    /// recipient in commit order, and queues each on its recipient's feed for after the commit.
+    /// Returns the rows (their positions are taken at commit).
     pub async fn notify(
         write: &mut Write<'_>,
         recipients: impl IntoIterator<Item = Uuid>,
@@ -81,6 +79,7 @@ impl Notifier {
             .map(|user_id| NotificationRow {
                 id: Uuid::now_v7(),
                 user_id,
+                seq: 0,
                 category: draft.category.as_str().to_owned(),
                 priority: draft.priority.as_str().to_owned(),
                 kind: draft.kind.clone(),
@@ -92,14 +91,8 @@ impl Notifier {
                 read_at: None,
             })
             .collect();
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            notification::Entity::insert_many(chunk.iter().map(notification::ActiveModel::from))
-                .exec(write.txn())
-                .await?;
-        }
-        for row in &rows {
-            write.publish_row(Topic::UserFeed(row.user_id), row)?;
-        }
+        // Written and numbered per recipient when the write commits (see `Write::commit`).
+        write.notify_rows(rows.clone());
         Ok(rows)
     }
 }
@@ -114,15 +107,37 @@ impl ReplaySource for InboxSource {
     async fn rows_after(
         &self,
         db: &DatabaseConnection,
-        after: Uuid,
+        after: i64,
     ) -> AppResult<ReplayBatch<NotificationRow>> {
         let rows = notification::Entity::find()
             .filter(notification::Column::UserId.eq(self.0))
-            .filter(notification::Column::Id.gt(after))
-            .order_by_asc(notification::Column::Id)
+            .filter(notification::Column::Seq.gt(after))
+            .order_by_asc(notification::Column::Seq)
             .limit(REPLAY_BATCH)
             .all(db)
             .await?;
         Ok(ReplayBatch::all(rows.into_iter().map(Into::into).collect()))
+    }
+
+    async fn head(&self, db: &DatabaseConnection) -> AppResult<i64> {
+        Ok(notification::Entity::find()
+            .select_only()
+            .column_as(notification::Column::Seq.max(), "head")
+            .filter(notification::Column::UserId.eq(self.0))
+            .into_tuple::<Option<i64>>()
+            .one(db)
+            .await?
+            .flatten()
+            .unwrap_or(0))
+    }
+
+    async fn seq_of(&self, db: &DatabaseConnection, id: Uuid) -> AppResult<Option<i64>> {
+        Ok(notification::Entity::find_by_id(id)
+            .filter(notification::Column::UserId.eq(self.0))
+            .select_only()
+            .column(notification::Column::Seq)
+            .into_tuple::<i64>()
+            .one(db)
+            .await?)
     }
 }

@@ -17,9 +17,10 @@ use crate::{
 };
 use entity::{notification, notification_mute};
 
-/// The inbox's order: newest first.
+/// The inbox's order: newest first, in the order the notifications committed (the same order
+/// `notificationReceived` delivers them in).
 pub fn inbox_order() -> Keyset<notification::Entity> {
-    Keyset::new().desc(notification::Column::Id)
+    Keyset::new().desc(notification::Column::Seq)
 }
 
 /// The inbox service.
@@ -70,8 +71,10 @@ impl<'a> Inbox<'a> {
     }
 
     /// Marks the user's notifications read: the given ones, or all. Returns how many changed.
+    /// Reading a notification also reads its subject where the subject has a read state of its
+    /// own (a notice's receipt), in the same transaction: one read state.
     pub async fn mark_read(&self, user_id: Uuid, ids: Option<Vec<Uuid>>) -> AppResult<u64> {
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let mut update = notification::Entity::update_many()
             .col_expr(notification::Column::ReadAt, Expr::value(write.now()))
             .filter(notification::Column::UserId.eq(user_id))
@@ -79,9 +82,10 @@ impl<'a> Inbox<'a> {
         if let Some(ids) = ids {
             update = update.filter(notification::Column::Id.is_in(ids));
         }
-        let changed = update.exec(write.txn()).await?.rows_affected;
+        let read = update.exec_with_returning(write.txn()).await?;
+        super::subjects::on_read(&mut write, user_id, &read).await?;
         write.commit().await?;
-        Ok(changed)
+        Ok(read.len() as u64)
     }
 
     /// The categories the user muted.

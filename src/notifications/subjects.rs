@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::types::{NotificationRow, NotificationSubject, SubjectRef};
@@ -13,7 +14,9 @@ use crate::{
         notices::{board::NoticeBoard, types::Notice},
     },
     error::AppResult,
+    events::{Topic, outbox::Write},
 };
+use entity::{notice, notice_receipt, notification};
 
 /// The subjects of `rows` that `scope` may see, keyed by (subject type, id). Unknown types and
 /// subjects the viewer may not see are simply absent.
@@ -50,4 +53,50 @@ pub async fn resolve(
         }
     }
     Ok(found)
+}
+
+/// Gives the subjects of notifications a user just read the same read state (one transaction,
+/// inside `write`): a notice gets the user's receipt, and its publishers' counts move. Each
+/// producing domain with a read state of its own adds its arm.
+pub async fn on_read(
+    write: &mut Write<'_>,
+    user_id: Uuid,
+    read: &[notification::Model],
+) -> AppResult<()> {
+    let notices: HashSet<Uuid> = read
+        .iter()
+        .filter(|n| n.subject_type == SubjectRef::NOTICE)
+        .map(|n| n.subject_id)
+        .collect();
+    if notices.is_empty() {
+        return Ok(());
+    }
+    let now = write.now();
+    // Only notices that still exist (a notification outlives nothing, but be safe).
+    let existing: Vec<Uuid> = notice::Entity::find()
+        .select_only()
+        .column(notice::Column::Id)
+        .filter(notice::Column::Id.is_in(notices))
+        .into_tuple()
+        .all(write.txn())
+        .await?;
+    if existing.is_empty() {
+        return Ok(());
+    }
+    notice_receipt::Entity::insert_many(existing.iter().map(|id| notice_receipt::ActiveModel {
+        notice_id: Set(*id),
+        user_id: Set(user_id),
+        read_at: Set(Some(now)),
+        acknowledged_at: Set(None),
+    }))
+    .on_conflict_do_nothing_on([
+        notice_receipt::Column::NoticeId,
+        notice_receipt::Column::UserId,
+    ])
+    .exec_without_returning(write.txn())
+    .await?;
+    for id in existing {
+        write.signal(Topic::NoticeReceipts(id));
+    }
+    Ok(())
 }

@@ -89,6 +89,9 @@ pub struct NotificationRow {
     pub id: Uuid,
     /// Recipient.
     pub user_id: Uuid,
+    /// Position in the recipient's feed (commit order): the subscription cursor. Zero until
+    /// the write that queued it commits.
+    pub seq: i64,
     /// Category.
     pub category: String,
     /// Priority.
@@ -110,8 +113,8 @@ pub struct NotificationRow {
 }
 
 impl Replayable for NotificationRow {
-    fn id(&self) -> Uuid {
-        self.id
+    fn seq(&self) -> i64 {
+        self.seq
     }
 }
 
@@ -120,6 +123,7 @@ impl From<notification::Model> for NotificationRow {
         NotificationRow {
             id: m.id,
             user_id: m.user_id,
+            seq: m.seq,
             category: m.category,
             priority: m.priority,
             kind: m.kind,
@@ -139,6 +143,7 @@ impl From<&NotificationRow> for notification::ActiveModel {
         notification::ActiveModel {
             id: Set(r.id),
             user_id: Set(r.user_id),
+            seq: Set(r.seq),
             category: Set(r.category.clone()),
             priority: Set(r.priority.clone()),
             kind: Set(r.kind.clone()),

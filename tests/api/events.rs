@@ -217,7 +217,9 @@ async fn a_subscriber_that_falls_behind_catches_up_from_the_log_without_slowing_
     // until `go` fires. `read` tells how many events it has taken.
     let (read_tx, mut read) = tokio::sync::watch::channel(0_usize);
     let (go, gate) = tokio::sync::oneshot::channel::<()>();
-    let mut stalled = replay_then_live(state.db.clone(), &state.bus, Topic::Ping, None).await;
+    let mut stalled = replay_then_live(state.db.clone(), &state.bus, Topic::Ping, None)
+        .await
+        .unwrap();
     let subscriber = tokio::spawn(async move {
         gate.await.expect("released");
         let mut seen = Vec::new();
@@ -255,10 +257,7 @@ async fn a_subscriber_that_falls_behind_catches_up_from_the_log_without_slowing_
         for i in 0..total {
             // The write path: the event row commits, then goes on the bus.
             let mut write = Write::begin(&state).await.unwrap();
-            write
-                .event(Topic::Ping, "PING", json!({ "n": i }))
-                .await
-                .unwrap();
+            write.event(Topic::Ping, "PING", json!({ "n": i }));
             write.commit().await.unwrap();
         }
     })
@@ -284,10 +283,7 @@ async fn a_subscriber_that_falls_behind_catches_up_from_the_log_without_slowing_
         .expect("the subscriber caught up in time")
         .expect("the subscriber is running");
     let mut write = Write::begin(&state).await.unwrap();
-    write
-        .event(Topic::Ping, "PING", json!({ "n": total }))
-        .await
-        .unwrap();
+    write.event(Topic::Ping, "PING", json!({ "n": total }));
     write.commit().await.unwrap();
     let seen = tokio::time::timeout(Duration::from_secs(30), subscriber)
         .await

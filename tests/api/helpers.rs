@@ -271,6 +271,20 @@ impl TestApp {
         .await
     }
 
+    /// A second instance on the same database, bus and secret, with a clock of its own set
+    /// `offset` away from this one's (instances whose clocks differ).
+    pub async fn spawn_sibling_with_clock_offset(&self, offset: chrono::Duration) -> TestApp {
+        let mut backing = self.backing.clone();
+        backing.clock = resident_hub::clock::Clock::system();
+        backing.clock.advance(offset);
+        TestAppBuilder {
+            configure: Vec::new(),
+            backing: Some((backing, self._dir.clone())),
+        }
+        .spawn()
+        .await
+    }
+
     /// `http://addr/path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)

@@ -17,6 +17,7 @@ mod migrations;
 mod node;
 mod notices;
 mod operations;
+mod ordering;
 mod pagination;
 mod process;
 mod project;

@@ -953,6 +953,7 @@ async fn an_unknown_category_or_subject_never_fails_the_inbox() {
     entity::notification::Entity::insert(entity::notification::ActiveModel {
         id: sea_orm::ActiveValue::Set(Uuid::now_v7()),
         user_id: sea_orm::ActiveValue::Set(resident.id),
+        seq: sea_orm::ActiveValue::Set(1_000),
         category: sea_orm::ActiveValue::Set("PARKING".to_owned()),
         priority: sea_orm::ActiveValue::Set("CRITICAL".to_owned()),
         kind: sea_orm::ActiveValue::Set("SPACE_ASSIGNED".to_owned()),
@@ -1434,7 +1435,9 @@ async fn who_sees_what_on_the_board_and_in_the_inbox() {
 #[tokio::test]
 async fn parallel_receipts_mutes_and_withdrawals_change_things_once() {
     let estate = Estate::new().await;
-    let json = publish(&estate, "admin", notice("Busy", json!({ "estate": true }))).await;
+    let mut busy = notice("Busy", json!({ "estate": true }));
+    busy["i"]["requiresAck"] = json!(true);
+    let json = publish(&estate, "admin", busy).await;
     let id = json["data"]["publishNotice"]["notice"]["id"].clone();
     // Ten acknowledgements at once from one user (two tabs, a double click): all succeed, one
     // receipt, one time.
@@ -1542,4 +1545,119 @@ async fn a_manager_who_loses_the_post_stops_receiving_receipt_counts() {
     );
     let done = ws.recv().await;
     assert_eq!(done["type"], "complete", "{done}");
+}
+
+#[tokio::test]
+async fn a_notice_and_its_notification_share_one_read_state() {
+    let estate = Estate::new().await;
+    let mut first = notice("First", json!({ "estate": true }));
+    first["i"]["body"] = json!(
+        "## Heating test\n\n**Radiators** may knock between 9:00 and 11:00; see [the plan](https://example.test/plan). Nothing to do."
+    );
+    let one =
+        publish(&estate, "admin", first).await["data"]["publishNotice"]["notice"]["id"].clone();
+    let two = publish(
+        &estate,
+        "admin",
+        notice("Second", json!({ "estate": true })),
+    )
+    .await["data"]["publishNotice"]["notice"]["id"]
+        .clone();
+    let unread = "{ unreadNotificationCount }";
+    let count = |json: Value| json["data"]["unreadNotificationCount"].clone();
+    assert_eq!(count(estate.run("resident", unread, json!({})).await), 2);
+
+    // Reading the notice reads its notification.
+    estate
+        .run(
+            "resident",
+            "mutation($id: ID!) { markNoticeRead(input: { noticeId: $id }) { readAt } }",
+            json!({ "id": one }),
+        )
+        .await;
+    assert_eq!(count(estate.run("resident", unread, json!({})).await), 1);
+
+    // Reading the notification reads its notice: the publishers' counts move.
+    let json = estate
+        .run(
+            "resident",
+            "{ notifications(first: 5, unreadOnly: true) { edges { node { id text subject { ... on Notice { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    let edge = &json["data"]["notifications"]["edges"][0]["node"];
+    assert_eq!(edge["subject"]["id"], two, "{json}");
+    estate
+        .run(
+            "resident",
+            "mutation($ids: [ID!]) { markNotificationsRead(input: { ids: $ids }) { marked } }",
+            json!({ "ids": [edge["id"]] }),
+        )
+        .await;
+    let stats = estate
+        .run(
+            "admin",
+            "query($id: ID!) { noticeReceiptStats(noticeId: $id) { readCount } }",
+            json!({ "id": two }),
+        )
+        .await;
+    assert_eq!(
+        stats["data"]["noticeReceiptStats"]["readCount"], 1,
+        "{stats}"
+    );
+    let json = estate
+        .run(
+            "resident",
+            "query($id: ID!) { notice(id: $id) { viewerReceipt { readAt } } }",
+            json!({ "id": two }),
+        )
+        .await;
+    assert!(
+        json["data"]["notice"]["viewerReceipt"]["readAt"].is_string(),
+        "{json}"
+    );
+
+    // The notification's text is a plain excerpt, not Markdown.
+    let json = estate
+        .run(
+            "resident",
+            "{ notifications(first: 5) { edges { node { title text } } } }",
+            json!({}),
+        )
+        .await;
+    let first = json["data"]["notifications"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["title"] == "First")
+        .unwrap()["node"]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        first.starts_with("Heating test Radiators may knock")
+            && !first.contains(['#', '*', '[', '(']),
+        "{first}"
+    );
+
+    // Acknowledging a notice that asks for no acknowledgement is refused and counts nothing.
+    let json = estate
+        .run(
+            "resident",
+            "mutation($id: ID!) { acknowledgeNotice(input: { noticeId: $id }) { acknowledgedAt } }",
+            json!({ "id": one }),
+        )
+        .await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "INVALID_STATE",
+        "{json}"
+    );
+    let stats = estate
+        .run(
+            "admin",
+            "query($id: ID!) { noticeReceiptStats(noticeId: $id) { acknowledgedCount } }",
+            json!({ "id": one }),
+        )
+        .await;
+    assert_eq!(stats["data"]["noticeReceiptStats"]["acknowledgedCount"], 0);
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Select, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, Select,
 };
 use uuid::Uuid;
 
@@ -400,7 +400,7 @@ impl<'a> EstateService<'a> {
     /// Creates a unit (administrators).
     pub async fn create_unit(&self, scope: &Scope, new: NewUnit) -> AppResult<unit::Model> {
         guard::require_admin(scope)?;
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         require_buildings(&txn, "input.buildingId", &[new.building_id]).await?;
         Self::check_unit_number(&txn, new.building_id, &new.number, None).await?;
         let unit = unit::ActiveModel {
@@ -425,7 +425,7 @@ impl<'a> EstateService<'a> {
         changes: UnitChanges,
     ) -> AppResult<unit::Model> {
         guard::require_admin(scope)?;
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         let model = find_or_not_found::<unit::Entity, _>(&txn, id).await?;
         if let Some(number) = &changes.number {
             Self::check_unit_number(&txn, model.building_id, number, Some(id)).await?;

@@ -8,7 +8,7 @@ use rand::RngCore;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -27,7 +27,7 @@ use crate::{
         tokens::Claims,
     },
     error::{AppError, AppResult},
-    events::{Topic, outbox::Write},
+    events::outbox::Write,
     graphql::pagination::{Keyset, Page, PageRequest},
     store::replace_links,
 };
@@ -179,14 +179,11 @@ async fn revoke_all_sessions<C: ConnectionTrait>(
 
 /// Queues word that `users`' open connections end (every session), and their scopes go.
 fn end_connections_of_users(write: &mut Write, users: &[Uuid]) -> AppResult<()> {
-    write.publish_row(
-        Topic::Access,
-        &AccessChanged {
-            users: Some(users.to_vec()),
-            end_users: users.to_vec(),
-            end_sessions: Vec::new(),
-        },
-    )
+    write.access_change(&AccessChanged {
+        users: Some(users.to_vec()),
+        end_users: users.to_vec(),
+        end_sessions: Vec::new(),
+    })
 }
 
 /// Maps a unique-constraint failure on insert or update to a `CONFLICT` on `field`.
@@ -316,7 +313,7 @@ impl<'a> IdentityService<'a> {
         };
         throttle::record_success(self.db(), &keys).await?;
         let roles = roles_of(self.db(), user.id).await?;
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         let session = self
             .issue_session(&txn, UserRecord { user, roles }, Uuid::now_v7(), now)
             .await?;
@@ -342,7 +339,7 @@ impl<'a> IdentityService<'a> {
         if row.expires_at <= now {
             return Err(AppError::Unauthenticated);
         }
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         // Spend the token atomically: of two concurrent refreshes only one updates the row; the
         // other finds it spent (and then revokes the family as a reuse).
         let spent = session::Entity::update_many()
@@ -387,15 +384,13 @@ impl<'a> IdentityService<'a> {
             .filter(session::Column::RevokedAt.is_null())
             .exec(write.txn())
             .await?;
-        write.publish_row(
-            Topic::Access,
-            &AccessChanged {
-                users: Some(vec![user_id]),
-                end_users: Vec::new(),
-                end_sessions: vec![family_id],
-            },
-        )?;
-        write.commit().await
+        write.access_change(&AccessChanged {
+            users: Some(vec![user_id]),
+            end_users: Vec::new(),
+            end_sessions: vec![family_id],
+        })?;
+        write.commit().await?;
+        Ok(())
     }
 
     /// Revokes the session family of `refresh_token`. Unknown tokens are ignored (signing out
@@ -453,7 +448,7 @@ impl<'a> IdentityService<'a> {
     pub async fn create_user(&self, new: NewUser) -> AppResult<UserRecord> {
         let hash = password::hash(&new.password).await?;
         let now = self.state.clock.now();
-        let txn = self.db().begin().await?;
+        let txn = crate::db::begin_write(self.db()).await?;
         let user = user::ActiveModel {
             id: Set(Uuid::now_v7()),
             email: Set(new.email.as_str().to_owned()),

@@ -232,10 +232,18 @@ pub struct NoticeLog;
 impl ReplaySource for NoticeLog {
     type Row = LoggedEvent;
 
+    async fn head(&self, db: &DatabaseConnection) -> AppResult<i64> {
+        log::topic_head(db, &Topic::Notices.key()).await
+    }
+
+    async fn seq_of(&self, db: &DatabaseConnection, id: Uuid) -> AppResult<Option<i64>> {
+        log::TopicLog(Topic::Notices.key()).seq_of(db, id).await
+    }
+
     async fn rows_after(
         &self,
         db: &DatabaseConnection,
-        after: Uuid,
+        after: i64,
     ) -> AppResult<ReplayBatch<LoggedEvent>> {
         let rows = log::rows_after(db, &Topic::Notices.key(), after).await?;
         let batch = ReplayBatch::all(rows);

@@ -382,7 +382,7 @@ impl NoticeSubscription {
             NoticeLog,
             after,
         )
-        .await;
+        .await?;
         Ok(events.filter_map(move |event| {
             let state = state.clone();
             async move {
@@ -391,6 +391,7 @@ impl NoticeSubscription {
                     if event.kind != PUBLISHED {
                         return Ok(None);
                     }
+                    let cursor = event.cursor();
                     let publication: Publication =
                         serde_json::from_value(event.payload).map_err(AppError::internal)?;
                     // Judged with the subscriber's rights now, not when they subscribed: a
@@ -401,10 +402,7 @@ impl NoticeSubscription {
                     }
                     let notice =
                         Notice::try_from_model(publication.notice.into(), state.clock.now())?;
-                    Ok(Some(NoticeEvent {
-                        cursor: event.id.to_string(),
-                        notice,
-                    }))
+                    Ok(Some(NoticeEvent { cursor, notice }))
                 }
                 .await;
                 result

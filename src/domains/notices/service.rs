@@ -27,7 +27,7 @@ use crate::{
         types::{NotificationCategory, NotificationPriority, SubjectRef},
     },
 };
-use entity::{building, notice, notice_audience, notice_receipt, unit};
+use entity::{building, notice, notice_audience, notice_receipt, notification, unit};
 
 /// Longest notice body, in characters.
 pub const MAX_BODY: usize = 20_000;
@@ -141,6 +141,45 @@ pub struct Publication {
     pub audience: Audience,
 }
 
+/// Characters of a notice's body its notifications show.
+const EXCERPT: usize = 140;
+
+/// A plain-text excerpt of Markdown: markup dropped, whitespace collapsed, cut at a word
+/// boundary with an ellipsis when longer than `max` characters.
+pub fn excerpt(markdown: &str, max: usize) -> String {
+    let mut plain = String::with_capacity(markdown.len().min(max * 4));
+    for line in markdown.lines() {
+        let line = line
+            .trim_start()
+            .trim_start_matches(['#', '>', '-', '+', '*'])
+            .trim_start();
+        for word in line.split_whitespace() {
+            // Emphasis, code and link markup around words; link targets dropped.
+            let word = match word.find("](") {
+                Some(at) => &word[..at],
+                None => word,
+            };
+            let word = word.trim_matches(|c| matches!(c, '*' | '_' | '`' | '[' | ']' | '~'));
+            if word.is_empty() {
+                continue;
+            }
+            if !plain.is_empty() {
+                plain.push(' ');
+            }
+            plain.push_str(word);
+        }
+    }
+    if plain.chars().count() <= max {
+        return plain;
+    }
+    let cut: String = plain.chars().take(max).collect();
+    let at_word = match cut.rfind(' ') {
+        Some(space) if space > 0 => &cut[..space],
+        _ => cut.as_str(),
+    };
+    format!("{}…", at_word.trim_end_matches([',', ';', ':', '.', ' ']))
+}
+
 /// Writes a published notice's notifications and its event-log row in `write`, and records its
 /// audience size. `users` are the audience's recipients, resolved once by the caller.
 async fn deliver(
@@ -167,7 +206,7 @@ async fn deliver(
         priority,
         kind: notice.kind.clone(),
         title: notice.title.clone(),
-        text: notice.body.clone(),
+        text: excerpt(&notice.body, EXCERPT),
         subject: SubjectRef::notice(notice.id),
     };
     Notifier::notify(write, users, &draft).await?;
@@ -176,7 +215,7 @@ async fn deliver(
         audience: audience.clone(),
     })
     .map_err(AppError::internal)?;
-    write.event(Topic::Notices, PUBLISHED, payload).await?;
+    write.event(Topic::Notices, PUBLISHED, payload);
     Ok(())
 }
 
@@ -486,9 +525,7 @@ impl<'a> NoticeService<'a> {
             .rows_affected
             == 1;
         if was_published {
-            write
-                .event(Topic::Notices, WITHDRAWN, serde_json::json!({ "id": id }))
-                .await?;
+            write.event(Topic::Notices, WITHDRAWN, serde_json::json!({ "id": id }));
         } else {
             for status in [NoticeStatus::Draft, NoticeStatus::Scheduled] {
                 take_down(status).exec(write.txn()).await?;
@@ -514,6 +551,11 @@ impl<'a> NoticeService<'a> {
             .notice(scope, id)
             .await?;
         let user_id = scope.user_id.ok_or(AppError::Unauthenticated)?;
+        if acknowledge && !notice.requires_ack {
+            return Err(AppError::InvalidState(
+                "this notice does not ask for acknowledgement: mark it read instead".to_owned(),
+            ));
+        }
         let mut write = Write::begin(self.state).await?;
         let now = write.now();
         // Concurrent calls (two tabs, a double click) meet on the primary key: the first insert
@@ -541,6 +583,15 @@ impl<'a> NoticeService<'a> {
                 .await?;
             changed = acknowledged.rows_affected > 0;
         }
+        // One read state: reading the notice reads the notifications it produced.
+        notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(now))
+            .filter(notification::Column::UserId.eq(user_id))
+            .filter(notification::Column::SubjectType.eq(SubjectRef::NOTICE))
+            .filter(notification::Column::SubjectId.eq(id))
+            .filter(notification::Column::ReadAt.is_null())
+            .exec(write.txn())
+            .await?;
         let receipt = notice_receipt::Entity::find_by_id((id, user_id))
             .one(write.txn())
             .await?
@@ -552,5 +603,26 @@ impl<'a> NoticeService<'a> {
         }
         write.commit().await?;
         Ok((notice, receipt))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn excerpts_are_plain_text_cut_at_a_word() {
+        assert_eq!(
+            excerpt(
+                "## Water off\n\n**Tuesday** 9:00–12:00, see [the plan](https://x.test/p).",
+                140
+            ),
+            "Water off Tuesday 9:00–12:00, see the plan"
+        );
+        let long = "word ".repeat(60);
+        let cut = excerpt(&long, 23);
+        assert_eq!(cut, "word word word word…");
+        assert!(cut.chars().count() <= 24);
+        assert_eq!(excerpt(&"x".repeat(30), 10), format!("{}…", "x".repeat(10)));
     }
 }

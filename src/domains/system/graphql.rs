@@ -140,11 +140,11 @@ impl SystemSubscription {
         after: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PingEvent>> + use<>> {
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
-        let stream = SystemService::new(ctx.state()).pings(after).await;
+        let stream = SystemService::new(ctx.state()).pings(after).await?;
         Ok(stream.map(|ping| {
             let ping = ping?;
             Ok(PingEvent {
-                cursor: ping.event.id.to_string(),
+                cursor: ping.event.cursor(),
                 ping: ping.into(),
             })
         }))

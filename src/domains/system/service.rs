@@ -79,17 +79,27 @@ impl<'a> SystemService<'a> {
         };
         let payload = serde_json::to_value(&body).map_err(AppError::internal)?;
         let mut write = Write::begin(self.state).await?;
-        let event = write.event(Topic::Ping, PING_KIND, payload).await?;
-        write.commit().await?;
+        write.event(Topic::Ping, PING_KIND, payload);
+        let event = write
+            .commit()
+            .await?
+            .events
+            .pop()
+            .ok_or_else(|| AppError::internal("the ping was not logged"))?;
         Ok(Ping { event, body })
     }
 
     /// Pings after `after` (a cursor from an earlier ping), then live ones.
-    pub async fn pings(&self, after: Option<Uuid>) -> BoxStream<'static, AppResult<Ping>> {
-        log::replay_then_live(self.state.db.clone(), &self.state.bus, Topic::Ping, after)
-            .await
-            .map(|event| event.and_then(Ping::try_from))
-            .boxed()
+    pub async fn pings(
+        &self,
+        after: Option<log::Cursor>,
+    ) -> AppResult<BoxStream<'static, AppResult<Ping>>> {
+        Ok(
+            log::replay_then_live(self.state.db.clone(), &self.state.bus, Topic::Ping, after)
+                .await?
+                .map(|event| event.and_then(Ping::try_from))
+                .boxed(),
+        )
     }
 }
 
