@@ -116,6 +116,9 @@ pub struct Settings {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "RESIDENT_HUB_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
+    /// Largest GraphQL response body, in bytes; a larger one is answered with an error instead.
+    #[arg(long, env = "RESIDENT_HUB_MAX_RESPONSE_BYTES", default_value_t = 8 * 1024 * 1024, global = true)]
+    pub max_response_bytes: usize,
     /// Time limit for one HTTP request, in seconds.
     #[arg(
         long,
@@ -164,6 +167,24 @@ pub struct Settings {
         global = true
     )]
     pub max_aliases: usize,
+    /// Deepest nesting of `{`, `[` and `(` a document may have (selections, list and object
+    /// values, arguments), checked by a scan before the parser sees it.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_MAX_NESTING",
+        default_value_t = 64,
+        global = true
+    )]
+    pub max_nesting: usize,
+    /// Most list-valued introspection fields (`types`, `fields`, `args`, `interfaces`, …) one
+    /// path may chain; GraphiQL's introspection query needs 3.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_MAX_INTROSPECTION_LISTS",
+        default_value_t = 3,
+        global = true
+    )]
+    pub max_introspection_lists: usize,
     /// Whether schema introspection is allowed (field suggestions are off when it is not).
     #[arg(long, env = "RESIDENT_HUB_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub introspection: bool,
@@ -239,12 +260,15 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_CORS_ORIGINS",
     "RESIDENT_HUB_PLAYGROUND_ASSETS_URL",
     "RESIDENT_HUB_MAX_BODY_BYTES",
+    "RESIDENT_HUB_MAX_RESPONSE_BYTES",
     "RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
     "RESIDENT_HUB_WS_INIT_TIMEOUT_MS",
     "RESIDENT_HUB_WS_PING_INTERVAL_MS",
     "RESIDENT_HUB_MAX_DEPTH",
     "RESIDENT_HUB_MAX_COMPLEXITY",
     "RESIDENT_HUB_MAX_ALIASES",
+    "RESIDENT_HUB_MAX_NESTING",
+    "RESIDENT_HUB_MAX_INTROSPECTION_LISTS",
     "RESIDENT_HUB_INTROSPECTION",
     "RESIDENT_HUB_LOG_FORMAT",
     "RESIDENT_HUB_JWT_SECRET",
@@ -288,6 +312,8 @@ pub struct Config {
     pub playground_assets_url: String,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Largest GraphQL response body.
+    pub max_response_bytes: usize,
     /// Time limit of one HTTP request.
     pub request_timeout: Duration,
     /// Time allowed for `connection_init` on a WebSocket.
@@ -325,6 +351,10 @@ pub struct QueryLimits {
     pub max_complexity: usize,
     /// Most aliases.
     pub max_aliases: usize,
+    /// Deepest nesting of braces, brackets and parentheses in a document, checked before parsing.
+    pub max_nesting: usize,
+    /// Most list-valued introspection fields (`types`, `fields`, `args`, …) on one path.
+    pub max_introspection_lists: usize,
 }
 
 /// A setting with an invalid value.
@@ -417,6 +447,12 @@ impl Settings {
                 "must be at least 1024",
             ));
         }
+        if self.max_response_bytes < 1024 {
+            return Err(invalid(
+                "--max-response-bytes / RESIDENT_HUB_MAX_RESPONSE_BYTES",
+                "must be at least 1024",
+            ));
+        }
         for (setting, value) in [
             (
                 "--request-timeout-secs / RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
@@ -442,6 +478,11 @@ impl Settings {
                 self.max_complexity,
             ),
             ("--max-aliases / RESIDENT_HUB_MAX_ALIASES", self.max_aliases),
+            ("--max-nesting / RESIDENT_HUB_MAX_NESTING", self.max_nesting),
+            (
+                "--max-introspection-lists / RESIDENT_HUB_MAX_INTROSPECTION_LISTS",
+                self.max_introspection_lists,
+            ),
         ] {
             if value == 0 {
                 return Err(invalid(setting, "must be greater than 0"));
@@ -465,6 +506,7 @@ impl Settings {
             cors_origins,
             playground_assets_url,
             max_body_bytes: self.max_body_bytes,
+            max_response_bytes: self.max_response_bytes,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             ws_init_timeout: Duration::from_millis(self.ws_init_timeout_ms),
             ws_ping_interval: Duration::from_millis(self.ws_ping_interval_ms),
@@ -472,6 +514,8 @@ impl Settings {
                 max_depth: self.max_depth,
                 max_complexity: self.max_complexity,
                 max_aliases: self.max_aliases,
+                max_nesting: self.max_nesting,
+                max_introspection_lists: self.max_introspection_lists,
             },
             introspection: self.introspection,
             log_format: self.log_format,
@@ -537,12 +581,15 @@ impl Settings {
             cors_origins: Vec::new(),
             playground_assets_url: DEFAULT_ASSETS_URL.to_owned(),
             max_body_bytes: 1024 * 1024,
+            max_response_bytes: 8 * 1024 * 1024,
             request_timeout_secs: 30,
             ws_init_timeout_ms: 3000,
             ws_ping_interval_ms: 15_000,
             max_depth: 12,
             max_complexity: 1000,
             max_aliases: 30,
+            max_nesting: 64,
+            max_introspection_lists: 3,
             introspection: true,
             log_format: LogFormat::Text,
             jwt_secret: None,

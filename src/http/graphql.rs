@@ -302,7 +302,13 @@ async fn execute(
     }
     let timeout = ctx.state.config.request_timeout;
     let response = match tokio::time::timeout(timeout, ctx.schema.execute(request)).await {
-        Ok(response) => graphql_response(response, &info, media, metrics),
+        Ok(response) => graphql_response(
+            response,
+            &info,
+            media,
+            metrics,
+            ctx.state.config.max_response_bytes,
+        ),
         Err(_) => request_error(
             StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::Timeout,
