@@ -105,6 +105,7 @@ impl Application {
             schema,
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),
+            user_sockets: Default::default(),
         });
         Ok(Application {
             listener,

@@ -143,6 +143,24 @@ pub struct Settings {
         global = true
     )]
     pub ws_ping_interval_ms: u64,
+    /// Most operations (subscriptions, queries, mutations) running at once on one WebSocket; the
+    /// excess gets an `error` message for its id.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 100,
+        global = true
+    )]
+    pub ws_max_subscriptions: usize,
+    /// Most WebSockets one signed-in user may hold open on one instance; the excess is closed
+    /// with 4430.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_WS_MAX_SOCKETS_PER_USER",
+        default_value_t = 16,
+        global = true
+    )]
+    pub ws_max_sockets_per_user: usize,
     /// Deepest selection nesting an operation may have.
     #[arg(
         long,
@@ -264,6 +282,8 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
     "RESIDENT_HUB_WS_INIT_TIMEOUT_MS",
     "RESIDENT_HUB_WS_PING_INTERVAL_MS",
+    "RESIDENT_HUB_WS_MAX_SUBSCRIPTIONS",
+    "RESIDENT_HUB_WS_MAX_SOCKETS_PER_USER",
     "RESIDENT_HUB_MAX_DEPTH",
     "RESIDENT_HUB_MAX_COMPLEXITY",
     "RESIDENT_HUB_MAX_ALIASES",
@@ -320,6 +340,10 @@ pub struct Config {
     pub ws_init_timeout: Duration,
     /// Interval between server pings on a WebSocket.
     pub ws_ping_interval: Duration,
+    /// Most operations running at once on one WebSocket.
+    pub ws_max_subscriptions: usize,
+    /// Most WebSockets open per signed-in user.
+    pub ws_max_sockets_per_user: usize,
     /// Query limits.
     pub limits: QueryLimits,
     /// Whether introspection is on.
@@ -472,6 +496,14 @@ impl Settings {
             }
         }
         for (setting, value) in [
+            (
+                "--ws-max-subscriptions / RESIDENT_HUB_WS_MAX_SUBSCRIPTIONS",
+                self.ws_max_subscriptions,
+            ),
+            (
+                "--ws-max-sockets-per-user / RESIDENT_HUB_WS_MAX_SOCKETS_PER_USER",
+                self.ws_max_sockets_per_user,
+            ),
             ("--max-depth / RESIDENT_HUB_MAX_DEPTH", self.max_depth),
             (
                 "--max-complexity / RESIDENT_HUB_MAX_COMPLEXITY",
@@ -510,6 +542,8 @@ impl Settings {
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             ws_init_timeout: Duration::from_millis(self.ws_init_timeout_ms),
             ws_ping_interval: Duration::from_millis(self.ws_ping_interval_ms),
+            ws_max_subscriptions: self.ws_max_subscriptions,
+            ws_max_sockets_per_user: self.ws_max_sockets_per_user,
             limits: QueryLimits {
                 max_depth: self.max_depth,
                 max_complexity: self.max_complexity,
@@ -585,6 +619,8 @@ impl Settings {
             request_timeout_secs: 30,
             ws_init_timeout_ms: 3000,
             ws_ping_interval_ms: 15_000,
+            ws_max_subscriptions: 100,
+            ws_max_sockets_per_user: 16,
             max_depth: 12,
             max_complexity: 1000,
             max_aliases: 30,

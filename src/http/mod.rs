@@ -3,6 +3,7 @@
 //! and CORS for the configured SPA origins.
 
 mod graphql;
+pub mod limits;
 mod ops;
 mod playground;
 mod response;
@@ -38,6 +39,8 @@ pub struct HttpContext {
     pub shutdown: CancellationToken,
     /// Tracks WebSocket tasks so shutdown can wait for their close frames.
     pub sockets: TaskTracker,
+    /// Open WebSockets per user (bounded by `--ws-max-sockets-per-user`).
+    pub user_sockets: std::sync::Arc<limits::UserSockets>,
 }
 
 /// Builds the router with every route and layer.

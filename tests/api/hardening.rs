@@ -192,3 +192,107 @@ async fn large_responses_are_refused_and_the_timeout_covers_introspection() {
     let (status, json) = app.graphql(query, json!({}), None).await;
     assert_eq!(status, 200, "{json}");
 }
+
+const PINGS: &str = "subscription { pings { cursor ping { message } } }";
+
+#[tokio::test]
+async fn a_socket_runs_at_most_the_configured_number_of_operations() {
+    let app = TestApp::builder()
+        .config(|config| config.ws_max_subscriptions = 3)
+        .spawn()
+        .await;
+    let mut ws = app.ws().await;
+    ws.init(json!({})).await;
+    for id in ["1", "2", "3"] {
+        ws.subscribe(id, PINGS, json!({})).await;
+    }
+    ws.subscribe("4", PINGS, json!({})).await;
+    let message = ws.recv().await;
+    assert_eq!(message["type"], "error", "{message}");
+    assert_eq!(message["id"], "4");
+    assert_eq!(message["payload"][0]["extensions"]["code"], "RATE_LIMITED");
+    // The socket stays open; completing one frees a place.
+    ws.send(json!({ "id": "1", "type": "complete" })).await;
+    ws.subscribe("5", "{ __typename }", json!({})).await;
+    let message = ws.recv().await;
+    assert_eq!(message["type"], "next", "{message}");
+    assert_eq!(message["id"], "5");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_over_a_websocket_run_under_the_request_timeout_but_subscriptions_do_not() {
+    let app = TestApp::builder()
+        .config(|config| config.request_timeout = Duration::from_millis(1))
+        .spawn()
+        .await;
+    let mut ws = app.ws().await;
+    ws.init(json!({})).await;
+    let heavy = format!(
+        "{{ __schema {{ {} }} }}",
+        (0..20)
+            .map(|i| format!("a{i}: types {{ name fields {{ name args {{ name type {{ name }} }} type {{ name kind }} }} }}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    ws.subscribe("slow", &heavy, json!({})).await;
+    let message = ws.recv().await;
+    assert_eq!(
+        message["type"],
+        "error",
+        "{}",
+        &message.to_string()[..200.min(message.to_string().len())]
+    );
+    assert_eq!(message["payload"][0]["extensions"]["code"], "TIMEOUT");
+
+    // A subscription outlives the timeout.
+    let app = TestApp::builder()
+        .config(|config| config.request_timeout = Duration::from_millis(200))
+        .spawn()
+        .await;
+    let token = app.token(&[resident_hub::auth::Role::Resident]).await;
+    let mut ws = app.ws().await;
+    ws.init(json!({})).await;
+    ws.subscribe("pings", PINGS, json!({})).await;
+    assert!(ws.try_recv(Duration::from_millis(600)).await.is_none());
+    ws.warm_up_pings(&app, &token).await;
+}
+
+#[tokio::test]
+async fn a_user_holds_at_most_the_configured_number_of_sockets() {
+    let app = TestApp::builder()
+        .config(|config| config.ws_max_sockets_per_user = 2)
+        .spawn()
+        .await;
+    let token = app.token(&[resident_hub::auth::Role::Resident]).await;
+    let auth = json!({ "Authorization": format!("Bearer {token}") });
+    let mut first = app.ws().await;
+    first.init(auth.clone()).await;
+    let mut second = app.ws().await;
+    second.init(auth.clone()).await;
+    let mut third = app.ws().await;
+    third
+        .send(json!({ "type": "connection_init", "payload": auth.clone() }))
+        .await;
+    assert_eq!(third.closed().await.code, 4430);
+    // Others (and anonymous sockets) are not affected.
+    let other = app.token(&[resident_hub::auth::Role::Resident]).await;
+    let mut fourth = app.ws().await;
+    fourth
+        .init(json!({ "Authorization": format!("Bearer {other}") }))
+        .await;
+    // A closed socket frees its place.
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut again = app.ws().await;
+        again
+            .send(json!({ "type": "connection_init", "payload": auth.clone() }))
+            .await;
+        let message = again.try_recv(Duration::from_secs(2)).await;
+        if message.is_some_and(|m| m["type"] == "connection_ack") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the place was never freed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
