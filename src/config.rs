@@ -70,6 +70,10 @@ pub struct Settings {
         global = true
     )]
     pub listen: String,
+    /// Address and port serving `/metrics` (Prometheus) on its own listener, for the internal
+    /// network only; unset (the default): no metrics endpoint at all.
+    #[arg(long, env = "RESIDENT_HUB_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
     /// Directory for the embedded SQLite database and the generated signing secret.
     #[arg(
         long,
@@ -270,6 +274,7 @@ pub const DEFAULT_ASSETS_URL: &str = "https://unpkg.com";
 /// Every environment variable the server reads; `compose.yaml` is checked against this list.
 pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_LISTEN",
+    "RESIDENT_HUB_METRICS_LISTEN",
     "RESIDENT_HUB_DATA_DIR",
     "DATABASE_URL",
     "REDIS_URL",
@@ -316,6 +321,8 @@ pub enum DatabaseConfig {
 pub struct Config {
     /// Address to listen on (port 0 picks a free port).
     pub listen: SocketAddr,
+    /// Address of the separate `/metrics` listener; `None`: not served.
+    pub metrics_listen: Option<SocketAddr>,
     /// Directory for the SQLite file and generated secrets.
     pub data_dir: PathBuf,
     /// Database to use.
@@ -407,6 +414,15 @@ impl Settings {
                 format!("`{}` is not an address such as 127.0.0.1:8000", self.listen),
             )
         })?;
+        let metrics_listen = match self.metrics_listen.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(value) => Some(value.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "--metrics-listen / RESIDENT_HUB_METRICS_LISTEN",
+                    format!("`{value}` is not an address such as 127.0.0.1:9100"),
+                )
+            })?),
+        };
         let database = match self.database_url.filter(|url| !url.trim().is_empty()) {
             None => DatabaseConfig::Sqlite(self.data_dir.join("resident-hub.db")),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -530,6 +546,7 @@ impl Settings {
         }
         Ok(Config {
             listen,
+            metrics_listen,
             data_dir: self.data_dir,
             database,
             db_max_connections: self.db_max_connections,
@@ -607,6 +624,7 @@ impl Settings {
     pub fn defaults() -> Settings {
         Settings {
             listen: "127.0.0.1:8000".to_owned(),
+            metrics_listen: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
             redis_url: None,

@@ -296,3 +296,54 @@ async fn a_user_holds_at_most_the_configured_number_of_sockets() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn metrics_are_served_only_on_the_separate_listener() {
+    let app = TestApp::spawn().await;
+    let public = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(public.status(), 404);
+    let internal = app.http.get(app.metrics_url()).send().await.unwrap();
+    assert_eq!(internal.status(), 200);
+    assert!(
+        internal
+            .text()
+            .await
+            .unwrap()
+            .contains("resident_hub_graphql_requests_total")
+    );
+    // Off by default.
+    let config = resident_hub::config::Settings::defaults()
+        .into_config()
+        .unwrap();
+    assert!(config.metrics_listen.is_none());
+}
+
+#[tokio::test]
+async fn a_client_request_id_is_used_only_when_it_is_short_and_safe() {
+    let app = TestApp::spawn().await;
+    let echoed = |id: &str| {
+        let request = app
+            .http
+            .get(app.url("/healthz"))
+            .header("x-request-id", id)
+            .send();
+        async move {
+            request.await.unwrap().headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    assert_eq!(echoed("abc-123_X.y:z").await, "abc-123_X.y:z");
+    for bad in [
+        "x".repeat(129),
+        "a b".to_owned(),
+        "<script>".to_owned(),
+        "id\"injected".to_owned(),
+        "ünïcode".to_owned(),
+    ] {
+        let got = echoed(&bad).await;
+        assert_ne!(got, bad);
+        assert!(uuid::Uuid::parse_str(&got).is_ok(), "{got}");
+    }
+}
