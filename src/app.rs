@@ -177,12 +177,7 @@ impl Application {
             });
         }
         let signal = shutdown.clone();
-        let server = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { signal.cancelled().await });
-        let served = server.into_future();
+        let served = http::serve(listener, router, state.config.header_read_timeout, signal);
         tokio::pin!(served);
         let result = tokio::select! {
             result = &mut served => result,

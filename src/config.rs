@@ -123,6 +123,23 @@ pub struct Settings {
     /// Largest GraphQL response body, in bytes; a larger one is answered with an error instead.
     #[arg(long, env = "RESIDENT_HUB_MAX_RESPONSE_BYTES", default_value_t = 8 * 1024 * 1024, global = true)]
     pub max_response_bytes: usize,
+    /// Time a client has to send a request's headers, in seconds (a client dribbling them is cut
+    /// off).
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_read_timeout_secs: u64,
+    /// Time a client has to send a request's body, in seconds.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_BODY_READ_TIMEOUT_SECS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub body_read_timeout_secs: u64,
     /// Time limit for one HTTP request, in seconds.
     #[arg(
         long,
@@ -284,6 +301,8 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_PLAYGROUND_ASSETS_URL",
     "RESIDENT_HUB_MAX_BODY_BYTES",
     "RESIDENT_HUB_MAX_RESPONSE_BYTES",
+    "RESIDENT_HUB_HEADER_READ_TIMEOUT_SECS",
+    "RESIDENT_HUB_BODY_READ_TIMEOUT_SECS",
     "RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
     "RESIDENT_HUB_WS_INIT_TIMEOUT_MS",
     "RESIDENT_HUB_WS_PING_INTERVAL_MS",
@@ -341,6 +360,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest GraphQL response body.
     pub max_response_bytes: usize,
+    /// Time allowed for a request's headers.
+    pub header_read_timeout: Duration,
+    /// Time allowed for a request's body.
+    pub body_read_timeout: Duration,
     /// Time limit of one HTTP request.
     pub request_timeout: Duration,
     /// Time allowed for `connection_init` on a WebSocket.
@@ -495,6 +518,14 @@ impl Settings {
         }
         for (setting, value) in [
             (
+                "--header-read-timeout-secs / RESIDENT_HUB_HEADER_READ_TIMEOUT_SECS",
+                self.header_read_timeout_secs,
+            ),
+            (
+                "--body-read-timeout-secs / RESIDENT_HUB_BODY_READ_TIMEOUT_SECS",
+                self.body_read_timeout_secs,
+            ),
+            (
                 "--request-timeout-secs / RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
                 self.request_timeout_secs,
             ),
@@ -556,6 +587,8 @@ impl Settings {
             playground_assets_url,
             max_body_bytes: self.max_body_bytes,
             max_response_bytes: self.max_response_bytes,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             ws_init_timeout: Duration::from_millis(self.ws_init_timeout_ms),
             ws_ping_interval: Duration::from_millis(self.ws_ping_interval_ms),
@@ -634,6 +667,8 @@ impl Settings {
             playground_assets_url: DEFAULT_ASSETS_URL.to_owned(),
             max_body_bytes: 1024 * 1024,
             max_response_bytes: 8 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 15,
             request_timeout_secs: 30,
             ws_init_timeout_ms: 3000,
             ws_ping_interval_ms: 15_000,

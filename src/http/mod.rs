@@ -7,6 +7,7 @@ pub mod limits;
 mod ops;
 mod playground;
 mod response;
+mod serve;
 mod ws;
 
 use std::time::Duration;
@@ -22,6 +23,8 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
+
+pub use serve::serve;
 
 use crate::{app::AppState, graphql::AppSchema};
 

@@ -347,3 +347,63 @@ async fn a_client_request_id_is_used_only_when_it_is_short_and_safe() {
         assert!(uuid::Uuid::parse_str(&got).is_ok(), "{got}");
     }
 }
+
+/// Sends `head` then `dribble` one byte every 100 ms (at most 60 bytes, 6 s), reading meanwhile;
+/// returns what the server answered and after how long it closed or answered.
+async fn dribble(addr: std::net::SocketAddr, head: &str, dribble: &str) -> (String, Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let started = Instant::now();
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    for byte in dribble.bytes().take(60) {
+        if tcp.write_all(&[byte]).await.is_err() {
+            break;
+        }
+        let mut buf = [0u8; 4096];
+        match tokio::time::timeout(Duration::from_millis(100), tcp.read(&mut buf)).await {
+            Err(_) => continue,
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => {
+                answer.extend_from_slice(&buf[..n]);
+                break;
+            }
+        }
+    }
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn a_client_dribbling_headers_or_body_is_cut_off() {
+    let app = TestApp::builder()
+        .config(|config| {
+            config.header_read_timeout = Duration::from_millis(500);
+            config.body_read_timeout = Duration::from_millis(500);
+        })
+        .spawn()
+        .await;
+    let (_, took) = dribble(
+        app.addr,
+        "GET /healthz HTTP/1.1\r\nhost: x\r\n",
+        "x-slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    )
+    .await;
+    assert!(took < Duration::from_secs(3), "headers kept open {took:?}");
+
+    let (answer, took) = dribble(
+        app.addr,
+        "POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n",
+        "{\"query\": \"{ __typename }\"                                                ",
+    )
+    .await;
+    assert!(took < Duration::from_secs(3), "body kept open {took:?}");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("TIMEOUT"), "{answer}");
+
+    // A normal request still works.
+    let health = app.http.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+}
