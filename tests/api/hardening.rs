@@ -407,3 +407,59 @@ async fn a_client_dribbling_headers_or_body_is_cut_off() {
     let health = app.http.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), 200);
 }
+
+#[tokio::test]
+async fn the_playground_pins_its_assets_keeps_no_token_and_sends_a_csp() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let app = TestApp::spawn().await;
+    let response = app
+        .http
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = response.text().await.unwrap();
+    // Every script and the stylesheet carry an integrity hash.
+    assert_eq!(html.matches("<script src=").count(), 4);
+    assert_eq!(html.matches("integrity=\"sha384-").count(), 5, "{html}");
+    assert_eq!(html.matches("crossorigin=\"anonymous\"").count(), 5);
+    // Headers (the bearer token) are not persisted.
+    assert!(html.contains("shouldPersistHeaders: false"));
+    assert!(!html.contains("shouldPersistHeaders: true"));
+    assert!(!html.contains("getItem('graphiql:headers')"));
+    // The policy allows the asset origin and exactly the inline script.
+    let inline = html
+        .split("<script>")
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .unwrap();
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(inline));
+    assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+    assert!(csp.contains("default-src 'none'"));
+    assert!(csp.contains("script-src https://unpkg.com "), "{csp}");
+    assert!(!csp.contains("'unsafe-eval'"));
+    assert!(csp.contains("connect-src 'self'"));
+    // A mirror under a path is this origin.
+    let app = TestApp::builder()
+        .config(|c| c.playground_assets_url = "/static/vendor".to_owned())
+        .spawn()
+        .await;
+    let response = app
+        .http
+        .get(app.url("/"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self' 'sha256-"), "{csp}");
+}
