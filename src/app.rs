@@ -53,6 +53,8 @@ pub struct BuildOptions {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    /// The `/metrics` listener and its router, when `--metrics-listen` is set.
+    metrics: Option<(TcpListener, axum::Router)>,
     state: AppState,
     shutdown: CancellationToken,
     sockets: TaskTracker,
@@ -101,15 +103,27 @@ impl Application {
             state.config.introspection,
         );
         let sockets = TaskTracker::new();
-        let router = http::router(HttpContext {
+        let context = HttpContext {
             state: state.clone(),
             schema,
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),
-        });
+            user_sockets: Default::default(),
+        };
+        let metrics = match state.config.metrics_listen {
+            None => None,
+            Some(addr) => Some((
+                TcpListener::bind(addr).await.map_err(|err| {
+                    start_error(format!("cannot listen on {addr} (--metrics-listen)"))(err.into())
+                })?,
+                http::metrics_router(context.clone()),
+            )),
+        };
+        let router = http::router(context);
         Ok(Application {
             listener,
             router,
+            metrics,
             state,
             shutdown,
             sockets,
@@ -121,6 +135,13 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or(self.state.config.listen)
+    }
+
+    /// The address of the `/metrics` listener, when there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
     }
 
     /// The state, for tools and tests.
@@ -139,18 +160,25 @@ impl Application {
         let Application {
             listener,
             router,
+            metrics,
             state,
             shutdown,
             sockets,
         } = self;
         let grace = state.config.shutdown_grace;
+        if let Some((listener, router)) = metrics {
+            let signal = shutdown.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { signal.cancelled().await })
+                    .await;
+                if let Err(err) = served {
+                    tracing::error!(error = %err, "the metrics listener failed");
+                }
+            });
+        }
         let signal = shutdown.clone();
-        let server = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { signal.cancelled().await });
-        let served = server.into_future();
+        let served = http::serve(listener, router, state.config.header_read_timeout, signal);
         tokio::pin!(served);
         let result = tokio::select! {
             result = &mut served => result,

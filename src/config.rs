@@ -70,6 +70,10 @@ pub struct Settings {
         global = true
     )]
     pub listen: String,
+    /// Address and port serving `/metrics` (Prometheus) on its own listener, for the internal
+    /// network only; unset (the default): no metrics endpoint at all.
+    #[arg(long, env = "RESIDENT_HUB_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<String>,
     /// Directory for the embedded SQLite database and the generated signing secret.
     #[arg(
         long,
@@ -116,6 +120,26 @@ pub struct Settings {
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "RESIDENT_HUB_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
+    /// Largest GraphQL response body, in bytes; a larger one is answered with an error instead.
+    #[arg(long, env = "RESIDENT_HUB_MAX_RESPONSE_BYTES", default_value_t = 8 * 1024 * 1024, global = true)]
+    pub max_response_bytes: usize,
+    /// Time a client has to send a request's headers, in seconds (a client dribbling them is cut
+    /// off).
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_HEADER_READ_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_read_timeout_secs: u64,
+    /// Time a client has to send a request's body, in seconds.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_BODY_READ_TIMEOUT_SECS",
+        default_value_t = 15,
+        global = true
+    )]
+    pub body_read_timeout_secs: u64,
     /// Time limit for one HTTP request, in seconds.
     #[arg(
         long,
@@ -140,6 +164,24 @@ pub struct Settings {
         global = true
     )]
     pub ws_ping_interval_ms: u64,
+    /// Most operations (subscriptions, queries, mutations) running at once on one WebSocket; the
+    /// excess gets an `error` message for its id.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 100,
+        global = true
+    )]
+    pub ws_max_subscriptions: usize,
+    /// Most WebSockets one signed-in user may hold open on one instance; the excess is closed
+    /// with 4430.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_WS_MAX_SOCKETS_PER_USER",
+        default_value_t = 16,
+        global = true
+    )]
+    pub ws_max_sockets_per_user: usize,
     /// Deepest selection nesting an operation may have.
     #[arg(
         long,
@@ -164,6 +206,24 @@ pub struct Settings {
         global = true
     )]
     pub max_aliases: usize,
+    /// Deepest nesting of `{`, `[` and `(` a document may have (selections, list and object
+    /// values, arguments), checked by a scan before the parser sees it.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_MAX_NESTING",
+        default_value_t = 64,
+        global = true
+    )]
+    pub max_nesting: usize,
+    /// Most list-valued introspection fields (`types`, `fields`, `args`, `interfaces`, …) one
+    /// path may chain; GraphiQL's introspection query needs 3.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_MAX_INTROSPECTION_LISTS",
+        default_value_t = 3,
+        global = true
+    )]
+    pub max_introspection_lists: usize,
     /// Whether schema introspection is allowed (field suggestions are off when it is not).
     #[arg(long, env = "RESIDENT_HUB_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub introspection: bool,
@@ -248,6 +308,7 @@ pub const DEFAULT_ASSETS_URL: &str = "https://unpkg.com";
 /// Every environment variable the server reads; `compose.yaml` is checked against this list.
 pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_LISTEN",
+    "RESIDENT_HUB_METRICS_LISTEN",
     "RESIDENT_HUB_DATA_DIR",
     "DATABASE_URL",
     "REDIS_URL",
@@ -256,12 +317,19 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_CORS_ORIGINS",
     "RESIDENT_HUB_PLAYGROUND_ASSETS_URL",
     "RESIDENT_HUB_MAX_BODY_BYTES",
+    "RESIDENT_HUB_MAX_RESPONSE_BYTES",
+    "RESIDENT_HUB_HEADER_READ_TIMEOUT_SECS",
+    "RESIDENT_HUB_BODY_READ_TIMEOUT_SECS",
     "RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
     "RESIDENT_HUB_WS_INIT_TIMEOUT_MS",
     "RESIDENT_HUB_WS_PING_INTERVAL_MS",
+    "RESIDENT_HUB_WS_MAX_SUBSCRIPTIONS",
+    "RESIDENT_HUB_WS_MAX_SOCKETS_PER_USER",
     "RESIDENT_HUB_MAX_DEPTH",
     "RESIDENT_HUB_MAX_COMPLEXITY",
     "RESIDENT_HUB_MAX_ALIASES",
+    "RESIDENT_HUB_MAX_NESTING",
+    "RESIDENT_HUB_MAX_INTROSPECTION_LISTS",
     "RESIDENT_HUB_INTROSPECTION",
     "RESIDENT_HUB_LOG_FORMAT",
     "RESIDENT_HUB_JWT_SECRET",
@@ -291,6 +359,8 @@ pub enum DatabaseConfig {
 pub struct Config {
     /// Address to listen on (port 0 picks a free port).
     pub listen: SocketAddr,
+    /// Address of the separate `/metrics` listener; `None`: not served.
+    pub metrics_listen: Option<SocketAddr>,
     /// Directory for the SQLite file and generated secrets.
     pub data_dir: PathBuf,
     /// Database to use.
@@ -307,12 +377,22 @@ pub struct Config {
     pub playground_assets_url: String,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Largest GraphQL response body.
+    pub max_response_bytes: usize,
+    /// Time allowed for a request's headers.
+    pub header_read_timeout: Duration,
+    /// Time allowed for a request's body.
+    pub body_read_timeout: Duration,
     /// Time limit of one HTTP request.
     pub request_timeout: Duration,
     /// Time allowed for `connection_init` on a WebSocket.
     pub ws_init_timeout: Duration,
     /// Interval between server pings on a WebSocket.
     pub ws_ping_interval: Duration,
+    /// Most operations running at once on one WebSocket.
+    pub ws_max_subscriptions: usize,
+    /// Most WebSockets open per signed-in user.
+    pub ws_max_sockets_per_user: usize,
     /// Query limits.
     pub limits: QueryLimits,
     /// Whether introspection is on.
@@ -348,6 +428,10 @@ pub struct QueryLimits {
     pub max_complexity: usize,
     /// Most aliases.
     pub max_aliases: usize,
+    /// Deepest nesting of braces, brackets and parentheses in a document, checked before parsing.
+    pub max_nesting: usize,
+    /// Most list-valued introspection fields (`types`, `fields`, `args`, …) on one path.
+    pub max_introspection_lists: usize,
 }
 
 /// A setting with an invalid value.
@@ -376,6 +460,15 @@ impl Settings {
                 format!("`{}` is not an address such as 127.0.0.1:8000", self.listen),
             )
         })?;
+        let metrics_listen = match self.metrics_listen.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(value) => Some(value.parse::<SocketAddr>().map_err(|_| {
+                invalid(
+                    "--metrics-listen / RESIDENT_HUB_METRICS_LISTEN",
+                    format!("`{value}` is not an address such as 127.0.0.1:9100"),
+                )
+            })?),
+        };
         let database = match self.database_url.filter(|url| !url.trim().is_empty()) {
             None => DatabaseConfig::Sqlite(self.data_dir.join("resident-hub.db")),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -440,7 +533,21 @@ impl Settings {
                 "must be at least 1024",
             ));
         }
+        if self.max_response_bytes < 1024 {
+            return Err(invalid(
+                "--max-response-bytes / RESIDENT_HUB_MAX_RESPONSE_BYTES",
+                "must be at least 1024",
+            ));
+        }
         for (setting, value) in [
+            (
+                "--header-read-timeout-secs / RESIDENT_HUB_HEADER_READ_TIMEOUT_SECS",
+                self.header_read_timeout_secs,
+            ),
+            (
+                "--body-read-timeout-secs / RESIDENT_HUB_BODY_READ_TIMEOUT_SECS",
+                self.body_read_timeout_secs,
+            ),
             (
                 "--request-timeout-secs / RESIDENT_HUB_REQUEST_TIMEOUT_SECS",
                 self.request_timeout_secs,
@@ -459,12 +566,25 @@ impl Settings {
             }
         }
         for (setting, value) in [
+            (
+                "--ws-max-subscriptions / RESIDENT_HUB_WS_MAX_SUBSCRIPTIONS",
+                self.ws_max_subscriptions,
+            ),
+            (
+                "--ws-max-sockets-per-user / RESIDENT_HUB_WS_MAX_SOCKETS_PER_USER",
+                self.ws_max_sockets_per_user,
+            ),
             ("--max-depth / RESIDENT_HUB_MAX_DEPTH", self.max_depth),
             (
                 "--max-complexity / RESIDENT_HUB_MAX_COMPLEXITY",
                 self.max_complexity,
             ),
             ("--max-aliases / RESIDENT_HUB_MAX_ALIASES", self.max_aliases),
+            ("--max-nesting / RESIDENT_HUB_MAX_NESTING", self.max_nesting),
+            (
+                "--max-introspection-lists / RESIDENT_HUB_MAX_INTROSPECTION_LISTS",
+                self.max_introspection_lists,
+            ),
         ] {
             if value == 0 {
                 return Err(invalid(setting, "must be greater than 0"));
@@ -488,6 +608,7 @@ impl Settings {
         };
         Ok(Config {
             listen,
+            metrics_listen,
             data_dir: self.data_dir,
             database,
             db_max_connections: self.db_max_connections,
@@ -496,13 +617,20 @@ impl Settings {
             cors_origins,
             playground_assets_url,
             max_body_bytes: self.max_body_bytes,
+            max_response_bytes: self.max_response_bytes,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             ws_init_timeout: Duration::from_millis(self.ws_init_timeout_ms),
             ws_ping_interval: Duration::from_millis(self.ws_ping_interval_ms),
+            ws_max_subscriptions: self.ws_max_subscriptions,
+            ws_max_sockets_per_user: self.ws_max_sockets_per_user,
             limits: QueryLimits {
                 max_depth: self.max_depth,
                 max_complexity: self.max_complexity,
                 max_aliases: self.max_aliases,
+                max_nesting: self.max_nesting,
+                max_introspection_lists: self.max_introspection_lists,
             },
             introspection: self.introspection,
             log_format: self.log_format,
@@ -562,6 +690,7 @@ impl Settings {
     pub fn defaults() -> Settings {
         Settings {
             listen: "127.0.0.1:8000".to_owned(),
+            metrics_listen: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
             redis_url: None,
@@ -570,12 +699,19 @@ impl Settings {
             cors_origins: Vec::new(),
             playground_assets_url: DEFAULT_ASSETS_URL.to_owned(),
             max_body_bytes: 1024 * 1024,
+            max_response_bytes: 8 * 1024 * 1024,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 15,
             request_timeout_secs: 30,
             ws_init_timeout_ms: 3000,
             ws_ping_interval_ms: 15_000,
+            ws_max_subscriptions: 100,
+            ws_max_sockets_per_user: 16,
             max_depth: 12,
             max_complexity: 1000,
             max_aliases: 30,
+            max_nesting: 64,
+            max_introspection_lists: 3,
             introspection: true,
             log_format: LogFormat::Text,
             jwt_secret: None,

@@ -120,12 +120,32 @@ impl Extension for GuardrailsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        let nesting = nesting_depth(query, self.limits.max_nesting);
+        if nesting > self.limits.max_nesting {
+            return Err(error(
+                ErrorCode::QueryTooComplex,
+                format!(
+                    "the document nests more than {} levels deep (selections, lists, objects)",
+                    self.limits.max_nesting
+                ),
+            ));
+        }
         let doc = next
             .run(ctx, query, variables)
             .await
             .map_err(|err| with_default_code(err, ErrorCode::GraphqlParseFailed))?;
         let info = ctx.data_opt::<Arc<RequestInfo>>();
 
+        let lists = introspection_lists(&doc);
+        if lists > self.limits.max_introspection_lists {
+            return Err(error(
+                ErrorCode::QueryTooComplex,
+                format!(
+                    "the introspection chains {lists} list fields on one path; the limit is {}",
+                    self.limits.max_introspection_lists
+                ),
+            ));
+        }
         let aliases = count_aliases(&doc);
         if aliases > self.limits.max_aliases {
             return Err(error(
@@ -226,6 +246,10 @@ impl Extension for GuardrailsExtension {
         // Every error our resolvers return carries a code (they return `AppError`). One without a
         // code comes from async-graphql turning an argument value into its type (an ID, a date, a
         // variable it could not coerce): that is the client's input.
+        // Resolving (introspection above all) may never wait on anything; spending the task's
+        // cooperative budget here makes it yield now and then, so the request timeout can fire
+        // and other requests (and `/healthz`) get the thread.
+        tokio::task::coop::consume_budget().await;
         next.run(ctx, info)
             .await
             .map_err(|err| with_default_code(err, ErrorCode::BadUserInput))
@@ -304,4 +328,152 @@ fn is_introspection_only(set: &SelectionSet) -> bool {
         Selection::Field(field) => field.node.name.node.starts_with("__"),
         _ => false,
     })
+}
+
+/// How deeply `query` nests `{`, `[` and `(` (selections, list and object values, arguments),
+/// found by a scan that skips strings, block strings and comments: it runs before the parser,
+/// whose recursion a deeply nested value would otherwise overflow. Stops counting past `limit`.
+pub fn nesting_depth(query: &str, limit: usize) -> usize {
+    let bytes = query.as_bytes();
+    let (mut depth, mut deepest, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'"' if bytes[i..].starts_with(b"\"\"\"") => {
+                i += 3;
+                while i < bytes.len() && !bytes[i..].starts_with(b"\"\"\"") {
+                    // `\"""` is an escaped delimiter inside a block string.
+                    i += if bytes[i..].starts_with(b"\\\"\"\"") {
+                        4
+                    } else {
+                        1
+                    };
+                }
+                i += 2;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > limit {
+                    return deepest;
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    deepest
+}
+
+/// Introspection fields whose value is a list: chained, each multiplies the response.
+const INTROSPECTION_LISTS: &[&str] = &[
+    "types",
+    "fields",
+    "inputFields",
+    "interfaces",
+    "possibleTypes",
+    "enumValues",
+    "args",
+    "directives",
+];
+
+/// The most list-valued introspection fields chained on one path below `__schema` or `__type`,
+/// through fragments (each fragment is measured once; a fragment cycle, which validation refuses
+/// later, counts as nothing).
+fn introspection_lists(doc: &ExecutableDocument) -> usize {
+    use std::collections::{HashMap, HashSet};
+
+    /// Below `__schema` / `__type`: every field is an introspection field.
+    fn walk<'a>(
+        set: &'a SelectionSet,
+        doc: &'a ExecutableDocument,
+        memo: &mut HashMap<&'a str, Option<usize>>,
+    ) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    usize::from(INTROSPECTION_LISTS.contains(&name))
+                        + walk(&field.node.selection_set.node, doc, memo)
+                }
+                Selection::InlineFragment(fragment) => {
+                    walk(&fragment.node.selection_set.node, doc, memo)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    match memo.get(name) {
+                        Some(Some(found)) => *found,
+                        Some(None) => 0,
+                        None => {
+                            memo.insert(name, None);
+                            let found = doc
+                                .fragments
+                                .get(&spread.node.fragment_name.node)
+                                .map_or(0, |fragment| {
+                                    walk(&fragment.node.selection_set.node, doc, memo)
+                                });
+                            memo.insert(name, Some(found));
+                            found
+                        }
+                    }
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    /// At the root of an operation (or in a fragment spread there).
+    fn walk_root<'a>(
+        set: &'a SelectionSet,
+        doc: &'a ExecutableDocument,
+        memo: &mut HashMap<&'a str, Option<usize>>,
+        seen: &mut HashSet<&'a str>,
+    ) -> usize {
+        set.items
+            .iter()
+            .map(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    if name == "__schema" || name == "__type" {
+                        walk(&field.node.selection_set.node, doc, memo)
+                    } else {
+                        0
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    walk_root(&fragment.node.selection_set.node, doc, memo, seen)
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if !seen.insert(name) {
+                        return 0;
+                    }
+                    doc.fragments
+                        .get(&spread.node.fragment_name.node)
+                        .map_or(0, |fragment| {
+                            walk_root(&fragment.node.selection_set.node, doc, memo, seen)
+                        })
+                }
+            })
+            .max()
+            .unwrap_or(0)
+    }
+    let mut memo = HashMap::new();
+    let mut seen = HashSet::new();
+    doc.operations
+        .iter()
+        .map(|(_, op)| walk_root(&op.node.selection_set.node, doc, &mut memo, &mut seen))
+        .max()
+        .unwrap_or(0)
 }

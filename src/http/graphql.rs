@@ -147,7 +147,20 @@ pub(super) async fn post(
         );
     }
     let limit = ctx.state.config.max_body_bytes;
-    let bytes = match axum::body::to_bytes(body, limit).await {
+    let read_timeout = ctx.state.config.body_read_timeout;
+    let read = tokio::time::timeout(read_timeout, axum::body::to_bytes(body, limit)).await;
+    let Ok(read) = read else {
+        return request_error(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::Timeout,
+            &format!(
+                "the request body did not arrive within {} ms",
+                read_timeout.as_millis()
+            ),
+            metrics,
+        );
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(err) => {
             let too_large = std::error::Error::source(&err)
@@ -308,7 +321,13 @@ async fn execute(
     }
     let timeout = ctx.state.config.request_timeout;
     let response = match tokio::time::timeout(timeout, ctx.schema.execute(request)).await {
-        Ok(response) => graphql_response(response, &info, media, metrics),
+        Ok(response) => graphql_response(
+            response,
+            &info,
+            media,
+            metrics,
+            ctx.state.config.max_response_bytes,
+        ),
         Err(_) => request_error(
             StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::Timeout,

@@ -4,9 +4,11 @@
 
 pub mod forwarded;
 mod graphql;
+pub mod limits;
 mod ops;
 mod playground;
 mod response;
+mod serve;
 mod ws;
 
 use std::time::Duration;
@@ -22,6 +24,8 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
+
+pub use serve::serve;
 
 use crate::{app::AppState, graphql::AppSchema};
 
@@ -39,6 +43,8 @@ pub struct HttpContext {
     pub shutdown: CancellationToken,
     /// Tracks WebSocket tasks so shutdown can wait for their close frames.
     pub sockets: TaskTracker,
+    /// Open WebSockets per user (bounded by `--ws-max-sockets-per-user`).
+    pub user_sockets: std::sync::Arc<limits::UserSockets>,
 }
 
 /// Builds the router with every route and layer.
@@ -49,7 +55,6 @@ pub fn router(ctx: HttpContext) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
         .with_state(ctx);
     let router = match cors {
         Some(cors) => router.layer(cors),
@@ -66,6 +71,46 @@ pub fn router(ctx: HttpContext) -> Router {
             tracing::info_span!("http", method = %request.method(), path = %request.uri().path(), request_id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(drop_invalid_request_id))
+}
+
+/// Longest client-supplied request id kept.
+const MAX_REQUEST_ID: usize = 128;
+
+/// Whether a client's `x-request-id` may be used (logged, echoed, put into errors): at most
+/// [`MAX_REQUEST_ID`] characters among letters, digits and `-_.:/+=`.
+fn valid_request_id(value: &[u8]) -> bool {
+    !value.is_empty()
+        && value.len() <= MAX_REQUEST_ID
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/+=".contains(b))
+}
+
+/// Removes a client's `x-request-id` that is not [`valid_request_id`] (or sent twice), so that
+/// one is generated instead.
+async fn drop_invalid_request_id(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers_mut();
+    let mut values = headers.get_all(&REQUEST_ID).iter();
+    let keep = match (values.next(), values.next()) {
+        (Some(value), None) => valid_request_id(value.as_bytes()),
+        (None, _) => true,
+        (Some(_), Some(_)) => false,
+    };
+    if !keep {
+        headers.remove(&REQUEST_ID);
+    }
+    next.run(request).await
+}
+
+/// The router of the separate metrics listener (`--metrics-listen`): `/metrics` only.
+pub fn metrics_router(ctx: HttpContext) -> Router {
+    Router::new()
+        .route("/metrics", get(ops::metrics))
+        .with_state(ctx)
 }
 
 /// CORS for exact origins; `None` (no CORS headers at all) when none are configured.

@@ -195,12 +195,75 @@ pub(crate) fn response_json(response: &GqlResponse, executed: bool) -> Value {
     Value::Object(body)
 }
 
+/// The body of a GraphQL response, serialized without an intermediate copy.
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+/// A writer that refuses to grow past a limit.
+struct Limited {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Limited {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.limit {
+            return Err(std::io::Error::other("response too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The JSON text of a GraphQL response (`data` only when execution started), or `None` when it
+/// would pass `limit` bytes: serializing stops there.
+pub(crate) fn response_bytes(
+    response: &GqlResponse,
+    executed: bool,
+    limit: usize,
+) -> Option<Vec<u8>> {
+    let body = Body {
+        data: executed.then_some(&response.data),
+        errors: &response.errors,
+        extensions: &response.extensions,
+    };
+    let mut out = Limited {
+        bytes: Vec::new(),
+        limit,
+    };
+    serde_json::to_writer(&mut out, &body).ok()?;
+    Some(out.bytes)
+}
+
+/// The error answered instead of a response larger than `limit` bytes.
+pub(crate) fn too_large_error(limit: usize) -> ServerError {
+    let mut err = ServerError::new(
+        format!(
+            "the response would exceed {limit} bytes; ask for less (fewer fields, smaller pages)"
+        ),
+        None,
+    );
+    crate::error::set_code(&mut err, ErrorCode::QueryTooComplex);
+    err
+}
+
 /// The HTTP answer to an executed (or refused) GraphQL request.
 pub(super) fn graphql_response(
     mut response: GqlResponse,
     info: &RequestInfo,
     media: MediaType,
     metrics: &Metrics,
+    max_response_bytes: usize,
 ) -> Response {
     finish_errors(&mut response.errors, info, metrics);
     let executed = info.accepted();
@@ -208,15 +271,27 @@ pub(super) fn graphql_response(
         .errors
         .iter()
         .any(|err| code_of(err) == Some(ErrorCode::MethodNotAllowed));
-    let status = if refused_get {
+    let (body, too_large) = match response_bytes(&response, executed, max_response_bytes) {
+        Some(bytes) => (bytes, false),
+        None => {
+            metrics.record_error(ErrorCode::QueryTooComplex);
+            let refused = GqlResponse::from_errors(vec![too_large_error(max_response_bytes)]);
+            (
+                response_bytes(&refused, false, usize::MAX).unwrap_or_default(),
+                true,
+            )
+        }
+    };
+    let status = if too_large && media == MediaType::GraphqlResponse {
+        StatusCode::BAD_REQUEST
+    } else if refused_get {
         StatusCode::METHOD_NOT_ALLOWED
     } else if executed || media == MediaType::Json {
         StatusCode::OK
     } else {
         StatusCode::BAD_REQUEST
     };
-    let body = response_json(&response, executed);
-    let mut http = (status, axum::Json(body)).into_response();
+    let mut http = (status, body).into_response();
     http.headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());
     if refused_get {

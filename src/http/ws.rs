@@ -11,6 +11,7 @@
 //! | no `connection_init` within the timeout      | 4408       |
 //! | `subscribe` with an id already in use        | 4409       |
 //! | a second `connection_init`                   | 4429       |
+//! | the user already holds `--ws-max-sockets-per-user` sockets | 4430 |
 //! | server shutting down                         | 1001       |
 //!
 //! Identity stays current for the life of the socket: the token of `connection_init` is checked
@@ -21,6 +22,9 @@
 //! socket open past the token's expiry, the client re-authenticates by sending a `ping` whose
 //! payload carries a fresh token of the same user, `{"type":"ping","payload":{"Authorization":
 //! "Bearer <new token>"}}`; a token that does not verify, or names another user, closes 4403.
+//! An operation past `--ws-max-subscriptions` running on the socket gets an `error` message (the
+//! socket stays open). Queries and mutations run under the HTTP request timeout (`TIMEOUT` in an
+//! `error` message), and a result larger than `--max-response-bytes` is replaced by an error.
 //!
 //! The server pings on an interval; the client's pongs need no answer. One task per connection
 //! drives every subscription of that connection, so a slow socket only slows itself.
@@ -41,14 +45,17 @@ use tokio_stream::StreamMap;
 use super::{
     HttpContext,
     graphql::request_id,
-    response::{finish_errors, response_json},
+    limits::SocketSlot,
+    response::{finish_errors, response_json, too_large_error},
 };
 use crate::{
     app::AppState,
     auth::{Viewer, bearer_token, scope::AccessChanged, tokens::Claims},
     domains::identity::{graphql::ClientAddr, service::IdentityService},
+    error::{ErrorCode, set_code},
     graphql::context::LazyLoaders,
     graphql::guardrails::{RequestInfo, Transport},
+    metrics::OperationKind,
 };
 
 /// The sub-protocol spoken.
@@ -149,6 +156,7 @@ pub(super) fn upgrade(
                     acked: false,
                     subscriptions: StreamMap::new(),
                     running: HashMap::new(),
+                    slot: None,
                 };
                 connection.run(supported).await;
             })
@@ -157,6 +165,8 @@ pub(super) fn upgrade(
 
 enum Item {
     Response(Box<async_graphql::Response>),
+    /// A query or mutation ran past the request timeout.
+    TimedOut,
     End,
 }
 
@@ -174,6 +184,8 @@ struct Connection {
     acked: bool,
     subscriptions: StreamMap<String, BoxStream<'static, Item>>,
     running: HashMap<String, (Instant, Arc<RequestInfo>)>,
+    /// This socket's place among its user's open sockets.
+    slot: Option<SocketSlot>,
 }
 
 /// What to do after handling a message.
@@ -258,6 +270,18 @@ impl Connection {
                     Ok(None) => self.viewer = Viewer::Anonymous,
                     Err(flow) => return flow,
                 }
+                if let Viewer::User(user) = &self.viewer {
+                    let max = state.config.ws_max_sockets_per_user;
+                    match self.ctx.user_sockets.acquire(user.id, max) {
+                        Some(slot) => self.slot = Some(slot),
+                        None => {
+                            return Flow::Close(
+                                4430,
+                                format!("Too many open sockets for this user (limit {max})"),
+                            );
+                        }
+                    }
+                }
                 self.acked = true;
                 self.send(json!({ "type": "connection_ack" })).await
             }
@@ -278,6 +302,18 @@ impl Connection {
                 // Every operation runs as the user is now, not as they were at init.
                 if let Some(flow) = self.refresh_viewer().await {
                     return flow;
+                }
+                let max = self.ctx.state.config.ws_max_subscriptions;
+                if self.running.len() >= max {
+                    let mut err = async_graphql::ServerError::new(
+                        format!("this socket already runs {max} operations; complete one first"),
+                        None,
+                    );
+                    set_code(&mut err, ErrorCode::RateLimited);
+                    self.ctx.state.metrics.record_error(ErrorCode::RateLimited);
+                    return self
+                        .send(json!({ "id": id, "type": "error", "payload": [err] }))
+                        .await;
                 }
                 self.subscribe(id, payload);
                 Flow::Continue
@@ -434,12 +470,33 @@ impl Connection {
         if let Some(variables) = payload.variables {
             request = request.variables(Variables::from_json(Value::Object(variables)));
         }
+        // Queries and mutations get the HTTP request timeout; subscriptions run until completed.
+        let timeout = self.ctx.state.config.request_timeout;
+        let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let deadline = {
+            let info = info.clone();
+            let timed_out = timed_out.clone();
+            async move {
+                tokio::time::sleep(timeout).await;
+                if info.kind() == OperationKind::Subscription {
+                    std::future::pending::<()>().await;
+                }
+                timed_out.store(true, std::sync::atomic::Ordering::Release);
+            }
+        };
         let stream = self
             .ctx
             .schema
             .execute_stream(request)
             .map(|response| Item::Response(Box::new(response)))
-            .chain(futures_util::stream::once(async { Item::End }))
+            .take_until(deadline)
+            .chain(futures_util::stream::once(async move {
+                if timed_out.load(std::sync::atomic::Ordering::Acquire) {
+                    Item::TimedOut
+                } else {
+                    Item::End
+                }
+            }))
             .boxed();
         self.running.insert(id.clone(), (Instant::now(), info));
         self.subscriptions.insert(id, stream);
@@ -454,7 +511,15 @@ impl Connection {
             Item::Response(mut response) => {
                 finish_errors(&mut response.errors, &info, &self.ctx.state.metrics);
                 if info.accepted() {
-                    let payload = response_json(&response, true);
+                    let limit = self.ctx.state.config.max_response_bytes;
+                    let mut payload = response_json(&response, true);
+                    if payload.to_string().len() > limit {
+                        self.ctx
+                            .state
+                            .metrics
+                            .record_error(ErrorCode::QueryTooComplex);
+                        payload = json!({ "errors": [too_large_error(limit)] });
+                    }
                     self.send(json!({ "id": id, "type": "next", "payload": payload }))
                         .await
                 } else {
@@ -466,6 +531,22 @@ impl Connection {
                     self.send(json!({ "id": id, "type": "error", "payload": errors }))
                         .await
                 }
+            }
+            Item::TimedOut => {
+                self.subscriptions.remove(&id);
+                self.finish(&id);
+                let timeout = self.ctx.state.config.request_timeout;
+                let mut err = async_graphql::ServerError::new(
+                    format!(
+                        "the operation did not finish within {} s",
+                        timeout.as_secs()
+                    ),
+                    None,
+                );
+                set_code(&mut err, ErrorCode::Timeout);
+                self.ctx.state.metrics.record_error(ErrorCode::Timeout);
+                self.send(json!({ "id": id, "type": "error", "payload": [err] }))
+                    .await
             }
             Item::End => {
                 self.finish(&id);

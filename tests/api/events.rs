@@ -183,7 +183,7 @@ async fn the_bus_survives_a_redis_outage_and_fills_the_gap_from_the_database() {
 async fn counter(app: &TestApp, name: &str) -> f64 {
     let text = app
         .http
-        .get(app.url("/metrics"))
+        .get(app.metrics_url())
         .send()
         .await
         .unwrap()

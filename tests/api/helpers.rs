@@ -203,6 +203,8 @@ pub struct Backing {
 pub struct TestApp {
     /// Bound address.
     pub addr: SocketAddr,
+    /// Address of the `/metrics` listener, if configured.
+    pub metrics_addr: Option<SocketAddr>,
     /// HTTP client.
     pub http: reqwest::Client,
     /// The server's state (database, bus, keys).
@@ -283,6 +285,14 @@ impl TestApp {
         }
         .spawn()
         .await
+    }
+
+    /// `/metrics` on the separate metrics listener.
+    pub fn metrics_url(&self) -> String {
+        format!(
+            "http://{}/metrics",
+            self.metrics_addr.expect("a metrics listener")
+        )
     }
 
     /// `http://addr/path`.
@@ -450,6 +460,7 @@ impl TestAppBuilder {
         config.bus_prefix = backing.bus_prefix.clone();
         config.jwt_secret = Some(backing.jwt_secret.clone());
         config.db_max_connections = 5;
+        config.metrics_listen = Some("127.0.0.1:0".parse().expect("addr"));
         config.shutdown_grace = Duration::from_secs(3);
         config.admin_email = ADMIN_EMAIL.to_owned();
         config.admin_password = Some(ADMIN_PASSWORD.to_owned());
@@ -482,11 +493,13 @@ impl TestAppBuilder {
         .await
         .expect("server starts");
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr();
         let state = app.state().clone();
         let shutdown = app.shutdown_token();
         let server = tokio::spawn(app.run_until_stopped());
         TestApp {
             addr,
+            metrics_addr,
             http: reqwest::Client::builder()
                 .timeout(HTTP_WAIT)
                 .build()

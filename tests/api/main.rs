@@ -9,6 +9,7 @@ mod client;
 mod demo;
 mod estate;
 mod events;
+mod hardening;
 mod helpers;
 mod http_transport;
 mod identity;

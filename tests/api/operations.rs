@@ -47,7 +47,7 @@ async fn metrics_count_operations_errors_and_sockets() {
     ws.init(json!({})).await;
     let text = app
         .http
-        .get(app.url("/metrics"))
+        .get(app.metrics_url())
         .send()
         .await
         .unwrap()
