@@ -1,0 +1,304 @@
+//! The fuzz test (issue 8 item 12): generated GraphQL requests, valid and invalid, built from the
+//! real schema, sent to a running server on the demo estate as an anonymous caller, a resident
+//! and an administrator. No answer may be a 5xx or carry an `INTERNAL` error code, every case is
+//! answered within [`CASE_WAIT`], and the server still answers `/healthz` afterwards.
+//!
+//! Settings (environment):
+//! - `RH_FUZZ_CASES`: number of cases (default [`DEFAULT_CASES`]).
+//! - `RH_FUZZ_SEED`: the run's seed, decimal or `0x` hex (default [`DEFAULT_SEED`]); `random`
+//!   picks one from the clock. Printed with every failure.
+//! - `RH_FUZZ_ONLY`: run only this case index (replay one case of a seed).
+//! - `RH_FUZZ_CONCURRENCY`: cases in flight at once (default 4).
+//! - `RH_FUZZ_DEEP=1`: also values and selections nested far past the limits (issue 8 item 1).
+//! - `RH_FUZZ_NUL=1`: also NUL characters in strings and documents (issue 8 item 11).
+//!
+//! The long run: `RH_FUZZ_CASES=100000 cargo test --release --test api fuzz -- --nocapture`.
+
+use std::{
+    collections::BTreeMap,
+    time::{Duration, Instant},
+};
+
+use futures_util::future::join_all;
+use resident_hub::auth::AuthenticatedUser;
+use serde_json::{Value, json};
+
+use crate::{
+    estate::user_by_email,
+    fuzz_gen::{self, Case, Options, Pool, Request, Schema},
+    helpers::{TEST_TOKEN_TTL, TestApp},
+};
+
+const DEFAULT_CASES: u64 = 3000;
+const DEFAULT_SEED: u64 = 0x5EED_0008_0012;
+/// The longest one case may take (the server's own request timeout is 30 s).
+const CASE_WAIT: Duration = Duration::from_secs(40);
+/// A case slower than this is reported (not failed).
+const SLOW: Duration = Duration::from_secs(5);
+/// Failures printed in full before the test fails.
+const MAX_REPORTED: usize = 20;
+
+thread_local! {
+    /// `RH_FUZZ_VERBOSE=1`: count the answers to clean cases by error message too.
+    static VERBOSE: bool = env_flag("RH_FUZZ_VERBOSE");
+}
+
+const ROLES: [&str; 3] = ["anonymous", "resident", "admin"];
+
+fn env_u64(name: &str) -> Option<u64> {
+    let text = std::env::var(name).ok()?;
+    let text = text.trim();
+    if text == "random" {
+        return Some(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64,
+        );
+    }
+    match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+    .or_else(|| panic!("{name} must be a number, got {text:?}"))
+}
+
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// What one case got back.
+struct Outcome {
+    status: Option<u16>,
+    body: String,
+    elapsed: Duration,
+    error: Option<String>,
+}
+
+async fn send(app: &TestApp, http: &reqwest::Client, token: Option<&str>, case: &Case) -> Outcome {
+    let started = Instant::now();
+    let url = app.url("/graphql");
+    let mut request = match &case.request {
+        Request::Post(body) => http.post(&url).json(body),
+        Request::Raw(body) => http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body.clone()),
+        Request::Get(params) => http.get(&url).query(params),
+    }
+    .header("accept", "application/graphql-response+json");
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let result = async {
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let body = response.text().await?;
+        Ok::<_, reqwest::Error>((status, body))
+    }
+    .await;
+    let elapsed = started.elapsed();
+    match result {
+        Ok((status, body)) => Outcome {
+            status: Some(status),
+            body,
+            elapsed,
+            error: None,
+        },
+        Err(err) => Outcome {
+            status: None,
+            body: String::new(),
+            elapsed,
+            error: Some(format!("{err:?}")),
+        },
+    }
+}
+
+/// Why an outcome fails the test, if it does; counts error codes into `codes`.
+fn judge(outcome: &Outcome, clean: bool, codes: &mut BTreeMap<String, usize>) -> Option<String> {
+    if let Some(error) = &outcome.error {
+        return Some(format!("no answer after {:?}: {error}", outcome.elapsed));
+    }
+    let status = outcome.status.unwrap_or_default();
+    *codes.entry(format!("HTTP {status}")).or_default() += 1;
+    if status >= 500 {
+        return Some(format!("HTTP {status}"));
+    }
+    let Ok(json) = serde_json::from_str::<Value>(&outcome.body) else {
+        if (200..300).contains(&status) {
+            return Some(format!("HTTP {status} with a body that is not JSON"));
+        }
+        *codes.entry("(not JSON)".to_owned()).or_default() += 1;
+        return None;
+    };
+    let mut internal = false;
+    if let Some(errors) = json["errors"].as_array() {
+        for error in errors {
+            let code = error["extensions"]["code"]
+                .as_str()
+                .unwrap_or("(no code)")
+                .to_owned();
+            internal |= code == "INTERNAL";
+            if clean && VERBOSE.with(|v| *v) {
+                let message: String = error["message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .chars()
+                    .filter(|c| !c.is_ascii_digit())
+                    .take(70)
+                    .collect();
+                *codes.entry(format!("{code}: {message}")).or_default() += 1;
+            }
+            *codes.entry(code).or_default() += 1;
+        }
+    } else if json.get("data").is_some() {
+        *codes.entry("(data, no errors)".to_owned()).or_default() += 1;
+    }
+    internal.then(|| "an INTERNAL error".to_owned())
+}
+
+fn describe(case: &Case) -> String {
+    let role = ROLES[case.role];
+    match &case.request {
+        Request::Post(body) => format!(
+            "role: {role}\nPOST /graphql\nquery:\n{}\nbody: {body}",
+            body["query"].as_str().unwrap_or("(not a string)")
+        ),
+        Request::Raw(body) => format!("role: {role}\nPOST /graphql (raw body)\n{body}"),
+        Request::Get(params) => format!("role: {role}\nGET /graphql {params:?}"),
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_generated_requests_never_fail_inside_the_server() {
+    let cases = env_u64("RH_FUZZ_CASES").unwrap_or(DEFAULT_CASES);
+    let seed = env_u64("RH_FUZZ_SEED").unwrap_or(DEFAULT_SEED);
+    let only = env_u64("RH_FUZZ_ONLY");
+    let concurrency = env_u64("RH_FUZZ_CONCURRENCY").unwrap_or(4).max(1) as usize;
+    let opts = Options {
+        deep: env_flag("RH_FUZZ_DEEP"),
+        nul: env_flag("RH_FUZZ_NUL"),
+    };
+    println!("fuzz: seed {seed:#x}, {cases} cases, {concurrency} at a time, {opts:?}");
+
+    let app = TestApp::spawn().await;
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    let mut tokens: Vec<Option<String>> = vec![None];
+    for email in ["resident1@demo.test", "admin@demo.test"] {
+        let user = user_by_email(&app, email).await;
+        let token = app
+            .state
+            .tokens
+            .issue(
+                &AuthenticatedUser {
+                    id: user.id,
+                    roles: vec![],
+                },
+                app.state.clock.now(),
+                TEST_TOKEN_TTL,
+            )
+            .unwrap();
+        tokens.push(Some(token));
+    }
+    let http = reqwest::Client::builder()
+        .timeout(CASE_WAIT)
+        .build()
+        .unwrap();
+    let schema = Schema::parse(&resident_hub::graphql::sdl());
+
+    // Warm-up: real ids and cursors for the pool.
+    let mut pool = Pool::default();
+    for root in schema.connection_roots() {
+        for token in &tokens[1..] {
+            let query = format!("{{ {root}(first: 10) {{ edges {{ cursor node {{ id }} }} }} }}");
+            let (_, json) = app.graphql(&query, json!({}), token.as_deref()).await;
+            pool.harvest(&json);
+        }
+    }
+    println!(
+        "fuzz: pool has {} ids and {} cursors",
+        pool.ids.len(),
+        pool.cursors.len()
+    );
+
+    let started = Instant::now();
+    let mut codes = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut slow = Vec::new();
+    let mut failed = 0usize;
+    let indices: Vec<u64> = match only {
+        Some(index) => vec![index],
+        None => (0..cases).collect(),
+    };
+    for batch in indices.chunks(concurrency) {
+        let generated: Vec<(u64, Case)> = batch
+            .iter()
+            .map(|&i| {
+                (
+                    i,
+                    fuzz_gen::case(&schema, &pool, opts, seed, i, ROLES.len()),
+                )
+            })
+            .collect();
+        let outcomes = join_all(
+            generated
+                .iter()
+                .map(|(_, case)| send(&app, &http, tokens[case.role].as_deref(), case)),
+        )
+        .await;
+        for ((index, case), outcome) in generated.iter().zip(outcomes) {
+            if outcome.elapsed > SLOW {
+                slow.push(format!("case {index}: {:?}", outcome.elapsed));
+            }
+            if let Ok(json) = serde_json::from_str::<Value>(&outcome.body) {
+                pool.harvest(&json);
+            }
+            if let Some(why) = judge(&outcome, case.clean, &mut codes) {
+                failed += 1;
+                if failures.len() < MAX_REPORTED {
+                    failures.push(format!(
+                        "--- case {index} (replay: RH_FUZZ_SEED={seed:#x} RH_FUZZ_ONLY={index}): \
+                         {why}\n{}\nanswer: {:?} {}",
+                        truncate(&describe(case), 4000),
+                        outcome.status,
+                        truncate(&outcome.body, 2000)
+                    ));
+                }
+            }
+        }
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "fuzz: {} cases in {elapsed:?} ({:.0} cases/s)",
+        indices.len(),
+        indices.len() as f64 / elapsed.as_secs_f64().max(0.001)
+    );
+    println!("fuzz: answers by status and error code: {codes:?}");
+    if !slow.is_empty() {
+        println!("fuzz: slow cases (over {SLOW:?}): {slow:?}");
+    }
+
+    let health = http.get(app.url("/healthz")).send().await;
+    let health = health.map(|r| r.status().as_u16());
+    assert!(
+        matches!(health, Ok(200)),
+        "/healthz after the fuzz run (seed {seed:#x}): {health:?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{failed} of {} cases failed (seed {seed:#x}; options {opts:?}):\n{}",
+        indices.len(),
+        failures.join("\n\n")
+    );
+}
