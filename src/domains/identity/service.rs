@@ -258,6 +258,11 @@ impl<'a> IdentityService<'a> {
         client: Option<IpAddr>,
     ) -> AppResult<Session> {
         let email = Email::normalise(email);
+        // No account has an address longer than an email may be: answer as for a wrong password
+        // before the throttle, whose key holds the address (PostgreSQL cannot index a long one).
+        if email.len() > Email::MAX_LEN {
+            return Err(AppError::InvalidCredentials);
+        }
         let now = self.state.clock.now();
         let keys = throttle::keys(&email, client);
         throttle::check(self.db(), &keys, now).await?;
