@@ -11,6 +11,7 @@
 //! - `RH_FUZZ_CONCURRENCY`: cases in flight at once (default 4).
 //! - `RH_FUZZ_DEEP=1`: also values and selections nested far past the limits (issue 8 item 1).
 //! - `RH_FUZZ_NUL=1`: also NUL characters in strings and documents (issue 8 item 11).
+//! - `RUST_LOG` (e.g. `error`): print the server's log, to see the cause behind an `INTERNAL`.
 //!
 //! The long run: `RH_FUZZ_CASES=100000 cargo test --release --test api fuzz -- --nocapture`.
 
@@ -195,6 +196,13 @@ async fn fuzz_generated_requests_never_fail_inside_the_server() {
         nul: env_flag("RH_FUZZ_NUL"),
     };
     println!("fuzz: seed {seed:#x}, {cases} cases, {concurrency} at a time, {opts:?}");
+    if std::env::var_os("RUST_LOG").is_some() {
+        // The server's own log (e.g. `RUST_LOG=error` for the cause behind an INTERNAL).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+    }
 
     let app = TestApp::spawn().await;
     resident_hub::demo::seed(&app.state).await.unwrap();
