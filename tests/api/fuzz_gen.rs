@@ -195,6 +195,15 @@ pub struct Pool {
 const POOL_CAP: usize = 400;
 
 impl Pool {
+    /// A pool that never takes `ids` (the fuzzing accounts' own: a case disabling or demoting
+    /// them would leave the rest of the run unauthenticated).
+    pub fn excluding(ids: impl IntoIterator<Item = String>) -> Pool {
+        Pool {
+            seen: ids.into_iter().collect(),
+            ..Pool::default()
+        }
+    }
+
     /// Adds every `id` and cursor in `json`.
     pub fn harvest(&mut self, json: &Value) {
         match json {
