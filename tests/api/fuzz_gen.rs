@@ -952,7 +952,11 @@ impl Gen<'_> {
             _ => self.rng.pick(ODD_STRINGS).to_string(),
         };
         if self.opts.nul && self.rng.chance(0.05) {
-            s.insert(s.len() / 2, '\0');
+            let mut at = s.len() / 2;
+            while !s.is_char_boundary(at) {
+                at -= 1;
+            }
+            s.insert(at, '\0');
         }
         s
     }
