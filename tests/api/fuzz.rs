@@ -340,3 +340,67 @@ async fn sign_in_with_an_overlong_email_is_a_wrong_password_not_an_internal_erro
         );
     }
 }
+
+/// Fuzz finding (seed 0x1, 10,000 cases; not every run): on SQLite, concurrent mutations answer
+/// `INTERNAL` now and then: "database is locked" (SQLITE_BUSY, code 5), although the pool sets a
+/// busy timeout. In WAL mode a transaction that reads and then writes cannot wait for a writer
+/// that committed after its read began (the busy handler is not called for that upgrade), so it
+/// fails at once; write transactions need `BEGIN IMMEDIATE` (or a retry). Seen on `enableUser`,
+/// `createUnit` and `createStaffRecord`. Ignored until fixed: run it with
+/// `cargo test --test api concurrent_writes -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fuzz finding: SQLite answers INTERNAL (database is locked) to concurrent writes"]
+async fn concurrent_writes_on_sqlite_are_never_internal() {
+    let app = TestApp::spawn().await;
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    let admin = user_by_email(&app, "admin@demo.test").await;
+    let token = app
+        .state
+        .tokens
+        .issue(
+            &AuthenticatedUser {
+                id: admin.id,
+                roles: vec![],
+            },
+            app.state.clock.now(),
+            TEST_TOKEN_TTL,
+        )
+        .unwrap();
+    let resident = user_by_email(&app, "resident2@demo.test").await.id;
+    let (_, buildings) = app
+        .graphql(
+            "{ buildings(first: 1) { edges { node { id } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let building = buildings["data"]["buildings"]["edges"][0]["node"]["id"].clone();
+    let mut internal = Vec::new();
+    for round in 0..50 {
+        let requests = (0..8).map(|i| {
+            let (query, variables) = if i % 2 == 0 {
+                (
+                    "mutation($id: ID!) { enableUser(input: { id: $id }) { user { id } } }",
+                    json!({ "id": resident }),
+                )
+            } else {
+                (
+                    "mutation($b: ID!, $n: String!) { createUnit(input: { buildingId: $b, floor: 1, number: $n }) { unit { id } } }",
+                    json!({ "b": building, "n": format!("F{round}-{i}") }),
+                )
+            };
+            app.graphql(query, variables, Some(&token))
+        });
+        for (status, json) in join_all(requests).await {
+            if status >= 500 || json.to_string().contains("\"INTERNAL\"") {
+                internal.push(json);
+            }
+        }
+    }
+    assert!(
+        internal.is_empty(),
+        "{} of 400 concurrent writes failed inside the server, e.g. {}",
+        internal.len(),
+        internal[0]
+    );
+}
