@@ -723,6 +723,20 @@ impl Gen<'_> {
             }
             return format!("... on {on} {body}");
         }
+        if type_name == "Query" && self.rng.chance(0.03) {
+            // Shallow introspection only: the amplifying kind is issue 8 item 2's.
+            let name = self.rng.pick(&self.s.names).clone();
+            self.aliases += 1;
+            let alias = format!("a{}: ", self.aliases);
+            return alias
+                + &match self.rng.below(3) {
+                    0 => format!(
+                        "__type(name: \"{name}\") {{ name kind fields {{ name args {{ name }} }} }}"
+                    ),
+                    1 => "__schema { queryType { name } types { name } }".to_owned(),
+                    _ => "__type(name: \"NoSuchType\") { name }".to_owned(),
+                };
+        }
         let fields = match self.s.types.get(type_name) {
             Some(Kind::Object(fields) | Kind::Interface(fields)) => fields,
             Some(Kind::Union(members)) => {
