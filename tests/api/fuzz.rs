@@ -13,7 +13,7 @@
 //! - `RH_FUZZ_NUL=1`: also NUL characters in strings and documents (issue 8 item 11).
 //! - `RUST_LOG` (e.g. `error`): print the server's log, to see the cause behind an `INTERNAL`.
 //!
-//! The long run: `RH_FUZZ_CASES=100000 cargo test --release --test api fuzz -- --nocapture`.
+//! The long run: `RH_FUZZ_CASES=100000 cargo test --release --test api fuzz_generated -- --nocapture`.
 
 use std::{
     collections::BTreeMap,
