@@ -341,15 +341,11 @@ async fn sign_in_with_an_overlong_email_is_a_wrong_password_not_an_internal_erro
     }
 }
 
-/// Fuzz finding (seed 0x1, 10,000 cases; not every run): on SQLite, concurrent mutations answer
-/// `INTERNAL` now and then: "database is locked" (SQLITE_BUSY, code 5), although the pool sets a
-/// busy timeout. In WAL mode a transaction that reads and then writes cannot wait for a writer
-/// that committed after its read began (the busy handler is not called for that upgrade), so it
-/// fails at once; write transactions need `BEGIN IMMEDIATE` (or a retry). Seen on `enableUser`,
-/// `createUnit` and `createStaffRecord`. Ignored until fixed: run it with
-/// `cargo test --test api concurrent_writes -- --ignored`.
+/// Fuzz finding (seed 0x1, 10,000 cases; not every run): on SQLite, concurrent mutations
+/// answered `INTERNAL` now and then: "database is locked" (SQLITE_BUSY), seen on `enableUser`,
+/// `createUnit` and `createStaffRecord` (82 of these 400 writes before the fix). Fixed on main by
+/// 824daad (write transactions begin IMMEDIATE); this keeps it fixed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fuzz finding: SQLite answers INTERNAL (database is locked) to concurrent writes"]
 async fn concurrent_writes_on_sqlite_are_never_internal() {
     let app = TestApp::spawn().await;
     resident_hub::demo::seed(&app.state).await.unwrap();
