@@ -400,3 +400,24 @@ async fn concurrent_writes_on_sqlite_are_never_internal() {
         internal[0]
     );
 }
+
+/// Fuzz finding (seed 0x100000, cases 35111, 39892, 49114 of 100,000): an administrator's
+/// `users(filter: { search })` with a 200,000-character search answered `INTERNAL` on SQLite
+/// ("LIKE or GLOB pattern too complex": SQLite's 50,000-byte pattern limit).
+#[tokio::test]
+async fn an_overlong_user_search_is_bad_input_not_an_internal_error() {
+    let app = TestApp::spawn().await;
+    let admin = app.token(&[resident_hub::auth::Role::Admin]).await;
+    let (status, json) = app
+        .graphql(
+            "query($s: String!) { users(filter: { search: $s }) { totalCount } }",
+            json!({ "s": "long ".repeat(40_000) }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{json}"
+    );
+}
