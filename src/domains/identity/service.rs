@@ -593,6 +593,13 @@ impl<'a> IdentityService<'a> {
         search: Option<&str>,
         page: &PageRequest,
     ) -> AppResult<Page<user::Model>> {
+        // SQLite refuses a LIKE pattern over 50,000 bytes (INTERNAL); no name or email is long.
+        if search.is_some_and(|s| s.trim().chars().count() > 200) {
+            return Err(AppError::bad_input(
+                "filter.search",
+                "must be at most 200 characters",
+            ));
+        }
         Keyset::new()
             .asc(user::Column::Id)
             .fetch(self.db(), Self::users_query(role, search), page)
