@@ -9,6 +9,8 @@ mod client;
 mod demo;
 mod estate;
 mod events;
+mod fuzz;
+mod fuzz_gen;
 mod hardening;
 mod helpers;
 mod http_transport;

@@ -10,10 +10,13 @@ use crate::{
 pub struct Email(String);
 
 impl Email {
+    /// The longest address, in bytes.
+    pub const MAX_LEN: usize = 254;
+
     /// Trims, lower-cases and checks `raw`.
     pub fn parse(field: &str, raw: &str) -> AppResult<Email> {
         let email = raw.trim().to_lowercase();
-        let valid = email.len() <= 254
+        let valid = email.len() <= Email::MAX_LEN
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && email.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()

@@ -293,6 +293,11 @@ impl<'a> IdentityService<'a> {
         client: Option<IpAddr>,
     ) -> AppResult<Session> {
         let email = Email::normalise(email);
+        // No account has an address longer than an email may be: answer as for a wrong password
+        // before the throttle, whose key holds the address (PostgreSQL cannot index a long one).
+        if email.len() > Email::MAX_LEN {
+            return Err(AppError::InvalidCredentials);
+        }
         let now = self.state.clock.now();
         let keys = throttle::keys(&email, client);
         // Counted before the password is checked: parallel attempts past the limit stop here.
@@ -649,6 +654,13 @@ impl<'a> IdentityService<'a> {
         search: Option<&str>,
         page: &PageRequest,
     ) -> AppResult<Page<user::Model>> {
+        // SQLite refuses a LIKE pattern over 50,000 bytes (INTERNAL); no name or email is long.
+        if search.is_some_and(|s| s.trim().chars().count() > 200) {
+            return Err(AppError::bad_input(
+                "filter.search",
+                "must be at most 200 characters",
+            ));
+        }
         Keyset::new()
             .asc(user::Column::Id)
             .fetch(self.db(), Self::users_query(role, search), page)
