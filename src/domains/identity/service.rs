@@ -293,9 +293,10 @@ impl<'a> IdentityService<'a> {
         client: Option<IpAddr>,
     ) -> AppResult<Session> {
         let email = Email::normalise(email);
-        // No account has an address longer than an email may be: answer as for a wrong password
-        // before the throttle, whose key holds the address (PostgreSQL cannot index a long one).
-        if email.len() > Email::MAX_LEN {
+        // No account has an address longer than an email may be, or one with control characters:
+        // answer as for a wrong password before the throttle, whose key holds the address
+        // (PostgreSQL cannot index a long one, nor store a NUL in text).
+        if email.len() > Email::MAX_LEN || email.chars().any(char::is_control) {
             return Err(AppError::InvalidCredentials);
         }
         let now = self.state.clock.now();
