@@ -200,7 +200,13 @@ impl<'a> Write<'a> {
             }
             let mut next: HashMap<Uuid, i64> = HashMap::with_capacity(counts.len());
             let counts: Vec<(Uuid, i64)> = counts.into_iter().collect();
-            for chunk in counts.chunks(COUNTER_CHUNK) {
+            // PostgreSQL takes every counter in one statement (the keys travel as one JSON
+            // parameter); SQLite binds two values a key, so it goes a chunk at a time.
+            let chunk_size = match backend {
+                DbBackend::Postgres => counts.len().max(1),
+                _ => COUNTER_CHUNK,
+            };
+            for chunk in counts.chunks(chunk_size) {
                 let taken = take_counters(
                     &self.txn,
                     backend,
