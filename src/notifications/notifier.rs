@@ -49,15 +49,15 @@ impl Notifier {
     /// Writes one notification per recipient (duplicates ignored; users who muted the category
     /// left out unless the draft is an emergency) in `write`'s transaction, numbered per
     /// recipient in commit order, and queues each on its recipient's feed for after the commit.
-    /// Returns the rows (their positions are taken at commit).
+    /// Returns how many notifications it queued (their positions are taken at commit).
     pub async fn notify(
         write: &mut Write<'_>,
         recipients: impl IntoIterator<Item = Uuid>,
         draft: &Draft,
-    ) -> AppResult<Vec<NotificationRow>> {
+    ) -> AppResult<usize> {
         let mut users: BTreeSet<Uuid> = recipients.into_iter().collect();
         if users.is_empty() {
-            return Ok(Vec::new());
+            return Ok(0);
         }
         if draft.priority != NotificationPriority::Emergency {
             // Mutes are few: reading every muter of the category beats an IN list of thousands.
@@ -92,8 +92,9 @@ impl Notifier {
             })
             .collect();
         // Written and numbered per recipient when the write commits (see `Write::commit`).
-        write.notify_rows(rows.clone());
-        Ok(rows)
+        let written = rows.len();
+        write.notify_rows(rows);
+        Ok(written)
     }
 }
 
