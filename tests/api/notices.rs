@@ -69,6 +69,28 @@ async fn from_the_start(app: &TestApp, token: &str, id: &str, query: &str) -> Ws
     ws
 }
 
+/// Ends the (first) residency of the user `email` on `moved_out`, as the administrator.
+async fn end_residency(estate: &Estate, email: &str, moved_out: &str) {
+    let resident = crate::estate::user_by_email(&estate.app, email).await;
+    let json = estate
+        .run(
+            "admin",
+            "query($u: ID!) { residencies(filter: { userId: $u }) { edges { node { id } } } }",
+            json!({ "u": resident.id.to_string() }),
+        )
+        .await;
+    let residency = json["data"]["residencies"]["edges"][0]["node"]["id"].clone();
+    assert!(residency.is_string(), "{json}");
+    let json = estate
+        .run(
+            "admin",
+            "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { id } } }",
+            json!({ "id": residency, "d": moved_out }),
+        )
+        .await;
+    assert!(json["errors"].is_null(), "{json}");
+}
+
 #[tokio::test]
 async fn a_notice_reaches_its_audience_and_nobody_else() {
     let estate = Estate::new().await;
@@ -1006,25 +1028,8 @@ async fn a_resident_who_moves_out_stops_receiving_that_buildings_notices_live() 
     let title = |m: Value| m["payload"]["data"]["noticePublished"]["notice"]["title"].clone();
     assert_eq!(title(ws.recv().await), "Before");
     // The resident's residency ends today; the open subscription sees the change at once.
-    let resident = crate::estate::user_by_email(&estate.app, "resident1@demo.test").await;
-    let json = estate
-        .run(
-            "admin",
-            "query($u: ID!) { residencies(filter: { userId: $u }) { edges { node { id } } } }",
-            json!({ "u": resident.id.to_string() }),
-        )
-        .await;
-    let residency = json["data"]["residencies"]["edges"][0]["node"]["id"].clone();
-    assert!(residency.is_string(), "{json}");
     let today = estate.app.state.clock.today().to_string();
-    let json = estate
-        .run(
-            "admin",
-            "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { id } } }",
-            json!({ "id": residency, "d": today }),
-        )
-        .await;
-    assert!(json["errors"].is_null(), "{json}");
+    end_residency(&estate, "resident1@demo.test", &today).await;
     publish(&estate, "admin", for_a("After moving out")).await;
     publish(
         &estate,
@@ -1053,25 +1058,8 @@ async fn a_subscriber_whose_residency_ends_tomorrow_stops_receiving_once_the_clo
     let for_a = |title: &str| notice(title, json!({ "buildingIds": [a.to_string()] }));
     let title = |m: Value| m["payload"]["data"]["noticePublished"]["notice"]["title"].clone();
     // The residency ends tomorrow: the change is announced now, while it still counts.
-    let resident = crate::estate::user_by_email(&estate.app, "resident1@demo.test").await;
-    let json = estate
-        .run(
-            "admin",
-            "query($u: ID!) { residencies(filter: { userId: $u }) { edges { node { id } } } }",
-            json!({ "u": resident.id.to_string() }),
-        )
-        .await;
-    let residency = json["data"]["residencies"]["edges"][0]["node"]["id"].clone();
-    assert!(residency.is_string(), "{json}");
     let tomorrow = (estate.app.state.clock.today() + chrono::Duration::days(1)).to_string();
-    let json = estate
-        .run(
-            "admin",
-            "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { id } } }",
-            json!({ "id": residency, "d": tomorrow }),
-        )
-        .await;
-    assert!(json["errors"].is_null(), "{json}");
+    end_residency(&estate, "resident1@demo.test", &tomorrow).await;
     publish(&estate, "admin", for_a("Still home")).await;
     assert_eq!(title(ws.recv().await), "Still home");
     // Two days on no access change is announced, yet the subscriber's scope is judged on the
