@@ -148,6 +148,16 @@ pub struct Settings {
         global = true
     )]
     pub request_timeout_secs: u64,
+    /// Seconds after a refresh in which the spent refresh token may be presented again (a second
+    /// tab refreshing at the same moment) and get a sibling session instead of revoking the
+    /// family; 0 turns the grace off.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_REFRESH_GRACE_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub refresh_grace_secs: u64,
     /// Time a WebSocket client has to send `connection_init`, in milliseconds.
     #[arg(
         long,
@@ -354,6 +364,9 @@ pub enum DatabaseConfig {
     Postgres(String),
 }
 
+/// Longest accepted refresh grace window, in seconds.
+pub const MAX_REFRESH_GRACE_SECS: u64 = 300;
+
 /// Validated configuration of one server process.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -385,6 +398,8 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// Time limit of one HTTP request.
     pub request_timeout: Duration,
+    /// How long a spent refresh token may be presented again for a sibling session.
+    pub refresh_grace: Duration,
     /// Time allowed for `connection_init` on a WebSocket.
     pub ws_init_timeout: Duration,
     /// Interval between server pings on a WebSocket.
@@ -565,6 +580,13 @@ impl Settings {
                 return Err(invalid(setting, "must be greater than 0"));
             }
         }
+        // A long grace would let a stolen, spent token keep minting sessions unnoticed.
+        if self.refresh_grace_secs > MAX_REFRESH_GRACE_SECS {
+            return Err(invalid(
+                "--refresh-grace-secs / RESIDENT_HUB_REFRESH_GRACE_SECS",
+                format!("must be at most {MAX_REFRESH_GRACE_SECS}"),
+            ));
+        }
         for (setting, value) in [
             (
                 "--ws-max-subscriptions / RESIDENT_HUB_WS_MAX_SUBSCRIPTIONS",
@@ -621,6 +643,7 @@ impl Settings {
             header_read_timeout: Duration::from_secs(self.header_read_timeout_secs),
             body_read_timeout: Duration::from_secs(self.body_read_timeout_secs),
             request_timeout: Duration::from_secs(self.request_timeout_secs),
+            refresh_grace: Duration::from_secs(self.refresh_grace_secs),
             ws_init_timeout: Duration::from_millis(self.ws_init_timeout_ms),
             ws_ping_interval: Duration::from_millis(self.ws_ping_interval_ms),
             ws_max_subscriptions: self.ws_max_subscriptions,
@@ -703,6 +726,7 @@ impl Settings {
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 15,
             request_timeout_secs: 30,
+            refresh_grace_secs: 30,
             ws_init_timeout_ms: 3000,
             ws_ping_interval_ms: 15_000,
             ws_max_subscriptions: 100,

@@ -264,6 +264,45 @@ async fn viewer(ctx: &HttpContext, headers: &HeaderMap) -> Option<Viewer> {
         .ok()
 }
 
+/// The root fields that work whatever the `Authorization` header says.
+pub const SESSION_MUTATIONS: [&str; 3] = ["signIn", "refreshSession", "signOut"];
+
+/// Whether the operation to run is a mutation that selects only [`SESSION_MUTATIONS`] (and
+/// `__typename`). Anything that does not parse, or is ambiguous, is not.
+fn only_session_mutations(query: &str, operation_name: Option<&str>, max_nesting: usize) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+    if crate::graphql::guardrails::nesting_depth(query, max_nesting) > max_nesting {
+        return false;
+    }
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    let operation = match (&doc.operations, operation_name) {
+        (DocumentOperations::Single(operation), _) => operation,
+        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
+            Some(operation) => operation,
+            None => return false,
+        },
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            match operations.values().next() {
+                Some(operation) => operation,
+                None => return false,
+            }
+        }
+        (DocumentOperations::Multiple(_), None) => return false,
+    };
+    let items = &operation.node.selection_set.node.items;
+    operation.node.ty == OperationType::Mutation
+        && !items.is_empty()
+        && items.iter().all(|item| match &item.node {
+            Selection::Field(field) => {
+                let name = field.node.name.node.as_str();
+                name == "__typename" || SESSION_MUTATIONS.contains(&name)
+            }
+            Selection::FragmentSpread(_) | Selection::InlineFragment(_) => false,
+        })
+}
+
 fn unauthenticated(ctx: &HttpContext) -> Response {
     let mut response = request_error(
         StatusCode::UNAUTHORIZED,
@@ -304,8 +343,19 @@ async fn execute(
             metrics,
         );
     };
-    let Some(viewer) = viewer(ctx, headers).await else {
-        return unauthenticated(ctx);
+    let viewer = match viewer(ctx, headers).await {
+        Some(viewer) => viewer,
+        // The session mutations carry their own credentials: a client that attaches its stale
+        // token to every request can still sign in, refresh or sign out.
+        None if only_session_mutations(
+            &query,
+            body.operation_name.as_deref(),
+            ctx.state.config.limits.max_nesting,
+        ) =>
+        {
+            Viewer::Anonymous
+        }
+        None => return unauthenticated(ctx),
     };
     let info = RequestInfo::new(transport, request_id(headers), body.operation_name.clone());
     let mut request = async_graphql::Request::new(query)

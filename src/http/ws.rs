@@ -6,6 +6,7 @@
 //! | message that is not a valid protocol message| 4400       |
 //! | `subscribe` before `connection_ack`          | 4401       |
 //! | token in `connection_init` rejected          | 4403       |
+//! | a credential under a key other than `Authorization` | 4403 |
 //! | the user's access ended (see below)          | 4403       |
 //! | sub-protocol other than graphql-transport-ws | 4406       |
 //! | no `connection_init` within the timeout      | 4408       |
@@ -13,6 +14,11 @@
 //! | a second `connection_init`                   | 4429       |
 //! | the user already holds `--ws-max-sockets-per-user` sockets | 4430 |
 //! | server shutting down                         | 1001       |
+//!
+//! `connection_init` carries the access token as `{"Authorization": "Bearer <token>"}` (the key
+//! in any case); an empty or absent payload makes an anonymous socket. A payload that carries
+//! something credential-like under another key (`token`, `accessToken`, `authToken`, `jwt`,
+//! `headers`, …) is refused with 4403 rather than served anonymously; other keys are ignored.
 //!
 //! Identity stays current for the life of the socket: the token of `connection_init` is checked
 //! again (signature, expiry, session, the user's status and roles) for every `subscribe`, and
@@ -225,7 +231,13 @@ impl Connection {
                     Flow::Close(4408, "Connection initialisation timeout".to_owned())
                 }
                 message = self.socket.recv() => match message {
-                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                    None | Some(Err(_)) => return,
+                    Some(Ok(Message::Close(_))) => {
+                        // Complete the close handshake: the answering close frame, which the
+                        // socket has queued, goes out before the connection is dropped.
+                        let _ = futures_util::SinkExt::flush(&mut self.socket).await;
+                        return;
+                    }
                     Some(Ok(Message::Text(text))) => self.on_text(&text).await,
                     Some(Ok(Message::Binary(_))) => {
                         Flow::Close(4400, "Binary messages are not part of the protocol".to_owned())
@@ -327,8 +339,34 @@ impl Connection {
     }
 }
 
+/// Parts of key names that mark a credential a client meant to send (compared without case,
+/// `-` or `_`): a payload carrying one under any key but `Authorization` is refused rather than
+/// silently served anonymously.
+const CREDENTIAL_HINTS: [&str; 10] = [
+    "token",
+    "auth",
+    "bearer",
+    "jwt",
+    "credential",
+    "session",
+    "password",
+    "secret",
+    "cookie",
+    "headers",
+];
+
+/// Whether `key` looks like it carries a credential the server does not read.
+fn unrecognised_credential(key: &str) -> bool {
+    let folded: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    folded != "authorization" && CREDENTIAL_HINTS.iter().any(|hint| folded.contains(hint))
+}
+
 /// The token in a payload's `Authorization` entry: `Ok(None)` without one, `Err` when the
-/// payload or the value is malformed.
+/// payload or the value is malformed, or a credential arrives under another key.
 fn token_in(payload: Option<Value>) -> Result<Option<String>, Flow> {
     let payload = match payload {
         None | Some(Value::Null) => return Ok(None),
@@ -337,6 +375,15 @@ fn token_in(payload: Option<Value>) -> Result<Option<String>, Flow> {
             return Err(Flow::Close(4400, "payload must be an object".to_owned()));
         }
     };
+    if let Some(key) = payload.keys().find(|key| unrecognised_credential(key)) {
+        return Err(Flow::Close(
+            4403,
+            format!(
+                "Unrecognised credential key {:?}; send {{\"Authorization\": \"Bearer <token>\"}}",
+                truncate(key, 32)
+            ),
+        ));
+    }
     let value = payload
         .iter()
         .find(|(key, _)| key.eq_ignore_ascii_case("authorization"))
@@ -611,6 +658,26 @@ fn truncate(s: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn credential_keys_other_than_authorization_are_recognised() {
+        for key in [
+            "token",
+            "accessToken",
+            "access_token",
+            "authToken",
+            "AUTH",
+            "jwt",
+            "headers",
+            "x-session-id",
+            "Bearer",
+        ] {
+            assert!(super::unrecognised_credential(key), "{key}");
+        }
+        for key in ["Authorization", "authorization", "locale", "clientVersion"] {
+            assert!(!super::unrecognised_credential(key), "{key}");
+        }
+    }
+
     #[test]
     fn close_reasons_fit_a_control_frame() {
         let long = "é".repeat(100);

@@ -721,6 +721,21 @@ impl WsClient {
         .expect("a message in time")
     }
 
+    /// Starts the close handshake with `code` and returns the server's answering close frame.
+    /// Fails the test when the server drops the connection without answering.
+    pub async fn close_cleanly(&mut self, code: u16, reason: &str) -> Closed {
+        self.stream
+            .send(Message::Close(Some(
+                tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                    code: CloseCode::from(code),
+                    reason: reason.to_owned().into(),
+                },
+            )))
+            .await
+            .expect("send close");
+        self.closed().await
+    }
+
     /// Waits for the server to close the socket, skipping other frames; returns code and reason.
     /// Fails the test when it is not closed within [`WAIT`].
     pub async fn closed(&mut self) -> Closed {

@@ -95,11 +95,94 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_session() {
         ADMIN_EMAIL
     );
 
-    // Replaying the spent token fails and takes its successor down with it.
+    // Replaying the spent token after the grace window fails and takes its successor down
+    // with it.
+    app.state.clock.advance(chrono::Duration::seconds(31));
     let (_, reused) = app.graphql(REFRESH, json!({ "t": first }), None).await;
     assert_eq!(code(&reused), "UNAUTHENTICATED");
     let (_, after) = app.graphql(REFRESH, json!({ "t": second }), None).await;
     assert_eq!(code(&after), "UNAUTHENTICATED");
+}
+
+fn refreshed(json: &Value) -> (String, String) {
+    let payload = &json["data"]["refreshSession"];
+    (
+        payload["accessToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{json}"))
+            .to_owned(),
+        payload["refreshToken"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn two_tabs_refreshing_at_once_both_stay_signed_in() {
+    let app = TestApp::spawn().await;
+    let token = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await["data"]["signIn"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (a, b) = tokio::join!(
+        app.graphql(REFRESH, json!({ "t": token }), None),
+        app.graphql(REFRESH, json!({ "t": token }), None),
+    );
+    let (access_a, refresh_a) = refreshed(&a.1);
+    let (access_b, refresh_b) = refreshed(&b.1);
+    assert_ne!(refresh_a, refresh_b, "each tab gets its own successor");
+    for access in [&access_a, &access_b] {
+        let (_, json) = app.graphql(VIEWER, json!({}), Some(access)).await;
+        assert_eq!(json["data"]["viewer"]["email"], ADMIN_EMAIL, "{json}");
+    }
+    // Both successors keep working, each for its own tab.
+    for refresh in [&refresh_a, &refresh_b] {
+        let (_, json) = app.graphql(REFRESH, json!({ "t": refresh }), None).await;
+        refreshed(&json);
+    }
+}
+
+#[tokio::test]
+async fn a_spent_token_gets_a_sibling_within_the_grace_and_revokes_the_family_after_it() {
+    let app = TestApp::spawn().await;
+    let first = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await["data"]["signIn"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, json) = app.graphql(REFRESH, json!({ "t": first }), None).await;
+    let (_, winner) = refreshed(&json);
+    // 29 s later (the default grace is 30 s) the spent token still gets a sibling.
+    app.state.clock.advance(chrono::Duration::seconds(29));
+    let (_, json) = app.graphql(REFRESH, json!({ "t": first }), None).await;
+    let (sibling_access, sibling) = refreshed(&json);
+    assert_ne!(sibling, winner);
+    // Past the grace, presenting it again is a reuse: the whole family is revoked.
+    app.state.clock.advance(chrono::Duration::seconds(2));
+    let (_, json) = app.graphql(REFRESH, json!({ "t": first }), None).await;
+    assert_eq!(code(&json), "UNAUTHENTICATED", "{json}");
+    for token in [&winner, &sibling] {
+        let (_, json) = app.graphql(REFRESH, json!({ "t": token }), None).await;
+        assert_eq!(code(&json), "UNAUTHENTICATED", "{json}");
+    }
+    let (status, _) = app.graphql(VIEWER, json!({}), Some(&sibling_access)).await;
+    assert_eq!(status, 401, "the family's access tokens die with it");
+}
+
+#[tokio::test]
+async fn a_zero_grace_treats_every_second_presentation_as_reuse() {
+    let app = TestApp::builder()
+        .config(|config| config.refresh_grace = std::time::Duration::ZERO)
+        .spawn()
+        .await;
+    let first = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await["data"]["signIn"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, json) = app.graphql(REFRESH, json!({ "t": first }), None).await;
+    let (_, second) = refreshed(&json);
+    app.state.clock.advance(chrono::Duration::seconds(1));
+    let (_, json) = app.graphql(REFRESH, json!({ "t": first }), None).await;
+    assert_eq!(code(&json), "UNAUTHENTICATED", "{json}");
+    let (_, json) = app.graphql(REFRESH, json!({ "t": second }), None).await;
+    assert_eq!(code(&json), "UNAUTHENTICATED", "{json}");
 }
 
 #[tokio::test]
@@ -603,4 +686,57 @@ async fn a_refresh_token_past_its_lifetime_is_refused() {
     // The access token issued with it expired long ago, too.
     let (status, _) = app.graphql(VIEWER, json!({}), Some(&access)).await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn the_session_mutations_work_whatever_the_authorization_header_says() {
+    let app = TestApp::spawn().await;
+    let signed_in = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let access = signed_in["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A token that has expired (the clock moved past its 15 minutes) and one that never was.
+    app.state.clock.advance(chrono::Duration::minutes(20));
+    for stale in [access.as_str(), "not-a-token"] {
+        let (status, json) = app.graphql(VIEWER, json!({}), Some(stale)).await;
+        assert_eq!(status, 401, "other operations still refuse it: {json}");
+
+        let (status, json) = app
+            .graphql(
+                SIGN_IN,
+                json!({ "e": ADMIN_EMAIL, "p": ADMIN_PASSWORD }),
+                Some(stale),
+            )
+            .await;
+        assert_eq!(status, 200, "{json}");
+        let refresh = json["data"]["signIn"]["refreshToken"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{json}"))
+            .to_owned();
+        let (status, json) = app
+            .graphql(REFRESH, json!({ "t": refresh }), Some(stale))
+            .await;
+        assert_eq!(status, 200, "{json}");
+        let (_, next) = refreshed(&json);
+        let (status, json) = app
+            .graphql(
+                "mutation Out($t: String!) { signOut(input: { refreshToken: $t }) { signedOut } __typename }",
+                json!({ "t": next }),
+                Some(stale),
+            )
+            .await;
+        assert_eq!(status, 200, "{json}");
+        assert_eq!(json["data"]["signOut"]["signedOut"], true, "{json}");
+
+        // A mutation that also selects anything else still needs a valid token.
+        let (status, json) = app
+            .graphql(
+                "mutation($t: String!) { signOut(input: { refreshToken: $t }) { signedOut } markNotificationsRead(input: { all: true }) { marked } }",
+                json!({ "t": next }),
+                Some(stale),
+            )
+            .await;
+        assert_eq!(status, 401, "{json}");
+    }
 }

@@ -149,6 +149,40 @@ async fn a_rejected_token_is_closed_with_4403_and_a_valid_one_is_acknowledged() 
 }
 
 #[tokio::test]
+async fn a_credential_under_an_unknown_key_is_refused_not_served_anonymously() {
+    let app = TestApp::spawn().await;
+    let token = app.token(&[Role::Resident]).await;
+    for payload in [
+        json!({ "token": token }),
+        json!({ "accessToken": token }),
+        json!({ "headers": { "Authorization": format!("Bearer {token}") } }),
+    ] {
+        let mut ws = app.ws().await;
+        ws.send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let closed = ws.closed().await;
+        assert_eq!(closed.code, 4403, "{payload}");
+        assert!(closed.reason.contains("Authorization"), "{closed:?}");
+    }
+    // Keys that carry no credential are ignored; an empty payload is anonymous.
+    let mut ws = app.ws().await;
+    ws.init(json!({ "locale": "en", "Authorization": format!("Bearer {token}") }))
+        .await;
+    let mut ws = app.ws().await;
+    ws.init(json!({})).await;
+}
+
+#[tokio::test]
+async fn a_client_close_is_answered_with_a_close_frame() {
+    let app = TestApp::spawn().await;
+    let mut ws = app.ws().await;
+    ws.init(json!({})).await;
+    ws.subscribe("s", PINGS, json!({})).await;
+    let closed = ws.close_cleanly(1000, "done").await;
+    assert_eq!(closed.code, 1000, "the server echoes the client's code");
+}
+
+#[tokio::test]
 async fn a_silent_client_is_closed_with_4408() {
     let app = TestApp::builder()
         .config(|c| c.ws_init_timeout = Duration::from_millis(200))

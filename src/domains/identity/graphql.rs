@@ -187,7 +187,9 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Signs in. Wrong email and wrong password get the same `UNAUTHENTICATED` answer; repeated
-    /// failures get `RATE_LIMITED` for a growing period.
+    /// failures get `RATE_LIMITED` for a growing period. Works whatever the `Authorization`
+    /// header says (an expired or invalid token is ignored when an operation selects only
+    /// `signIn`, `refreshSession` and `signOut`).
     async fn sign_in(
         &self,
         ctx: &Context<'_>,
@@ -200,8 +202,10 @@ impl IdentityMutation {
         Ok(session.into())
     }
 
-    /// Exchanges a refresh token for a new session (the old token is spent; reusing it later
-    /// revokes the session).
+    /// Exchanges a refresh token for a new session. The old token is spent: presenting it again
+    /// within the refresh grace (30 s by default; a second tab refreshing at the same moment)
+    /// gets a sibling session, presenting it later revokes the whole session. Works whatever the
+    /// `Authorization` header says.
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
@@ -213,7 +217,8 @@ impl IdentityMutation {
         Ok(session.into())
     }
 
-    /// Ends a session: its refresh tokens stop working.
+    /// Ends a session: its refresh tokens, access tokens and sockets stop working. Works
+    /// whatever the `Authorization` header says.
     async fn sign_out(
         &self,
         ctx: &Context<'_>,

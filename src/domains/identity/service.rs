@@ -327,7 +327,10 @@ impl<'a> IdentityService<'a> {
         Ok(session)
     }
 
-    /// Exchanges a refresh token for a new session. A spent or revoked token revokes its family.
+    /// Exchanges a refresh token for a new session. A spent or revoked token revokes its family,
+    /// except that a token spent less than the refresh grace ago (`--refresh-grace-secs`) gets a
+    /// sibling session of the same family: two tabs that refresh at the same moment both stay
+    /// signed in.
     pub async fn refresh(&self, refresh_token: &str) -> AppResult<Session> {
         let now = self.state.clock.now();
         let Some(row) = session::Entity::find()
@@ -337,17 +340,15 @@ impl<'a> IdentityService<'a> {
         else {
             return Err(AppError::Unauthenticated);
         };
-        if row.used_at.is_some() || row.revoked_at.is_some() {
-            tracing::warn!(user_id = %row.user_id, family_id = %row.family_id, "refresh token reused; revoking its family");
-            self.revoke_family(row.user_id, row.family_id, now).await?;
-            return Err(AppError::Unauthenticated);
+        if row.revoked_at.is_some() {
+            return self.reused(&row, now).await;
         }
         if row.expires_at <= now {
             return Err(AppError::Unauthenticated);
         }
         let txn = crate::db::begin_write(self.db()).await?;
         // Spend the token atomically: of two concurrent refreshes only one updates the row; the
-        // other finds it spent (and then revokes the family as a reuse).
+        // other reads it again below, spent by the first.
         let spent = session::Entity::update_many()
             .col_expr(
                 session::Column::UsedAt,
@@ -359,9 +360,19 @@ impl<'a> IdentityService<'a> {
             .exec(&txn)
             .await?;
         if spent.rows_affected != 1 {
-            txn.rollback().await?;
-            self.revoke_family(row.user_id, row.family_id, now).await?;
-            return Err(AppError::Unauthenticated);
+            // Read again inside the write: the winner of a race has committed by now.
+            let current = session::Entity::find_by_id(row.id).one(&txn).await?;
+            let grace = chrono::Duration::from_std(self.state.config.refresh_grace)
+                .unwrap_or_else(|_| Duration::zero());
+            let in_grace = current.as_ref().is_some_and(|current| {
+                current.revoked_at.is_none()
+                    && current.used_at.is_some_and(|used| now - used <= grace)
+            });
+            if !in_grace {
+                txn.rollback().await?;
+                return self.reused(&row, now).await;
+            }
+            tracing::debug!(user_id = %row.user_id, family_id = %row.family_id, "refresh token presented again within the grace window; issuing a sibling");
         }
         let user = match load_user(&txn, row.user_id).await? {
             Some(user) if user.is_active() => user,
@@ -370,6 +381,13 @@ impl<'a> IdentityService<'a> {
         let session = self.issue_session(&txn, user, row.family_id, now).await?;
         txn.commit().await?;
         Ok(session)
+    }
+
+    /// A spent or revoked token presented again: its whole family is revoked.
+    async fn reused(&self, row: &session::Model, now: DateTime<Utc>) -> AppResult<Session> {
+        tracing::warn!(user_id = %row.user_id, family_id = %row.family_id, "refresh token reused; revoking its family");
+        self.revoke_family(row.user_id, row.family_id, now).await?;
+        Err(AppError::Unauthenticated)
     }
 
     /// Revokes a session family: its refresh tokens, its access tokens (their `sid`) and its
