@@ -13,7 +13,7 @@ use crate::{
     db::{self, MetricCallback},
     domains::identity::service::IdentityService,
     events::EventBus,
-    graphql,
+    graphql::{self, shape::ResponseShape},
     http::{self, HttpContext},
     jobs::Jobs,
     metrics::Metrics,
@@ -103,8 +103,10 @@ impl Application {
             state.config.introspection,
         );
         let sockets = TaskTracker::new();
+        let shape = Arc::new(ResponseShape::from_sdl(&schema.sdl()));
         let context = HttpContext {
             state: state.clone(),
+            shape,
             schema,
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),

@@ -49,6 +49,7 @@ pub struct RequestInfo {
     operation_name: Option<String>,
     kind: OnceLock<OperationKind>,
     accepted: AtomicBool,
+    document: OnceLock<Arc<ExecutableDocument>>,
 }
 
 impl RequestInfo {
@@ -64,12 +65,24 @@ impl RequestInfo {
             operation_name,
             kind: OnceLock::new(),
             accepted: AtomicBool::new(false),
+            document: OnceLock::new(),
         })
     }
 
     /// The operation type, once the document was parsed and the operation chosen.
     pub fn kind(&self) -> OperationKind {
         self.kind.get().copied().unwrap_or(OperationKind::Invalid)
+    }
+
+    /// The parsed document, once it passed the parse-time checks (the response shaping walks
+    /// it after execution).
+    pub fn document(&self) -> Option<&ExecutableDocument> {
+        self.document.get().map(|document| &**document)
+    }
+
+    /// The operation name the client sent.
+    pub fn operation_name(&self) -> Option<&str> {
+        self.operation_name.as_deref()
     }
 
     /// Whether the operation passed parsing and validation (so it was, or will be, executed).
@@ -234,6 +247,9 @@ impl Extension for GuardrailsExtension {
             is_introspection_only(&operation.node.selection_set.node),
             Ordering::Relaxed,
         );
+        if let Some(info) = info {
+            let _ = info.document.set(Arc::new(doc.clone()));
+        }
         Ok(doc)
     }
 

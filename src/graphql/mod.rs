@@ -10,6 +10,7 @@ pub mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod scalars;
+pub mod shape;
 pub mod text;
 pub mod text_enum;
 

@@ -377,6 +377,7 @@ async fn execute(
             media,
             metrics,
             ctx.state.config.max_response_bytes,
+            &ctx.shape,
         ),
         Err(_) => request_error(
             StatusCode::GATEWAY_TIMEOUT,

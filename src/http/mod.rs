@@ -45,6 +45,8 @@ pub struct HttpContext {
     pub sockets: TaskTracker,
     /// Open WebSockets per user (bounded by `--ws-max-sockets-per-user`).
     pub user_sockets: std::sync::Arc<limits::UserSockets>,
+    /// The schema's field types, for shaping responses as the specification says.
+    pub shape: std::sync::Arc<crate::graphql::shape::ResponseShape>,
 }
 
 /// Builds the router with every route and layer.

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     error::{ErrorCode, code_of, set_code},
-    graphql::guardrails::RequestInfo,
+    graphql::{guardrails::RequestInfo, shape::ResponseShape},
     metrics::Metrics,
 };
 
@@ -171,6 +171,18 @@ pub(crate) fn finish_errors(errors: &mut [ServerError], info: &RequestInfo, metr
     }
 }
 
+/// Orders the response's `data` by the selection and propagates nulls as the specification says.
+pub(crate) fn shape_data(shape: &ResponseShape, info: &RequestInfo, response: &mut GqlResponse) {
+    if let Some(document) = info.document() {
+        shape.apply(
+            document,
+            info.operation_name(),
+            &mut response.data,
+            &response.errors,
+        );
+    }
+}
+
 /// The JSON of a GraphQL response: `data` only when execution started.
 pub(crate) fn response_json(response: &GqlResponse, executed: bool) -> Value {
     let mut body = Map::new();
@@ -264,9 +276,13 @@ pub(super) fn graphql_response(
     media: MediaType,
     metrics: &Metrics,
     max_response_bytes: usize,
+    shape: &ResponseShape,
 ) -> Response {
     finish_errors(&mut response.errors, info, metrics);
     let executed = info.accepted();
+    if executed {
+        shape_data(shape, info, &mut response);
+    }
     let refused_get = response
         .errors
         .iter()

@@ -52,7 +52,7 @@ use super::{
     HttpContext,
     graphql::request_id,
     limits::SocketSlot,
-    response::{finish_errors, response_json, too_large_error},
+    response::{finish_errors, response_json, shape_data, too_large_error},
 };
 use crate::{
     app::AppState,
@@ -558,6 +558,7 @@ impl Connection {
             Item::Response(mut response) => {
                 finish_errors(&mut response.errors, &info, &self.ctx.state.metrics);
                 if info.accepted() {
+                    shape_data(&self.ctx.shape, &info, &mut response);
                     let limit = self.ctx.state.config.max_response_bytes;
                     let mut payload = response_json(&response, true);
                     if payload.to_string().len() > limit {

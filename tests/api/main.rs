@@ -25,5 +25,6 @@ mod pagination;
 mod process;
 mod project;
 mod sessions;
+mod spec_responses;
 mod throttling;
 mod websocket;
