@@ -1,5 +1,6 @@
 //! Each user's inbox: one row per recipient, numbered in commit order per user (`seq`), which is
-//! also the subscription cursor.
+//! also the subscription cursor. A row that changes state in the feed (its removal) moves to a
+//! new position, taken like a new row's.
 
 use sea_orm::entity::prelude::*;
 
@@ -12,7 +13,8 @@ pub struct Model {
     pub id: Uuid,
     /// The recipient.
     pub user_id: Uuid,
-    /// Position in the recipient's feed, dense and in commit order: the replay cursor.
+    /// Position in the recipient's feed, in commit order: the replay cursor. Positions are
+    /// taken densely; a removed row moves to a new one, leaving its old one empty.
     pub seq: i64,
     /// Category (which part of the service), e.g. `NOTICE`, `WORK_ORDER`.
     pub category: String,
@@ -32,6 +34,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Read at.
     pub read_at: Option<DateTimeUtc>,
+    /// When its producer removed it (its subject was withdrawn). A removed row is no longer
+    /// listed or counted; it stays as the record of the feed, at the position of its removal.
+    pub removed_at: Option<DateTimeUtc>,
 }
 
 /// Relations are followed with explicit queries, not through the entity.

@@ -8,6 +8,7 @@ mod m20261127_000003_create_estate;
 mod m20261127_000004_create_notices;
 mod m20261130_000005_notifications_platform;
 mod m20261130_000006_event_sequences;
+mod m20261130_000007_add_notification_removed_at;
 mod m20261130_000008_service_catalogue;
 mod m20261130_000009_work_orders;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000004_create_notices::Migration),
             Box::new(m20261130_000005_notifications_platform::Migration),
             Box::new(m20261130_000006_event_sequences::Migration),
+            Box::new(m20261130_000007_add_notification_removed_at::Migration),
             Box::new(m20261130_000008_service_catalogue::Migration),
             Box::new(m20261130_000009_work_orders::Migration),
         ]

@@ -5,7 +5,9 @@
 //!   committed, with no gaps: the write path ([`super::outbox::Write`]) takes the numbers from
 //!   the topic's counter row just before it commits, and the counter's row lock holds any other
 //!   writer of that topic until then. A row numbered `n` is therefore visible only after every
-//!   row numbered below `n` is.
+//!   row numbered below `n` is. An inbox row that changes state (a removal) is numbered again the
+//!   same way and leaves its old number empty; readers read past an empty number (a gap read
+//!   finds the rows after it), so they never wait for it.
 //! - The cursor of an event is its `seq`. A subscriber, live or replaying, delivers `last + 1`
 //!   next; a live event further ahead means something committed before it has not reached this
 //!   subscriber yet (its publish is still on the way, or was lost), so the subscriber reads the

@@ -13,7 +13,8 @@
 //! - Nothing reaches the bus unless the transaction committed; dropping a `Write` without
 //!   committing rolls back and publishes nothing.
 //! - Every replayable topic's events are rows written in the same transaction: event-log rows
-//!   ([`Write::event`]) and inbox rows ([`Write::notify_rows`]). Their positions (`seq`) are taken
+//!   ([`Write::event`]) and inbox rows ([`Write::notify_rows`]; existing rows whose state changed,
+//!   such as a removal, through [`Write::move_rows`]). Their positions (`seq`) are taken
 //!   at the very end, just before the commit, from each topic's counter row: first the users'
 //!   feeds, then the shared topics, each in sorted order, so writers never deadlock and the
 //!   counters' row locks make positions follow commit order with no gaps (see
@@ -21,7 +22,8 @@
 //!   sequencing lock timeout; the wait is counted in the metrics.
 //! - State topics whose subscribers re-read the current state get a bare [`Write::signal`];
 //!   access changes get [`Write::access_changed`]. Neither is replayable nor numbered.
-//! - Events go out in the order they were queued.
+//! - Events go out in the order they were queued; a feed's positions are given in that order too,
+//!   so every feed publishes in position order.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -50,6 +52,7 @@ const SEQUENCING_LOCK_TIMEOUT: &str = "10s";
 enum Queued {
     Event(usize),
     Notification(usize),
+    Moved(usize),
     Raw(Topic, String),
 }
 
@@ -60,6 +63,7 @@ pub struct Write<'a> {
     now: DateTime<Utc>,
     events: Vec<(Topic, LoggedEvent)>,
     notifications: Vec<NotificationRow>,
+    moved: Vec<NotificationRow>,
     order: Vec<Queued>,
 }
 
@@ -78,6 +82,7 @@ impl<'a> Write<'a> {
             now: state.clock.now(),
             events: Vec::new(),
             notifications: Vec::new(),
+            moved: Vec::new(),
             order: Vec::new(),
         })
     }
@@ -122,6 +127,17 @@ impl<'a> Write<'a> {
         }
     }
 
+    /// Queues inbox rows that exist already and changed state in this transaction (a removal):
+    /// at commit each moves to a new position in its recipient's feed, taken like a new row's,
+    /// and is published there after it. The old position is left empty, so a replay from before
+    /// it meets the row once, in its new state.
+    pub fn move_rows(&mut self, rows: Vec<NotificationRow>) {
+        for row in rows {
+            self.order.push(Queued::Moved(self.moved.len()));
+            self.moved.push(row);
+        }
+    }
+
     /// Queues a "changed" signal on a state topic (no row: its subscribers read the current
     /// state again when they get it).
     pub fn signal(&mut self, topic: Topic) {
@@ -150,7 +166,7 @@ impl<'a> Write<'a> {
     /// and subscribers replay them.
     pub async fn commit(mut self) -> AppResult<Committed> {
         let started = std::time::Instant::now();
-        if !self.notifications.is_empty() || !self.events.is_empty() {
+        if !self.notifications.is_empty() || !self.moved.is_empty() || !self.events.is_empty() {
             if self.txn.get_database_backend() == DbBackend::Postgres {
                 self.txn
                     .execute_unprepared(&format!(
@@ -179,6 +195,10 @@ impl<'a> Write<'a> {
                     let row = &self.notifications[i];
                     (Topic::UserFeed(row.user_id), json(row)?)
                 }
+                Queued::Moved(i) => {
+                    let row = &self.moved[i];
+                    (Topic::UserFeed(row.user_id), json(row)?)
+                }
                 Queued::Raw(topic, json) => (topic, json),
             });
         }
@@ -193,9 +213,9 @@ impl<'a> Write<'a> {
     /// Takes the positions (feeds first, then shared topics, each sorted) and inserts the rows.
     async fn sequence(&mut self) -> Result<(), sea_orm::DbErr> {
         let backend = self.txn.get_database_backend();
-        if !self.notifications.is_empty() {
+        if !self.notifications.is_empty() || !self.moved.is_empty() {
             let mut counts: BTreeMap<Uuid, i64> = BTreeMap::new();
-            for row in &self.notifications {
+            for row in self.notifications.iter().chain(&self.moved) {
                 *counts.entry(row.user_id).or_default() += 1;
             }
             let mut next: HashMap<Uuid, i64> = HashMap::with_capacity(counts.len());
@@ -224,14 +244,22 @@ impl<'a> Write<'a> {
                     next.insert(user, last - n + 1);
                 }
             }
-            for row in &mut self.notifications {
+            // In the order queued, which is the order of publication.
+            for queued in &self.order {
+                let row = match queued {
+                    Queued::Notification(i) => &mut self.notifications[*i],
+                    Queued::Moved(i) => &mut self.moved[*i],
+                    Queued::Event(_) | Queued::Raw(..) => continue,
+                };
                 let seq = next.get_mut(&row.user_id).ok_or_else(|| {
                     sea_orm::DbErr::Custom("a feed counter was not taken".to_owned())
                 })?;
                 row.seq = *seq;
                 *seq += 1;
             }
-            if backend == DbBackend::Postgres {
+            if self.notifications.is_empty() {
+                // Only moved rows.
+            } else if backend == DbBackend::Postgres {
                 insert_notifications_pg(&self.txn, &self.notifications).await?;
             } else {
                 for chunk in self.notifications.chunks(INSERT_CHUNK) {
@@ -241,6 +269,9 @@ impl<'a> Write<'a> {
                     .exec_without_returning(&self.txn)
                     .await?;
                 }
+            }
+            if !self.moved.is_empty() {
+                renumber_notifications(&self.txn, backend, &self.moved).await?;
             }
         }
         if !self.events.is_empty() {
@@ -305,6 +336,46 @@ async fn insert_notifications_pg(
         [json.into()],
     ))
     .await?;
+    Ok(())
+}
+
+/// Gives existing inbox rows their new positions: one statement on PostgreSQL (the pairs as one
+/// JSON parameter), a statement per [`INSERT_CHUNK`] rows on SQLite.
+async fn renumber_notifications(
+    txn: &DatabaseTransaction,
+    backend: DbBackend,
+    rows: &[NotificationRow],
+) -> Result<(), sea_orm::DbErr> {
+    if backend == DbBackend::Postgres {
+        let pairs: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| serde_json::json!({ "id": r.id, "seq": r.seq }))
+            .collect();
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE notification SET seq = r.seq \
+             FROM json_to_recordset($1::json) AS r(id uuid, seq bigint) \
+             WHERE notification.id = r.id",
+            [serde_json::Value::Array(pairs).into()],
+        ))
+        .await?;
+        return Ok(());
+    }
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 2);
+        for row in chunk {
+            values.push(row.id.into());
+            values.push(row.seq.into());
+        }
+        let sql = format!(
+            "WITH r(id, seq) AS (VALUES {}) \
+             UPDATE notification SET seq = (SELECT r.seq FROM r WHERE r.id = notification.id) \
+             WHERE id IN (SELECT id FROM r)",
+            vec!["(?, ?)"; chunk.len()].join(", ")
+        );
+        txn.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
     Ok(())
 }
 

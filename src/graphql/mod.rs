@@ -58,11 +58,14 @@ pub struct Subscription(
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(
+    let builder = Schema::build(
         Query::default(),
         Mutation::default(),
         Subscription::default(),
-    )
+    );
+    // Types defined by the GraphQL library get our descriptions: it gives connections none
+    // and describes `DateTime` by its Rust type.
+    scalars::describe(pagination::describe(builder))
 }
 
 /// The schema bound to the application state, with limits and guardrails applied.

@@ -25,8 +25,8 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use async_graphql::{
-    Object, OutputType,
-    connection::{Connection, Edge},
+    Object, OutputType, SchemaBuilder,
+    connection::{Connection, Edge, EmptyFields, PageInfo},
 };
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -547,6 +547,49 @@ impl TotalCount {
 
 /// A connection with `totalCount`.
 pub type CountedConnection<N> = Connection<String, N, TotalCount>;
+
+/// Describes `PageInfo` and, for every node type listed in a connection, its `…Connection`
+/// and `…Edge` types, which the GraphQL library generates without a description. A new
+/// connection adds its node type here (a test fails on a type without a description).
+pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S> {
+    macro_rules! connections {
+        ($builder:ident; $($node:ty => $one:literal, $items:literal),* $(,)?) => {
+            $builder
+            $(
+                .override_output_type_description::<CountedConnection<$node>>(concat!(
+                    "One page of ", $items, ": `edges` (each with its cursor), `pageInfo` for ",
+                    "the next or previous page, and `totalCount` of the whole filtered list."
+                ))
+                .override_output_type_description::<Edge<String, $node, EmptyFields>>(concat!(
+                    $one, " in a page, with its opaque `cursor`: pass that as `after` or ",
+                    "`before` to page on from this item."
+                ))
+            )*
+        };
+    }
+    use crate::{
+        domains::{
+            estate::types as estate, identity::types as identity, notices::types as notices,
+        },
+        notifications::types as notifications,
+    };
+    connections!(builder;
+        estate::Building => "A building", "buildings",
+        estate::Unit => "A unit", "units",
+        estate::Residency => "A residency", "residencies",
+        estate::HouseholdMember => "A household member", "household members",
+        estate::StaffRecord => "A staff record", "staff records",
+        identity::User => "A user", "users",
+        notices::Notice => "A notice", "notices",
+        notifications::Notification => "A notification", "notifications",
+    )
+    .override_output_type_description::<PageInfo>(
+        "Where a page of a connection sits in the whole list: whether more items exist after \
+         it (`hasNextPage`) or before it (`hasPreviousPage`), exact in both directions, and the \
+         cursors of its first and last edges (`startCursor`, `endCursor`; null on an empty \
+         page) to page on from.",
+    )
+}
 
 /// One page of rows, their cursors, and whether more exist on either side.
 pub struct Page<M> {

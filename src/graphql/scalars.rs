@@ -1,11 +1,11 @@
 //! Scalars of our own, where async-graphql's built-in ones are not what an SPA should see.
 //!
-//! `DateTime` stays async-graphql's (RFC 3339 UTC). `Date` replaces its `NaiveDate`: the name
+//! `DateTime` stays the library's (RFC 3339, UTC), with a description of ours ([`describe`]). `Date` replaces its `NaiveDate`: the name
 //! says what the value is, and only the one ISO 8601 calendar-date form is accepted, so
 //! `"30/11/2026"` or `"2026-2-3"` never reach a service with a guessed meaning.
 
-use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
-use chrono::NaiveDate;
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, SchemaBuilder, Value};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// A calendar date as an ISO 8601 string.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -67,6 +67,16 @@ impl ScalarType for Date {
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
     }
+}
+
+/// Describes the scalars the GraphQL library defines (its own descriptions name Rust types).
+pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M, S> {
+    builder.override_output_type_description::<DateTime<Utc>>(
+        "An instant in time as an RFC 3339 string. Answers are always in UTC with the offset \
+         written out, e.g. \"2026-11-30T09:00:00+00:00\" (fractions of a second appear when not \
+         zero); arguments may carry any offset (\"2026-11-30T09:00:00Z\", \
+         \"2026-11-30T17:00:00+08:00\") and are read as that instant.",
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! GraphQL surface of the inbox: notifications, unread count, marking read, mutes per category,
 //! and the live `notificationReceived` subscription.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use futures_util::{Stream, StreamExt};
 
 use super::{
@@ -56,12 +56,26 @@ pub struct SetNotificationMutesPayload {
     categories: Vec<NotificationCategory>,
 }
 
-/// A notification delivered live.
+/// What happened in your inbox.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum NotificationEventKind {
+    /// A new notification: add it to the inbox (and to the unread count while `readAt` is null).
+    NotificationReceived,
+    /// The notification was removed because what it was about was taken back (a withdrawn
+    /// notice): drop the notification with this id from the inbox and, when it was unread, from
+    /// the unread count. It is no longer listed or counted. A removal may name a notification
+    /// you never got (it arrived and was removed while you were away): ignore it then.
+    NotificationRemoved,
+}
+
+/// A change to your inbox delivered live: a new notification, or the removal of one.
 #[derive(SimpleObject)]
 pub struct NotificationEvent {
     /// Pass as `after` when resubscribing (the same cursors as the `notifications` connection).
     cursor: String,
-    /// The notification.
+    /// Whether the notification arrived or was removed.
+    kind: NotificationEventKind,
+    /// The notification: new, or, for a removal, as it was (its `subject` is null then).
     notification: Notification,
 }
 
@@ -172,10 +186,12 @@ pub struct NotificationSubscription;
 
 #[Subscription]
 impl NotificationSubscription {
-    /// Your notifications, live. With `after` (a cursor from an earlier event or from the
-    /// `notifications` connection) every notification after it is replayed first, in order,
-    /// then new ones follow with no gap and no duplicate. `subject` is judged with your rights
-    /// when each notification is delivered.
+    /// Your inbox, live: each new notification (`NOTIFICATION_RECEIVED`) and each removal
+    /// (`NOTIFICATION_REMOVED`, when what a notification was about is withdrawn). With `after`
+    /// (a cursor from an earlier event or from the `notifications` connection) every change
+    /// after it is replayed first, in order, then new ones follow with no gap and no duplicate.
+    /// A notification removed since `after` is replayed once, as its removal, never as new.
+    /// `subject` is judged with your rights when each notification is delivered.
     async fn notification_received(
         &self,
         ctx: &Context<'_>,
@@ -202,8 +218,13 @@ impl NotificationSubscription {
             let state = state.clone();
             async move {
                 let row = row?;
+                let kind = if row.removed_at.is_some() {
+                    NotificationEventKind::NotificationRemoved
+                } else {
+                    NotificationEventKind::NotificationReceived
+                };
                 let mut subject = None;
-                if with_subjects {
+                if with_subjects && kind == NotificationEventKind::NotificationReceived {
                     let scope = state.scopes.get(&state, me).await?;
                     let key = (row.subject_type.clone(), row.subject_id);
                     subject = subjects::resolve(&state, &scope, std::slice::from_ref(&row))
@@ -212,6 +233,7 @@ impl NotificationSubscription {
                 }
                 Ok(NotificationEvent {
                     cursor: seq_cursor(row.seq),
+                    kind,
                     notification: Notification::from_row(row, subject),
                 })
             }

@@ -12,6 +12,9 @@
 //!   rules (a withdrawn notice or one no longer addressed to them is null).
 //! - The inbox table is the record of each user's feed topic: `notificationReceived` replays it
 //!   from a cursor, then continues live, with no gap and no duplicate.
+//! - A removed notification (its subject taken back, [`notifier::Notifier::remove`]) is never
+//!   listed or counted again, and moves to a new position of its feed in the removing
+//!   transaction: live and replaying subscribers get it once, as a removal, never as new.
 
 pub mod graphql;
 pub mod notifier;

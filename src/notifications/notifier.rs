@@ -1,9 +1,13 @@
 //! The notifier every domain calls inside its unit of work: recipients and a draft in, inbox rows
-//! written in batches, one feed event per row queued for after the commit.
+//! written in batches, one feed event per row queued for after the commit; and the removal of a
+//! subject's notifications when its producer takes the subject back.
 
 use std::collections::BTreeSet;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
+};
 use uuid::Uuid;
 
 use super::types::{NotificationCategory, NotificationPriority, NotificationRow, SubjectRef};
@@ -89,12 +93,32 @@ impl Notifier {
                 subject_id: draft.subject.id,
                 created_at: now,
                 read_at: None,
+                removed_at: None,
             })
             .collect();
         // Written and numbered per recipient when the write commits (see `Write::commit`).
         let written = rows.len();
         write.notify_rows(rows);
         Ok(written)
+    }
+
+    /// Removes every notification about `subject` not removed yet, because its producer took the
+    /// subject back (a withdrawn notice): in `write`'s transaction, in one statement whatever
+    /// the number of recipients. The rows stay, marked removed: the inbox no longer lists or
+    /// counts them, and each moves to a new position in its recipient's feed, where it is
+    /// published as a removal after the commit (so a replay never serves it as new again).
+    /// Returns how many it removed.
+    pub async fn remove(write: &mut Write<'_>, subject: SubjectRef) -> AppResult<usize> {
+        let removed = notification::Entity::update_many()
+            .col_expr(notification::Column::RemovedAt, Expr::value(write.now()))
+            .filter(notification::Column::SubjectType.eq(subject.kind))
+            .filter(notification::Column::SubjectId.eq(subject.id))
+            .filter(notification::Column::RemovedAt.is_null())
+            .exec_with_returning(write.txn())
+            .await?;
+        let count = removed.len();
+        write.move_rows(removed.into_iter().map(NotificationRow::from).collect());
+        Ok(count)
     }
 }
 

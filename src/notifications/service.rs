@@ -38,34 +38,38 @@ impl<'a> Inbox<'a> {
         &self.state.db
     }
 
-    /// The user's notifications, newest first; both directions, keyset cursors over the id.
+    /// The user's notifications, newest first, removed ones left out; both directions, keyset
+    /// cursors over the feed position.
     pub async fn list(
         &self,
         user_id: Uuid,
         unread_only: bool,
         page: &PageRequest,
     ) -> AppResult<Page<notification::Model>> {
-        let mut query =
-            notification::Entity::find().filter(notification::Column::UserId.eq(user_id));
+        let mut query = notification::Entity::find()
+            .filter(notification::Column::UserId.eq(user_id))
+            .filter(notification::Column::RemovedAt.is_null());
         if unread_only {
             query = query.filter(notification::Column::ReadAt.is_null());
         }
         inbox_order().fetch(self.db(), query, page).await
     }
 
-    /// One notification of the user; `None` for anyone else's.
+    /// One notification of the user; `None` for anyone else's and for a removed one.
     pub async fn one(&self, user_id: Uuid, id: Uuid) -> AppResult<Option<notification::Model>> {
         Ok(notification::Entity::find_by_id(id)
             .filter(notification::Column::UserId.eq(user_id))
+            .filter(notification::Column::RemovedAt.is_null())
             .one(self.db())
             .await?)
     }
 
-    /// Unread notifications of the user.
+    /// Unread notifications of the user (removed ones do not count).
     pub async fn unread_count(&self, user_id: Uuid) -> AppResult<u64> {
         Ok(notification::Entity::find()
             .filter(notification::Column::UserId.eq(user_id))
             .filter(notification::Column::ReadAt.is_null())
+            .filter(notification::Column::RemovedAt.is_null())
             .count(self.db())
             .await?)
     }
@@ -78,7 +82,8 @@ impl<'a> Inbox<'a> {
         let mut update = notification::Entity::update_many()
             .col_expr(notification::Column::ReadAt, Expr::value(write.now()))
             .filter(notification::Column::UserId.eq(user_id))
-            .filter(notification::Column::ReadAt.is_null());
+            .filter(notification::Column::ReadAt.is_null())
+            .filter(notification::Column::RemovedAt.is_null());
         if let Some(ids) = ids {
             update = update.filter(notification::Column::Id.is_in(ids));
         }

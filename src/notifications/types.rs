@@ -110,6 +110,10 @@ pub struct NotificationRow {
     pub created_at: DateTime<Utc>,
     /// Read at.
     pub read_at: Option<DateTime<Utc>>,
+    /// When its producer removed it; such a row travels as a removal (absent from messages of
+    /// older versions).
+    #[serde(default)]
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 impl Replayable for NotificationRow {
@@ -133,6 +137,7 @@ impl From<notification::Model> for NotificationRow {
             subject_id: m.subject_id,
             created_at: m.created_at,
             read_at: m.read_at,
+            removed_at: m.removed_at,
         }
     }
 }
@@ -153,6 +158,7 @@ impl From<&NotificationRow> for notification::ActiveModel {
             subject_id: Set(r.subject_id),
             created_at: Set(r.created_at),
             read_at: Set(r.read_at),
+            removed_at: Set(r.removed_at),
         }
     }
 }

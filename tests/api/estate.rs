@@ -1002,3 +1002,185 @@ async fn updates_change_only_the_given_fields_and_replace_whole_link_sets() {
         "{json}"
     );
 }
+
+/// A token for the user `id`, as `Estate` makes them.
+fn token_for(app: &TestApp, id: Uuid) -> String {
+    app.state
+        .tokens
+        .issue(
+            &AuthenticatedUser { id, roles: vec![] },
+            app.state.clock.now(),
+            TEST_TOKEN_TTL,
+        )
+        .unwrap()
+}
+
+/// The display names in a `residents` list, sorted.
+fn names(residents: &Value) -> Vec<String> {
+    let mut names: Vec<String> = residents
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {residents}"))
+        .iter()
+        .map(|r| r["displayName"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test]
+async fn residencies_and_flatmates_are_seen_by_the_flat_and_administrators_only() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let db = &app.state.db;
+    let me = user_by_email(app, "resident1@demo.test").await;
+    let home = home_unit(app, "resident1@demo.test").await;
+    let flatmate_residency = entity::residency::Entity::find()
+        .filter(entity::residency::Column::UnitId.eq(home))
+        .filter(entity::residency::Column::UserId.ne(me.id))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("resident1 shares the flat with a family member");
+    let flatmate = entity::user::Entity::find_by_id(flatmate_residency.user_id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    let flatmate_token = token_for(app, flatmate.id);
+    const MINE: &str = "{ viewer { residencies { relation movedIn movedOut unit { id building { name } residents { displayName relation } } } } }";
+    const UNIT: &str = "query($u: ID!) { unit(id: $u) { residents { displayName relation } } }";
+    let unit = json!({ "u": home });
+    let both = {
+        let mut both = vec![me.display_name.clone(), flatmate.display_name.clone()];
+        both.sort();
+        both
+    };
+
+    // A resident of the flat: their residency (relation, unit, building, dates) and who lives
+    // there with them, through the viewer and through the unit.
+    let json = estate.run("resident", MINE, json!({})).await;
+    let residencies = json["data"]["viewer"]["residencies"].clone();
+    assert_eq!(residencies.as_array().map(Vec::len), Some(1), "{json}");
+    let mine = &residencies[0];
+    assert_eq!(mine["unit"]["id"], home.to_string(), "{json}");
+    assert!(
+        mine["relation"].is_string() && mine["movedIn"].is_string(),
+        "{json}"
+    );
+    assert!(mine["movedOut"].is_null(), "{json}");
+    assert!(mine["unit"]["building"]["name"].is_string(), "{json}");
+    assert_eq!(names(&mine["unit"]["residents"]), both);
+    let json = estate.run("resident", UNIT, unit.clone()).await;
+    assert_eq!(names(&json["data"]["unit"]["residents"]), both, "{json}");
+    assert!(json["data"]["unit"]["residents"][0]["relation"].is_string());
+
+    // A resident of another flat reaches neither the flat nor its residents.
+    let json = estate.run("resident2", UNIT, unit.clone()).await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{json}"
+    );
+    let json = estate.run("resident2", MINE, json!({})).await;
+    let theirs = &json["data"]["viewer"]["residencies"];
+    assert_eq!(theirs.as_array().map(Vec::len), Some(1), "{json}");
+    assert_ne!(theirs[0]["unit"]["id"], home.to_string());
+    assert!(!names(&theirs[0]["unit"]["residents"]).contains(&me.display_name));
+
+    // Staff serving the building, a manager and a supervisor see the unit, not who lives there.
+    for role in ["staff", "manager", "supervisor"] {
+        let json = estate.run(role, UNIT, unit.clone()).await;
+        assert!(json["errors"].is_null(), "{role}: {json}");
+        assert_eq!(
+            json["data"]["unit"]["residents"],
+            json!([]),
+            "{role}: {json}"
+        );
+        let json = estate.run(role, MINE, json!({})).await;
+        assert_eq!(
+            json["data"]["viewer"]["residencies"],
+            json!([]),
+            "{role}: {json}"
+        );
+    }
+
+    // Administrators see every flat's residents and anyone's residencies.
+    let json = estate.run("admin", UNIT, unit.clone()).await;
+    assert_eq!(names(&json["data"]["unit"]["residents"]), both, "{json}");
+    let json = estate
+        .run(
+            "admin",
+            "query($id: ID!) { user(id: $id) { residencies { unit { id } } } }",
+            json!({ "id": me.id }),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["user"]["residencies"][0]["unit"]["id"],
+        home.to_string(),
+        "{json}"
+    );
+
+    // Anonymous callers: no viewer, and the unit is refused.
+    let (_, json) = app.graphql(MINE, json!({}), None).await;
+    assert!(json["data"]["viewer"].is_null(), "{json}");
+    let (_, json) = app.graphql(UNIT, unit.clone(), None).await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{json}"
+    );
+
+    // A former resident: the flatmate moves out tomorrow, by the server's clock. Until then
+    // nothing changes; two days on they see neither the residency nor the flat, and the flat
+    // no longer lists them.
+    let tomorrow = (app.state.clock.today() + chrono::Duration::days(1)).to_string();
+    let json = estate
+        .run("admin", "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { id } } }", json!({ "id": flatmate_residency.id, "d": tomorrow }))
+        .await;
+    assert!(json["errors"].is_null(), "{json}");
+    let (_, json) = app.graphql(MINE, json!({}), Some(&flatmate_token)).await;
+    assert_eq!(
+        json["data"]["viewer"]["residencies"][0]["movedOut"], tomorrow,
+        "{json}"
+    );
+    assert_eq!(
+        names(&json["data"]["viewer"]["residencies"][0]["unit"]["residents"]),
+        both
+    );
+    app.state.clock.advance(chrono::Duration::days(2));
+    let (_, json) = app.graphql(MINE, json!({}), Some(&flatmate_token)).await;
+    assert_eq!(json["data"]["viewer"]["residencies"], json!([]), "{json}");
+    let (_, json) = app.graphql(UNIT, unit.clone(), Some(&flatmate_token)).await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{json}"
+    );
+    let json = estate.run("resident", UNIT, unit).await;
+    assert_eq!(
+        names(&json["data"]["unit"]["residents"]),
+        std::slice::from_ref(&me.display_name),
+        "{json}"
+    );
+}
+
+#[tokio::test]
+async fn residents_and_residencies_cost_the_same_statements_for_5_and_40_items() {
+    let estate = Estate::with(|c| c.dataloader_window = std::time::Duration::from_millis(50)).await;
+    let app = &estate.app;
+    let token = estate.tokens["admin"].clone();
+    let query = "query($n: Int) { units(first: $n) { edges { node { residents { displayName } } } } users(first: $n) { edges { node { residencies { relation unit { building { name } } } } } } }";
+    let count = |n: i64| {
+        let token = token.clone();
+        async move {
+            let before = app.statements.load(std::sync::atomic::Ordering::SeqCst);
+            let (_, json) = app.graphql(query, json!({ "n": n }), Some(&token)).await;
+            assert!(json["errors"].is_null(), "{json}");
+            assert_eq!(
+                json["data"]["units"]["edges"].as_array().map(Vec::len),
+                Some(n as usize)
+            );
+            app.statements.load(std::sync::atomic::Ordering::SeqCst) - before
+        }
+    };
+    let five = count(5).await;
+    let forty = count(40).await;
+    assert_eq!(five, forty, "statements must not grow with the page size");
+}

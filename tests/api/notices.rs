@@ -985,6 +985,7 @@ async fn an_unknown_category_or_subject_never_fails_the_inbox() {
         subject_id: sea_orm::ActiveValue::Set(Uuid::now_v7()),
         created_at: sea_orm::ActiveValue::Set(chrono::Utc::now()),
         read_at: sea_orm::ActiveValue::Set(None),
+        removed_at: sea_orm::ActiveValue::Set(None),
     })
     .exec(&estate.app.state.db)
     .await
@@ -1101,16 +1102,224 @@ async fn a_replay_never_serves_a_withdrawn_notice_again() {
         &estate.app,
         &estate.tokens["resident"],
         "n",
-        "subscription($a: String) { noticePublished(after: $a) { notice { title } } }",
+        "subscription($a: String) { noticePublished(after: $a) { kind noticeId notice { title } } }",
     )
     .await;
     publish(&estate, "admin", notice("Live one", all)).await;
-    let mut titles = Vec::new();
-    for _ in 0..2 {
+    let mut events = Vec::new();
+    for _ in 0..3 {
         let message = ws.recv().await;
-        titles.push(message["payload"]["data"]["noticePublished"]["notice"]["title"].clone());
+        let event = &message["payload"]["data"]["noticePublished"];
+        events.push((event["kind"].clone(), event["notice"]["title"].clone()));
     }
-    assert_eq!(titles, [json!("Right date"), json!("Live one")]);
+    // The withdrawal is replayed (by id only); the withdrawn notice never is.
+    assert_eq!(
+        events,
+        [
+            (json!("NOTICE_PUBLISHED"), json!("Right date")),
+            (json!("NOTICE_WITHDRAWN"), Value::Null),
+            (json!("NOTICE_PUBLISHED"), json!("Live one")),
+        ]
+    );
+}
+
+const INBOX_LIVE: &str = "subscription($a: String) { notificationReceived(after: $a) { cursor kind notification { id title subject { ... on Notice { id } } } } }";
+
+/// The next inbox event on `ws`: (kind, title, cursor).
+async fn inbox_event(ws: &mut WsClient) -> (String, String, String) {
+    let message = ws.recv().await;
+    let event = &message["payload"]["data"]["notificationReceived"];
+    let text = |v: &Value| v.as_str().unwrap_or_else(|| panic!("{message}")).to_owned();
+    (
+        text(&event["kind"]),
+        text(&event["notification"]["title"]),
+        text(&event["cursor"]),
+    )
+}
+
+#[tokio::test]
+async fn withdrawing_a_notice_removes_it_from_inboxes_boards_and_replays() {
+    let estate = Estate::new().await;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    let token = estate.tokens["resident"].clone();
+    let mut inbox = from_the_start(&estate.app, &token, "i", INBOX_LIVE).await;
+    let board_query = "subscription($a: String) { noticePublished(after: $a) { kind noticeId notice { title } } }";
+    let mut board = from_the_start(&estate.app, &token, "b", board_query).await;
+    let mut other_board =
+        from_the_start(&estate.app, &estate.tokens["residentB"], "b", board_query).await;
+
+    let json = publish(
+        &estate,
+        "admin",
+        notice("Wrong date", json!({ "buildingIds": [a] })),
+    )
+    .await;
+    let wrong = json["data"]["publishNotice"]["notice"]["id"].clone();
+    publish(
+        &estate,
+        "admin",
+        notice("Right date", json!({ "estate": true })),
+    )
+    .await;
+    let (kind, title, first_cursor) = inbox_event(&mut inbox).await;
+    assert_eq!(
+        (kind.as_str(), title.as_str()),
+        ("NOTIFICATION_RECEIVED", "Wrong date")
+    );
+    assert_eq!(inbox_event(&mut inbox).await.1, "Right date");
+    for _ in 0..2 {
+        board.recv().await;
+    }
+    let unread = || estate.run("resident", "{ unreadNotificationCount }", json!({}));
+    assert_eq!(unread().await["data"]["unreadNotificationCount"], 2);
+    let recipients = notification_count(&estate, wrong.as_str().unwrap()).await;
+
+    let json = estate
+        .run(
+            "admin",
+            "mutation($id: ID!) { withdrawNotice(input: { id: $id }) { notice { status } } }",
+            json!({ "id": wrong }),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["withdrawNotice"]["notice"]["status"], "WITHDRAWN",
+        "{json}"
+    );
+
+    // Live: the inbox gets the removal, the board the withdrawal.
+    let (kind, title, removed_cursor) = inbox_event(&mut inbox).await;
+    assert_eq!(
+        (kind.as_str(), title.as_str()),
+        ("NOTIFICATION_REMOVED", "Wrong date")
+    );
+    let message = board.recv().await;
+    let event = &message["payload"]["data"]["noticePublished"];
+    assert_eq!(event["kind"], "NOTICE_WITHDRAWN", "{message}");
+    assert_eq!(event["noticeId"], wrong);
+    assert!(event["notice"].is_null(), "{message}");
+
+    // The inbox no longer lists or counts it, for any recipient; nothing was deleted.
+    assert_eq!(unread().await["data"]["unreadNotificationCount"], 1);
+    let json = estate
+        .run(
+            "resident",
+            "{ notifications(first: 10) { totalCount edges { node { title } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(json["data"]["notifications"]["totalCount"], 1, "{json}");
+    assert_eq!(
+        json["data"]["notifications"]["edges"][0]["node"]["title"],
+        "Right date"
+    );
+    let removed = entity::notification::Entity::find()
+        .filter(
+            entity::notification::Column::SubjectId
+                .eq(Uuid::parse_str(wrong.as_str().unwrap()).unwrap()),
+        )
+        .filter(entity::notification::Column::RemovedAt.is_not_null())
+        .count(&estate.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(removed, recipients);
+    assert_eq!(
+        estate
+            .run("staff", "{ unreadNotificationCount }", json!({}))
+            .await["data"]["unreadNotificationCount"],
+        1,
+        "staff serving the building lose it too"
+    );
+
+    // Replays, from before the notification and from the notification itself, give the
+    // removal once and never the notification as new.
+    publish(
+        &estate,
+        "admin",
+        notice("Live one", json!({ "estate": true })),
+    )
+    .await;
+    for (after, expected) in [
+        (
+            Uuid::nil().to_string(),
+            vec![
+                ("NOTIFICATION_RECEIVED", "Right date"),
+                ("NOTIFICATION_REMOVED", "Wrong date"),
+                ("NOTIFICATION_RECEIVED", "Live one"),
+            ],
+        ),
+        (
+            first_cursor.clone(),
+            vec![
+                ("NOTIFICATION_RECEIVED", "Right date"),
+                ("NOTIFICATION_REMOVED", "Wrong date"),
+                ("NOTIFICATION_RECEIVED", "Live one"),
+            ],
+        ),
+        (
+            removed_cursor.clone(),
+            vec![("NOTIFICATION_RECEIVED", "Live one")],
+        ),
+    ] {
+        let mut ws = estate.app.ws().await;
+        ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+            .await;
+        ws.subscribe("r", INBOX_LIVE, json!({ "a": after })).await;
+        let mut got = Vec::new();
+        for _ in 0..expected.len() {
+            let (kind, title, _) = inbox_event(&mut ws).await;
+            got.push((kind, title));
+        }
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, t)| ((*k).to_owned(), (*t).to_owned()))
+            .collect();
+        assert_eq!(got, expected, "replay after {after}");
+    }
+    // The live subscriber goes on in order too.
+    assert_eq!(inbox_event(&mut inbox).await.1, "Live one");
+
+    // A board outside the audience never hears of the withdrawal: its next event is the next
+    // notice addressed to it.
+    let message = other_board.recv().await;
+    assert_eq!(
+        message["payload"]["data"]["noticePublished"]["notice"]["title"], "Right date",
+        "{message}"
+    );
+    let message = other_board.recv().await;
+    assert_eq!(
+        message["payload"]["data"]["noticePublished"]["notice"]["title"], "Live one",
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawal_costs_the_same_statements_for_one_recipient_and_for_the_estate() {
+    let estate = Estate::new().await;
+    let home = crate::estate::home_unit(&estate.app, "resident2@demo.test").await;
+    let withdraw =
+        "mutation($id: ID!) { withdrawNotice(input: { id: $id }) { notice { status } } }";
+    let mut costs = Vec::new();
+    for audience in [json!({ "unitIds": [home] }), json!({ "estate": true })] {
+        let json = publish(&estate, "admin", notice("Taken back", audience)).await;
+        let id = json["data"]["publishNotice"]["notice"]["id"].clone();
+        let before = estate
+            .app
+            .statements
+            .load(std::sync::atomic::Ordering::SeqCst);
+        let json = estate.run("admin", withdraw, json!({ "id": id })).await;
+        assert!(json["errors"].is_null(), "{json}");
+        costs.push(
+            estate
+                .app
+                .statements
+                .load(std::sync::atomic::Ordering::SeqCst)
+                - before,
+        );
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements must not grow with the audience"
+    );
 }
 
 #[tokio::test]

@@ -20,6 +20,50 @@ fn the_committed_schema_is_current() {
 }
 
 #[test]
+fn every_type_in_the_schema_has_a_description_that_names_no_rust_library() {
+    use async_graphql::parser::{parse_schema, types::TypeSystemDefinition};
+    // Crate and Rust type names a client has no use for; "UUID" (the format) is fine.
+    const RUST_NAMES: [&str; 11] = [
+        "chrono",
+        "uuid",
+        "Uuid",
+        "async-graphql",
+        "async_graphql",
+        "serde",
+        "sea-orm",
+        "sea_orm",
+        "NaiveDate",
+        "DateTime<",
+        "Rust",
+    ];
+    let document = parse_schema(resident_hub::graphql::sdl()).expect("the schema parses");
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for definition in &document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let ty = &ty.node;
+        checked += 1;
+        let description = ty.description.as_ref().map(|d| d.node.trim());
+        match description {
+            None | Some("") => problems.push(format!("{} has no description", ty.name.node)),
+            Some(text) => {
+                let scalar = matches!(ty.kind, async_graphql::parser::types::TypeKind::Scalar);
+                for name in RUST_NAMES.iter().filter(|n| scalar && text.contains(**n)) {
+                    problems.push(format!("scalar {} mentions {name}", ty.name.node));
+                }
+            }
+        }
+    }
+    assert!(
+        checked > 50,
+        "only {checked} types found: is this the schema?"
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
 fn the_error_codes_are_pinned() {
     let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(

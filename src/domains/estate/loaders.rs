@@ -14,7 +14,7 @@ use crate::{
     store::Named,
 };
 use entity::{
-    building, household_member, residency, staff_building, staff_category, staff_record, unit,
+    building, household_member, residency, staff_building, staff_category, staff_record, unit, user,
 };
 
 impl Named for building::Entity {
@@ -56,20 +56,24 @@ impl ColumnKey for StaffUser {
 /// The staff record of each user.
 pub type StaffByUser = OneByColumn<StaffUser>;
 
-/// Units of each user's current residencies ("current" on the clock's today).
-pub struct CurrentUnitsLoader(DatabaseConnection, Clock);
+/// Each user's current residencies with their units ("current" on the clock's today), oldest
+/// first.
+pub struct CurrentResidenciesLoader(DatabaseConnection, Clock);
 
-impl DomainLoader for CurrentUnitsLoader {
+impl DomainLoader for CurrentResidenciesLoader {
     fn new(db: DatabaseConnection, clock: &Clock) -> Self {
-        CurrentUnitsLoader(db, clock.clone())
+        CurrentResidenciesLoader(db, clock.clone())
     }
 }
 
-impl async_graphql::dataloader::Loader<Uuid> for CurrentUnitsLoader {
-    type Value = Vec<unit::Model>;
+impl async_graphql::dataloader::Loader<Uuid> for CurrentResidenciesLoader {
+    type Value = Vec<(residency::Model, unit::Model)>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<unit::Model>>, LoadError> {
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<(residency::Model, unit::Model)>>, LoadError> {
         let rows = residency::Entity::find()
             .filter(residency::Column::UserId.is_in(keys.iter().copied()))
             .filter(current_residency(self.1.today()))
@@ -77,8 +81,53 @@ impl async_graphql::dataloader::Loader<Uuid> for CurrentUnitsLoader {
             .order_by_asc(residency::Column::Id)
             .all(&self.0)
             .await?;
-        let mut units = group(keys, rows, |(residency, unit)| (residency.user_id, unit));
-        Ok(units
+        let mut homes = group(keys, rows, |(residency, unit)| {
+            (residency.user_id, unit.map(|unit| (residency, unit)))
+        });
+        Ok(homes
+            .drain()
+            .map(|(k, v)| (k, v.into_iter().flatten().collect()))
+            .collect())
+    }
+}
+
+/// Each unit's current residents with their users ("current" on the clock's today), oldest
+/// residency first: two statements for any number of units.
+pub struct CurrentResidentsLoader(DatabaseConnection, Clock);
+
+impl DomainLoader for CurrentResidentsLoader {
+    fn new(db: DatabaseConnection, clock: &Clock) -> Self {
+        CurrentResidentsLoader(db, clock.clone())
+    }
+}
+
+impl async_graphql::dataloader::Loader<Uuid> for CurrentResidentsLoader {
+    type Value = Vec<(residency::Model, user::Model)>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<(residency::Model, user::Model)>>, LoadError> {
+        let residencies = residency::Entity::find()
+            .filter(residency::Column::UnitId.is_in(keys.iter().copied()))
+            .filter(current_residency(self.1.today()))
+            .order_by_asc(residency::Column::MovedIn)
+            .order_by_asc(residency::Column::Id)
+            .all(&self.0)
+            .await?;
+        let users: HashMap<Uuid, user::Model> = user::Entity::find()
+            .filter(user::Column::Id.is_in(residencies.iter().map(|r| r.user_id)))
+            .all(&self.0)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        let mut residents = group(keys, residencies, |residency| {
+            let user = users.get(&residency.user_id).cloned();
+            (residency.unit_id, user.map(|user| (residency, user)))
+        });
+        Ok(residents
             .drain()
             .map(|(k, v)| (k, v.into_iter().flatten().collect()))
             .collect())

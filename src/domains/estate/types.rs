@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::loaders::{
-    BuildingById, HouseholdByUnit, StaffBuildingsLoader, StaffCategoriesLoader, UnitById,
+    BuildingById, CurrentResidentsLoader, HouseholdByUnit, StaffBuildingsLoader,
+    StaffCategoriesLoader, UnitById,
 };
 use crate::{
     domains::identity::{loaders::UserById, types::User},
@@ -211,6 +212,39 @@ impl Unit {
             .map(HouseholdMember::try_from_model)
             .collect::<AppResult<_>>()?)
     }
+
+    /// The people who live here now (current residencies, oldest first): names and how each
+    /// relates to the unit. Only the unit's current residents and administrators see them; for
+    /// anyone else (staff, managers and supervisors included) the list is empty.
+    async fn residents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UnitResident>> {
+        let scope = ctx.scope().await?;
+        if !scope.can_see_household(self.uuid).await? {
+            return Ok(Vec::new());
+        }
+        let residents = ctx
+            .loaders()?
+            .load_one::<CurrentResidentsLoader>(self.uuid)
+            .await?
+            .unwrap_or_default();
+        Ok(residents
+            .into_iter()
+            .map(|(residency, user)| {
+                Ok(UnitResident {
+                    display_name: user.display_name,
+                    relation: ResidencyRelation::from_stored(&residency.relation)?,
+                })
+            })
+            .collect::<AppResult<_>>()?)
+    }
+}
+
+/// Someone who lives in a unit now, as the unit's other residents see them.
+#[derive(SimpleObject, Clone)]
+pub struct UnitResident {
+    /// The name they show to others.
+    pub display_name: String,
+    /// How they relate to the unit: owner, tenant or family.
+    pub relation: ResidencyRelation,
 }
 
 /// A resident's link to a unit.

@@ -11,8 +11,8 @@ use super::{
 use crate::{
     auth::Role,
     domains::estate::{
-        loaders::{CurrentUnitsLoader, StaffByUser},
-        types::{StaffRecord, Unit},
+        loaders::{CurrentResidenciesLoader, StaffByUser},
+        types::{Residency, StaffRecord, Unit},
     },
     error::AppResult,
     graphql::ContextExt,
@@ -52,14 +52,34 @@ impl User {
         if !scope.is_self_or_admin(self.uuid) {
             return Ok(Vec::new());
         }
-        let units = ctx
+        let homes = ctx
             .loaders()?
-            .load_one::<CurrentUnitsLoader>(self.uuid)
+            .load_one::<CurrentResidenciesLoader>(self.uuid)
             .await?
             .unwrap_or_default();
-        Ok(units
+        Ok(homes
             .into_iter()
-            .map(Unit::try_from_model)
+            .map(|(_, unit)| Unit::try_from_model(unit))
+            .collect::<AppResult<_>>()?)
+    }
+
+    /// The user's current residencies (moved in, not moved out as of today), oldest first: how
+    /// they relate to each home (`OWNER`, `TENANT`, `FAMILY`), the unit and its building, and
+    /// the dates. `viewer { residencies { … } }` is your own. Visible to the user and
+    /// administrators; empty for anyone else.
+    async fn residencies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Residency>> {
+        let scope = ctx.scope().await?;
+        if !scope.is_self_or_admin(self.uuid) {
+            return Ok(Vec::new());
+        }
+        let homes = ctx
+            .loaders()?
+            .load_one::<CurrentResidenciesLoader>(self.uuid)
+            .await?
+            .unwrap_or_default();
+        Ok(homes
+            .into_iter()
+            .map(|(residency, unit)| Residency::try_from_models(residency, unit))
             .collect::<AppResult<_>>()?)
     }
 

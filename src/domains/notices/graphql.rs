@@ -1,13 +1,13 @@
 //! GraphQL surface of notices, including the live subscriptions.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject, Subscription};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use super::{
     audience::Audience,
     board::{NoticeBoard, NoticeLog, NoticeReceiptStats},
-    service::{MAX_BODY, NewNotice, NoticeService, PUBLISHED, Publication},
+    service::{MAX_BODY, NewNotice, NoticeService, PUBLISHED, Publication, WITHDRAWN, Withdrawal},
     types::{Notice, NoticeKind, NoticePriority},
 };
 use crate::{
@@ -166,13 +166,28 @@ pub struct NoticeReceiptPayload {
     acknowledged_at: Option<DateTime<Utc>>,
 }
 
-/// A notice delivered live.
+/// What happened on your board.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum NoticeEventKind {
+    /// A notice was published for you: add `notice` to the board.
+    NoticePublished,
+    /// A notice addressed to you was withdrawn: drop the notice `noticeId` from the board
+    /// (`notice` is null: a withdrawn notice is no longer readable). It may name a notice you
+    /// never got (published and withdrawn while you were away): ignore it then.
+    NoticeWithdrawn,
+}
+
+/// A change to your board delivered live: a publication or a withdrawal.
 #[derive(SimpleObject)]
 pub struct NoticeEvent {
     /// Pass as `after` when resubscribing.
     cursor: String,
-    /// The notice.
-    notice: Notice,
+    /// Whether the notice was published or withdrawn.
+    kind: NoticeEventKind,
+    /// The notice's id, for either kind.
+    notice_id: ID,
+    /// The notice published; null for a withdrawal.
+    notice: Option<Notice>,
 }
 
 /// Notice queries.
@@ -359,8 +374,10 @@ pub struct NoticeSubscription;
 
 #[Subscription]
 impl NoticeSubscription {
-    /// Notices published for you, live. With `after` (a cursor from an earlier event) the
-    /// notices published since then come first, in order.
+    /// Your board, live: notices published for you (`NOTICE_PUBLISHED`) and withdrawals of
+    /// notices addressed to you (`NOTICE_WITHDRAWN`, with `noticeId` and a null `notice`). With
+    /// `after` (a cursor from an earlier event) the events since then come first, in order; a
+    /// notice withdrawn since then is never replayed as published, only its withdrawal.
     async fn notice_published(
         &self,
         ctx: &Context<'_>,
@@ -388,10 +405,29 @@ impl NoticeSubscription {
             async move {
                 let result = async {
                     let event = event?;
+                    let cursor = event.cursor();
+                    if event.kind == WITHDRAWN {
+                        let withdrawal: Withdrawal =
+                            serde_json::from_value(event.payload).map_err(AppError::internal)?;
+                        // Judged like the publication was: only the audience (and
+                        // administrators) learn of it. A withdrawal from before audiences were
+                        // recorded names only an id, which reveals nothing.
+                        if let Some(audience) = &withdrawal.audience {
+                            let scope = state.scopes.get(&state, me).await?;
+                            if !(scope.admin || audience.includes(&scope).await?) {
+                                return Ok(None);
+                            }
+                        }
+                        return Ok(Some(NoticeEvent {
+                            cursor,
+                            kind: NoticeEventKind::NoticeWithdrawn,
+                            notice_id: ID(withdrawal.id.to_string()),
+                            notice: None,
+                        }));
+                    }
                     if event.kind != PUBLISHED {
                         return Ok(None);
                     }
-                    let cursor = event.cursor();
                     let publication: Publication =
                         serde_json::from_value(event.payload).map_err(AppError::internal)?;
                     // Judged with the subscriber's rights now, not when they subscribed: a
@@ -400,9 +436,15 @@ impl NoticeSubscription {
                     if !(scope.admin || publication.audience.includes(&scope).await?) {
                         return Ok(None);
                     }
+                    let notice_id = ID(publication.notice.id.to_string());
                     let notice =
                         Notice::try_from_model(publication.notice.into(), state.clock.now())?;
-                    Ok(Some(NoticeEvent { cursor, notice }))
+                    Ok(Some(NoticeEvent {
+                        cursor,
+                        kind: NoticeEventKind::NoticePublished,
+                        notice_id,
+                        notice: Some(notice),
+                    }))
                 }
                 .await;
                 result

@@ -132,6 +132,18 @@ impl From<NoticeSnapshot> for notice::Model {
     }
 }
 
+/// The payload of a withdrawal event: enough to tell the audience's boards to drop the notice,
+/// and nothing of its content.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Withdrawal {
+    /// The notice withdrawn.
+    pub id: Uuid,
+    /// Its audience, so each subscriber's rights decide delivery as for the publication (absent
+    /// from withdrawals written by earlier versions).
+    #[serde(default)]
+    pub audience: Option<Audience>,
+}
+
 /// The payload of a publication event.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Publication {
@@ -503,7 +515,9 @@ impl<'a> NoticeService<'a> {
 
     /// Withdraws a notice: it leaves the board, and a scheduled one is never published. A
     /// withdrawal of a published notice is an event on the notices topic, so live boards drop
-    /// it. Withdrawing twice is not an error.
+    /// it, and removes its notifications from every recipient's inbox in the same transaction
+    /// (set-based, whatever the audience's size), so inboxes and unread counts drop it too.
+    /// Withdrawing twice is not an error.
     pub async fn withdraw(&self, scope: &Scope, id: Uuid) -> AppResult<notice::Model> {
         self.publisher(scope).await?;
         let mut write = Write::begin(self.state).await?;
@@ -525,7 +539,14 @@ impl<'a> NoticeService<'a> {
             .rows_affected
             == 1;
         if was_published {
-            write.event(Topic::Notices, WITHDRAWN, serde_json::json!({ "id": id }));
+            let audience = super::board::audience_of(write.txn(), id).await?;
+            Notifier::remove(&mut write, SubjectRef::notice(id)).await?;
+            let payload = serde_json::to_value(Withdrawal {
+                id,
+                audience: Some(audience),
+            })
+            .map_err(AppError::internal)?;
+            write.event(Topic::Notices, WITHDRAWN, payload);
         } else {
             for status in [NoticeStatus::Draft, NoticeStatus::Scheduled] {
                 take_down(status).exec(write.txn()).await?;
