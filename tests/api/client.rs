@@ -81,25 +81,36 @@ async fn install(dir: &PathBuf) -> Result<(), String> {
     }
 }
 
-#[tokio::test]
-async fn the_graphql_ws_client_works_with_its_default_options() {
+/// The client directory with its packages installed; `None` when the test is skipped.
+async fn client_dir() -> Option<PathBuf> {
+    // Two tests may install at once; one `npm ci` at a time.
+    static INSTALL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/client");
     if !have("node") && skip("Node.js (`node`) is not installed") {
-        return;
+        return None;
     }
+    let _installing = INSTALL.lock().await;
     if needs_install(&dir) {
         if !have("npm") && skip("npm is not installed, and tests/client/node_modules is not there")
         {
-            return;
+            return None;
         }
         if let Err(err) = install(&dir).await
             && skip(&format!(
                 "the graphql-ws client could not be installed: {err}"
             ))
         {
-            return;
+            return None;
         }
     }
+    Some(dir)
+}
+
+#[tokio::test]
+async fn the_graphql_ws_client_works_with_its_default_options() {
+    let Some(dir) = client_dir().await else {
+        return;
+    };
     let app = TestApp::spawn().await;
     let token = app.token(&[Role::Admin]).await;
     let run = tokio::process::Command::new("node")
@@ -131,4 +142,112 @@ async fn the_graphql_ws_client_works_with_its_default_options() {
         seen["error"][0]["extensions"]["code"],
         "GRAPHQL_VALIDATION_FAILED"
     );
+}
+
+/// The binary serving `--demo` from an empty data directory, killed when dropped.
+struct DemoServer {
+    child: tokio::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl DemoServer {
+    async fn start() -> DemoServer {
+        use tokio::io::AsyncBufReadExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_resident-hub"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("REDIS_URL")
+            .env("RESIDENT_HUB_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the binary starts");
+        let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let addr = tokio::time::timeout(SERVER_WAIT, async {
+            while let Some(line) = lines.next_line().await.expect("stderr") {
+                let entry: Value = serde_json::from_str(&line).expect("JSON log lines");
+                if let Some(addr) = entry["addr"].as_str() {
+                    return addr.to_owned();
+                }
+            }
+            panic!("the binary exited before listening");
+        })
+        .await
+        .unwrap_or_else(|_| panic!("not listening within {SERVER_WAIT:?}"));
+        // Keep reading the log so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        DemoServer {
+            child,
+            url: format!("http://{addr}"),
+            _dir: dir,
+        }
+    }
+}
+
+/// How long `serve --demo` may take to seed an empty database and listen.
+const SERVER_WAIT: Duration = Duration::from_secs(120);
+
+/// The README's "Building a client" section, followed end to end by `walkthrough.mjs` against
+/// `serve --demo` started from nothing: sign in, refresh in two tabs at once, refresh with a
+/// stale header, the home screen in one request, errors by code, the live inbox with a
+/// reconnect that replays what was missed, sign out.
+#[tokio::test]
+async fn the_client_walkthrough_in_the_readme_works_against_a_fresh_demo() {
+    let Some(dir) = client_dir().await else {
+        return;
+    };
+    let mut server = DemoServer::start().await;
+    let run = tokio::process::Command::new("node")
+        .arg("walkthrough.mjs")
+        .arg(&server.url)
+        .current_dir(&dir)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(CLIENT_WAIT, run)
+        .await
+        .unwrap_or_else(|_| panic!("the walkthrough did not finish within {CLIENT_WAIT:?}"))
+        .expect("node runs");
+    let _ = server.child.start_kill();
+    assert!(
+        output.status.success(),
+        "the walkthrough failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    assert_eq!(seen["signIn"]["status"], 200, "{seen}");
+    assert_eq!(
+        seen["twoTabs"]["statuses"],
+        serde_json::json!([200, 200]),
+        "{seen}"
+    );
+    assert_eq!(seen["twoTabs"]["distinct"], true, "{seen}");
+    assert_eq!(seen["staleHeaderRefresh"]["ok"], true, "{seen}");
+    assert_eq!(seen["home"]["errors"], Value::Null, "{seen}");
+    let residency = &seen["home"]["residencies"][0];
+    assert_eq!(residency["unit"]["number"], "101", "{seen}");
+    assert!(residency["relation"].is_string(), "{seen}");
+    assert_eq!(seen["home"]["notices"], 4, "{seen}");
+    assert!(seen["home"]["unread"].as_i64().unwrap() >= 1, "{seen}");
+    assert_eq!(
+        seen["errors"]["malformed"]["code"], "BAD_USER_INPUT",
+        "{seen}"
+    );
+    assert_eq!(seen["errors"]["malformed"]["field"], "id", "{seen}");
+    assert_eq!(seen["errors"]["unknown"], "NOT_FOUND", "{seen}");
+    assert_eq!(seen["inbox"]["live"]["title"], "Lift service", "{seen}");
+    assert_eq!(
+        seen["inbox"]["live"]["text"],
+        "Lift service: the lift in your building is serviced on Monday.",
+        "the text is plain: {seen}"
+    );
+    assert_eq!(
+        seen["inbox"]["replayed"]["title"], "Lift service, while you were away",
+        "{seen}"
+    );
+    assert_eq!(seen["signOut"], "UNAUTHENTICATED", "{seen}");
 }

@@ -156,6 +156,21 @@ pub struct Publication {
 /// Characters of a notice's body its notifications show.
 const EXCERPT: usize = 140;
 
+/// One word without its Markdown markup: `*`, `` ` ``, `[` and `]` anywhere, `_` and `~` where
+/// they open or close emphasis (before trailing punctuation too: `*Monday*.` is `Monday.`), while
+/// `snake_case` keeps its underscore.
+fn plain_word(word: &str) -> String {
+    let word: String = word
+        .chars()
+        .filter(|c| !matches!(c, '*' | '`' | '[' | ']'))
+        .collect();
+    let punctuation = |c: char| matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | ')' | '"' | '\'');
+    let core_end = word.trim_end_matches(punctuation).len();
+    let (core, tail) = word.split_at(core_end);
+    let core = core.trim_matches(|c| matches!(c, '_' | '~'));
+    format!("{core}{tail}")
+}
+
 /// A plain-text excerpt of Markdown: markup dropped, whitespace collapsed, cut at a word
 /// boundary with an ellipsis when longer than `max` characters.
 pub fn excerpt(markdown: &str, max: usize) -> String {
@@ -168,17 +183,21 @@ pub fn excerpt(markdown: &str, max: usize) -> String {
         for word in line.split_whitespace() {
             // Emphasis, code and link markup around words; link targets dropped.
             let word = match word.find("](") {
-                Some(at) => &word[..at],
-                None => word,
+                // The link text, and what follows the target (`[plan](url).` is `plan.`).
+                Some(at) => {
+                    let tail = word[at..].rsplit_once(')').map_or("", |(_, tail)| tail);
+                    format!("{}{tail}", &word[..at])
+                }
+                None => word.to_owned(),
             };
-            let word = word.trim_matches(|c| matches!(c, '*' | '_' | '`' | '[' | ']' | '~'));
+            let word = plain_word(&word);
             if word.is_empty() {
                 continue;
             }
             if !plain.is_empty() {
                 plain.push(' ');
             }
-            plain.push_str(word);
+            plain.push_str(&word);
         }
     }
     if plain.chars().count() <= max {
@@ -632,13 +651,28 @@ mod tests {
     use super::excerpt;
 
     #[test]
+    fn markup_inside_words_and_before_punctuation_is_dropped() {
+        assert_eq!(
+            excerpt(
+                "Serviced on *Monday*. Bring **your** `key`, _please_! See [the plan](https://x.test/p).",
+                200
+            ),
+            "Serviced on Monday. Bring your key, please! See the plan."
+        );
+        assert_eq!(
+            excerpt("keep snake_case and ~~old~~ text", 200),
+            "keep snake_case and old text"
+        );
+    }
+
+    #[test]
     fn excerpts_are_plain_text_cut_at_a_word() {
         assert_eq!(
             excerpt(
                 "## Water off\n\n**Tuesday** 9:00–12:00, see [the plan](https://x.test/p).",
                 140
             ),
-            "Water off Tuesday 9:00–12:00, see the plan"
+            "Water off Tuesday 9:00–12:00, see the plan."
         );
         let long = "word ".repeat(60);
         let cut = excerpt(&long, 23);
