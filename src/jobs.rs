@@ -35,9 +35,10 @@ impl Jobs {
     /// Every job the server runs, in one list.
     pub fn all() -> Jobs {
         Jobs {
-            jobs: Arc::new(vec![Arc::new(
-                crate::domains::notices::scheduler::PublishDueNotices,
-            )]),
+            jobs: Arc::new(vec![
+                Arc::new(crate::domains::notices::scheduler::PublishDueNotices),
+                Arc::new(crate::domains::work_orders::sla::WorkOrderSla),
+            ]),
         }
     }
 

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One work order.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "work_order")]
 pub struct Model {
     /// UUID v7.

@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 /// One entry.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "work_order_entry")]
 pub struct Model {
     /// UUID v7 (orders entries of one work order).

@@ -6,3 +6,4 @@ pub mod estate;
 pub mod identity;
 pub mod notices;
 pub mod system;
+pub mod work_orders;

@@ -45,6 +45,8 @@ pub enum Topic {
     UserFeed(uuid::Uuid),
     /// Read and acknowledgement counts of one notice (a state topic: a signal to recount).
     NoticeReceipts(uuid::Uuid),
+    /// Every work-order change (subscribers filter by what they may see).
+    WorkOrders,
     /// Changes to users' access (residencies, staff records, roles, status): scope caches drop
     /// the users named.
     Access,
@@ -58,6 +60,7 @@ impl Topic {
             Topic::Notices => "notices".to_owned(),
             Topic::UserFeed(user) => format!("user:{user}"),
             Topic::NoticeReceipts(notice) => format!("notice-receipts:{notice}"),
+            Topic::WorkOrders => "work-orders".to_owned(),
             Topic::Access => "access".to_owned(),
         }
     }
@@ -67,7 +70,7 @@ impl Topic {
     /// and the buffer is allocated for every topic up front, so it is kept small there.
     pub fn buffer(&self) -> usize {
         match self {
-            Topic::Ping | Topic::Notices | Topic::Access => TOPIC_BUFFER,
+            Topic::Ping | Topic::Notices | Topic::WorkOrders | Topic::Access => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
         }
     }

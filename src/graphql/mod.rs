@@ -19,7 +19,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{estate, identity, notices, system},
+    domains::{estate, identity, notices, system, work_orders},
     notifications,
 };
 
@@ -31,6 +31,7 @@ pub struct Query(
     identity::graphql::IdentityQuery,
     estate::graphql::EstateQuery,
     notices::graphql::NoticeQuery,
+    work_orders::graphql::WorkOrderQuery,
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
@@ -42,6 +43,7 @@ pub struct Mutation(
     identity::graphql::IdentityMutation,
     estate::graphql::EstateMutation,
     notices::graphql::NoticeMutation,
+    work_orders::graphql::WorkOrderMutation,
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
 );
@@ -50,6 +52,7 @@ pub struct Mutation(
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(
     notices::graphql::NoticeSubscription,
+    work_orders::graphql::WorkOrderSubscription,
     notifications::graphql::NotificationSubscription,
     system::graphql::SystemSubscription,
 );

@@ -28,3 +28,4 @@ mod sessions;
 mod spec_responses;
 mod throttling;
 mod websocket;
+mod work_orders;
