@@ -62,6 +62,30 @@ pub struct NewNotice {
     pub draft: bool,
 }
 
+impl NewNotice {
+    /// When it is published: `publish_at` when that is in the future, otherwise `now`.
+    pub fn publication_time(
+        publish_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        publish_at.filter(|at| *at > now).unwrap_or(now)
+    }
+
+    /// `BAD_USER_INPUT` on `input.expiresAt` unless the notice expires after it is published.
+    pub fn check_expiry(
+        publish_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> AppResult<()> {
+        if expires_at.is_some_and(|expires| expires <= publish_at) {
+            return Err(AppError::bad_input(
+                "input.expiresAt",
+                "must be after the publication time",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A notice as it travels on the bus and in the event log.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -306,12 +330,7 @@ impl<'a> NoticeService<'a> {
     /// Checks that every target exists and that a manager names only buildings they serve
     /// (administrators publish anywhere).
     async fn check_audience(&self, publisher: &Publisher, audience: &Audience) -> AppResult<()> {
-        if audience.is_empty() {
-            return Err(AppError::bad_input(
-                "input.audience",
-                "names no one: give the estate, buildings, floors, units or roles",
-            ));
-        }
+        audience.require_targets()?;
         let mut buildings: HashSet<Uuid> = audience.building_ids.iter().copied().collect();
         buildings.extend(audience.floors.iter().map(|(b, _)| *b));
         let found = building::Entity::find()
@@ -359,13 +378,8 @@ impl<'a> NoticeService<'a> {
     pub async fn publish(&self, scope: &Scope, new: NewNotice) -> AppResult<notice::Model> {
         let publisher = self.publisher(scope).await?;
         let now = self.state.clock.now();
-        let publish_at = new.publish_at.filter(|at| *at > now).unwrap_or(now);
-        if new.expires_at.is_some_and(|expires| expires <= publish_at) {
-            return Err(AppError::bad_input(
-                "input.expiresAt",
-                "must be after the publication time",
-            ));
-        }
+        let publish_at = NewNotice::publication_time(new.publish_at, now);
+        NewNotice::check_expiry(publish_at, new.expires_at)?;
         self.check_audience(&publisher, &new.audience).await?;
         let users = recipients(self.db(), &new.audience, self.state.clock.today()).await?;
         if users.is_empty() {
