@@ -218,6 +218,24 @@ impl AppError {
         }
     }
 
+    /// `NOT_FOUND` on the input field `field` that carried a well-formed id naming nothing the
+    /// viewer may see.
+    pub fn unknown_id(field: impl Into<String>, what: &'static str) -> Self {
+        AppError::UnknownId {
+            field: field.into(),
+            what,
+        }
+    }
+
+    /// The error with a plain `NOT_FOUND` pinned on the input field `field` (the id in an input
+    /// that named the missing object); any other error unchanged.
+    pub fn on_field(self, field: &str) -> Self {
+        match self {
+            AppError::NotFound(what) => AppError::unknown_id(field, what),
+            other => other,
+        }
+    }
+
     /// An internal error from any cause.
     pub fn internal(cause: impl Into<BoxError>) -> Self {
         AppError::Internal(cause.into())

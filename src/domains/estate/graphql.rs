@@ -496,7 +496,8 @@ impl EstateMutation {
         let scope = ctx.scope().await?;
         let building = EstateService::new(ctx.state())
             .update_building(scope, id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(BuildingPayload {
             building: building.into(),
         })
@@ -555,7 +556,8 @@ impl EstateMutation {
         let scope = ctx.scope().await?;
         let unit = EstateService::new(ctx.state())
             .update_unit(scope, id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(UnitPayload {
             unit: Unit::try_from_model(unit)?,
         })
@@ -599,7 +601,8 @@ impl EstateMutation {
         let scope = ctx.scope().await?;
         let (residency, unit) = EstateService::new(ctx.state())
             .end_residency(scope, id, input.moved_out.into())
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(ResidencyPayload {
             residency: Residency::try_from_models(residency, unit)?,
         })
@@ -676,7 +679,8 @@ impl EstateMutation {
         let scope = ctx.scope().await?;
         let member = EstateService::new(ctx.state())
             .update_household_member(scope, id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(HouseholdMemberPayload {
             household_member: HouseholdMember::try_from_model(member)?,
         })
@@ -693,7 +697,8 @@ impl EstateMutation {
         let scope = ctx.scope().await?;
         let member = EstateService::new(ctx.state())
             .remove_household_member(scope, id)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(HouseholdMemberPayload {
             household_member: HouseholdMember::try_from_model(member)?,
         })
@@ -763,7 +768,8 @@ impl EstateMutation {
         let scope = ctx.scope().await?;
         let record = EstateService::new(ctx.state())
             .update_staff_record(scope, id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(StaffRecordPayload {
             staff_record: StaffRecord::try_from_model(record)?,
         })

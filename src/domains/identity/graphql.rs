@@ -330,7 +330,8 @@ impl IdentityMutation {
         })?;
         let user = IdentityService::new(ctx.state())
             .update_user(id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(UserPayload { user: user.into() })
     }
 
@@ -345,7 +346,8 @@ impl IdentityMutation {
         let id = parse_id("input.id", &input.id)?;
         let user = IdentityService::new(ctx.state())
             .set_status(ctx.viewer(), id, UserStatus::Disabled)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(UserPayload { user: user.into() })
     }
 
@@ -359,7 +361,8 @@ impl IdentityMutation {
         let id = parse_id("input.id", &input.id)?;
         let user = IdentityService::new(ctx.state())
             .set_status(ctx.viewer(), id, UserStatus::Active)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(UserPayload { user: user.into() })
     }
 }

@@ -320,7 +320,8 @@ impl NoticeMutation {
         let scope = ctx.scope().await?;
         let model = NoticeService::new(ctx.state())
             .publish_draft(scope, id, input.publish_at)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(PublishNoticePayload {
             notice: Notice::try_from_model(model, ctx.state().clock.now())?,
         })
@@ -336,7 +337,10 @@ impl NoticeMutation {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
         let scope = ctx.scope().await?;
-        let model = NoticeService::new(ctx.state()).withdraw(scope, id).await?;
+        let model = NoticeService::new(ctx.state())
+            .withdraw(scope, id)
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(PublishNoticePayload {
             notice: Notice::try_from_model(model, ctx.state().clock.now())?,
         })
@@ -371,7 +375,8 @@ async fn receipt(
     let scope = ctx.scope().await?;
     let (notice, receipt) = NoticeService::new(ctx.state())
         .receipt(scope, id, acknowledge)
-        .await?;
+        .await
+        .map_err(|err| err.on_field("input.noticeId"))?;
     Ok(NoticeReceiptPayload {
         notice: Notice::try_from_model(notice, ctx.state().clock.now())?,
         read_at: receipt.read_at,

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TryInsertResult, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TryInsertResult, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -333,15 +333,23 @@ impl<'a> NoticeService<'a> {
         audience.require_targets()?;
         let mut buildings: HashSet<Uuid> = audience.building_ids.iter().copied().collect();
         buildings.extend(audience.floors.iter().map(|(b, _)| *b));
-        let found = building::Entity::find()
+        let found: HashSet<Uuid> = building::Entity::find()
+            .select_only()
+            .column(building::Column::Id)
             .filter(building::Column::Id.is_in(buildings.iter().copied()))
-            .count(self.db())
-            .await?;
-        if found != buildings.len() as u64 {
-            return Err(AppError::bad_input(
+            .into_tuple()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .collect();
+        if audience.building_ids.iter().any(|b| !found.contains(b)) {
+            return Err(AppError::unknown_id(
                 "input.audience.buildingIds",
-                "names a building that does not exist",
+                "building",
             ));
+        }
+        if audience.floors.iter().any(|(b, _)| !found.contains(b)) {
+            return Err(AppError::unknown_id("input.audience.floors", "building"));
         }
         let units: HashSet<Uuid> = audience.unit_ids.iter().copied().collect();
         let unit_buildings: Vec<Uuid> = unit::Entity::find()
@@ -352,10 +360,7 @@ impl<'a> NoticeService<'a> {
             .all(self.db())
             .await?;
         if unit_buildings.len() != units.len() {
-            return Err(AppError::bad_input(
-                "input.audience.unitIds",
-                "names a unit that does not exist",
-            ));
+            return Err(AppError::unknown_id("input.audience.unitIds", "unit"));
         }
         if let Publisher::Manager(_, served) = publisher {
             let outside = |b: &Uuid| !served.contains(b);
@@ -385,16 +390,12 @@ impl<'a> NoticeService<'a> {
         if users.is_empty() {
             return Err(AppError::bad_input("input.audience", "matches nobody"));
         }
-        if let Some(old) = new.supersedes
-            && notice::Entity::find_by_id(old)
-                .one(self.db())
-                .await?
-                .is_none()
-        {
-            return Err(AppError::bad_input(
-                "input.supersedes",
-                "names a notice that does not exist",
-            ));
+        if let Some(old) = new.supersedes {
+            // Only a notice the publisher may see can be corrected.
+            super::board::NoticeBoard::new(self.state)
+                .notice(scope, old)
+                .await
+                .map_err(|err| err.on_field("input.supersedes"))?;
         }
         let status = if new.draft {
             NoticeStatus::Draft
