@@ -133,6 +133,15 @@ pub enum AppError {
     /// See [`ErrorCode::NotFound`]; the value names what was looked for.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// See [`ErrorCode::NotFound`]: a well-formed id in an input names nothing the viewer may
+    /// see (`extensions.field` names the input, e.g. `input.unitId`).
+    #[error("{what} not found")]
+    UnknownId {
+        /// The input field that carried the id, as the client spelled it.
+        field: String,
+        /// What the id should have named.
+        what: &'static str,
+    },
     /// See [`ErrorCode::BadUserInput`].
     #[error("{message}")]
     BadUserInput {
@@ -141,6 +150,11 @@ pub enum AppError {
         /// What is wrong with it.
         message: String,
     },
+    /// See [`ErrorCode::BadUserInput`]: several fields of one input are invalid. Each becomes
+    /// an error of its own in the response (see [`FieldProblems`]); build it with
+    /// [`crate::graphql::checks::Checks`], which gives a lone problem as [`AppError::BadUserInput`].
+    #[error("{}", .0.first().map_or("invalid input", |p| p.message.as_str()))]
+    Invalid(Vec<FieldProblem>),
     /// See [`ErrorCode::Conflict`].
     #[error("{message}")]
     Conflict {
@@ -169,12 +183,56 @@ pub enum AppError {
 /// Result alias used by services.
 pub type AppResult<T> = Result<T, AppError>;
 
+/// One invalid input field: what [`AppError::BadUserInput`] says, kept in a list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The input field at fault, as the client spelled it (`input.email`).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl FieldProblem {
+    /// The problem as the error a client sees: `BAD_USER_INPUT` with `extensions.field`.
+    pub fn into_error(self) -> async_graphql::Error {
+        AppError::BadUserInput {
+            field: self.field,
+            message: self.message,
+        }
+        .into_masked()
+    }
+}
+
+/// The problems of an [`AppError::Invalid`], carried to the response as the GraphQL error's
+/// `source` (never serialized): the response step splits the one error into one per problem
+/// (`http::response::finish_errors`). Until then the error reads as its first problem.
+#[derive(Debug)]
+pub struct FieldProblems(pub Vec<FieldProblem>);
+
 impl AppError {
     /// A bad-input error on `field`.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::BadUserInput {
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// `NOT_FOUND` on the input field `field` that carried a well-formed id naming nothing the
+    /// viewer may see.
+    pub fn unknown_id(field: impl Into<String>, what: &'static str) -> Self {
+        AppError::UnknownId {
+            field: field.into(),
+            what,
+        }
+    }
+
+    /// The error with a plain `NOT_FOUND` pinned on the input field `field` (the id in an input
+    /// that named the missing object); any other error unchanged.
+    pub fn on_field(self, field: &str) -> Self {
+        match self {
+            AppError::NotFound(what) => AppError::unknown_id(field, what),
+            other => other,
         }
     }
 
@@ -188,8 +246,8 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => ErrorCode::Unauthenticated,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
-            AppError::NotFound(_) => ErrorCode::NotFound,
-            AppError::BadUserInput { .. } => ErrorCode::BadUserInput,
+            AppError::NotFound(_) | AppError::UnknownId { .. } => ErrorCode::NotFound,
+            AppError::BadUserInput { .. } | AppError::Invalid(_) => ErrorCode::BadUserInput,
             AppError::Conflict { .. } => ErrorCode::Conflict,
             AppError::InvalidState(_) => ErrorCode::InvalidState,
             AppError::RateLimited { .. } => ErrorCode::RateLimited,
@@ -204,9 +262,15 @@ impl AppError {
         ext.set("code", self.code().as_str());
         match self {
             AppError::BadUserInput { field, .. }
+            | AppError::UnknownId { field, .. }
             | AppError::Conflict {
                 field: Some(field), ..
             } => ext.set("field", field.as_str()),
+            AppError::Invalid(problems) => {
+                if let Some(first) = problems.first() {
+                    ext.set("field", first.field.as_str());
+                }
+            }
             AppError::RateLimited { retry_after_secs } => {
                 ext.set("retryAfter", *retry_after_secs);
             }
@@ -245,12 +309,22 @@ impl From<LoadError> for async_graphql::Error {
 }
 
 impl AppError {
-    /// The error as sent, without logging it again.
+    /// The error as sent, without logging it again. Several invalid fields travel as one error
+    /// whose `source` holds them all, until the response splits it.
     fn into_masked(self) -> async_graphql::Error {
+        let message = self.to_string();
+        let extensions = Some(self.extensions());
+        let source = match self {
+            AppError::Invalid(problems) if problems.len() > 1 => {
+                Some(std::sync::Arc::new(FieldProblems(problems))
+                    as std::sync::Arc<dyn std::any::Any + Send + Sync>)
+            }
+            _ => None,
+        };
         async_graphql::Error {
-            message: self.to_string(),
-            source: None,
-            extensions: Some(self.extensions()),
+            message,
+            source,
+            extensions,
         }
     }
 }
@@ -280,6 +354,37 @@ impl From<redis::RedisError> for AppError {
     fn from(err: redis::RedisError) -> Self {
         AppError::Internal(Box::new(err))
     }
+}
+
+/// Splits every error that carries several invalid fields into one error per field, each with
+/// the carrier's path and locations: a client sees every problem of an input at once, each
+/// shaped like a single `BAD_USER_INPUT`.
+pub fn split_field_problems(errors: &mut Vec<async_graphql::ServerError>) {
+    if !errors
+        .iter()
+        .any(|err| err.source::<FieldProblems>().is_some())
+    {
+        return;
+    }
+    let mut split = Vec::with_capacity(errors.len());
+    for err in errors.drain(..) {
+        match err.source::<FieldProblems>() {
+            Some(FieldProblems(problems)) => {
+                for problem in problems {
+                    let error = problem.clone().into_error();
+                    split.push(async_graphql::ServerError {
+                        message: error.message,
+                        source: None,
+                        locations: err.locations.clone(),
+                        path: err.path.clone(),
+                        extensions: error.extensions,
+                    });
+                }
+            }
+            None => split.push(err),
+        }
+    }
+    *errors = split;
 }
 
 /// Sets `extensions.code` (and keeps any extension already set) on a server error.

@@ -1,5 +1,7 @@
 //! `ID` arguments parsed into UUIDs at the edge: a malformed id is `BAD_USER_INPUT` on the
-//! field that carried it, so services only ever see UUIDs.
+//! field that carried it, so services only ever see UUIDs. The other half of the rule lives in
+//! the services: a well-formed id naming nothing the viewer may see is `NOT_FOUND` (inside an
+//! input, on its field: `AppError::unknown_id`, `AppError::on_field`).
 
 use async_graphql::ID;
 use uuid::Uuid;

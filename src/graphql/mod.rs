@@ -3,6 +3,7 @@
 //!
 //! Adding a domain is one line in each root below.
 
+pub mod checks;
 pub mod context;
 pub mod guardrails;
 pub mod ids;

@@ -10,7 +10,7 @@ use axum::{
 use serde_json::{Map, Value, json};
 
 use crate::{
-    error::{ErrorCode, code_of, set_code},
+    error::{ErrorCode, code_of, set_code, split_field_problems},
     graphql::{guardrails::RequestInfo, shape::ResponseShape},
     metrics::Metrics,
 };
@@ -147,9 +147,11 @@ pub(super) fn request_error(
     response
 }
 
-/// Gives every error a code, masks internal ones, and counts them.
-pub(crate) fn finish_errors(errors: &mut [ServerError], info: &RequestInfo, metrics: &Metrics) {
-    for err in errors {
+/// Gives every error a code, masks internal ones, and counts them. An input with several
+/// invalid fields becomes one `BAD_USER_INPUT` error per field here, before counting.
+pub(crate) fn finish_errors(errors: &mut Vec<ServerError>, info: &RequestInfo, metrics: &Metrics) {
+    split_field_problems(errors);
+    for err in errors.iter_mut() {
         let code = match code_of(err) {
             Some(code) => code,
             // Without a code: before execution it is the validator's; during execution it is

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::types::NotificationCategory;
 use crate::{
     app::AppState,
-    error::AppResult,
+    error::{AppError, AppResult},
     events::outbox::Write,
     graphql::pagination::{Keyset, Page, PageRequest},
 };
@@ -85,6 +85,17 @@ impl<'a> Inbox<'a> {
             .filter(notification::Column::ReadAt.is_null())
             .filter(notification::Column::RemovedAt.is_null());
         if let Some(ids) = ids {
+            // Every id must name one of the user's own notifications, read or not: another
+            // user's is NOT_FOUND, like an unknown one.
+            let unique: HashSet<Uuid> = ids.iter().copied().collect();
+            let own = notification::Entity::find()
+                .filter(notification::Column::UserId.eq(user_id))
+                .filter(notification::Column::Id.is_in(unique.iter().copied()))
+                .count(write.txn())
+                .await?;
+            if own != unique.len() as u64 {
+                return Err(AppError::unknown_id("input.ids", "notification"));
+            }
             update = update.filter(notification::Column::Id.is_in(ids));
         }
         let read = update.exec_with_returning(write.txn()).await?;

@@ -249,7 +249,9 @@ async fn every_operation_obeys_the_access_rules_for_every_role() {
             "addHouseholdMember",
             "mutation($u: ID!) { addHouseholdMember(input: { unitId: $u, kind: PET, name: \"Rex\", species: \"dog\", consent: true }) { householdMember { id } } }",
             json!({ "u": my_unit }),
-            [Ok, FORBID, FORBID, Ok, FORBID, UNAUTH],
+            // Supervisors and the staff serving the building see the unit but may not change
+            // the household; a merchant does not see it at all.
+            [Ok, FORBID, FORBID, Ok, NOTFOUND, UNAUTH],
         ),
         (
             "createResidency",
@@ -458,7 +460,12 @@ async fn a_resident_sees_no_other_household_anywhere() {
             json!({ "u": their_unit }),
         )
         .await;
-    assert_eq!(json["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    // Another household's unit is one the resident may not see: NOT_FOUND, like an unknown id.
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{json}"
+    );
+    assert_eq!(json["errors"][0]["extensions"]["field"], "input.unitId");
     assert_eq!(
         entity::household_member::Entity::find()
             .count(&app.state.db)
@@ -595,8 +602,9 @@ async fn bad_estate_input_is_refused_with_the_field_and_writes_nothing() {
     let cases = [
         (
             create_unit,
+            // Well-formed but unknown: NOT_FOUND, still naming the field.
             json!({ "b": Uuid::now_v7(), "n": "999" }),
-            "BAD_USER_INPUT",
+            "NOT_FOUND",
             "input.buildingId",
         ),
         (
@@ -620,7 +628,7 @@ async fn bad_estate_input_is_refused_with_the_field_and_writes_nothing() {
         (
             "mutation($u: ID!) { createResidency(input: { userId: $u, unitId: $u, relation: OWNER, movedIn: \"2024-01-01\" }) { residency { id } } }",
             json!({ "u": Uuid::now_v7() }),
-            "BAD_USER_INPUT",
+            "NOT_FOUND",
             "input.userId",
         ),
         (

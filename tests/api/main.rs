@@ -15,6 +15,8 @@ mod hardening;
 mod helpers;
 mod http_transport;
 mod identity;
+mod ids;
+mod input_errors;
 mod leaks_and_input;
 mod migrations;
 mod node;

@@ -308,7 +308,7 @@ async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
         (notice("x", json!({})), "BAD_USER_INPUT", "input.audience"),
         (
             notice("x", json!({ "buildingIds": [Uuid::now_v7()] })),
-            "BAD_USER_INPUT",
+            "NOT_FOUND",
             "input.audience.buildingIds",
         ),
         (
@@ -316,7 +316,7 @@ async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
                 "x",
                 json!({ "roles": ["MERCHANT"], "unitIds": [Uuid::now_v7()] }),
             ),
-            "BAD_USER_INPUT",
+            "NOT_FOUND",
             "input.audience.unitIds",
         ),
         (

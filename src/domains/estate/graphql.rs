@@ -15,15 +15,13 @@ use super::{
         ServiceCategory, StaffPost, StaffRecord, StaffStatus, Unit, UnitKind,
     },
 };
-use crate::{
-    error::AppError,
-    graphql::{
-        ContextExt,
-        ids::{parse_id, parse_ids, parse_opt_id},
-        pagination::{CountedConnection, PageRequest},
-        scalars::Date,
-        text::change,
-    },
+use crate::graphql::{
+    ContextExt,
+    checks::Checks,
+    ids::{parse_id, parse_ids, parse_opt_id},
+    pagination::{CountedConnection, PageRequest},
+    scalars::Date,
+    text::change,
 };
 
 /// Filter of `units`.
@@ -334,11 +332,16 @@ impl EstateQuery {
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let current = filter.current.unwrap_or(false);
-        let filter = EstateFilter {
-            user_id: parse_opt_id("filter.userId", filter.user_id.as_ref())?,
-            unit_id: parse_opt_id("filter.unitId", filter.unit_id.as_ref())?,
-            ..EstateFilter::default()
-        };
+        let mut check = Checks::new();
+        let user_id = check.field(parse_opt_id("filter.userId", filter.user_id.as_ref()));
+        let unit_id = check.field(parse_opt_id("filter.unitId", filter.unit_id.as_ref()));
+        let filter = check.finish(|| {
+            Some(EstateFilter {
+                user_id: user_id?,
+                unit_id: unit_id?,
+                ..EstateFilter::default()
+            })
+        })?;
         let scope = ctx.scope().await?;
         let page = EstateService::new(ctx.state())
             .residencies(scope, &filter, current, &page)
@@ -439,14 +442,20 @@ impl EstateMutation {
         input: CreateBuildingInput,
     ) -> async_graphql::Result<BuildingPayload> {
         ctx.require_user()?;
-        let new = NewBuilding {
-            name: BuildingName::parse("input.name", &input.name)?,
-            address: Address::parse("input.address", &input.address)?,
-            service_centre_hours: OpeningHours::parse(
-                "input.serviceCentreHours",
-                input.service_centre_hours.as_deref().unwrap_or(""),
-            )?,
-        };
+        let mut check = Checks::new();
+        let name = check.field(BuildingName::parse("input.name", &input.name));
+        let address = check.field(Address::parse("input.address", &input.address));
+        let hours = check.field(OpeningHours::parse(
+            "input.serviceCentreHours",
+            input.service_centre_hours.as_deref().unwrap_or(""),
+        ));
+        let new = check.finish(|| {
+            Some(NewBuilding {
+                name: name?,
+                address: address?,
+                service_centre_hours: hours?,
+            })
+        })?;
         let scope = ctx.scope().await?;
         let building = EstateService::new(ctx.state())
             .create_building(scope, new)
@@ -463,19 +472,32 @@ impl EstateMutation {
         input: UpdateBuildingInput,
     ) -> async_graphql::Result<BuildingPayload> {
         ctx.require_user()?;
-        let id = parse_id("input.id", &input.id)?;
-        let changes = BuildingChanges {
-            name: BuildingName::parse_opt("input.name", input.name.as_deref())?,
-            address: Address::parse_opt("input.address", input.address.as_deref())?,
-            service_centre_hours: OpeningHours::parse_opt(
-                "input.serviceCentreHours",
-                input.service_centre_hours.as_deref(),
-            )?,
-        };
+        let mut check = Checks::new();
+        let id = check.field(parse_id("input.id", &input.id));
+        let name = check.field(BuildingName::parse_opt("input.name", input.name.as_deref()));
+        let address = check.field(Address::parse_opt(
+            "input.address",
+            input.address.as_deref(),
+        ));
+        let hours = check.field(OpeningHours::parse_opt(
+            "input.serviceCentreHours",
+            input.service_centre_hours.as_deref(),
+        ));
+        let (id, changes) = check.finish(|| {
+            Some((
+                id?,
+                BuildingChanges {
+                    name: name?,
+                    address: address?,
+                    service_centre_hours: hours?,
+                },
+            ))
+        })?;
         let scope = ctx.scope().await?;
         let building = EstateService::new(ctx.state())
             .update_building(scope, id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(BuildingPayload {
             building: building.into(),
         })
@@ -488,12 +510,17 @@ impl EstateMutation {
         input: CreateUnitInput,
     ) -> async_graphql::Result<UnitPayload> {
         ctx.require_user()?;
-        let new = NewUnit {
-            building_id: parse_id("input.buildingId", &input.building_id)?,
-            floor: input.floor,
-            number: UnitNumber::parse("input.number", &input.number)?,
-            kind: input.kind,
-        };
+        let mut check = Checks::new();
+        let building_id = check.field(parse_id("input.buildingId", &input.building_id));
+        let number = check.field(UnitNumber::parse("input.number", &input.number));
+        let new = check.finish(|| {
+            Some(NewUnit {
+                building_id: building_id?,
+                floor: input.floor,
+                number: number?,
+                kind: input.kind,
+            })
+        })?;
         let scope = ctx.scope().await?;
         let unit = EstateService::new(ctx.state())
             .create_unit(scope, new)
@@ -510,16 +537,27 @@ impl EstateMutation {
         input: UpdateUnitInput,
     ) -> async_graphql::Result<UnitPayload> {
         ctx.require_user()?;
-        let id = parse_id("input.id", &input.id)?;
-        let changes = UnitChanges {
-            floor: input.floor,
-            number: UnitNumber::parse_opt("input.number", input.number.as_deref())?,
-            kind: input.kind,
-        };
+        let mut check = Checks::new();
+        let id = check.field(parse_id("input.id", &input.id));
+        let number = check.field(UnitNumber::parse_opt(
+            "input.number",
+            input.number.as_deref(),
+        ));
+        let (id, changes) = check.finish(|| {
+            Some((
+                id?,
+                UnitChanges {
+                    floor: input.floor,
+                    number: number?,
+                    kind: input.kind,
+                },
+            ))
+        })?;
         let scope = ctx.scope().await?;
         let unit = EstateService::new(ctx.state())
             .update_unit(scope, id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(UnitPayload {
             unit: Unit::try_from_model(unit)?,
         })
@@ -532,12 +570,17 @@ impl EstateMutation {
         input: CreateResidencyInput,
     ) -> async_graphql::Result<ResidencyPayload> {
         ctx.require_user()?;
-        let new = NewResidency {
-            user_id: parse_id("input.userId", &input.user_id)?,
-            unit_id: parse_id("input.unitId", &input.unit_id)?,
-            relation: input.relation,
-            moved_in: input.moved_in.into(),
-        };
+        let mut check = Checks::new();
+        let user_id = check.field(parse_id("input.userId", &input.user_id));
+        let unit_id = check.field(parse_id("input.unitId", &input.unit_id));
+        let new = check.finish(|| {
+            Some(NewResidency {
+                user_id: user_id?,
+                unit_id: unit_id?,
+                relation: input.relation,
+                moved_in: input.moved_in.into(),
+            })
+        })?;
         let scope = ctx.scope().await?;
         let (residency, unit) = EstateService::new(ctx.state())
             .create_residency(scope, new)
@@ -558,7 +601,8 @@ impl EstateMutation {
         let scope = ctx.scope().await?;
         let (residency, unit) = EstateService::new(ctx.state())
             .end_residency(scope, id, input.moved_out.into())
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(ResidencyPayload {
             residency: Residency::try_from_models(residency, unit)?,
         })
@@ -571,24 +615,32 @@ impl EstateMutation {
         input: AddHouseholdMemberInput,
     ) -> async_graphql::Result<HouseholdMemberPayload> {
         ctx.require_user()?;
-        if !input.consent {
-            return Err(AppError::bad_input(
-                "input.consent",
-                "must be true: details are kept only with the household's consent",
-            )
-            .into());
-        }
-        let new = NewHouseholdMember {
-            unit_id: parse_id("input.unitId", &input.unit_id)?,
-            kind: input.kind,
-            name: MemberName::parse("input.name", &input.name)?,
-            birth_date: input.birth_date.map(NaiveDate::from),
-            species: Species::parse_opt("input.species", input.species.as_deref())?,
-            care_needs: CareNeeds::parse(
-                "input.careNeeds",
-                input.care_needs.as_deref().unwrap_or(""),
-            )?,
-        };
+        let mut check = Checks::new();
+        let unit_id = check.field(parse_id("input.unitId", &input.unit_id));
+        let name = check.field(MemberName::parse("input.name", &input.name));
+        let species = check.field(Species::parse_opt(
+            "input.species",
+            input.species.as_deref(),
+        ));
+        let care_needs = check.field(CareNeeds::parse(
+            "input.careNeeds",
+            input.care_needs.as_deref().unwrap_or(""),
+        ));
+        check.rule(
+            input.consent,
+            "input.consent",
+            "must be true: details are kept only with the household's consent",
+        );
+        let new = check.finish(|| {
+            Some(NewHouseholdMember {
+                unit_id: unit_id?,
+                kind: input.kind,
+                name: name?,
+                birth_date: input.birth_date.map(NaiveDate::from),
+                species: species?,
+                care_needs: care_needs?,
+            })
+        })?;
         let scope = ctx.scope().await?;
         let member = EstateService::new(ctx.state())
             .add_household_member(scope, new)
@@ -605,17 +657,30 @@ impl EstateMutation {
         input: UpdateHouseholdMemberInput,
     ) -> async_graphql::Result<HouseholdMemberPayload> {
         ctx.require_user()?;
-        let id = parse_id("input.id", &input.id)?;
-        let changes = HouseholdMemberChanges {
-            name: MemberName::parse_opt("input.name", input.name.as_deref())?,
-            birth_date: change(input.birth_date).map(|d| d.map(NaiveDate::from)),
-            species: Species::parse_change("input.species", input.species)?,
-            care_needs: CareNeeds::parse_opt("input.careNeeds", input.care_needs.as_deref())?,
-        };
+        let mut check = Checks::new();
+        let id = check.field(parse_id("input.id", &input.id));
+        let name = check.field(MemberName::parse_opt("input.name", input.name.as_deref()));
+        let species = check.field(Species::parse_change("input.species", input.species));
+        let care_needs = check.field(CareNeeds::parse_opt(
+            "input.careNeeds",
+            input.care_needs.as_deref(),
+        ));
+        let (id, changes) = check.finish(|| {
+            Some((
+                id?,
+                HouseholdMemberChanges {
+                    name: name?,
+                    birth_date: change(input.birth_date).map(|d| d.map(NaiveDate::from)),
+                    species: species?,
+                    care_needs: care_needs?,
+                },
+            ))
+        })?;
         let scope = ctx.scope().await?;
         let member = EstateService::new(ctx.state())
             .update_household_member(scope, id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(HouseholdMemberPayload {
             household_member: HouseholdMember::try_from_model(member)?,
         })
@@ -632,7 +697,8 @@ impl EstateMutation {
         let scope = ctx.scope().await?;
         let member = EstateService::new(ctx.state())
             .remove_household_member(scope, id)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(HouseholdMemberPayload {
             household_member: HouseholdMember::try_from_model(member)?,
         })
@@ -645,15 +711,24 @@ impl EstateMutation {
         input: CreateStaffRecordInput,
     ) -> async_graphql::Result<StaffRecordPayload> {
         ctx.require_user()?;
-        let new = NewStaffRecord {
-            user_id: parse_id("input.userId", &input.user_id)?,
-            post: input.post,
-            employee_number: EmployeeNumber::parse("input.employeeNumber", &input.employee_number)?,
-            hire_date: input.hire_date.into(),
-            status: input.status.unwrap_or(StaffStatus::Onboarding),
-            building_ids: parse_ids("input.buildingIds", &input.building_ids)?,
-            categories: input.categories,
-        };
+        let mut check = Checks::new();
+        let user_id = check.field(parse_id("input.userId", &input.user_id));
+        let employee_number = check.field(EmployeeNumber::parse(
+            "input.employeeNumber",
+            &input.employee_number,
+        ));
+        let building_ids = check.field(parse_ids("input.buildingIds", &input.building_ids));
+        let new = check.finish(|| {
+            Some(NewStaffRecord {
+                user_id: user_id?,
+                post: input.post,
+                employee_number: employee_number?,
+                hire_date: input.hire_date.into(),
+                status: input.status.unwrap_or(StaffStatus::Onboarding),
+                building_ids: building_ids?,
+                categories: input.categories,
+            })
+        })?;
         let scope = ctx.scope().await?;
         let record = EstateService::new(ctx.state())
             .create_staff_record(scope, new)
@@ -670,21 +745,31 @@ impl EstateMutation {
         input: UpdateStaffRecordInput,
     ) -> async_graphql::Result<StaffRecordPayload> {
         ctx.require_user()?;
-        let id = parse_id("input.id", &input.id)?;
-        let changes = StaffRecordChanges {
-            post: input.post,
-            status: input.status,
-            building_ids: input
+        let mut check = Checks::new();
+        let id = check.field(parse_id("input.id", &input.id));
+        let building_ids = check.field(
+            input
                 .building_ids
                 .as_deref()
                 .map(|ids| parse_ids("input.buildingIds", ids))
-                .transpose()?,
-            categories: input.categories,
-        };
+                .transpose(),
+        );
+        let (id, changes) = check.finish(|| {
+            Some((
+                id?,
+                StaffRecordChanges {
+                    post: input.post,
+                    status: input.status,
+                    building_ids: building_ids?,
+                    categories: input.categories,
+                },
+            ))
+        })?;
         let scope = ctx.scope().await?;
         let record = EstateService::new(ctx.state())
             .update_staff_record(scope, id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(StaffRecordPayload {
             staff_record: StaffRecord::try_from_model(record)?,
         })

@@ -210,10 +210,7 @@ async fn require_buildings<C: ConnectionTrait>(db: &C, field: &str, ids: &[Uuid]
         .count(db)
         .await?;
     if found != unique.len() as u64 {
-        return Err(AppError::bad_input(
-            field,
-            "names a building that does not exist",
-        ));
+        return Err(AppError::unknown_id(field, "building"));
     }
     Ok(())
 }
@@ -455,17 +452,12 @@ impl<'a> EstateService<'a> {
             .await?
             .is_none()
         {
-            return Err(AppError::bad_input(
-                "input.userId",
-                "names a user that does not exist",
-            ));
+            return Err(AppError::unknown_id("input.userId", "user"));
         }
         let unit = unit::Entity::find_by_id(new.unit_id)
             .one(txn)
             .await?
-            .ok_or_else(|| {
-                AppError::bad_input("input.unitId", "names a unit that does not exist")
-            })?;
+            .ok_or(AppError::unknown_id("input.unitId", "unit"))?;
         let overlapping = residency::Entity::find()
             .filter(residency::Column::UserId.eq(new.user_id))
             .filter(residency::Column::UnitId.eq(new.unit_id))
@@ -649,19 +641,14 @@ impl<'a> EstateService<'a> {
         scope: &Scope,
         new: NewHouseholdMember,
     ) -> AppResult<household_member::Model> {
+        // A unit the viewer cannot see is NOT_FOUND, like an unknown one; one they see but do
+        // not live in (staff, supervisors) is FORBIDDEN.
+        self.unit(scope, new.unit_id)
+            .await
+            .map_err(|err| err.on_field("input.unitId"))?;
         if !scope.can_manage_household(new.unit_id).await? {
             return Err(AppError::Forbidden(
                 "you can only add members to your own household".to_owned(),
-            ));
-        }
-        if unit::Entity::find_by_id(new.unit_id)
-            .one(self.db())
-            .await?
-            .is_none()
-        {
-            return Err(AppError::bad_input(
-                "input.unitId",
-                "names a unit that does not exist",
             ));
         }
         let now = self.state.clock.now();
@@ -782,10 +769,7 @@ impl<'a> EstateService<'a> {
             .await?
             .is_none()
         {
-            return Err(AppError::bad_input(
-                "input.userId",
-                "names a user that does not exist",
-            ));
+            return Err(AppError::unknown_id("input.userId", "user"));
         }
         if staff_record::Entity::find()
             .filter(staff_record::Column::UserId.eq(new.user_id))

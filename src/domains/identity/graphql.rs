@@ -18,6 +18,7 @@ use crate::{
     error::{AppError, AppResult},
     graphql::{
         ContextExt,
+        checks::Checks,
         ids::parse_id,
         pagination::{CountedConnection, PageRequest},
         text::change,
@@ -249,14 +250,19 @@ impl IdentityMutation {
         input: UpdateMyProfileInput,
     ) -> async_graphql::Result<UserPayload> {
         let me = ctx.require_user()?;
-        let changes = UserChanges {
-            display_name: DisplayName::parse_opt(
-                "input.displayName",
-                input.display_name.as_deref(),
-            )?,
-            phone: phone_change("input.phone", input.phone)?,
-            roles: None,
-        };
+        let mut check = Checks::new();
+        let display_name = check.field(DisplayName::parse_opt(
+            "input.displayName",
+            input.display_name.as_deref(),
+        ));
+        let phone = check.field(phone_change("input.phone", input.phone));
+        let changes = check.finish(|| {
+            Some(UserChanges {
+                display_name: display_name?,
+                phone: phone?,
+                roles: None,
+            })
+        })?;
         let user = IdentityService::new(ctx.state())
             .update_user(me.id, changes)
             .await?;
@@ -270,17 +276,30 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         input: CreateUserInput,
     ) -> async_graphql::Result<UserPayload> {
-        let email = Email::parse("input.email", &input.email)?;
-        let new = NewUser {
-            display_name: DisplayName::parse("input.displayName", &input.display_name)?,
-            phone: input
+        let mut check = Checks::new();
+        let email = check.field(Email::parse("input.email", &input.email));
+        let display_name =
+            check.field(DisplayName::parse("input.displayName", &input.display_name));
+        let phone = check.field(
+            input
                 .phone
                 .map(|p| Phone::parse("input.phone", &p))
-                .transpose()?,
-            password: NewPassword::parse("input.password", &input.password, Some(email.as_str()))?,
-            roles: input.roles,
-            email,
-        };
+                .transpose(),
+        );
+        let password = check.field(NewPassword::parse(
+            "input.password",
+            &input.password,
+            Some(&Email::normalise(&input.email)),
+        ));
+        let new = check.finish(|| {
+            Some(NewUser {
+                email: email?,
+                display_name: display_name?,
+                phone: phone?,
+                password: password?,
+                roles: input.roles,
+            })
+        })?;
         let user = IdentityService::new(ctx.state()).create_user(new).await?;
         Ok(UserPayload { user: user.into() })
     }
@@ -292,18 +311,27 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         input: UpdateUserInput,
     ) -> async_graphql::Result<UserPayload> {
-        let id = parse_id("input.id", &input.id)?;
-        let changes = UserChanges {
-            display_name: DisplayName::parse_opt(
-                "input.displayName",
-                input.display_name.as_deref(),
-            )?,
-            phone: phone_change("input.phone", input.phone)?,
-            roles: input.roles,
-        };
+        let mut check = Checks::new();
+        let id = check.field(parse_id("input.id", &input.id));
+        let display_name = check.field(DisplayName::parse_opt(
+            "input.displayName",
+            input.display_name.as_deref(),
+        ));
+        let phone = check.field(phone_change("input.phone", input.phone));
+        let (id, changes) = check.finish(|| {
+            Some((
+                id?,
+                UserChanges {
+                    display_name: display_name?,
+                    phone: phone?,
+                    roles: input.roles,
+                },
+            ))
+        })?;
         let user = IdentityService::new(ctx.state())
             .update_user(id, changes)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(UserPayload { user: user.into() })
     }
 
@@ -318,7 +346,8 @@ impl IdentityMutation {
         let id = parse_id("input.id", &input.id)?;
         let user = IdentityService::new(ctx.state())
             .set_status(ctx.viewer(), id, UserStatus::Disabled)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(UserPayload { user: user.into() })
     }
 
@@ -332,7 +361,8 @@ impl IdentityMutation {
         let id = parse_id("input.id", &input.id)?;
         let user = IdentityService::new(ctx.state())
             .set_status(ctx.viewer(), id, UserStatus::Active)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(UserPayload { user: user.into() })
     }
 }

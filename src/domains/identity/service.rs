@@ -28,7 +28,10 @@ use crate::{
     },
     error::{AppError, AppResult},
     events::outbox::Write,
-    graphql::pagination::{Keyset, Page, PageRequest},
+    graphql::{
+        checks::Checks,
+        pagination::{Keyset, Page, PageRequest},
+    },
     store::replace_links,
 };
 use entity::{session, user, user_role};
@@ -442,14 +445,19 @@ impl<'a> IdentityService<'a> {
         let record = load_user(self.db(), me.id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        if !password::verify(current, Some(&record.user.password_hash)).await? {
-            return Err(AppError::bad_input(
-                "input.currentPassword",
-                "is not your current password",
-            ));
-        }
-        let new_password =
-            NewPassword::parse("input.newPassword", new_password, Some(&record.user.email))?;
+        // Both fields are judged before either is refused, so a form learns of both at once.
+        let mut check = Checks::new();
+        check.rule(
+            password::verify(current, Some(&record.user.password_hash)).await?,
+            "input.currentPassword",
+            "is not your current password",
+        );
+        let new_password = check.field(NewPassword::parse(
+            "input.newPassword",
+            new_password,
+            Some(&record.user.email),
+        ));
+        let new_password = check.finish(|| new_password)?;
         let hash = password::hash(&new_password).await?;
         let mut write = Write::begin(self.state).await?;
         let now = write.now();

@@ -15,7 +15,7 @@ use super::types::NoticeStatus;
 use crate::{
     auth::{Role, guard},
     domains::estate::access::{ACTIVE_STAFF, Scope, current_residency},
-    error::AppResult,
+    error::{AppError, AppResult},
 };
 use entity::{
     notice, notice_audience, residency, staff_building, staff_record, unit, user, user_role,
@@ -45,6 +45,17 @@ impl Audience {
             && self.floors.is_empty()
             && self.unit_ids.is_empty()
             && self.roles.is_empty()
+    }
+
+    /// `BAD_USER_INPUT` on `input.audience` when it names no target.
+    pub fn require_targets(&self) -> AppResult<()> {
+        if self.is_empty() {
+            return Err(AppError::bad_input(
+                "input.audience",
+                "names no one: give the estate, buildings, floors, units or roles",
+            ));
+        }
+        Ok(())
     }
 
     /// Whether the viewer described by `scope` is in the audience (the rule queries and

@@ -188,6 +188,13 @@ impl<'a> NoticeBoard<'a> {
         NoticeService::new(self.state)
             .require_publisher(scope)
             .await?;
+        if notice::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .is_none()
+        {
+            return Err(AppError::NotFound("notice"));
+        }
         let today = self.state.clock.today();
         let audience = audience_of(self.db(), id).await?;
         let people = recipients(self.db(), &audience, today).await?;

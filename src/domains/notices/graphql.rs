@@ -20,7 +20,8 @@ use crate::{
     },
     graphql::{
         ContextExt,
-        ids::parse_id,
+        checks::Checks,
+        ids::{parse_id, parse_ids, parse_opt_id},
         pagination::{CountedConnection, PageRequest},
         text::Text,
     },
@@ -51,25 +52,29 @@ pub struct NoticeAudienceInput {
 }
 
 impl NoticeAudienceInput {
-    fn parse(self) -> AppResult<Audience> {
-        let ids = |field: &str, ids: Option<Vec<ID>>| -> AppResult<Vec<uuid::Uuid>> {
-            ids.unwrap_or_default()
-                .iter()
-                .map(|id| parse_id(field, id))
-                .collect()
+    /// The audience, or `None` with each malformed id list and an empty audience recorded.
+    fn parse(self, check: &mut Checks) -> Option<Audience> {
+        let mut ids = |field: &str, ids: Option<Vec<ID>>| {
+            check.field(parse_ids(field, &ids.unwrap_or_default()))
         };
-        Ok(Audience {
-            estate: self.estate.unwrap_or(false),
-            building_ids: ids("input.audience.buildingIds", self.building_ids)?,
-            floors: self
-                .floors
+        let building_ids = ids("input.audience.buildingIds", self.building_ids);
+        let unit_ids = ids("input.audience.unitIds", self.unit_ids);
+        let floors = check.field(
+            self.floors
                 .unwrap_or_default()
                 .into_iter()
                 .map(|f| Ok((parse_id("input.audience.floors", &f.building_id)?, f.floor)))
-                .collect::<AppResult<_>>()?,
-            unit_ids: ids("input.audience.unitIds", self.unit_ids)?,
+                .collect::<AppResult<Vec<_>>>(),
+        );
+        let audience = Audience {
+            estate: self.estate.unwrap_or(false),
+            building_ids: building_ids?,
+            floors: floors?,
+            unit_ids: unit_ids?,
             roles: self.roles.unwrap_or_default(),
-        })
+        };
+        check.field(audience.require_targets())?;
+        Some(audience)
     }
 }
 
@@ -104,23 +109,29 @@ pub type NoticeTitle = Text<200>;
 pub type NoticeBody = Text<MAX_BODY>;
 
 impl PublishNoticeInput {
-    fn parse(self, draft: bool) -> AppResult<NewNotice> {
-        Ok(NewNotice {
-            title: NoticeTitle::parse("input.title", &self.title)?.into_inner(),
-            body: NoticeBody::parse("input.body", &self.body)?.into_inner(),
-            kind: self.kind,
-            priority: self.priority.unwrap_or(NoticePriority::Normal),
-            audience: self.audience.parse()?,
-            publish_at: self.publish_at,
-            expires_at: self.expires_at,
-            pinned: self.pinned.unwrap_or(false),
-            requires_ack: self.requires_ack.unwrap_or(false),
-            supersedes: self
-                .supersedes
-                .as_ref()
-                .map(|id| parse_id("input.supersedes", id))
-                .transpose()?,
-            draft,
+    /// Every field checked at once (`now` places `expiresAt` after the publication time).
+    fn parse(self, draft: bool, now: DateTime<Utc>) -> AppResult<NewNotice> {
+        let mut check = Checks::new();
+        let title = check.field(NoticeTitle::parse("input.title", &self.title));
+        let body = check.field(NoticeBody::parse("input.body", &self.body));
+        let audience = self.audience.parse(&mut check);
+        let publish_at = NewNotice::publication_time(self.publish_at, now);
+        check.field(NewNotice::check_expiry(publish_at, self.expires_at));
+        let supersedes = check.field(parse_opt_id("input.supersedes", self.supersedes.as_ref()));
+        check.finish(|| {
+            Some(NewNotice {
+                title: title?.into_inner(),
+                body: body?.into_inner(),
+                kind: self.kind,
+                priority: self.priority.unwrap_or(NoticePriority::Normal),
+                audience: audience?,
+                publish_at: self.publish_at,
+                expires_at: self.expires_at,
+                pinned: self.pinned.unwrap_or(false),
+                requires_ack: self.requires_ack.unwrap_or(false),
+                supersedes: supersedes?,
+                draft,
+            })
         })
     }
 }
@@ -275,7 +286,7 @@ impl NoticeMutation {
         input: PublishNoticeInput,
     ) -> async_graphql::Result<PublishNoticePayload> {
         ctx.require_user()?;
-        let new = input.parse(false)?;
+        let new = input.parse(false, ctx.state().clock.now())?;
         let scope = ctx.scope().await?;
         let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
         Ok(PublishNoticePayload {
@@ -290,7 +301,7 @@ impl NoticeMutation {
         input: PublishNoticeInput,
     ) -> async_graphql::Result<PublishNoticePayload> {
         ctx.require_user()?;
-        let new = input.parse(true)?;
+        let new = input.parse(true, ctx.state().clock.now())?;
         let scope = ctx.scope().await?;
         let model = NoticeService::new(ctx.state()).publish(scope, new).await?;
         Ok(PublishNoticePayload {
@@ -309,7 +320,8 @@ impl NoticeMutation {
         let scope = ctx.scope().await?;
         let model = NoticeService::new(ctx.state())
             .publish_draft(scope, id, input.publish_at)
-            .await?;
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(PublishNoticePayload {
             notice: Notice::try_from_model(model, ctx.state().clock.now())?,
         })
@@ -325,7 +337,10 @@ impl NoticeMutation {
         ctx.require_user()?;
         let id = parse_id("input.id", &input.id)?;
         let scope = ctx.scope().await?;
-        let model = NoticeService::new(ctx.state()).withdraw(scope, id).await?;
+        let model = NoticeService::new(ctx.state())
+            .withdraw(scope, id)
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         Ok(PublishNoticePayload {
             notice: Notice::try_from_model(model, ctx.state().clock.now())?,
         })
@@ -360,7 +375,8 @@ async fn receipt(
     let scope = ctx.scope().await?;
     let (notice, receipt) = NoticeService::new(ctx.state())
         .receipt(scope, id, acknowledge)
-        .await?;
+        .await
+        .map_err(|err| err.on_field("input.noticeId"))?;
     Ok(NoticeReceiptPayload {
         notice: Notice::try_from_model(notice, ctx.state().clock.now())?,
         read_at: receipt.read_at,

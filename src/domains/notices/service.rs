@@ -6,8 +6,8 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TryInsertResult, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TryInsertResult, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -60,6 +60,30 @@ pub struct NewNotice {
     pub supersedes: Option<Uuid>,
     /// Keep it as a draft instead of publishing.
     pub draft: bool,
+}
+
+impl NewNotice {
+    /// When it is published: `publish_at` when that is in the future, otherwise `now`.
+    pub fn publication_time(
+        publish_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        publish_at.filter(|at| *at > now).unwrap_or(now)
+    }
+
+    /// `BAD_USER_INPUT` on `input.expiresAt` unless the notice expires after it is published.
+    pub fn check_expiry(
+        publish_at: DateTime<Utc>,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> AppResult<()> {
+        if expires_at.is_some_and(|expires| expires <= publish_at) {
+            return Err(AppError::bad_input(
+                "input.expiresAt",
+                "must be after the publication time",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A notice as it travels on the bus and in the event log.
@@ -306,23 +330,26 @@ impl<'a> NoticeService<'a> {
     /// Checks that every target exists and that a manager names only buildings they serve
     /// (administrators publish anywhere).
     async fn check_audience(&self, publisher: &Publisher, audience: &Audience) -> AppResult<()> {
-        if audience.is_empty() {
-            return Err(AppError::bad_input(
-                "input.audience",
-                "names no one: give the estate, buildings, floors, units or roles",
-            ));
-        }
+        audience.require_targets()?;
         let mut buildings: HashSet<Uuid> = audience.building_ids.iter().copied().collect();
         buildings.extend(audience.floors.iter().map(|(b, _)| *b));
-        let found = building::Entity::find()
+        let found: HashSet<Uuid> = building::Entity::find()
+            .select_only()
+            .column(building::Column::Id)
             .filter(building::Column::Id.is_in(buildings.iter().copied()))
-            .count(self.db())
-            .await?;
-        if found != buildings.len() as u64 {
-            return Err(AppError::bad_input(
+            .into_tuple()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .collect();
+        if audience.building_ids.iter().any(|b| !found.contains(b)) {
+            return Err(AppError::unknown_id(
                 "input.audience.buildingIds",
-                "names a building that does not exist",
+                "building",
             ));
+        }
+        if audience.floors.iter().any(|(b, _)| !found.contains(b)) {
+            return Err(AppError::unknown_id("input.audience.floors", "building"));
         }
         let units: HashSet<Uuid> = audience.unit_ids.iter().copied().collect();
         let unit_buildings: Vec<Uuid> = unit::Entity::find()
@@ -333,10 +360,7 @@ impl<'a> NoticeService<'a> {
             .all(self.db())
             .await?;
         if unit_buildings.len() != units.len() {
-            return Err(AppError::bad_input(
-                "input.audience.unitIds",
-                "names a unit that does not exist",
-            ));
+            return Err(AppError::unknown_id("input.audience.unitIds", "unit"));
         }
         if let Publisher::Manager(_, served) = publisher {
             let outside = |b: &Uuid| !served.contains(b);
@@ -359,28 +383,19 @@ impl<'a> NoticeService<'a> {
     pub async fn publish(&self, scope: &Scope, new: NewNotice) -> AppResult<notice::Model> {
         let publisher = self.publisher(scope).await?;
         let now = self.state.clock.now();
-        let publish_at = new.publish_at.filter(|at| *at > now).unwrap_or(now);
-        if new.expires_at.is_some_and(|expires| expires <= publish_at) {
-            return Err(AppError::bad_input(
-                "input.expiresAt",
-                "must be after the publication time",
-            ));
-        }
+        let publish_at = NewNotice::publication_time(new.publish_at, now);
+        NewNotice::check_expiry(publish_at, new.expires_at)?;
         self.check_audience(&publisher, &new.audience).await?;
         let users = recipients(self.db(), &new.audience, self.state.clock.today()).await?;
         if users.is_empty() {
             return Err(AppError::bad_input("input.audience", "matches nobody"));
         }
-        if let Some(old) = new.supersedes
-            && notice::Entity::find_by_id(old)
-                .one(self.db())
-                .await?
-                .is_none()
-        {
-            return Err(AppError::bad_input(
-                "input.supersedes",
-                "names a notice that does not exist",
-            ));
+        if let Some(old) = new.supersedes {
+            // Only a notice the publisher may see can be corrected.
+            super::board::NoticeBoard::new(self.state)
+                .notice(scope, old)
+                .await
+                .map_err(|err| err.on_field("input.supersedes"))?;
         }
         let status = if new.draft {
             NoticeStatus::Draft
