@@ -19,7 +19,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{estate, identity, notices, system},
+    domains::{catalogue, estate, identity, notices, system},
     notifications,
 };
 
@@ -30,6 +30,7 @@ pub use context::ContextExt;
 pub struct Query(
     identity::graphql::IdentityQuery,
     estate::graphql::EstateQuery,
+    catalogue::graphql::CatalogueQuery,
     notices::graphql::NoticeQuery,
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
@@ -41,6 +42,7 @@ pub struct Query(
 pub struct Mutation(
     identity::graphql::IdentityMutation,
     estate::graphql::EstateMutation,
+    catalogue::graphql::CatalogueMutation,
     notices::graphql::NoticeMutation,
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
