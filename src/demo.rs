@@ -4,7 +4,9 @@
 //! administrator already exists. Then the demo notices are published through the notices
 //! service, as the demo administrator, each unless a notice of the demo administrator with its
 //! title already exists (so a second run adds nothing, and an interrupted run, or a database
-//! seeded before there were demo notices, gets the missing ones).
+//! seeded before there were demo notices, gets the missing ones). The service catalogue
+//! (categories with their service-level targets, offerings and a week of slots) is added the
+//! same way: each demo category, with its offerings and slots, unless its code exists.
 
 use std::collections::HashSet;
 
@@ -16,6 +18,7 @@ use crate::{
     app::AppState,
     auth::{AuthenticatedUser, Role, Viewer, password},
     domains::{
+        catalogue::types::{DispatchMode, OfferingChannel, Priority},
         estate::{
             access::Scope,
             types::{
@@ -32,8 +35,9 @@ use crate::{
     error::{AppError, AppResult},
 };
 use entity::{
-    building, household_member, notice, residency, staff_building, staff_category, staff_record,
-    unit, user, user_role,
+    building, household_member, notice, residency, service_category, service_category_sla,
+    service_offering, service_slot, staff_building, staff_category, staff_record, unit, user,
+    user_role,
 };
 
 /// Password of every demo account.
@@ -117,6 +121,7 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
 pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     let outcome = seed_estate(state).await?;
     seed_notices(state).await?;
+    seed_catalogue(state).await?;
     Ok(outcome)
 }
 
@@ -618,4 +623,298 @@ pub async fn seed_estate(state: &AppState) -> AppResult<SeedOutcome> {
         users,
         units: unit_count,
     })
+}
+
+/// A demo catalogue category: code, name, description, group, dispatch mode, default priority,
+/// payable, return visit, and the normal priority's (response, resolution) minutes, from which
+/// the other priorities' targets are derived.
+struct DemoCategory {
+    code: &'static str,
+    name: &'static str,
+    description: &'static str,
+    group: ServiceCategory,
+    dispatch: DispatchMode,
+    default_priority: Priority,
+    payable: bool,
+    return_visit: bool,
+    normal: (i32, i32),
+    offerings: &'static [DemoOffering],
+}
+
+/// A demo offering: name, description, price, duration, slot capacity.
+struct DemoOffering {
+    name: &'static str,
+    description: &'static str,
+    price: Option<&'static str>,
+    minutes: i32,
+    capacity: i32,
+}
+
+/// The demo catalogue: one or more categories for every group residents ask for.
+const DEMO_CATALOGUE: [DemoCategory; 11] = [
+    DemoCategory {
+        code: "PLUMBING",
+        name: "Plumbing repair",
+        description: "Leaks, blocked drains, taps, toilets and water heaters.",
+        group: ServiceCategory::Repair,
+        dispatch: DispatchMode::Auto,
+        default_priority: Priority::Normal,
+        payable: false,
+        return_visit: true,
+        normal: (60, 1440),
+        offerings: &[],
+    },
+    DemoCategory {
+        code: "ELECTRICAL",
+        name: "Electrical repair",
+        description: "Sockets, switches, lights, breakers and household appliances.",
+        group: ServiceCategory::Repair,
+        dispatch: DispatchMode::Auto,
+        default_priority: Priority::Normal,
+        payable: false,
+        return_visit: true,
+        normal: (60, 1440),
+        offerings: &[DemoOffering {
+            name: "AC maintenance",
+            description: "Filter cleaning, gas check and a test run of one air conditioner.",
+            price: Some("180.00"),
+            minutes: 90,
+            capacity: 2,
+        }],
+    },
+    DemoCategory {
+        code: "HOME_CLEANING",
+        name: "Home cleaning",
+        description: "Cleaning inside your flat by the estate's housekeeping team.",
+        group: ServiceCategory::Housekeeping,
+        dispatch: DispatchMode::Grab,
+        default_priority: Priority::Low,
+        payable: true,
+        return_visit: false,
+        normal: (240, 2880),
+        offerings: &[DemoOffering {
+            name: "2-hour home cleaning",
+            description: "Kitchen, bathroom, floors and dusting; materials included.",
+            price: Some("120.00"),
+            minutes: 120,
+            capacity: 3,
+        }],
+    },
+    DemoCategory {
+        code: "GREENING",
+        name: "Garden and greening",
+        description: "Trimming, planting and watering of shared and private gardens.",
+        group: ServiceCategory::Greening,
+        dispatch: DispatchMode::Assign,
+        default_priority: Priority::Low,
+        payable: false,
+        return_visit: false,
+        normal: (480, 4320),
+        offerings: &[],
+    },
+    DemoCategory {
+        code: "PET_CARE",
+        name: "Pet care",
+        description: "Walks, feeding and company for pets while the family is away.",
+        group: ServiceCategory::PetCare,
+        dispatch: DispatchMode::Grab,
+        default_priority: Priority::Normal,
+        payable: true,
+        return_visit: false,
+        normal: (120, 1440),
+        offerings: &[DemoOffering {
+            name: "Pet walk",
+            description: "A 45-minute walk around the estate's paths.",
+            price: Some("40.00"),
+            minutes: 45,
+            capacity: 4,
+        }],
+    },
+    DemoCategory {
+        code: "ELDERLY_CARE",
+        name: "Elderly care visit",
+        description: "Home visits, company and help with daily tasks for elderly residents.",
+        group: ServiceCategory::ElderlyCare,
+        dispatch: DispatchMode::Assign,
+        default_priority: Priority::Normal,
+        payable: true,
+        return_visit: true,
+        normal: (120, 1440),
+        offerings: &[],
+    },
+    DemoCategory {
+        code: "CHILDCARE",
+        name: "Childcare",
+        description: "After-school pick-up and care by the estate's caregivers.",
+        group: ServiceCategory::Childcare,
+        dispatch: DispatchMode::Assign,
+        default_priority: Priority::Normal,
+        payable: true,
+        return_visit: false,
+        normal: (120, 1440),
+        offerings: &[],
+    },
+    DemoCategory {
+        code: "SECURITY_PATROL",
+        name: "Security patrol request",
+        description: "Ask the security team to check a place or escort you home.",
+        group: ServiceCategory::Security,
+        dispatch: DispatchMode::Assign,
+        default_priority: Priority::High,
+        payable: false,
+        return_visit: false,
+        normal: (15, 120),
+        offerings: &[],
+    },
+    DemoCategory {
+        code: "FIRE_SAFETY_CHECK",
+        name: "Fire-safety check",
+        description: "Smoke detectors, extinguishers and escape routes checked in your flat.",
+        group: ServiceCategory::FireSafety,
+        dispatch: DispatchMode::Assign,
+        default_priority: Priority::Normal,
+        payable: false,
+        return_visit: false,
+        normal: (240, 4320),
+        offerings: &[],
+    },
+    DemoCategory {
+        code: "LIFT_FAULT",
+        name: "Lift and facility fault",
+        description: "Lifts, doors, lighting and other shared equipment out of order.",
+        group: ServiceCategory::Facility,
+        dispatch: DispatchMode::Auto,
+        default_priority: Priority::High,
+        payable: false,
+        return_visit: true,
+        normal: (30, 480),
+        offerings: &[],
+    },
+    DemoCategory {
+        code: "HEALTH_CHECK",
+        name: "Health check",
+        description: "Blood pressure, blood sugar and a chat with the health assistant.",
+        group: ServiceCategory::Health,
+        dispatch: DispatchMode::Assign,
+        default_priority: Priority::Low,
+        payable: false,
+        return_visit: false,
+        normal: (480, 2880),
+        offerings: &[],
+    },
+];
+
+/// Codes of the demo catalogue's categories.
+pub fn catalogue_codes() -> Vec<&'static str> {
+    DEMO_CATALOGUE.iter().map(|c| c.code).collect()
+}
+
+/// The targets of every priority from the normal one's: low takes twice as long, high half,
+/// emergency a quarter (never under 5 minutes to respond).
+fn demo_sla(
+    category_id: Uuid,
+    (response, resolution): (i32, i32),
+) -> Vec<service_category_sla::ActiveModel> {
+    [
+        (Priority::Low, 2, 1),
+        (Priority::Normal, 1, 1),
+        (Priority::High, 1, 2),
+        (Priority::Emergency, 1, 4),
+    ]
+    .into_iter()
+    .map(
+        |(priority, times, divide)| service_category_sla::ActiveModel {
+            category_id: Set(category_id),
+            priority: Set(priority.as_str().to_owned()),
+            response_minutes: Set((response * times / divide).max(5)),
+            resolution_minutes: Set((resolution * times / divide).max(30)),
+        },
+    )
+    .collect()
+}
+
+/// Adds the demo categories whose code is not there yet, each with its service-level targets,
+/// offerings and two slots a day (09:00 and 14:00 UTC) for the 7 days after the clock's today,
+/// in one transaction. Returns how many categories it added.
+pub async fn seed_catalogue(state: &AppState) -> AppResult<usize> {
+    let existing: HashSet<String> = service_category::Entity::find()
+        .filter(service_category::Column::Code.is_in(catalogue_codes()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let missing: Vec<&DemoCategory> = DEMO_CATALOGUE
+        .iter()
+        .filter(|c| !existing.contains(c.code))
+        .collect();
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let txn = crate::db::begin_write(&state.db).await?;
+    let now = state.clock.now();
+    let today = state.clock.today();
+    for demo in &missing {
+        let category_id = Uuid::now_v7();
+        service_category::Entity::insert(service_category::ActiveModel {
+            id: Set(category_id),
+            code: Set(demo.code.to_owned()),
+            name: Set(demo.name.to_owned()),
+            description: Set(demo.description.to_owned()),
+            group_kind: Set(demo.group.as_str().to_owned()),
+            requestable: Set(true),
+            default_priority: Set(demo.default_priority.as_str().to_owned()),
+            warning_minutes: Set((demo.normal.0 / 2).max(10)),
+            dispatch_mode: Set(demo.dispatch.as_str().to_owned()),
+            return_visit_required: Set(demo.return_visit),
+            payable: Set(demo.payable),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+        service_category_sla::Entity::insert_many(demo_sla(category_id, demo.normal))
+            .exec(&txn)
+            .await?;
+        for offering in demo.offerings {
+            let offering_id = Uuid::now_v7();
+            service_offering::Entity::insert(service_offering::ActiveModel {
+                id: Set(offering_id),
+                category_id: Set(category_id),
+                name: Set(offering.name.to_owned()),
+                description: Set(offering.description.to_owned()),
+                price: Set(offering.price.map(str::to_owned)),
+                duration_minutes: Set(offering.minutes),
+                slot_capacity: Set(offering.capacity),
+                channel: Set(OfferingChannel::Online.as_str().to_owned()),
+                active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec(&txn)
+            .await?;
+            let mut slots = Vec::new();
+            for day in 1..=7 {
+                for hour in [9, 14] {
+                    let starts_at = (today + chrono::Days::new(day))
+                        .and_hms_opt(hour, 0, 0)
+                        .ok_or_else(|| AppError::internal("invalid demo slot time"))?
+                        .and_utc();
+                    slots.push(service_slot::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        offering_id: Set(offering_id),
+                        starts_at: Set(starts_at),
+                        ends_at: Set(starts_at + chrono::Duration::minutes(offering.minutes.into())),
+                        capacity: Set(offering.capacity),
+                        booked: Set(0),
+                        created_at: Set(now),
+                    });
+                }
+            }
+            service_slot::Entity::insert_many(slots).exec(&txn).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(missing.len())
 }

@@ -20,7 +20,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{estate, identity, notices, system, work_orders},
+    domains::{catalogue, estate, identity, notices, system, work_orders},
     notifications,
 };
 
@@ -31,6 +31,7 @@ pub use context::ContextExt;
 pub struct Query(
     identity::graphql::IdentityQuery,
     estate::graphql::EstateQuery,
+    catalogue::graphql::CatalogueQuery,
     notices::graphql::NoticeQuery,
     work_orders::graphql::WorkOrderQuery,
     notifications::graphql::NotificationQuery,
@@ -43,6 +44,7 @@ pub struct Query(
 pub struct Mutation(
     identity::graphql::IdentityMutation,
     estate::graphql::EstateMutation,
+    catalogue::graphql::CatalogueMutation,
     notices::graphql::NoticeMutation,
     work_orders::graphql::WorkOrderMutation,
     notifications::graphql::NotificationMutation,

@@ -26,6 +26,10 @@ use uuid::Uuid;
 
 use crate::{
     domains::{
+        catalogue::{
+            service::CatalogueService,
+            types::{CatalogueCategory, ServiceOffering},
+        },
         estate::{
             service::EstateService,
             types::{Building, HouseholdMember, Residency, StaffRecord, Unit},
@@ -69,6 +73,10 @@ pub enum Node {
     Notice(Notice),
     /// A notification (its recipient only).
     Notification(Notification),
+    /// A category of the service catalogue.
+    CatalogueCategory(CatalogueCategory),
+    /// An offering of the service catalogue.
+    ServiceOffering(ServiceOffering),
 }
 
 /// The types `node(id:)` resolves.
@@ -90,6 +98,10 @@ pub enum NodeKind {
     Notice,
     /// [`Notification`].
     Notification,
+    /// [`CatalogueCategory`].
+    CatalogueCategory,
+    /// [`ServiceOffering`].
+    ServiceOffering,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -102,6 +114,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::StaffRecord, "staff_record"),
     (NodeKind::Notice, "notice"),
     (NodeKind::Notification, "notification"),
+    (NodeKind::CatalogueCategory, "service_category"),
+    (NodeKind::ServiceOffering, "service_offering"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -155,6 +169,19 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 }
                 None => None,
             }
+        }
+        // As `serviceCategory(id:)` and `serviceOffering(id:)`.
+        NodeKind::CatalogueCategory => {
+            visible(CatalogueService::new(ctx.state()).category(scope, id).await)?
+                .map(CatalogueCategory::try_from_model)
+                .transpose()?
+                .map(Node::CatalogueCategory)
+        }
+        NodeKind::ServiceOffering => {
+            visible(CatalogueService::new(ctx.state()).offering(scope, id).await)?
+                .map(ServiceOffering::try_from_model)
+                .transpose()?
+                .map(Node::ServiceOffering)
         }
     })
 }

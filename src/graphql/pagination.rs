@@ -569,7 +569,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
     }
     use crate::{
         domains::{
-            estate::types as estate, identity::types as identity, notices::types as notices,
+            catalogue::types as catalogue, estate::types as estate, identity::types as identity,
+            notices::types as notices,
         },
         notifications::types as notifications,
     };
@@ -580,6 +581,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         estate::HouseholdMember => "A household member", "household members",
         estate::StaffRecord => "A staff record", "staff records",
         identity::User => "A user", "users",
+        catalogue::CatalogueCategory => "A service category", "service categories",
+        catalogue::ServiceSlot => "A service slot", "service slots",
         notices::Notice => "A notice", "notices",
         notifications::Notification => "A notification", "notifications",
     )

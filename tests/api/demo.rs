@@ -87,3 +87,84 @@ pub async fn assert_demo_notices(app: &TestApp) {
     // And staff1, who serves both buildings, sees every demo notice.
     assert_eq!(staff.len(), titles.len(), "{staff:?}");
 }
+
+/// Called by the demo seed test after it has seeded twice: every demo category exists exactly
+/// once with a full service-level table, the named offerings have their prices, and their slots
+/// lie in the week after the clock's today.
+pub async fn assert_demo_catalogue(app: &TestApp) {
+    let db = &app.state.db;
+    let codes = resident_hub::demo::catalogue_codes();
+    let categories = entity::service_category::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(categories.len(), codes.len(), "each demo category once");
+    for code in &codes {
+        assert_eq!(
+            categories.iter().filter(|c| c.code == *code).count(),
+            1,
+            "{code}"
+        );
+    }
+    let sla = entity::service_category_sla::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(sla.len(), 4 * codes.len(), "four targets per category");
+    let modes: std::collections::HashSet<_> = categories
+        .iter()
+        .map(|c| c.dispatch_mode.as_str())
+        .collect();
+    assert_eq!(modes.len(), 3, "AUTO, GRAB and ASSIGN: {modes:?}");
+    let offerings = entity::service_offering::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    for (name, price) in [
+        ("2-hour home cleaning", "120.00"),
+        ("Pet walk", "40.00"),
+        ("AC maintenance", "180.00"),
+    ] {
+        let found: Vec<_> = offerings.iter().filter(|o| o.name == name).collect();
+        assert_eq!(found.len(), 1, "{name}");
+        assert_eq!(found[0].price.as_deref(), Some(price), "{name}");
+    }
+    let slots = entity::service_slot::Entity::find().all(db).await.unwrap();
+    assert_eq!(
+        slots.len(),
+        offerings.len() * 14,
+        "two slots a day for a week"
+    );
+    let now = app.state.clock.now();
+    assert!(
+        slots
+            .iter()
+            .all(|s| s.starts_at > now && s.starts_at < now + chrono::Duration::days(9)),
+        "slots lie in the coming week"
+    );
+
+    // A resident reads it through the API.
+    let (_, json) = app
+        .graphql(
+            "mutation { signIn(input: { email: \"resident1@demo.test\", password: \"demo-password\" }) { accessToken } }",
+            json!({}),
+            None,
+        )
+        .await;
+    let token = json["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, json) = app
+        .graphql(
+            "{ serviceCategories(first: 50) { totalCount edges { node { code offerings { name price } } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        json["data"]["serviceCategories"]["totalCount"],
+        codes.len(),
+        "{json}"
+    );
+}

@@ -8,4 +8,13 @@
 //!   than its capacity (a conditional update, so concurrent bookings cannot overbook).
 //! - Administrators manage the catalogue; everyone signed in reads its active part.
 
+//!
+//! Layout: [`input`] (parsed inputs: codes, prices, the service-level table), [`service`]
+//! (reads, the administrators' changes, and the slot functions work orders call inside their own
+//! transactions), [`loaders`], [`types`] and [`graphql`].
+
+pub mod graphql;
+pub mod input;
+pub mod loaders;
+pub mod service;
 pub mod types;
