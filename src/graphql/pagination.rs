@@ -570,7 +570,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
     use crate::{
         domains::{
             catalogue::types as catalogue, estate::types as estate, identity::types as identity,
-            notices::types as notices,
+            notices::types as notices, work_orders::types as work_orders,
         },
         notifications::types as notifications,
     };
@@ -585,6 +585,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         catalogue::ServiceSlot => "A service slot", "service slots",
         notices::Notice => "A notice", "notices",
         notifications::Notification => "A notification", "notifications",
+        work_orders::WorkOrder => "A work order", "work orders",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

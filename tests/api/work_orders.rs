@@ -955,3 +955,94 @@ async fn the_live_feeds_follow_each_viewers_access_and_replay_from_a_cursor() {
         "{next}"
     );
 }
+
+#[tokio::test]
+async fn a_booked_slot_never_overbooks_and_a_cancellation_frees_it() {
+    let (estate, categories) = estate().await;
+    let app = &estate.app;
+    let now = app.state.clock.now();
+    let offering = Uuid::now_v7();
+    entity::service_offering::Entity::insert(entity::service_offering::ActiveModel {
+        id: Set(offering),
+        category_id: Set(categories["CLEANING"]),
+        name: Set("2-hour home cleaning".to_owned()),
+        description: Set(String::new()),
+        price: Set(Some("120.00".to_owned())),
+        duration_minutes: Set(120),
+        slot_capacity: Set(1),
+        channel: Set("ONLINE".to_owned()),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(&app.state.db)
+    .await
+    .unwrap();
+    let slot = Uuid::now_v7();
+    entity::service_slot::Entity::insert(entity::service_slot::ActiveModel {
+        id: Set(slot),
+        offering_id: Set(offering),
+        starts_at: Set(now + Duration::days(1)),
+        ends_at: Set(now + Duration::days(1) + Duration::hours(2)),
+        capacity: Set(1),
+        booked: Set(0),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&app.state.db)
+    .await
+    .unwrap();
+    let cleaning = categories["CLEANING"];
+    let book = |email: &'static str| async move {
+        let token = token_of(app, email).await;
+        let unit = home(app, email).await;
+        let json = gql(app, &token, "mutation($input: CreateWorkOrderInput!) { createWorkOrder(input: $input) { workOrder { id offering { name } slotStartsAt } } }", json!({ "input": {
+            "categoryId": cleaning, "unitId": unit, "title": "Clean", "description": "Whole flat",
+            "offeringId": offering, "slotId": slot } })).await;
+        (token, json)
+    };
+    let (first_token, first) = book("resident1@demo.test").await;
+    assert_eq!(
+        first["data"]["createWorkOrder"]["workOrder"]["offering"]["name"], "2-hour home cleaning",
+        "{first}"
+    );
+    let (_, second) = book("resident2@demo.test").await;
+    assert_eq!(code(&second), "CONFLICT", "{second}");
+    assert_eq!(second["errors"][0]["extensions"]["field"], "input.slotId");
+    // Nothing half-written: the refused booking left no order behind.
+    let orders = entity::work_order::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(orders, 1);
+    let id = first["data"]["createWorkOrder"]["workOrder"]["id"].clone();
+    let json = act(app, &first_token, "cancelWorkOrder", json!({ "id": id })).await;
+    assert!(json["errors"].is_null(), "{json}");
+    let (_, again) = book("resident2@demo.test").await;
+    assert!(again["errors"].is_null(), "the slot is free again: {again}");
+}
+
+#[tokio::test]
+async fn every_malformed_field_of_a_new_order_is_reported_at_once() {
+    let (estate, _) = estate().await;
+    let app = &estate.app;
+    let resident = token_of(app, "resident1@demo.test").await;
+    let json = gql(app, &resident, CREATE, json!({ "input": { "categoryId": "nope", "unitId": "also-nope", "title": "", "description": "x" } })).await;
+    let fields: Vec<&str> = json["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"))
+        .iter()
+        .map(|e| e["extensions"]["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["input.categoryId", "input.unitId", "input.title"],
+        "{json}"
+    );
+    assert_eq!(
+        entity::work_order::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+}

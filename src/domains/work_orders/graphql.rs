@@ -21,7 +21,8 @@ use crate::{
     },
     graphql::{
         ContextExt,
-        ids::parse_id,
+        checks::Checks,
+        ids::{parse_id, parse_opt_id},
         pagination::{CountedConnection, PageRequest},
         text::Text,
     },
@@ -53,6 +54,10 @@ pub struct CreateWorkOrderInput {
     pub channel: Option<WorkOrderChannel>,
     /// Staff entering an order for a resident: that resident's user id.
     pub on_behalf_of: Option<ID>,
+    /// A bookable offering of the category (see `serviceCategory { offerings }`).
+    pub offering_id: Option<ID>,
+    /// A slot of that offering; a full slot is `CONFLICT` on `input.slotId`.
+    pub slot_id: Option<ID>,
 }
 
 /// Input naming one order, optionally with the version you saw.
@@ -313,26 +318,35 @@ impl WorkOrderMutation {
         ctx: &Context<'_>,
         input: CreateWorkOrderInput,
     ) -> async_graphql::Result<WorkOrderPayload> {
-        let new = NewWorkOrder {
-            category_id: parse_id("input.categoryId", &input.category_id)?,
-            unit_id: input
-                .unit_id
-                .map(|id| parse_id("input.unitId", &id))
-                .transpose()?,
-            building_id: input
-                .building_id
-                .map(|id| parse_id("input.buildingId", &id))
-                .transpose()?,
-            location: opt_text::<200>("input.location", input.location.as_deref())?,
-            title: text::<MAX_TITLE>("input.title", &input.title)?,
-            description: text::<MAX_TEXT>("input.description", &input.description)?,
-            priority: input.priority,
-            channel: input.channel,
-            on_behalf_of: input
-                .on_behalf_of
-                .map(|id| parse_id("input.onBehalfOf", &id))
-                .transpose()?,
-        };
+        // Every malformed field is reported at once.
+        let mut check = Checks::new();
+        let category_id = check.field(parse_id("input.categoryId", &input.category_id));
+        let unit_id = check.field(parse_opt_id("input.unitId", input.unit_id.as_ref()));
+        let building_id = check.field(parse_opt_id("input.buildingId", input.building_id.as_ref()));
+        let location = check.field(opt_text::<200>("input.location", input.location.as_deref()));
+        let title = check.field(text::<MAX_TITLE>("input.title", &input.title));
+        let description = check.field(text::<MAX_TEXT>("input.description", &input.description));
+        let on_behalf_of = check.field(parse_opt_id(
+            "input.onBehalfOf",
+            input.on_behalf_of.as_ref(),
+        ));
+        let offering_id = check.field(parse_opt_id("input.offeringId", input.offering_id.as_ref()));
+        let slot_id = check.field(parse_opt_id("input.slotId", input.slot_id.as_ref()));
+        let new = check.finish(|| {
+            Some(NewWorkOrder {
+                category_id: category_id?,
+                unit_id: unit_id?,
+                building_id: building_id?,
+                location: location?,
+                title: title?,
+                description: description?,
+                priority: input.priority,
+                channel: input.channel,
+                on_behalf_of: on_behalf_of?,
+                offering_id: offering_id?,
+                slot_id: slot_id?,
+            })
+        })?;
         let scope = ctx.scope().await?;
         let submitted = WorkOrderService::new(ctx.state())
             .create(scope, new)

@@ -86,6 +86,10 @@ pub struct NewWorkOrder {
     pub channel: Option<WorkOrderChannel>,
     /// Requester when staff enter it on a resident's behalf.
     pub on_behalf_of: Option<Uuid>,
+    /// The booked offering (of the category).
+    pub offering_id: Option<Uuid>,
+    /// The booked slot of that offering; a full slot is `CONFLICT`.
+    pub slot_id: Option<Uuid>,
 }
 
 /// A submitted order and any warnings for the requester.
@@ -326,6 +330,38 @@ impl<'a> WorkOrderService<'a> {
 
         let mut write = Write::begin(self.state).await?;
         let number = next_number(write.txn(), now.year()).await?;
+        // Booking takes the slot's place in the same transaction (a conditional update: a full
+        // slot is `CONFLICT`, never an overbooking).
+        let offering_id = match new.offering_id {
+            Some(offering) => {
+                let found = entity::service_offering::Entity::find_by_id(offering)
+                    .one(write.txn())
+                    .await?
+                    .filter(|o| o.category_id == policy.category.id && o.active)
+                    .ok_or_else(|| {
+                        AppError::bad_input(
+                            "input.offeringId",
+                            "names no active offering of this category",
+                        )
+                    })?;
+                Some(found.id)
+            }
+            None => None,
+        };
+        let slot_id = match (new.slot_id, offering_id) {
+            (Some(slot), Some(offering)) => {
+                crate::domains::catalogue::service::book_slot(write.txn(), offering, slot, now)
+                    .await?;
+                Some(slot)
+            }
+            (Some(_), None) => {
+                return Err(AppError::bad_input(
+                    "input.slotId",
+                    "needs the offering it belongs to (input.offeringId)",
+                ));
+            }
+            (None, _) => None,
+        };
         let id = Uuid::now_v7();
         let order = work_order::Model {
             id,
@@ -334,8 +370,8 @@ impl<'a> WorkOrderService<'a> {
             unit_id,
             location: new.location.filter(|l| !l.is_empty()),
             category_id: policy.category.id,
-            offering_id: None,
-            slot_id: None,
+            offering_id,
+            slot_id,
             requester_id: requester,
             channel: channel.as_str().to_owned(),
             title: new.title,
@@ -519,6 +555,12 @@ impl<'a> WorkOrderService<'a> {
             .await?;
         if updated.rows_affected != 1 {
             return Err(stale());
+        }
+        // A cancelled or rejected booking frees its slot, in the same transaction.
+        if matches!(to, WorkOrderStatus::Cancelled | WorkOrderStatus::Rejected)
+            && let Some(slot) = next.slot_id
+        {
+            crate::domains::catalogue::service::release_slot(write.txn(), slot).await?;
         }
         let entry = entry(&next, actor, action, Some(from), to, reason, internal, now);
         record(write, &next, entry).await?;

@@ -272,6 +272,51 @@ impl WorkOrder {
         Ok(unit.map(Unit::try_from_model).transpose()?)
     }
 
+    /// The catalogue category.
+    async fn category(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<crate::domains::catalogue::types::CatalogueCategory> {
+        let category = ctx
+            .loaders()?
+            .load_one::<crate::domains::catalogue::loaders::CategoryById>(self.model.category_id)
+            .await?
+            .ok_or(AppError::NotFound("service category"))?;
+        Ok(crate::domains::catalogue::types::CatalogueCategory::try_from_model(category)?)
+    }
+
+    /// The booked offering, if any.
+    async fn offering(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::domains::catalogue::types::ServiceOffering>> {
+        let Some(id) = self.model.offering_id else {
+            return Ok(None);
+        };
+        let offering = ctx
+            .loaders()?
+            .load_one::<crate::graphql::loaders::ById<entity::service_offering::Entity>>(id)
+            .await?;
+        Ok(offering
+            .map(crate::domains::catalogue::types::ServiceOffering::try_from_model)
+            .transpose()?)
+    }
+
+    /// The booked slot's start, if a slot was booked.
+    async fn slot_starts_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        let Some(id) = self.model.slot_id else {
+            return Ok(None);
+        };
+        let slot = ctx
+            .loaders()?
+            .load_one::<crate::graphql::loaders::ById<entity::service_slot::Entity>>(id)
+            .await?;
+        Ok(slot.map(|slot| slot.starts_at))
+    }
+
     /// The requester's display name.
     async fn requester_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         let user = ctx
