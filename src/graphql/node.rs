@@ -36,6 +36,7 @@ use crate::{
         },
         identity::{service::load_user, types::User},
         notices::{board::NoticeBoard, types::Notice},
+        work_orders::{service::WorkOrderService, types::WorkOrder},
     },
     error::{AppError, AppResult},
     graphql::{ContextExt, ids::parse_id},
@@ -77,6 +78,8 @@ pub enum Node {
     CatalogueCategory(CatalogueCategory),
     /// An offering of the service catalogue.
     ServiceOffering(ServiceOffering),
+    /// A work order.
+    WorkOrder(WorkOrder),
 }
 
 /// The types `node(id:)` resolves.
@@ -102,6 +105,8 @@ pub enum NodeKind {
     CatalogueCategory,
     /// [`ServiceOffering`].
     ServiceOffering,
+    /// [`WorkOrder`].
+    WorkOrder,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -116,6 +121,7 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Notification, "notification"),
     (NodeKind::CatalogueCategory, "service_category"),
     (NodeKind::ServiceOffering, "service_offering"),
+    (NodeKind::WorkOrder, "work_order"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -183,6 +189,10 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .transpose()?
                 .map(Node::ServiceOffering)
         }
+        NodeKind::WorkOrder => visible(WorkOrderService::new(ctx.state()).get(scope, id).await)?
+            .map(|(model, rel)| WorkOrder::try_from_model(model, rel.staff_view))
+            .transpose()?
+            .map(Node::WorkOrder),
     })
 }
 

@@ -102,12 +102,10 @@ impl NotificationQuery {
         let page = Inbox::new(ctx.state())
             .list(me, unread_only.unwrap_or(false), &page)
             .await?;
-        let with_subjects = ctx
-            .look_ahead()
-            .field("edges")
-            .field("node")
-            .field("subject")
-            .exists();
+        // Subjects are resolved only when selected, through `edges` or `nodes`.
+        let look = ctx.look_ahead();
+        let with_subjects = look.field("edges").field("node").field("subject").exists()
+            || look.field("nodes").field("subject").exists();
         let page = page.map(NotificationRow::from);
         let mut found = if with_subjects {
             subjects::resolve(ctx.state(), scope, &page.items).await?

@@ -12,6 +12,7 @@ use crate::{
     domains::{
         estate::access::Scope,
         notices::{board::NoticeBoard, types::Notice},
+        work_orders::types::WorkOrder,
     },
     error::AppResult,
     events::{Topic, outbox::Write},
@@ -35,7 +36,6 @@ pub async fn resolve(
     let mut found = HashMap::new();
     for (kind, ids) in wanted {
         // Each domain that produces notifications adds its arm.
-        #[allow(clippy::single_match)]
         match kind {
             SubjectRef::NOTICE => {
                 let now = state.clock.now();
@@ -45,6 +45,20 @@ pub async fn resolve(
                         found.insert(
                             (SubjectRef::NOTICE.to_owned(), id),
                             NotificationSubject::Notice(notice),
+                        );
+                    }
+                }
+            }
+            crate::domains::work_orders::service::SUBJECT => {
+                let orders = crate::domains::work_orders::service::WorkOrderService::new(state)
+                    .visible_among(scope, ids)
+                    .await?;
+                for (model, rel) in orders {
+                    let id = model.id;
+                    if let Ok(order) = WorkOrder::try_from_model(model, rel.staff_view) {
+                        found.insert(
+                            (SubjectRef::WORK_ORDER.to_owned(), id),
+                            NotificationSubject::WorkOrder(Box::new(order)),
                         );
                     }
                 }

@@ -71,6 +71,8 @@ pub struct SubjectRef {
 impl SubjectRef {
     /// A notice.
     pub const NOTICE: &'static str = "NOTICE";
+    /// A work order.
+    pub const WORK_ORDER: &'static str = "WORK_ORDER";
 
     /// A notice as a subject.
     pub fn notice(id: Uuid) -> SubjectRef {
@@ -168,6 +170,8 @@ impl From<&NotificationRow> for notification::ActiveModel {
 pub enum NotificationSubject {
     /// A notice.
     Notice(Notice),
+    /// A work order.
+    WorkOrder(Box<crate::domains::work_orders::types::WorkOrder>),
 }
 
 /// One notification in a user's inbox.

@@ -1046,3 +1046,93 @@ async fn every_malformed_field_of_a_new_order_is_reported_at_once() {
         0
     );
 }
+
+#[tokio::test]
+async fn assistants_join_and_leave_and_see_the_order_while_they_help() {
+    let (estate, categories) = estate().await;
+    let app = &estate.app;
+    let resident = token_of(app, "resident1@demo.test").await;
+    let technician = token_of(app, "staff2@demo.test").await;
+    let electrician = token_of(app, "staff4@demo.test").await;
+    let unit = home(app, "resident1@demo.test").await;
+    let created = submit(app, &resident, categories["PLUMBING"], unit, "Burst pipe").await;
+    let id = created["workOrder"]["id"].as_str().unwrap().to_owned();
+    let see = "query($id: ID!) { workOrder(id: $id) { id assistants { employeeNumber } } }";
+    assert_eq!(
+        code(&gql(app, &electrician, see, json!({ "id": id })).await),
+        "NOT_FOUND"
+    );
+
+    let add = "mutation($input: WorkOrderAssistantInput!) { addWorkOrderAssistant(input: $input) { workOrder { id } } }";
+    let remove = "mutation($input: WorkOrderAssistantInput!) { removeWorkOrderAssistant(input: $input) { workOrder { id } } }";
+    let helper = staff_id(app, "staff4@demo.test").await;
+    let json = gql(
+        app,
+        &resident,
+        add,
+        json!({ "input": { "id": id, "staffId": helper } }),
+    )
+    .await;
+    assert_eq!(code(&json), "FORBIDDEN", "{json}");
+    let cleaner = staff_id(app, "staff5@demo.test").await;
+    let json = gql(
+        app,
+        &technician,
+        add,
+        json!({ "input": { "id": id, "staffId": cleaner } }),
+    )
+    .await;
+    assert_eq!(
+        code(&json),
+        "BAD_USER_INPUT",
+        "an ineligible assistant: {json}"
+    );
+    let json = gql(
+        app,
+        &technician,
+        add,
+        json!({ "input": { "id": id, "staffId": helper } }),
+    )
+    .await;
+    assert!(json["errors"].is_null(), "{json}");
+    let json = gql(app, &electrician, see, json!({ "id": id })).await;
+    assert_eq!(
+        json["data"]["workOrder"]["assistants"],
+        json!([{ "employeeNumber": "RH-0004" }]),
+        "{json}"
+    );
+    // As a node, and as the subject of the requester's notifications.
+    let json = gql(
+        app,
+        &resident,
+        "query($id: ID!) { node(id: $id) { ... on WorkOrder { number } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert!(json["data"]["node"]["number"].is_string(), "{json}");
+    let json = gql(
+        app,
+        &resident,
+        "{ notifications(first: 5) { nodes { subject { ... on WorkOrder { id } } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        json["data"]["notifications"]["nodes"][0]["subject"]["id"],
+        json!(id),
+        "{json}"
+    );
+
+    let json = gql(
+        app,
+        &technician,
+        remove,
+        json!({ "input": { "id": id, "staffId": helper } }),
+    )
+    .await;
+    assert!(json["errors"].is_null(), "{json}");
+    assert_eq!(
+        code(&gql(app, &electrician, see, json!({ "id": id })).await),
+        "NOT_FOUND"
+    );
+}

@@ -93,6 +93,15 @@ pub struct AssignWorkOrderInput {
     pub expected_version: Option<i32>,
 }
 
+/// Input of `addWorkOrderAssistant` and `removeWorkOrderAssistant`.
+#[derive(InputObject)]
+pub struct WorkOrderAssistantInput {
+    /// The order.
+    pub id: ID,
+    /// The staff record.
+    pub staff_id: ID,
+}
+
 /// Input of `holdWorkOrder`.
 #[derive(InputObject)]
 pub struct HoldWorkOrderInput {
@@ -609,6 +618,37 @@ impl WorkOrderMutation {
         let id = parse_id("input.id", &input.id)?;
         let scope = ctx.scope().await?;
         let model = WorkOrderService::new(ctx.state()).urge(scope, id).await?;
+        payload(ctx, model).await
+    }
+
+    /// Adds an eligible staff member as an assistant (the assignee or a dispatcher); assistants
+    /// see the order and its internal data.
+    async fn add_work_order_assistant(
+        &self,
+        ctx: &Context<'_>,
+        input: WorkOrderAssistantInput,
+    ) -> async_graphql::Result<WorkOrderPayload> {
+        let id = parse_id("input.id", &input.id)?;
+        let staff = parse_id("input.staffId", &input.staff_id)?;
+        let scope = ctx.scope().await?;
+        let model = WorkOrderService::new(ctx.state())
+            .set_assistant(scope, id, staff, true)
+            .await?;
+        payload(ctx, model).await
+    }
+
+    /// Removes an assistant (the assignee or a dispatcher).
+    async fn remove_work_order_assistant(
+        &self,
+        ctx: &Context<'_>,
+        input: WorkOrderAssistantInput,
+    ) -> async_graphql::Result<WorkOrderPayload> {
+        let id = parse_id("input.id", &input.id)?;
+        let staff = parse_id("input.staffId", &input.staff_id)?;
+        let scope = ctx.scope().await?;
+        let model = WorkOrderService::new(ctx.state())
+            .set_assistant(scope, id, staff, false)
+            .await?;
         payload(ctx, model).await
     }
 

@@ -5,7 +5,9 @@ use crate::{
     graphql::loaders::{ByColumn, ById, ColumnKey},
     store::Named,
 };
-use entity::{work_order, work_order_comment, work_order_entry, work_order_rating};
+use entity::{
+    work_order, work_order_assistant, work_order_comment, work_order_entry, work_order_rating,
+};
 
 impl Named for work_order::Entity {
     const NOUN: &'static str = "work order";
@@ -34,3 +36,12 @@ pub type CommentsByOrder = ByColumn<CommentOrder>;
 
 /// Each order's rating (keyed by the order).
 pub type RatingByOrder = ById<work_order_rating::Entity>;
+
+/// An assistant's order.
+pub struct AssistantOrder;
+impl ColumnKey for AssistantOrder {
+    type Entity = work_order_assistant::Entity;
+    const COLUMN: work_order_assistant::Column = work_order_assistant::Column::WorkOrderId;
+}
+/// Each order's assistants.
+pub type AssistantsByOrder = ByColumn<AssistantOrder>;

@@ -39,13 +39,13 @@ use crate::{
 };
 use entity::{
     service_category, service_category_sla, staff_building, staff_category, staff_record, unit,
-    work_order, work_order_comment, work_order_entry, work_order_rating,
+    work_order, work_order_assistant, work_order_comment, work_order_entry, work_order_rating,
 };
 
 /// Event kind of every work-order change.
 pub const CHANGED: &str = "WORK_ORDER_CHANGED";
 /// Subject type of work-order notifications.
-pub const SUBJECT: &str = "WORK_ORDER";
+pub const SUBJECT: &str = SubjectRef::WORK_ORDER;
 /// Most open orders one staff member may hold.
 pub const MAX_OPEN_ORDERS: u64 = 10;
 /// Orders a resident may submit in 24 hours.
@@ -165,6 +165,29 @@ impl<'a> WorkOrderService<'a> {
             return Err(AppError::NotFound("work order"));
         }
         Ok((order, rel))
+    }
+
+    /// The orders among `ids` the viewer may see, with how they relate to each (one statement),
+    /// e.g. the subjects of a page of notifications.
+    pub async fn visible_among(
+        &self,
+        scope: &Scope,
+        ids: impl IntoIterator<Item = Uuid>,
+    ) -> AppResult<Vec<(work_order::Model, Relation)>> {
+        let ids: HashSet<Uuid> = ids.into_iter().collect();
+        if ids.is_empty() || scope.user_id.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut query = work_order::Entity::find().filter(work_order::Column::Id.is_in(ids));
+        if let Some(condition) = visible(scope).await? {
+            query = query.filter(condition);
+        }
+        let mut out = Vec::new();
+        for order in query.all(self.db()).await? {
+            let rel = relation(scope, &order).await?;
+            out.push((order, rel));
+        }
+        Ok(out)
     }
 
     /// The orders the viewer may see, newest first, filtered.
@@ -1295,6 +1318,71 @@ impl<'a> WorkOrderService<'a> {
         .await?;
         write.commit().await?;
         Ok(next)
+    }
+
+    /// Adds (or, with `add` false, removes) an assistant: the assignee or a dispatcher, for an
+    /// eligible staff member who is not the assignee.
+    pub async fn set_assistant(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        staff_id: Uuid,
+        add: bool,
+    ) -> AppResult<work_order::Model> {
+        prepare(scope).await?;
+        let mut write = Write::begin(self.state).await?;
+        let (order, rel) = self.for_change(&write, scope, id, None).await?;
+        require(
+            rel.dispatcher || rel.assignee,
+            "the assignee or a dispatcher chooses assistants",
+        )?;
+        let status = WorkOrderStatus::from_stored(&order.status)?;
+        if !OPEN.contains(&status) {
+            return Err(AppError::InvalidState(
+                "assistants join orders that are assigned and not yet resolved".to_owned(),
+            ));
+        }
+        let record = staff_record::Entity::find_by_id(staff_id)
+            .one(write.txn())
+            .await?
+            .ok_or_else(|| AppError::unknown_id("input.staffId", "staff record"))?;
+        let user = record.user_id;
+        if add {
+            if order.assignee_id == Some(staff_id) {
+                return Err(AppError::bad_input("input.staffId", "is the assignee"));
+            }
+            let verdict = eligibility(write.txn(), &order, vec![record]).await?;
+            if verdict.first().is_some_and(|c| !c.eligible) {
+                return Err(AppError::bad_input(
+                    "input.staffId",
+                    "is not eligible for this order",
+                ));
+            }
+            work_order_assistant::Entity::insert(work_order_assistant::ActiveModel {
+                work_order_id: Set(order.id),
+                staff_id: Set(staff_id),
+            })
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([
+                    work_order_assistant::Column::WorkOrderId,
+                    work_order_assistant::Column::StaffId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(write.txn())
+            .await?;
+        } else {
+            work_order_assistant::Entity::delete_many()
+                .filter(work_order_assistant::Column::WorkOrderId.eq(order.id))
+                .filter(work_order_assistant::Column::StaffId.eq(staff_id))
+                .exec(write.txn())
+                .await?;
+        }
+        // What the assistant sees changed: cached scopes (live feeds) load it again.
+        write.access_changed(&[user])?;
+        write.commit().await?;
+        Ok(order)
     }
 
     /// Adds a comment; residents write only resident-visible ones.

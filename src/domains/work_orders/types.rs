@@ -344,6 +344,24 @@ impl WorkOrder {
         Ok(record.map(StaffRecord::try_from_model).transpose()?)
     }
 
+    /// Staff helping the assignee.
+    async fn assistants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StaffRecord>> {
+        let loaders = ctx.loaders()?;
+        let rows = loaders
+            .load_one::<super::loaders::AssistantsByOrder>(self.model.id)
+            .await?
+            .unwrap_or_default();
+        let records = loaders
+            .get::<crate::graphql::loaders::ById<staff_record::Entity>>()
+            .load_many(rows.iter().map(|row| row.staff_id))
+            .await?;
+        rows.iter()
+            .filter_map(|row| records.get(&row.staff_id).cloned())
+            .map(StaffRecord::try_from_model)
+            .collect::<AppResult<_>>()
+            .map_err(Into::into)
+    }
+
     /// The timeline, oldest first; `last` keeps only the newest entries. Assignment reasons are
     /// staff-only: residents see those entries without a reason.
     async fn timeline(
