@@ -79,7 +79,7 @@ pub enum Node {
     /// An offering of the service catalogue.
     ServiceOffering(ServiceOffering),
     /// A work order.
-    WorkOrder(WorkOrder),
+    WorkOrder(Box<WorkOrder>),
 }
 
 /// The types `node(id:)` resolves.
@@ -192,7 +192,7 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
         NodeKind::WorkOrder => visible(WorkOrderService::new(ctx.state()).get(scope, id).await)?
             .map(|(model, rel)| WorkOrder::try_from_model(model, rel.staff_view))
             .transpose()?
-            .map(Node::WorkOrder),
+            .map(|order| Node::WorkOrder(Box::new(order))),
     })
 }
 
