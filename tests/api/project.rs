@@ -105,6 +105,10 @@ fn an_invalid_setting_is_refused_with_its_name() {
         ),
         (vec!["--jwt-secret", "short"], "RESIDENT_HUB_JWT_SECRET"),
         (vec!["--max-depth", "0"], "RESIDENT_HUB_MAX_DEPTH"),
+        (
+            vec!["--refresh-grace-secs", "301"],
+            "RESIDENT_HUB_REFRESH_GRACE_SECS",
+        ),
     ];
     for (args, setting) in cases {
         let cli = Cli::try_parse_from(std::iter::once("resident-hub").chain(args.iter().copied()))
@@ -140,6 +144,23 @@ fn every_setting_is_documented_in_help_with_its_environment_variable() {
             .to_string();
     for var in ENV_VARS.iter().filter(|v| **v != "RUST_LOG") {
         assert!(help.contains(var), "--help does not mention {var}");
+    }
+    // And the list is whole: every environment variable the command line reads is on it.
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut read: Vec<String> = command
+        .get_arguments()
+        .filter_map(|arg| arg.get_env())
+        .map(|env| env.to_string_lossy().into_owned())
+        .collect();
+    for sub in command.get_subcommands() {
+        read.extend(
+            sub.get_arguments()
+                .filter_map(|arg| arg.get_env())
+                .map(|env| env.to_string_lossy().into_owned()),
+        );
+    }
+    for var in read {
+        assert!(ENV_VARS.contains(&var.as_str()), "ENV_VARS lacks {var}");
     }
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
@@ -189,4 +210,40 @@ fn compose_describes_the_production_topology_with_real_settings() {
         }
     }
     assert!(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile")).exists());
+}
+
+#[test]
+fn the_readme_transition_table_is_the_one_in_the_code() {
+    use resident_hub::domains::work_orders::flow::TRANSITIONS;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("| from | action (mutation) | to | who |")
+        .expect("the table is in the README");
+    let rows: Vec<(String, String, String)> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|line| line.trim_start().starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line
+                .trim()
+                .trim_matches('|')
+                .split('|')
+                .map(str::trim)
+                .collect();
+            let action = cells[1].split_whitespace().next().unwrap_or("").to_owned();
+            (cells[0].to_owned(), action, cells[2].to_owned())
+        })
+        .collect();
+    let code: Vec<(String, String, String)> = TRANSITIONS
+        .iter()
+        .map(|(from, action, to)| {
+            (
+                from.as_str().to_owned(),
+                action.as_str().to_owned(),
+                to.as_str().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, code);
 }
