@@ -1693,7 +1693,15 @@ async fn parallel_receipts_mutes_and_withdrawals_change_things_once() {
 #[tokio::test]
 async fn a_manager_who_loses_the_post_stops_receiving_receipt_counts() {
     let estate = Estate::new().await;
-    let json = publish(&estate, "admin", notice("Lift", json!({ "estate": true }))).await;
+    // To a building the manager serves: managers watch the counts of notices they could have
+    // published.
+    let building = building_of(&estate, "resident1@demo.test").await;
+    let json = publish(
+        &estate,
+        "admin",
+        notice("Lift", json!({ "buildingIds": [building] })),
+    )
+    .await;
     let id = json["data"]["publishNotice"]["notice"]["id"].clone();
     let token = estate.tokens["manager"].clone();
     let mut ws = estate.app.ws().await;
@@ -1857,4 +1865,75 @@ async fn a_notice_and_its_notification_share_one_read_state() {
         )
         .await;
     assert_eq!(stats["data"]["noticeReceiptStats"]["acknowledgedCount"], 0);
+}
+
+#[tokio::test]
+async fn managers_manage_only_the_notices_they_could_have_published() {
+    let estate = Estate::new().await;
+    let building = building_of(&estate, "resident1@demo.test").await;
+    let estate_wide = publish(
+        &estate,
+        "admin",
+        notice("Typhoon", json!({ "estate": true })),
+    )
+    .await["data"]["publishNotice"]["notice"]["id"]
+        .clone();
+    let in_building = publish(
+        &estate,
+        "admin",
+        notice("Lift", json!({ "buildingIds": [building] })),
+    )
+    .await["data"]["publishNotice"]["notice"]["id"]
+        .clone();
+    let draft = estate
+        .run(
+            "admin",
+            "mutation($i: PublishNoticeInput!) { createNoticeDraft(input: $i) { notice { id } } }",
+            notice("Draft", json!({ "buildingIds": [building] })),
+        )
+        .await["data"]["createNoticeDraft"]["notice"]["id"]
+        .clone();
+    let stats = "query($id: ID!) { noticeReceiptStats(noticeId: $id) { readCount } }";
+    let units = "query($id: ID!) { unacknowledgedUnits(noticeId: $id) { id } }";
+    let withdraw =
+        "mutation($id: ID!) { withdrawNotice(input: { id: $id }) { notice { status } } }";
+    let publish_draft =
+        "mutation($id: ID!) { publishNoticeDraft(input: { id: $id }) { notice { status } } }";
+    // An estate-wide notice is not theirs to manage, nor an administrator's draft.
+    for (query, id) in [
+        (stats, &estate_wide),
+        (units, &estate_wide),
+        (withdraw, &estate_wide),
+        (publish_draft, &draft),
+    ] {
+        let json = estate.run("manager", query, json!({ "id": id })).await;
+        assert_eq!(
+            json["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{query}: {json}"
+        );
+    }
+    // A notice to a building they serve is.
+    let json = estate
+        .run("manager", stats, json!({ "id": in_building }))
+        .await;
+    assert_eq!(json["data"]["noticeReceiptStats"]["readCount"], 0, "{json}");
+    let json = estate
+        .run("manager", withdraw, json!({ "id": in_building }))
+        .await;
+    assert_eq!(
+        json["data"]["withdrawNotice"]["notice"]["status"], "WITHDRAWN",
+        "{json}"
+    );
+    // Administrators manage everything; other staff nothing.
+    let json = estate
+        .run("admin", stats, json!({ "id": estate_wide }))
+        .await;
+    assert!(json["errors"].is_null(), "{json}");
+    let json = estate
+        .run("staff", stats, json!({ "id": estate_wide }))
+        .await;
+    assert_eq!(
+        json["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{json}"
+    );
 }

@@ -148,9 +148,7 @@ impl<'a> NoticeBoard<'a> {
 
     /// Read and acknowledgement counts (publishers).
     pub async fn stats(&self, scope: &Scope, id: Uuid) -> AppResult<NoticeReceiptStats> {
-        NoticeService::new(self.state)
-            .require_publisher(scope)
-            .await?;
+        NoticeService::new(self.state).manageable(scope, id).await?;
         self.recount(id).await
     }
 
@@ -185,9 +183,7 @@ impl<'a> NoticeBoard<'a> {
         scope: &Scope,
         id: Uuid,
     ) -> AppResult<Vec<unit::Model>> {
-        NoticeService::new(self.state)
-            .require_publisher(scope)
-            .await?;
+        NoticeService::new(self.state).manageable(scope, id).await?;
         if notice::Entity::find_by_id(id)
             .one(self.db())
             .await?

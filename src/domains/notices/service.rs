@@ -327,6 +327,34 @@ impl<'a> NoticeService<'a> {
         self.publisher(scope).await.map(|_| ())
     }
 
+    /// The notice `id` when the viewer may manage it (withdraw it, publish it if a draft, read
+    /// its receipt counts): administrators any; a manager the notices they wrote, and published
+    /// or scheduled ones whose whole audience lies in buildings they serve. Any other notice is
+    /// `NOT_FOUND`, as `notice(id:)` answers; non-publishers get `FORBIDDEN`.
+    pub async fn manageable(&self, scope: &Scope, id: Uuid) -> AppResult<notice::Model> {
+        let publisher = self.publisher(scope).await?;
+        let notice = notice::Entity::find_by_id(id)
+            .one(self.db())
+            .await?
+            .ok_or(AppError::NotFound("notice"))?;
+        if matches!(publisher, Publisher::Administrator(_))
+            || notice.author_id == publisher.user_id()
+        {
+            return Ok(notice);
+        }
+        if notice.status == NoticeStatus::Draft.as_str() {
+            return Err(AppError::NotFound("notice"));
+        }
+        let audience = super::board::audience_of(self.db(), id).await?;
+        match self.check_audience(&publisher, &audience).await {
+            Ok(()) => Ok(notice),
+            Err(err) if err.code() == crate::error::ErrorCode::Forbidden => {
+                Err(AppError::NotFound("notice"))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     /// Checks that every target exists and that a manager names only buildings they serve
     /// (administrators publish anywhere).
     async fn check_audience(&self, publisher: &Publisher, audience: &Audience) -> AppResult<()> {
@@ -487,10 +515,7 @@ impl<'a> NoticeService<'a> {
     ) -> AppResult<notice::Model> {
         let publisher = self.publisher(scope).await?;
         let now = self.state.clock.now();
-        let draft = notice::Entity::find_by_id(id)
-            .one(self.db())
-            .await?
-            .ok_or(AppError::NotFound("notice"))?;
+        let draft = self.manageable(scope, id).await?;
         if draft.status != NoticeStatus::Draft.as_str() {
             return Err(AppError::InvalidState(
                 "only a draft can be published this way".to_owned(),
@@ -553,7 +578,7 @@ impl<'a> NoticeService<'a> {
     /// (set-based, whatever the audience's size), so inboxes and unread counts drop it too.
     /// Withdrawing twice is not an error.
     pub async fn withdraw(&self, scope: &Scope, id: Uuid) -> AppResult<notice::Model> {
-        self.publisher(scope).await?;
+        self.manageable(scope, id).await?;
         let mut write = Write::begin(self.state).await?;
         let take_down = |from: NoticeStatus| {
             notice::Entity::update_many()
