@@ -1136,3 +1136,95 @@ async fn assistants_join_and_leave_and_see_the_order_while_they_help() {
         "NOT_FOUND"
     );
 }
+
+#[tokio::test]
+async fn orders_submitted_at_once_get_distinct_numbers() {
+    let (estate, categories) = estate().await;
+    let app = &estate.app;
+    let mut submissions = Vec::new();
+    for n in 1..=6 {
+        let email = format!("resident{n}@demo.test");
+        let token = token_of(app, &email).await;
+        let unit = home(app, &email).await;
+        submissions.push((token, unit));
+    }
+    let results = futures_util::future::join_all(submissions.iter().map(|(token, unit)| {
+        gql(app, token, CREATE, json!({ "input": { "categoryId": categories["PATROL"], "unitId": unit, "title": "Gate", "description": "Broken" } }))
+    }))
+    .await;
+    let mut numbers: Vec<String> = results
+        .iter()
+        .map(|r| {
+            r["data"]["createWorkOrder"]["workOrder"]["number"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{r}"))
+                .to_owned()
+        })
+        .collect();
+    numbers.sort();
+    let year = app.state.clock.now().format("%Y").to_string();
+    let expected: Vec<String> = (1..=6).map(|n| format!("WO-{year}-{n:06}")).collect();
+    assert_eq!(numbers, expected);
+}
+
+#[tokio::test]
+async fn a_staff_member_suspended_while_subscribed_stops_seeing_the_queue_live() {
+    let (estate, categories) = estate().await;
+    let app = &estate.app;
+    let resident = token_of(app, "resident1@demo.test").await;
+    let technician = token_of(app, "staff2@demo.test").await;
+    let unit = home(app, "resident1@demo.test").await;
+    let first = submit(app, &resident, categories["PLUMBING"], unit, "Leak").await;
+    let cursor_query = "query($id: ID!) { workOrder(id: $id) { id } }";
+    assert!(
+        gql(
+            app,
+            &technician,
+            cursor_query,
+            json!({ "id": first["workOrder"]["id"] })
+        )
+        .await["errors"]
+            .is_null()
+    );
+    let mut ws = app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {technician}") }))
+        .await;
+    ws.subscribe(
+        "feed",
+        "subscription($after: String) { workOrderFeed(after: $after) { workOrder { id } change { action } } }",
+        json!({ "after": Uuid::nil().to_string() }),
+    )
+    .await;
+    // The replay from the start shows the technician's own order.
+    let seen = ws.recv().await;
+    assert_eq!(
+        seen["payload"]["data"]["workOrderFeed"]["change"]["action"], "SUBMIT",
+        "{seen}"
+    );
+    let seen = ws.recv().await;
+    assert_eq!(
+        seen["payload"]["data"]["workOrderFeed"]["change"]["action"], "AUTO_ASSIGN",
+        "{seen}"
+    );
+    // Suspended: the record no longer serves, so the next change of that order is not theirs.
+    let record = staff_id(app, "staff2@demo.test").await;
+    let admin = token_of(app, "admin@demo.test").await;
+    let json = gql(app, &admin, "mutation($id: ID!) { updateStaffRecord(input: { id: $id, status: SUSPENDED }) { staffRecord { status } } }", json!({ "id": record })).await;
+    assert!(json["errors"].is_null(), "{json}");
+    let json = act(
+        app,
+        &resident,
+        "cancelWorkOrder",
+        json!({ "id": first["workOrder"]["id"] }),
+    )
+    .await;
+    assert!(json["errors"].is_null(), "{json}");
+    // Nothing the suspended technician may see follows, so the check is a bounded wait: a
+    // stale scope would deliver the cancellation well within it.
+    let next = ws.try_recv(std::time::Duration::from_millis(500)).await;
+    assert!(
+        next.as_ref()
+            .is_none_or(|m| m["payload"]["data"]["workOrderFeed"].is_null()),
+        "a suspended technician still received {next:?}"
+    );
+}
