@@ -417,3 +417,65 @@ mod tests {
         );
     }
 }
+
+/// Whose staff records (and what hangs on them: certificates, training, acknowledgements, the
+/// rewards and penalties ledger) the viewer may read: administrators and supervisors everyone's,
+/// an active manager those of the staff serving any building they serve (themselves included),
+/// other staff their own, residents and others none. Staff-professionalism domains read it with
+/// `scope.facet::<StaffOversight>()`.
+#[derive(Clone, Debug, Default)]
+pub struct StaffOversight {
+    /// Every staff record.
+    pub all: bool,
+    /// The staff records visible otherwise.
+    pub staff: HashSet<Uuid>,
+    /// The viewer's own staff record, if any.
+    pub own: Option<Uuid>,
+    /// Whether the viewer manages others (an active manager, or an administrator).
+    pub manages: bool,
+}
+
+impl StaffOversight {
+    /// Whether the viewer may read `staff_id`'s records.
+    pub fn sees(&self, staff_id: Uuid) -> bool {
+        self.all || self.staff.contains(&staff_id)
+    }
+}
+
+impl Facet for StaffOversight {
+    async fn load(scope: &Scope) -> AppResult<StaffOversight> {
+        let staff = scope.staff().await?;
+        let own = staff.id;
+        if scope.admin || scope.supervisor {
+            return Ok(StaffOversight {
+                all: true,
+                staff: HashSet::new(),
+                own,
+                manages: scope.admin,
+            });
+        }
+        let mut visible: HashSet<Uuid> = own.into_iter().collect();
+        let manager = staff.active
+            && staff.post.as_deref()
+                == Some(crate::domains::estate::types::StaffPost::Manager.as_str());
+        if manager && !staff.served_buildings.is_empty() {
+            visible.extend(
+                staff_building::Entity::find()
+                    .filter(
+                        staff_building::Column::BuildingId
+                            .is_in(staff.served_buildings.iter().copied()),
+                    )
+                    .all(scope.db())
+                    .await?
+                    .into_iter()
+                    .map(|row| row.staff_id),
+            );
+        }
+        Ok(StaffOversight {
+            all: false,
+            staff: visible,
+            own,
+            manages: manager,
+        })
+    }
+}
