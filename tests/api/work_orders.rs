@@ -196,7 +196,7 @@ async fn an_order_lives_from_submission_to_closure_with_its_timeline_and_clocks(
         app,
         &technician,
         "holdWorkOrder",
-        json!({ "id": id, "reason": "AWAITING_PARTS", "note": "washer on order" }),
+        json!({ "id": id, "reason": "washer on order", "kind": "AWAITING_PARTS" }),
     )
     .await;
     let held = order_of(&json, "holdWorkOrder").clone();

@@ -107,10 +107,11 @@ pub struct WorkOrderAssistantInput {
 pub struct HoldWorkOrderInput {
     /// The order.
     pub id: ID,
-    /// Why it waits; reasons that wait on others stop the service-level clocks.
-    pub reason: HoldReason,
-    /// A note.
-    pub note: Option<String>,
+    /// Why it waits, in words (shown on the timeline).
+    pub reason: String,
+    /// What it waits for: `AWAITING_PARTS`, `AWAITING_RESIDENT` and `AWAITING_CONTRACTOR` stop
+    /// the service-level clocks; `OTHER` (the default) does not.
+    pub kind: Option<HoldReason>,
     /// The `version` you saw.
     pub expected_version: Option<i32>,
 }
@@ -446,10 +447,11 @@ impl WorkOrderMutation {
         input: HoldWorkOrderInput,
     ) -> async_graphql::Result<WorkOrderPayload> {
         let id = parse_id("input.id", &input.id)?;
-        let note = opt_text::<MAX_TEXT>("input.note", input.note.as_deref())?;
+        let reason = text::<MAX_TEXT>("input.reason", &input.reason)?;
+        let kind = input.kind.unwrap_or(HoldReason::Other);
         let scope = ctx.scope().await?;
         let model = WorkOrderService::new(ctx.state())
-            .hold(scope, id, input.reason, note, input.expected_version)
+            .hold(scope, id, kind, reason, input.expected_version)
             .await?;
         payload(ctx, model).await
     }

@@ -842,13 +842,10 @@ impl<'a> WorkOrderService<'a> {
         scope: &Scope,
         id: Uuid,
         reason: HoldReason,
-        note: Option<String>,
+        note: String,
         v: Option<i32>,
     ) -> AppResult<work_order::Model> {
-        let text = Some(match note {
-            Some(note) => format!("{}: {note}", reason.as_str()),
-            None => reason.as_str().to_owned(),
-        });
+        let text = Some(format!("{}: {note}", reason.as_str()));
         self.act(scope, id, v, WorkOrderAction::Hold, text, |_, rel| {
             require(rel.assignee, "only the assignee puts an order on hold")?;
             Ok(Edit {
