@@ -1009,7 +1009,7 @@ pub fn qualification_codes() -> Vec<&'static str> {
 /// How a demo certificate stands, relative to the clock's today.
 #[derive(Clone, Copy)]
 enum DemoCertificate {
-    /// Verified, issued a year ago (expiry from the validity).
+    /// Verified, issued 90 days ago (expiry from the validity).
     Valid,
     /// Verified, expiring in 20 days.
     ExpiringSoon,
@@ -1104,7 +1104,7 @@ pub async fn seed_qualifications(state: &AppState) -> AppResult<usize> {
                 continue;
             };
             let validity = chrono::Months::new(demo.validity_months.unwrap_or(0).unsigned_abs());
-            let year_ago = today - chrono::Days::new(365);
+            let year_ago = today - chrono::Days::new(90);
             let (issued_on, expires_on, status) = match standing {
                 DemoCertificate::Valid => (
                     year_ago,
