@@ -6,7 +6,9 @@
 //! title already exists (so a second run adds nothing, and an interrupted run, or a database
 //! seeded before there were demo notices, gets the missing ones). The service catalogue
 //! (categories with their service-level targets, offerings and a week of slots) is added the
-//! same way: each demo category, with its offerings and slots, unless its code exists.
+//! same way: each demo category, with its offerings and slots, unless its code exists. So are
+//! the demo qualifications, each with the demo staff's certificates of it, unless its code
+//! exists.
 
 use std::collections::HashSet;
 
@@ -122,6 +124,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     let outcome = seed_estate(state).await?;
     seed_notices(state).await?;
     seed_catalogue(state).await?;
+    seed_qualifications(state).await?;
     Ok(outcome)
 }
 
@@ -913,6 +916,247 @@ pub async fn seed_catalogue(state: &AppState) -> AppResult<usize> {
                 }
             }
             service_slot::Entity::insert_many(slots).exec(&txn).await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(missing.len())
+}
+
+/// A demo qualification: code, name, issuer, validity in months, the posts and groups that
+/// require it.
+struct DemoQualification {
+    code: &'static str,
+    name: &'static str,
+    issuer: &'static str,
+    validity_months: Option<i32>,
+    posts: &'static [StaffPost],
+    groups: &'static [ServiceCategory],
+}
+
+/// The demo qualifications, matching the demo staff's posts and groups.
+const DEMO_QUALIFICATIONS: [DemoQualification; 8] = [
+    DemoQualification {
+        code: "LOW_VOLTAGE_ELECTRICIAN",
+        name: "Low-voltage electrician licence",
+        issuer: "Emergency Management Bureau",
+        validity_months: Some(72),
+        posts: &[StaffPost::Electrician],
+        groups: &[],
+    },
+    DemoQualification {
+        code: "FIRE_FACILITY_OPERATOR",
+        name: "Fire-facility operator",
+        issuer: "Fire Rescue Bureau",
+        validity_months: Some(60),
+        posts: &[StaffPost::FireControl],
+        groups: &[ServiceCategory::FireSafety],
+    },
+    DemoQualification {
+        code: "ELEVATOR_SAFETY",
+        name: "Elevator safety management",
+        issuer: "Market Supervision Administration",
+        validity_months: Some(48),
+        posts: &[],
+        groups: &[ServiceCategory::Facility],
+    },
+    DemoQualification {
+        code: "SECURITY_GUARD",
+        name: "Security guard certificate",
+        issuer: "Public Security Bureau",
+        validity_months: None,
+        posts: &[StaffPost::Security],
+        groups: &[ServiceCategory::Security],
+    },
+    DemoQualification {
+        code: "CHILDCARE",
+        name: "Childcare worker",
+        issuer: "Human Resources Bureau",
+        validity_months: Some(36),
+        posts: &[],
+        groups: &[ServiceCategory::Childcare],
+    },
+    DemoQualification {
+        code: "ELDERLY_CARE",
+        name: "Elderly care worker",
+        issuer: "Civil Affairs Bureau",
+        validity_months: Some(36),
+        posts: &[],
+        groups: &[ServiceCategory::ElderlyCare],
+    },
+    DemoQualification {
+        code: "HEALTH_ASSISTANT",
+        name: "Health assistant",
+        issuer: "Health Commission",
+        validity_months: Some(24),
+        posts: &[StaffPost::HealthAssistant],
+        groups: &[ServiceCategory::Health],
+    },
+    DemoQualification {
+        code: "FOOD_HYGIENE",
+        name: "Food hygiene certificate",
+        issuer: "Health Commission",
+        validity_months: Some(12),
+        posts: &[],
+        groups: &[ServiceCategory::Housekeeping],
+    },
+];
+
+/// Codes of the demo qualifications.
+pub fn qualification_codes() -> Vec<&'static str> {
+    DEMO_QUALIFICATIONS.iter().map(|q| q.code).collect()
+}
+
+/// How a demo certificate stands, relative to the clock's today.
+#[derive(Clone, Copy)]
+enum DemoCertificate {
+    /// Verified, issued 90 days ago (expiry from the validity).
+    Valid,
+    /// Verified, expiring in 20 days.
+    ExpiringSoon,
+    /// Verified once, expired 30 days ago (a renewal is held too).
+    Expired,
+    /// Submitted a week ago, not verified yet.
+    Pending,
+}
+
+/// The demo staff's certificates: (staff number `n` of `staffN@demo.test`, qualification code,
+/// how it stands). Every active staff member holds what their post and groups need; staff11's
+/// health assistant certificate expires within 30 days, staff10 holds an expired childcare
+/// certificate beside its renewal, and staff6 (onboarding) waits for verification.
+const DEMO_CERTIFICATES: [(usize, &str, DemoCertificate); 12] = [
+    (2, "ELEVATOR_SAFETY", DemoCertificate::Valid),
+    (4, "LOW_VOLTAGE_ELECTRICIAN", DemoCertificate::Valid),
+    (4, "ELEVATOR_SAFETY", DemoCertificate::Valid),
+    (5, "FOOD_HYGIENE", DemoCertificate::Valid),
+    (6, "FOOD_HYGIENE", DemoCertificate::Pending),
+    (8, "SECURITY_GUARD", DemoCertificate::Valid),
+    (9, "FIRE_FACILITY_OPERATOR", DemoCertificate::Valid),
+    (10, "CHILDCARE", DemoCertificate::Expired),
+    (10, "CHILDCARE", DemoCertificate::Valid),
+    (10, "ELDERLY_CARE", DemoCertificate::Valid),
+    (11, "HEALTH_ASSISTANT", DemoCertificate::ExpiringSoon),
+    (12, "SECURITY_GUARD", DemoCertificate::Valid),
+];
+
+/// Adds the demo qualifications whose code is not there yet, with their requirements and the
+/// demo staff's certificates of them, in one transaction. Returns how many it added.
+pub async fn seed_qualifications(state: &AppState) -> AppResult<usize> {
+    use crate::domains::qualifications::{service, types::CertificateStatus};
+    use entity::{qualification, qualification_requirement, staff_certificate};
+
+    let existing: HashSet<String> = qualification::Entity::find()
+        .filter(qualification::Column::Code.is_in(qualification_codes()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|q| q.code)
+        .collect();
+    let missing: Vec<&DemoQualification> = DEMO_QUALIFICATIONS
+        .iter()
+        .filter(|q| !existing.contains(q.code))
+        .collect();
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let admin = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_ADMIN))
+        .one(&state.db)
+        .await?
+        .map(|u| u.id);
+    let txn = crate::db::begin_write(&state.db).await?;
+    let now = state.clock.now();
+    let today = state.clock.today();
+    for demo in &missing {
+        let id = Uuid::now_v7();
+        qualification::Entity::insert(qualification::ActiveModel {
+            id: Set(id),
+            code: Set(demo.code.to_owned()),
+            name: Set(demo.name.to_owned()),
+            issuer: Set(demo.issuer.to_owned()),
+            validity_months: Set(demo.validity_months),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        let requirements: Vec<_> = demo
+            .posts
+            .iter()
+            .map(|p| (service::POST, p.as_str()))
+            .chain(demo.groups.iter().map(|g| (service::GROUP, g.as_str())))
+            .map(|(kind, value)| qualification_requirement::ActiveModel {
+                qualification_id: Set(id),
+                kind: Set(kind.to_owned()),
+                value: Set(value.to_owned()),
+            })
+            .collect();
+        if !requirements.is_empty() {
+            qualification_requirement::Entity::insert_many(requirements)
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for (n, _, standing) in DEMO_CERTIFICATES.iter().filter(|c| c.1 == demo.code) {
+            let Some(staff) = staff_record::Entity::find()
+                .filter(staff_record::Column::EmployeeNumber.eq(format!("RH-{n:04}")))
+                .one(&txn)
+                .await?
+            else {
+                continue;
+            };
+            let validity = chrono::Months::new(demo.validity_months.unwrap_or(0).unsigned_abs());
+            let year_ago = today - chrono::Days::new(90);
+            let (issued_on, expires_on, status) = match standing {
+                DemoCertificate::Valid => (
+                    year_ago,
+                    demo.validity_months
+                        .and_then(|_| year_ago.checked_add_months(validity)),
+                    CertificateStatus::Valid,
+                ),
+                DemoCertificate::ExpiringSoon => (
+                    today - chrono::Days::new(700),
+                    Some(today + chrono::Days::new(20)),
+                    CertificateStatus::Valid,
+                ),
+                DemoCertificate::Expired => (
+                    today - chrono::Days::new(1200),
+                    Some(today - chrono::Days::new(30)),
+                    CertificateStatus::Expired,
+                ),
+                DemoCertificate::Pending => (
+                    today - chrono::Days::new(7),
+                    demo.validity_months
+                        .and_then(|_| (today - chrono::Days::new(7)).checked_add_months(validity)),
+                    CertificateStatus::PendingVerification,
+                ),
+            };
+            let verified = !matches!(standing, DemoCertificate::Pending);
+            let number = format!("{}-{n:04}-{}", demo.code, issued_on.format("%Y%m%d"));
+            staff_certificate::Entity::insert(staff_certificate::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                staff_id: Set(staff.id),
+                qualification_id: Set(id),
+                number: Set(number),
+                issuer: Set(demo.issuer.to_owned()),
+                issued_on: Set(issued_on),
+                expires_on: Set(expires_on),
+                evidence_url: Set(Some(format!(
+                    "https://files.demo.test/certificates/{}-{n}.pdf",
+                    demo.code.to_lowercase()
+                ))),
+                status: Set(status.as_str().to_owned()),
+                verified_by: Set(admin.filter(|_| verified)),
+                verified_at: Set(verified.then_some(now)),
+                revoked_reason: Set(None),
+                revoked_at: Set(None),
+                // Reminders of the expired one are history: never sent again.
+                warned_30: Set(matches!(standing, DemoCertificate::Expired)),
+                warned_7: Set(matches!(standing, DemoCertificate::Expired)),
+                expiry_notified: Set(matches!(standing, DemoCertificate::Expired)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec_without_returning(&txn)
+            .await?;
         }
     }
     txn.commit().await?;

@@ -5,5 +5,6 @@ pub mod catalogue;
 pub mod estate;
 pub mod identity;
 pub mod notices;
+pub mod qualifications;
 pub mod system;
 pub mod work_orders;

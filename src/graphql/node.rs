@@ -36,6 +36,10 @@ use crate::{
         },
         identity::{service::load_user, types::User},
         notices::{board::NoticeBoard, types::Notice},
+        qualifications::{
+            service::QualificationService,
+            types::{Qualification, StaffCertificate},
+        },
         work_orders::{service::WorkOrderService, types::WorkOrder},
     },
     error::{AppError, AppResult},
@@ -80,6 +84,10 @@ pub enum Node {
     ServiceOffering(ServiceOffering),
     /// A work order.
     WorkOrder(Box<WorkOrder>),
+    /// A qualification.
+    Qualification(Qualification),
+    /// A staff certificate.
+    StaffCertificate(StaffCertificate),
 }
 
 /// The types `node(id:)` resolves.
@@ -107,6 +115,10 @@ pub enum NodeKind {
     ServiceOffering,
     /// [`WorkOrder`].
     WorkOrder,
+    /// [`Qualification`].
+    Qualification,
+    /// [`StaffCertificate`].
+    StaffCertificate,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -122,6 +134,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::CatalogueCategory, "service_category"),
     (NodeKind::ServiceOffering, "service_offering"),
     (NodeKind::WorkOrder, "work_order"),
+    (NodeKind::Qualification, "qualification"),
+    (NodeKind::StaffCertificate, "staff_certificate"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -193,6 +207,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
             .map(|(model, rel)| WorkOrder::try_from_model(model, rel.staff_view))
             .transpose()?
             .map(|order| Node::WorkOrder(Box::new(order))),
+        // As `qualifications` and `certificate(id:)`.
+        NodeKind::Qualification => visible(
+            QualificationService::new(ctx.state())
+                .qualification(scope, id)
+                .await,
+        )?
+        .map(|model| Node::Qualification(model.into())),
+        NodeKind::StaffCertificate => visible(
+            QualificationService::new(ctx.state())
+                .certificate(scope, id)
+                .await,
+        )?
+        .map(|model| StaffCertificate::try_from_model(model, ctx.state().clock.today()))
+        .transpose()?
+        .map(Node::StaffCertificate),
     })
 }
 

@@ -27,6 +27,7 @@ mod ordering;
 mod pagination;
 mod process;
 mod project;
+mod qualifications;
 mod sessions;
 mod spec_responses;
 mod throttling;
