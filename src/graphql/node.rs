@@ -30,6 +30,7 @@ use crate::{
             service::CatalogueService,
             types::{CatalogueCategory, ServiceOffering},
         },
+        conduct::{service::ConductService, types::LedgerEntry},
         estate::{
             service::EstateService,
             types::{Building, HouseholdMember, Residency, StaffRecord, Unit},
@@ -80,6 +81,8 @@ pub enum Node {
     ServiceOffering(ServiceOffering),
     /// A work order.
     WorkOrder(Box<WorkOrder>),
+    /// A reward or penalty of a staff member.
+    LedgerEntry(LedgerEntry),
 }
 
 /// The types `node(id:)` resolves.
@@ -107,6 +110,8 @@ pub enum NodeKind {
     ServiceOffering,
     /// [`WorkOrder`].
     WorkOrder,
+    /// [`LedgerEntry`].
+    LedgerEntry,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -122,6 +127,7 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::CatalogueCategory, "service_category"),
     (NodeKind::ServiceOffering, "service_offering"),
     (NodeKind::WorkOrder, "work_order"),
+    (NodeKind::LedgerEntry, "ledger_entry"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -193,6 +199,10 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
             .map(|(model, rel)| WorkOrder::try_from_model(model, rel.staff_view))
             .transpose()?
             .map(|order| Node::WorkOrder(Box::new(order))),
+        NodeKind::LedgerEntry => visible(ConductService::new(ctx.state()).entry(scope, id).await)?
+            .map(LedgerEntry::try_from_model)
+            .transpose()?
+            .map(Node::LedgerEntry),
     })
 }
 
