@@ -645,3 +645,44 @@ async fn a_future_suspension_starts_with_its_period_and_an_overturned_one_ends_a
         0
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_policies_acknowledgements_and_ledger_entries_once() {
+    let app = TestApp::spawn().await;
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    let added = resident_hub::demo::seed_conduct(&app.state).await.unwrap();
+    assert_eq!(added, 0, "seeding again adds nothing");
+    let db = &app.state.db;
+    assert_eq!(
+        entity::policy_version::Entity::find()
+            .count(db)
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(count_entries(&app).await, 4);
+    let rows = entity::staff_record::Entity::find().all(db).await.unwrap();
+    let blocked = unacknowledged(db, &rows, app.state.clock.now())
+        .await
+        .unwrap();
+    let missing = staff_of(&app, resident_hub::demo::DEMO_UNACKNOWLEDGED).await;
+    assert_eq!(blocked, [missing.id].into_iter().collect());
+    let statuses: Vec<(String, String)> = entity::ledger_entry::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.status))
+        .collect();
+    for expected in [
+        ("COMMENDATION", "APPROVED"),
+        ("BONUS", "APPROVED"),
+        ("WARNING", "APPROVED"),
+        ("FINE", "PROPOSED"),
+    ] {
+        assert!(
+            statuses.contains(&(expected.0.to_owned(), expected.1.to_owned())),
+            "{statuses:?}"
+        );
+    }
+}
