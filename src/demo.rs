@@ -927,53 +927,56 @@ pub async fn seed_catalogue(state: &AppState) -> AppResult<usize> {
 /// so unassignable): the fire-control operator.
 pub const DEMO_UNACKNOWLEDGED: &str = "staff9@demo.test";
 
-/// Reasons of the demo ledger entries: (staff email, kind, amount, status, reason, with a
-/// source, proposer email). Each is added unless an entry with its reason exists.
-const DEMO_LEDGER: [(
-    &str,
-    LedgerKind,
-    Option<&str>,
-    LedgerStatus,
-    &str,
-    bool,
-    &str,
-); 4] = [
-    (
-        "staff2@demo.test",
-        LedgerKind::Commendation,
-        None,
-        LedgerStatus::Approved,
-        "Praised by three residents for the Lotus Court boiler repair.",
-        false,
-        DEMO_ADMIN,
-    ),
-    (
-        "staff5@demo.test",
-        LedgerKind::Bonus,
-        Some("200.00"),
-        LedgerStatus::Approved,
-        "Covered the typhoon clean-up over the weekend.",
-        false,
-        DEMO_ADMIN,
-    ),
-    (
-        "staff8@demo.test",
-        LedgerKind::Warning,
-        None,
-        LedgerStatus::Approved,
-        "Left the car-park gate unlocked on the night round.",
-        true,
-        "staff12@demo.test",
-    ),
-    (
-        "staff6@demo.test",
-        LedgerKind::Fine,
-        Some("50.00"),
-        LedgerStatus::Proposed,
-        "Missed two scheduled stairwell cleanings.",
-        true,
-        "staff12@demo.test",
-    ),
+/// A demo ledger entry: about whom, what, its amount and status, the reason (which identifies
+/// it: each is added unless an entry with its reason exists), whether it names a source
+/// record, and who proposed it.
+struct DemoEntry {
+    staff: &'static str,
+    kind: LedgerKind,
+    amount: Option<&'static str>,
+    status: LedgerStatus,
+    reason: &'static str,
+    sourced: bool,
+    proposer: &'static str,
+}
+
+const DEMO_LEDGER: [DemoEntry; 4] = [
+    DemoEntry {
+        staff: "staff2@demo.test",
+        kind: LedgerKind::Commendation,
+        amount: None,
+        status: LedgerStatus::Approved,
+        reason: "Praised by three residents for the Lotus Court boiler repair.",
+        sourced: false,
+        proposer: DEMO_ADMIN,
+    },
+    DemoEntry {
+        staff: "staff5@demo.test",
+        kind: LedgerKind::Bonus,
+        amount: Some("200.00"),
+        status: LedgerStatus::Approved,
+        reason: "Covered the typhoon clean-up over the weekend.",
+        sourced: false,
+        proposer: DEMO_ADMIN,
+    },
+    DemoEntry {
+        staff: "staff8@demo.test",
+        kind: LedgerKind::Warning,
+        amount: None,
+        status: LedgerStatus::Approved,
+        reason: "Left the car-park gate unlocked on the night round.",
+        sourced: true,
+        proposer: "staff12@demo.test",
+    },
+    DemoEntry {
+        staff: "staff6@demo.test",
+        kind: LedgerKind::Fine,
+        amount: Some("50.00"),
+        status: LedgerStatus::Proposed,
+        reason: "Missed two scheduled stairwell cleanings.",
+        sourced: true,
+        proposer: "staff12@demo.test",
+    },
 ];
 
 /// Seeds the conduct demo: the four policies (version 1, for every post, published 30 days ago
@@ -1088,7 +1091,16 @@ pub async fn seed_conduct(state: &AppState) -> AppResult<usize> {
         .into_iter()
         .map(|e| e.reason)
         .collect();
-    for (email, kind, amount, status, reason, sourced, proposer) in DEMO_LEDGER {
+    for DemoEntry {
+        staff: email,
+        kind,
+        amount,
+        status,
+        reason,
+        sourced,
+        proposer,
+    } in DEMO_LEDGER
+    {
         if existing.contains(reason) {
             continue;
         }

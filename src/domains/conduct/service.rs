@@ -296,7 +296,7 @@ impl<'a> ConductService<'a> {
     ) -> AppResult<Vec<(PolicyKind, Vec<policy_version::Model>)>> {
         oversight(scope).await?;
         let mut versions = policy_version::Entity::find().all(&self.state.db).await?;
-        versions.sort_by(|a, b| b.version.cmp(&a.version));
+        versions.sort_by_key(|v| std::cmp::Reverse(v.version));
         let mut out = Vec::new();
         for kind in PolicyKind::ALL {
             let of: Vec<_> = versions
