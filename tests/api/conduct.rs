@@ -205,6 +205,30 @@ async fn every_role_sees_the_conduct_records_it_oversees_and_no_more() {
     }
     let r = estate.run("anonymous", LIST, json!({})).await;
     assert_eq!(code(&r), "UNAUTHENTICATED");
+    // Changes: residents and merchants none, anonymous callers must sign in.
+    let version = estate
+        .run("admin", "{ policies { current { id } } }", json!({}))
+        .await["data"]["policies"][0]["current"]["id"]
+        .clone();
+    for (role, expected) in [
+        ("resident", "FORBIDDEN"),
+        ("merchant", "FORBIDDEN"),
+        ("anonymous", "UNAUTHENTICATED"),
+    ] {
+        assert_eq!(
+            code(&propose(&estate, role, warning(staff.id)).await),
+            expected,
+            "{role}"
+        );
+        let r = estate.run(role, ACK, json!({ "id": version })).await;
+        assert_eq!(code(&r), expected, "{role}");
+        let publish = json!({ "input": { "policy": "WORKFLOW", "title": "x", "body": "y" } });
+        assert_eq!(
+            code(&estate.run(role, PUBLISH, publish).await),
+            expected,
+            "{role}"
+        );
+    }
     // Node: the same rule.
     let id = r#"query($id: ID!) { node(id: $id) { __typename id } }"#;
     let entry = estate
