@@ -710,3 +710,27 @@ async fn the_demo_has_policies_acknowledgements_and_ledger_entries_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_suspension_approved_after_its_period_never_suspends() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let staff = staff_of(app, "staff2@demo.test").await;
+    let now = app.state.clock.now();
+    let input = json!({ "staffId": staff.id, "kind": "SUSPENSION", "reason": "Unsafe work",
+        "source": { "kind": "RATING", "id": Uuid::now_v7() },
+        "suspensionFrom": now, "suspensionUntil": now + Duration::days(1) });
+    let id = proposed_id(&estate, "admin", input).await;
+    app.state.clock.advance(Duration::days(2));
+    ok(&step(&estate, "supervisor", "approveLedgerEntry", &id).await);
+    assert_eq!(staff_status(app, staff.id).await, "ACTIVE");
+    assert_eq!(
+        app.state
+            .jobs
+            .run_now(&app.state, Suspensions::NAME)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(staff_status(app, staff.id).await, "ACTIVE");
+}

@@ -705,11 +705,18 @@ impl<'a> ConductService<'a> {
             }
         }
         let suspension = kind == LedgerKind::Suspension;
+        // A suspension approved after its period is over never starts.
+        let over = next.suspension_until.is_some_and(|until| until <= now);
         let starts_now = suspension
             && action == LedgerAction::Approve
+            && !over
             && next.suspension_from.is_some_and(|from| from <= now);
         if suspension && action == LedgerAction::Approve {
-            let state = if starts_now { ACTIVE } else { PENDING };
+            let state = match (starts_now, over) {
+                (true, _) => ACTIVE,
+                (false, true) => ENDED,
+                (false, false) => PENDING,
+            };
             next.suspension_state = Some(state.to_owned());
         }
         if suspension && action == LedgerAction::Overturn {
