@@ -8,7 +8,8 @@
 //! (categories with their service-level targets, offerings and a week of slots) is added the
 //! same way: each demo category, with its offerings and slots, unless its code exists. So are
 //! the demo qualifications, each with the demo staff's certificates of it, unless its code
-//! exists.
+//! exists, the conduct policies (each unless its version 1 exists), their acknowledgements
+//! (each unless present) and the demo ledger entries (each unless one with its reason exists).
 
 use std::collections::HashSet;
 
@@ -21,6 +22,7 @@ use crate::{
     auth::{AuthenticatedUser, Role, Viewer, password},
     domains::{
         catalogue::types::{DispatchMode, OfferingChannel, Priority},
+        conduct::types::{LedgerKind, LedgerSourceKind, LedgerStatus, PolicyKind},
         estate::{
             access::Scope,
             types::{
@@ -37,9 +39,9 @@ use crate::{
     error::{AppError, AppResult},
 };
 use entity::{
-    building, household_member, notice, residency, service_category, service_category_sla,
-    service_offering, service_slot, staff_building, staff_category, staff_record, unit, user,
-    user_role,
+    building, household_member, ledger_entry, notice, policy_acknowledgement, policy_version,
+    residency, service_category, service_category_sla, service_offering, service_slot,
+    staff_building, staff_category, staff_record, unit, user, user_role,
 };
 
 /// Password of every demo account.
@@ -125,6 +127,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_notices(state).await?;
     seed_catalogue(state).await?;
     seed_qualifications(state).await?;
+    seed_conduct(state).await?;
     Ok(outcome)
 }
 
@@ -1161,4 +1164,232 @@ pub async fn seed_qualifications(state: &AppState) -> AppResult<usize> {
     }
     txn.commit().await?;
     Ok(missing.len())
+}
+
+/// The demo staff member who has not acknowledged the demo policies (past their grace period,
+/// so unassignable): the fire-control operator.
+pub const DEMO_UNACKNOWLEDGED: &str = "staff9@demo.test";
+
+/// A demo ledger entry: about whom, what, its amount and status, the reason (which identifies
+/// it: each is added unless an entry with its reason exists), whether it names a source
+/// record, and who proposed it.
+struct DemoEntry {
+    staff: &'static str,
+    kind: LedgerKind,
+    amount: Option<&'static str>,
+    status: LedgerStatus,
+    reason: &'static str,
+    sourced: bool,
+    proposer: &'static str,
+}
+
+const DEMO_LEDGER: [DemoEntry; 4] = [
+    DemoEntry {
+        staff: "staff2@demo.test",
+        kind: LedgerKind::Commendation,
+        amount: None,
+        status: LedgerStatus::Approved,
+        reason: "Praised by three residents for the Lotus Court boiler repair.",
+        sourced: false,
+        proposer: DEMO_ADMIN,
+    },
+    DemoEntry {
+        staff: "staff5@demo.test",
+        kind: LedgerKind::Bonus,
+        amount: Some("200.00"),
+        status: LedgerStatus::Approved,
+        reason: "Covered the typhoon clean-up over the weekend.",
+        sourced: false,
+        proposer: DEMO_ADMIN,
+    },
+    DemoEntry {
+        staff: "staff8@demo.test",
+        kind: LedgerKind::Warning,
+        amount: None,
+        status: LedgerStatus::Approved,
+        reason: "Left the car-park gate unlocked on the night round.",
+        sourced: true,
+        proposer: "staff12@demo.test",
+    },
+    DemoEntry {
+        staff: "staff6@demo.test",
+        kind: LedgerKind::Fine,
+        amount: Some("50.00"),
+        status: LedgerStatus::Proposed,
+        reason: "Missed two scheduled stairwell cleanings.",
+        sourced: true,
+        proposer: "staff12@demo.test",
+    },
+];
+
+/// Seeds the conduct demo: the four policies (version 1, for every post, published 30 days ago
+/// with 14 days' grace), acknowledgements of them by every staff member but
+/// [`DEMO_UNACKNOWLEDGED`], and the demo ledger entries. Each piece is added only when missing,
+/// so seeding again changes nothing. Returns how many rows it added.
+pub async fn seed_conduct(state: &AppState) -> AppResult<usize> {
+    use sea_orm::sea_query::OnConflict;
+    let db = &state.db;
+    let user_id = |email: &'static str| async move {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?
+            .map(|u| u.id)
+            .ok_or(AppError::NotFound("demo user"))
+    };
+    let admin = user_id(DEMO_ADMIN).await?;
+    let supervisor = user_id("supervisor1@demo.test").await?;
+    let txn = crate::db::begin_write(db).await?;
+    let now = state.clock.now();
+    let published = now - chrono::Duration::days(30);
+    let posts: Vec<&str> = StaffPost::ALL.iter().map(|p| p.as_str()).collect();
+    let posts = serde_json::to_string(&posts).map_err(AppError::internal)?;
+    let mut added = 0;
+    for (policy, title, url) in [
+        (
+            PolicyKind::ServiceStandard,
+            "Service standards",
+            "https://hub.example/policies/service-standards",
+        ),
+        (
+            PolicyKind::Workflow,
+            "Workflow rules",
+            "https://hub.example/policies/workflow",
+        ),
+        (
+            PolicyKind::CodeOfConduct,
+            "Code of conduct",
+            "https://hub.example/policies/code-of-conduct",
+        ),
+        (
+            PolicyKind::EmergencyProcedure,
+            "Emergency procedure",
+            "https://hub.example/policies/emergency",
+        ),
+    ] {
+        added += policy_version::Entity::insert(policy_version::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            policy: Set(policy.as_str().to_owned()),
+            version: Set(1),
+            title: Set(title.to_owned()),
+            body: Set(None),
+            url: Set(Some(url.to_owned())),
+            posts: Set(posts.clone()),
+            grace_days: Set(14),
+            published_at: Set(published),
+            published_by: Set(admin),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                policy_version::Column::Policy,
+                policy_version::Column::Version,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    let versions = policy_version::Entity::find()
+        .filter(policy_version::Column::Version.eq(1))
+        .all(&txn)
+        .await?;
+    let skipped = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_UNACKNOWLEDGED))
+        .one(&txn)
+        .await?
+        .map(|u| u.id);
+    let staff = staff_record::Entity::find().all(&txn).await?;
+    let acknowledgements: Vec<policy_acknowledgement::ActiveModel> = staff
+        .iter()
+        .filter(|s| Some(s.user_id) != skipped)
+        .flat_map(|s| {
+            versions
+                .iter()
+                .map(move |v| policy_acknowledgement::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    staff_id: Set(s.id),
+                    version_id: Set(v.id),
+                    policy: Set(v.policy.clone()),
+                    acknowledged_at: Set(published + chrono::Duration::days(2)),
+                })
+        })
+        .collect();
+    if !acknowledgements.is_empty() {
+        added += policy_acknowledgement::Entity::insert_many(acknowledgements)
+            .on_conflict(
+                OnConflict::columns([
+                    policy_acknowledgement::Column::StaffId,
+                    policy_acknowledgement::Column::VersionId,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    let existing: HashSet<String> = ledger_entry::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|e| e.reason)
+        .collect();
+    for DemoEntry {
+        staff: email,
+        kind,
+        amount,
+        status,
+        reason,
+        sourced,
+        proposer,
+    } in DEMO_LEDGER
+    {
+        if existing.contains(reason) {
+            continue;
+        }
+        let subject = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("demo user"))?;
+        let Some(record) = staff.iter().find(|s| s.user_id == subject.id) else {
+            continue;
+        };
+        let proposer = user::Entity::find()
+            .filter(user::Column::Email.eq(proposer))
+            .one(&txn)
+            .await?
+            .map_or(admin, |u| u.id);
+        let proposed_at = now - chrono::Duration::days(3);
+        let decided = status != LedgerStatus::Proposed;
+        ledger_entry::Entity::insert(ledger_entry::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            staff_id: Set(record.id),
+            kind: Set(kind.as_str().to_owned()),
+            status: Set(status.as_str().to_owned()),
+            amount: Set(amount.map(str::to_owned)),
+            reason: Set(reason.to_owned()),
+            source_kind: Set(sourced.then(|| LedgerSourceKind::Inspection.as_str().to_owned())),
+            source_id: Set(sourced.then(Uuid::now_v7)),
+            suspension_from: Set(None),
+            suspension_until: Set(None),
+            suspension_state: Set(None),
+            proposed_by: Set(proposer),
+            proposed_at: Set(proposed_at),
+            decided_by: Set(decided.then_some(supervisor)),
+            decided_at: Set(decided.then_some(proposed_at + chrono::Duration::days(1))),
+            decision_note: Set(None),
+            appeal_reason: Set(None),
+            appealed_at: Set(None),
+            appeal_decided_by: Set(None),
+            appeal_decided_at: Set(None),
+            appeal_note: Set(None),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        added += 1;
+    }
+    txn.commit().await?;
+    Ok(usize::try_from(added).unwrap_or(usize::MAX))
 }

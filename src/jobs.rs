@@ -39,6 +39,7 @@ impl Jobs {
                 Arc::new(crate::domains::notices::scheduler::PublishDueNotices),
                 Arc::new(crate::domains::work_orders::sla::WorkOrderSla),
                 Arc::new(crate::domains::qualifications::expiry::CertificateExpiry),
+                Arc::new(crate::domains::conduct::suspensions::Suspensions),
             ]),
         }
     }

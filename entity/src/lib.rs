@@ -6,6 +6,7 @@
 pub mod building;
 pub mod event;
 pub mod household_member;
+pub mod ledger_entry;
 pub mod notice;
 pub mod notice_audience;
 pub mod notice_receipt;
@@ -13,6 +14,8 @@ pub mod notification;
 pub mod notification_mute;
 pub mod qualification;
 pub mod qualification_requirement;
+pub mod policy_acknowledgement;
+pub mod policy_version;
 pub mod residency;
 pub mod service_category;
 pub mod service_category_sla;

@@ -12,6 +12,7 @@ mod m20261130_000007_add_notification_removed_at;
 mod m20261130_000008_service_catalogue;
 mod m20261130_000009_work_orders;
 mod m20261130_000010_qualifications;
+mod m20261130_000012_conduct;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_service_catalogue::Migration),
             Box::new(m20261130_000009_work_orders::Migration),
             Box::new(m20261130_000010_qualifications::Migration),
+            Box::new(m20261130_000012_conduct::Migration),
         ]
     }
 }

@@ -20,7 +20,9 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{catalogue, estate, identity, notices, qualifications, system, work_orders},
+    domains::{
+        catalogue, conduct, estate, identity, notices, qualifications, system, work_orders,
+    },
     notifications,
 };
 
@@ -35,6 +37,7 @@ pub struct Query(
     notices::graphql::NoticeQuery,
     work_orders::graphql::WorkOrderQuery,
     qualifications::graphql::QualificationQuery,
+    conduct::graphql::ConductQuery,
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
@@ -49,6 +52,7 @@ pub struct Mutation(
     notices::graphql::NoticeMutation,
     work_orders::graphql::WorkOrderMutation,
     qualifications::graphql::QualificationMutation,
+    conduct::graphql::ConductMutation,
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
 );

@@ -30,6 +30,7 @@ use crate::{
             service::CatalogueService,
             types::{CatalogueCategory, ServiceOffering},
         },
+        conduct::{service::ConductService, types::LedgerEntry},
         estate::{
             service::EstateService,
             types::{Building, HouseholdMember, Residency, StaffRecord, Unit},
@@ -88,6 +89,8 @@ pub enum Node {
     Qualification(Qualification),
     /// A staff certificate.
     StaffCertificate(StaffCertificate),
+    /// A reward or penalty of a staff member.
+    LedgerEntry(LedgerEntry),
 }
 
 /// The types `node(id:)` resolves.
@@ -119,6 +122,8 @@ pub enum NodeKind {
     Qualification,
     /// [`StaffCertificate`].
     StaffCertificate,
+    /// [`LedgerEntry`].
+    LedgerEntry,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -136,6 +141,7 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::WorkOrder, "work_order"),
     (NodeKind::Qualification, "qualification"),
     (NodeKind::StaffCertificate, "staff_certificate"),
+    (NodeKind::LedgerEntry, "ledger_entry"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -222,6 +228,10 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
         .map(|model| StaffCertificate::try_from_model(model, ctx.state().clock.today()))
         .transpose()?
         .map(Node::StaffCertificate),
+        NodeKind::LedgerEntry => visible(ConductService::new(ctx.state()).entry(scope, id).await)?
+            .map(LedgerEntry::try_from_model)
+            .transpose()?
+            .map(Node::LedgerEntry),
     })
 }
 

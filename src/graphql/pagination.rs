@@ -569,8 +569,9 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
     }
     use crate::{
         domains::{
-            catalogue::types as catalogue, estate::types as estate, identity::types as identity,
-            notices::types as notices, qualifications::types as qualifications,
+            catalogue::types as catalogue, conduct::types as conduct, estate::types as estate,
+            identity::types as identity, notices::types as notices,
+            qualifications::types as qualifications,
             work_orders::types as work_orders,
         },
         notifications::types as notifications,
@@ -589,6 +590,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         work_orders::WorkOrder => "A work order", "work orders",
         qualifications::Qualification => "A qualification", "qualifications",
         qualifications::StaffCertificate => "A staff certificate", "staff certificates",
+        conduct::LedgerEntry => "A ledger entry", "ledger entries",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \
