@@ -20,9 +20,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{
-        catalogue, conduct, estate, identity, notices, qualifications, system, work_orders,
-    },
+    domains::{catalogue, conduct, estate, identity, notices, qualifications, system, work_orders},
     notifications,
 };
 

@@ -571,8 +571,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         domains::{
             catalogue::types as catalogue, conduct::types as conduct, estate::types as estate,
             identity::types as identity, notices::types as notices,
-            qualifications::types as qualifications,
-            work_orders::types as work_orders,
+            qualifications::types as qualifications, work_orders::types as work_orders,
         },
         notifications::types as notifications,
     };

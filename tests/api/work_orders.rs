@@ -1228,3 +1228,118 @@ async fn a_staff_member_suspended_while_subscribed_stops_seeing_the_queue_live()
         "a suspended technician still received {next:?}"
     );
 }
+
+#[tokio::test]
+async fn certificates_policies_and_suspensions_make_staff_ineligible_with_their_reason() {
+    let (estate, categories) = estate().await;
+    let app = &estate.app;
+    resident_hub::demo::seed_qualifications(&app.state)
+        .await
+        .unwrap();
+    resident_hub::demo::seed_conduct(&app.state).await.unwrap();
+    let resident = token_of(app, "resident1@demo.test").await;
+    let admin = token_of(app, "admin@demo.test").await;
+    let manager = token_of(app, "staff12@demo.test").await;
+    let unit = home(app, "resident1@demo.test").await;
+    let created = submit(app, &resident, categories["PATROL"], unit, "Gate left open").await;
+    let id = created["workOrder"]["id"].as_str().unwrap().to_owned();
+    let reasons_of = |number: &'static str| {
+        let id = id.clone();
+        let manager = manager.clone();
+        async move {
+            let json = gql(app, &manager, "query($id: ID!) { eligibleStaff(workOrderId: $id) { eligible reasons staff { employeeNumber } } }", json!({ "id": id })).await;
+            json["data"]["eligibleStaff"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{json}"))
+                .iter()
+                .find(|c| c["staff"]["employeeNumber"] == number)
+                .unwrap()
+                .clone()
+        }
+    };
+    // The guard holds the security certificate the demo gives them.
+    assert_eq!(reasons_of("RH-0008").await["eligible"], true);
+    // The fire-control operator has not acknowledged the policies past their grace.
+    let fire = reasons_of("RH-0009").await;
+    assert!(
+        fire["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("POLICY_NOT_ACKNOWLEDGED")),
+        "{fire}"
+    );
+
+    // Assigned while certified: the resident sees that, as a boolean.
+    let guard = staff_id(app, "staff8@demo.test").await;
+    let json = act(
+        app,
+        &manager,
+        "assignWorkOrder",
+        json!({ "id": id, "staffId": guard }),
+    )
+    .await;
+    assert!(json["errors"].is_null(), "{json}");
+    let json = gql(
+        app,
+        &resident,
+        "query($id: ID!) { workOrder(id: $id) { assigneeCertified } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        json["data"]["workOrder"]["assigneeCertified"], true,
+        "{json}"
+    );
+    // Revoking the guard's certificate makes them ineligible at once, and assignment obeys.
+    let json = gql(
+        app,
+        &admin,
+        "query($s: ID!) { certificates(staffId: $s, first: 10) { nodes { id status } } }",
+        json!({ "s": guard }),
+    )
+    .await;
+    let certificate = json["data"]["certificates"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"))
+        .iter()
+        .find(|c| c["status"] == "VALID")
+        .unwrap_or_else(|| panic!("{json}"))["id"]
+        .clone();
+    let json = gql(app, &admin, "mutation($id: ID!) { revokeCertificate(input: { id: $id, reason: \"forged\" }) { certificate { status } } }", json!({ "id": certificate })).await;
+    assert!(json["errors"].is_null(), "{json}");
+    let after = reasons_of("RH-0008").await;
+    assert_eq!(after["eligible"], false, "{after}");
+    assert_eq!(after["reasons"], json!(["CERTIFICATE_MISSING"]), "{after}");
+    let json = act(
+        app,
+        &manager,
+        "assignWorkOrder",
+        json!({ "id": id, "staffId": guard }),
+    )
+    .await;
+    assert_eq!(code(&json), "BAD_USER_INPUT", "{json}");
+    // The resident sees only whether the assignee is certified, now no longer.
+    let json = gql(
+        app,
+        &resident,
+        "query($id: ID!) { workOrder(id: $id) { assigneeCertified } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert_eq!(
+        json["data"]["workOrder"]["assigneeCertified"], false,
+        "{json}"
+    );
+
+    // A suspended record is named as such.
+    let json = gql(app, &admin, "mutation($id: ID!) { updateStaffRecord(input: { id: $id, status: SUSPENDED }) { staffRecord { status } } }", json!({ "id": guard })).await;
+    assert!(json["errors"].is_null(), "{json}");
+    let suspended = reasons_of("RH-0008").await;
+    assert!(
+        suspended["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("SUSPENDED")),
+        "{suspended}"
+    );
+}

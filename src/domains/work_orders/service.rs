@@ -442,7 +442,7 @@ impl<'a> WorkOrderService<'a> {
         let mut order = order;
         // Automatic dispatch happens in the same write: the order is never seen unassigned.
         if DispatchMode::parse(&policy.category.dispatch_mode) == Some(DispatchMode::Auto)
-            && let Some(staff) = least_loaded_eligible(write.txn(), &order).await?
+            && let Some(staff) = least_loaded_eligible(write.txn(), &order, now).await?
         {
             order = self
                 .apply(
@@ -684,7 +684,7 @@ impl<'a> WorkOrderService<'a> {
             .one(write.txn())
             .await?
             .ok_or_else(|| AppError::bad_input("input.staffId", "names no staff record"))?;
-        let verdict = eligibility(write.txn(), &order, vec![record.clone()]).await?;
+        let verdict = eligibility(write.txn(), &order, vec![record.clone()], write.now()).await?;
         if let Some(candidate) = verdict.first()
             && !candidate.eligible
         {
@@ -772,7 +772,7 @@ impl<'a> WorkOrderService<'a> {
             .one(write.txn())
             .await?
             .ok_or(AppError::NotFound("staff record"))?;
-        let verdict = eligibility(write.txn(), &order, vec![record]).await?;
+        let verdict = eligibility(write.txn(), &order, vec![record], write.now()).await?;
         if verdict.first().is_some_and(|c| !c.eligible) {
             return Err(AppError::Forbidden(
                 "you are not eligible for this order (too many open orders?)".to_owned(),
@@ -1348,7 +1348,7 @@ impl<'a> WorkOrderService<'a> {
             if order.assignee_id == Some(staff_id) {
                 return Err(AppError::bad_input("input.staffId", "is the assignee"));
             }
-            let verdict = eligibility(write.txn(), &order, vec![record]).await?;
+            let verdict = eligibility(write.txn(), &order, vec![record], write.now()).await?;
             if verdict.first().is_some_and(|c| !c.eligible) {
                 return Err(AppError::bad_input(
                     "input.staffId",
@@ -1435,7 +1435,7 @@ impl<'a> WorkOrderService<'a> {
             .filter(staff_record::Column::Status.ne("LEFT"))
             .all(self.db())
             .await?;
-        let mut list = eligibility(self.db(), &order, candidates).await?;
+        let mut list = eligibility(self.db(), &order, candidates, self.state.clock.now()).await?;
         list.sort_by_key(|c| (!c.eligible, c.open_orders, c.record.employee_number.clone()));
         Ok(list)
     }
@@ -1695,6 +1695,7 @@ pub async fn eligibility<C: ConnectionTrait>(
     db: &C,
     order: &work_order::Model,
     candidates: Vec<staff_record::Model>,
+    now: DateTime<Utc>,
 ) -> AppResult<Vec<EligibleStaff>> {
     let ids: Vec<Uuid> = candidates.iter().map(|c| c.id).collect();
     let group = service_category::Entity::find_by_id(order.category_id)
@@ -1715,7 +1716,7 @@ pub async fn eligibility<C: ConnectionTrait>(
     let working: HashSet<Uuid> = staff_category::Entity::find()
         .select_only()
         .column(staff_category::Column::StaffId)
-        .filter(staff_category::Column::Category.eq(group))
+        .filter(staff_category::Column::Category.eq(group.as_str()))
         .filter(staff_category::Column::StaffId.is_in(ids.clone()))
         .into_tuple::<Uuid>()
         .all(db)
@@ -1734,12 +1735,25 @@ pub async fn eligibility<C: ConnectionTrait>(
         .await?
         .into_iter()
         .collect();
+    let uncertified =
+        crate::domains::qualifications::service::missing_certificates(db, &candidates, &group, now)
+            .await?;
+    let unacknowledged =
+        crate::domains::conduct::service::unacknowledged(db, &candidates, now).await?;
     Ok(candidates
         .into_iter()
         .map(|record| {
             let mut reasons = Vec::new();
-            if record.status != "ACTIVE" {
+            if record.status == "SUSPENDED" {
+                reasons.push(IneligibleReason::Suspended);
+            } else if record.status != "ACTIVE" {
                 reasons.push(IneligibleReason::NotActive);
+            }
+            if uncertified.contains(&record.id) {
+                reasons.push(IneligibleReason::CertificateMissing);
+            }
+            if unacknowledged.contains(&record.id) {
+                reasons.push(IneligibleReason::PolicyNotAcknowledged);
             }
             if !serving.contains(&record.id) {
                 reasons.push(IneligibleReason::WrongBuilding);
@@ -1767,12 +1781,13 @@ pub async fn eligibility<C: ConnectionTrait>(
 async fn least_loaded_eligible<C: ConnectionTrait>(
     db: &C,
     order: &work_order::Model,
+    now: DateTime<Utc>,
 ) -> AppResult<Option<staff_record::Model>> {
     let candidates = staff_record::Entity::find()
         .filter(staff_record::Column::Status.eq("ACTIVE"))
         .all(db)
         .await?;
-    let mut eligible: Vec<EligibleStaff> = eligibility(db, order, candidates)
+    let mut eligible: Vec<EligibleStaff> = eligibility(db, order, candidates, now)
         .await?
         .into_iter()
         .filter(|c| c.eligible)

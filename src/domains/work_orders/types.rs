@@ -344,6 +344,30 @@ impl WorkOrder {
         Ok(record.map(StaffRecord::try_from_model).transpose()?)
     }
 
+    /// Whether the assignee holds every certificate the order's category requires (null while
+    /// unassigned). Residents learn this, not the certificates themselves.
+    async fn assignee_certified(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<bool>> {
+        let Some(staff) = self.model.assignee_id else {
+            return Ok(None);
+        };
+        let group = ctx
+            .loaders()?
+            .load_one::<crate::domains::catalogue::loaders::CategoryById>(self.model.category_id)
+            .await?
+            .map(|c| c.group_kind)
+            .unwrap_or_default();
+        let state = ctx.state();
+        Ok(Some(
+            crate::domains::qualifications::service::certified_for(
+                &state.db,
+                staff,
+                &group,
+                state.clock.now(),
+            )
+            .await?,
+        ))
+    }
+
     /// Staff helping the assignee.
     async fn assistants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StaffRecord>> {
         let loaders = ctx.loaders()?;
@@ -563,6 +587,12 @@ pub enum IneligibleReason {
     WrongCategory,
     /// They already hold the most open orders allowed.
     TooManyOpenOrders,
+    /// Their record is suspended (an approved suspension, or by hand).
+    Suspended,
+    /// They lack a valid certificate the category's group or their post requires.
+    CertificateMissing,
+    /// They have not acknowledged the current version of a policy past its grace period.
+    PolicyNotAcknowledged,
 }
 
 /// One change of a work order, live.
