@@ -11,6 +11,7 @@ mod m20261130_000006_event_sequences;
 mod m20261130_000007_add_notification_removed_at;
 mod m20261130_000008_service_catalogue;
 mod m20261130_000009_work_orders;
+mod m20261130_000011_training;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_add_notification_removed_at::Migration),
             Box::new(m20261130_000008_service_catalogue::Migration),
             Box::new(m20261130_000009_work_orders::Migration),
+            Box::new(m20261130_000011_training::Migration),
         ]
     }
 }
