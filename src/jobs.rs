@@ -38,6 +38,7 @@ impl Jobs {
             jobs: Arc::new(vec![
                 Arc::new(crate::domains::notices::scheduler::PublishDueNotices),
                 Arc::new(crate::domains::work_orders::sla::WorkOrderSla),
+                Arc::new(crate::domains::training::jobs::TrainingLapse),
             ]),
         }
     }

@@ -6,4 +6,5 @@ pub mod estate;
 pub mod identity;
 pub mod notices;
 pub mod system;
+pub mod training;
 pub mod work_orders;

@@ -20,7 +20,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{catalogue, estate, identity, notices, system, work_orders},
+    domains::{catalogue, estate, identity, notices, system, training, work_orders},
     notifications,
 };
 
@@ -34,6 +34,7 @@ pub struct Query(
     catalogue::graphql::CatalogueQuery,
     notices::graphql::NoticeQuery,
     work_orders::graphql::WorkOrderQuery,
+    training::graphql::TrainingQuery,
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
@@ -47,6 +48,7 @@ pub struct Mutation(
     catalogue::graphql::CatalogueMutation,
     notices::graphql::NoticeMutation,
     work_orders::graphql::WorkOrderMutation,
+    training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
 );

@@ -36,6 +36,10 @@ use crate::{
         },
         identity::{service::load_user, types::User},
         notices::{board::NoticeBoard, types::Notice},
+        training::{
+            service::TrainingService,
+            types::{TrainingCourse, TrainingRecord, TrainingSession},
+        },
         work_orders::{service::WorkOrderService, types::WorkOrder},
     },
     error::{AppError, AppResult},
@@ -80,6 +84,12 @@ pub enum Node {
     ServiceOffering(ServiceOffering),
     /// A work order.
     WorkOrder(Box<WorkOrder>),
+    /// A training course.
+    TrainingCourse(TrainingCourse),
+    /// A training session.
+    TrainingSession(TrainingSession),
+    /// A training record (for those who oversee its staff member).
+    TrainingRecord(TrainingRecord),
 }
 
 /// The types `node(id:)` resolves.
@@ -107,6 +117,12 @@ pub enum NodeKind {
     ServiceOffering,
     /// [`WorkOrder`].
     WorkOrder,
+    /// [`TrainingCourse`].
+    TrainingCourse,
+    /// [`TrainingSession`].
+    TrainingSession,
+    /// [`TrainingRecord`].
+    TrainingRecord,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -122,6 +138,9 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::CatalogueCategory, "service_category"),
     (NodeKind::ServiceOffering, "service_offering"),
     (NodeKind::WorkOrder, "work_order"),
+    (NodeKind::TrainingCourse, "training_course"),
+    (NodeKind::TrainingSession, "training_session"),
+    (NodeKind::TrainingRecord, "training_record"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -193,6 +212,23 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
             .map(|(model, rel)| WorkOrder::try_from_model(model, rel.staff_view))
             .transpose()?
             .map(|order| Node::WorkOrder(Box::new(order))),
+        // As the training lists: readers see courses and sessions, records under oversight.
+        NodeKind::TrainingCourse => {
+            visible(TrainingService::new(ctx.state()).course(scope, id).await)?
+                .map(TrainingCourse::try_from_model)
+                .transpose()?
+                .map(Node::TrainingCourse)
+        }
+        NodeKind::TrainingSession => {
+            visible(TrainingService::new(ctx.state()).session(scope, id).await)?
+                .map(|model| Node::TrainingSession(TrainingSession::from(model)))
+        }
+        NodeKind::TrainingRecord => {
+            visible(TrainingService::new(ctx.state()).record(scope, id).await)?
+                .map(TrainingRecord::try_from_model)
+                .transpose()?
+                .map(Node::TrainingRecord)
+        }
     })
 }
 

@@ -570,7 +570,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
     use crate::{
         domains::{
             catalogue::types as catalogue, estate::types as estate, identity::types as identity,
-            notices::types as notices, work_orders::types as work_orders,
+            notices::types as notices, training::types as training,
+            work_orders::types as work_orders,
         },
         notifications::types as notifications,
     };
@@ -586,6 +587,9 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         notices::Notice => "A notice", "notices",
         notifications::Notification => "A notification", "notifications",
         work_orders::WorkOrder => "A work order", "work orders",
+        training::TrainingCourse => "A training course", "training courses",
+        training::TrainingSession => "A training session", "training sessions",
+        training::TrainingRecord => "A training record", "training records",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \
