@@ -30,5 +30,6 @@ mod project;
 mod sessions;
 mod spec_responses;
 mod throttling;
+mod training;
 mod websocket;
 mod work_orders;
