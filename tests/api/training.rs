@@ -466,6 +466,23 @@ async fn passing_every_pre_job_course_makes_an_onboarding_member_active_and_thei
         .await
         .unwrap();
     assert_eq!(note, 1, "told once");
+    let inbox = "{ notifications(first: 10) { edges { node { kind category subject { __typename ... on TrainingRecord { result course { code } } } } } } }";
+    let (_, json) = app.graphql(inbox, json!({}), Some(&token6)).await;
+    let kinds: Vec<&Value> = json["data"]["notifications"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"))
+        .iter()
+        .map(|edge| &edge["node"])
+        .filter(|node| node["category"] == "TRAINING")
+        .collect();
+    let complete = kinds
+        .iter()
+        .find(|node| node["kind"] == "ONBOARDING_COMPLETE")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(
+        complete["subject"],
+        json!({ "__typename": "TrainingRecord", "result": "PASSED", "course": { "code": "PRE_B" } })
+    );
 
     // The access change reaches the cache, which then loads the active record.
     tokio::time::timeout(std::time::Duration::from_secs(10), async {

@@ -213,6 +213,25 @@ impl<'a> TrainingService<'a> {
             .ok_or(AppError::NotFound("training record"))
     }
 
+    /// The records among `ids` the viewer oversees, in one statement (notification subjects).
+    pub async fn records_among(
+        &self,
+        scope: &Scope,
+        ids: HashSet<Uuid>,
+    ) -> AppResult<Vec<training_record::Model>> {
+        if guard::require_any(scope, READERS).is_err() || ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let oversight = scope.facet::<StaffOversight>().await?;
+        Ok(training_record::Entity::find()
+            .filter(training_record::Column::Id.is_in(ids))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .filter(|record| oversight.sees(record.staff_id))
+            .collect())
+    }
+
     /// Adds a course with the posts it is required for (administrators). A code in use is
     /// `CONFLICT` on `input.code`.
     pub async fn create_course(
