@@ -772,3 +772,73 @@ async fn training_blockers_sorts_staff_by_what_they_miss() {
         (HashSet::new(), HashSet::new())
     );
 }
+
+#[tokio::test]
+async fn administrators_change_a_course_and_the_rules_still_hold() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let id = course(&estate, "YEARLY", "IN_SERVICE", &["CLEANER"], Some(12)).await;
+    let update = "mutation($input: UpdateTrainingCourseInput!) { updateTrainingCourse(input: $input) { course { code title kind recurrenceMonths passScore requiredFor } } }";
+    for (role, expected) in [
+        ("manager", "FORBIDDEN"),
+        ("supervisor", "FORBIDDEN"),
+        ("resident", "FORBIDDEN"),
+    ] {
+        let json = estate
+            .run(
+                role,
+                update,
+                json!({ "input": { "id": id, "title": "No" } }),
+            )
+            .await;
+        assert_eq!(code(&json), expected, "{role}");
+    }
+    let json = estate
+        .run(
+            "admin",
+            update,
+            json!({ "input": { "id": id, "recurrenceMonths": null, "passScore": -1 } }),
+        )
+        .await;
+    assert_eq!(fields(&json), ["input.passScore"], "{json}");
+    let json = estate
+        .run(
+            "admin",
+            update,
+            json!({ "input": { "id": id, "recurrenceMonths": null } }),
+        )
+        .await;
+    assert_eq!(
+        fields(&json),
+        ["input.recurrenceMonths"],
+        "an in-service course keeps recurring: {json}"
+    );
+    let data = ok(
+        &estate,
+        "admin",
+        update,
+        json!({ "input": { "id": id, "kind": "JOB_SPECIFIC", "recurrenceMonths": null,
+            "requiredFor": ["GARDENER", "CLEANER", "GARDENER"], "title": "Renamed" } }),
+    )
+    .await;
+    assert_eq!(
+        data["updateTrainingCourse"]["course"],
+        json!({ "code": "YEARLY", "title": "Renamed", "kind": "JOB_SPECIFIC",
+            "recurrenceMonths": null, "passScore": 60, "requiredFor": ["CLEANER", "GARDENER"] })
+    );
+    let json = estate
+        .run(
+            "admin",
+            update,
+            json!({ "input": { "id": Uuid::now_v7(), "title": "Nobody" } }),
+        )
+        .await;
+    assert_eq!(code(&json), "NOT_FOUND");
+    assert_eq!(json["errors"][0]["extensions"]["field"], "input.id");
+    let stored = entity::training_course::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.title, "Renamed");
+}

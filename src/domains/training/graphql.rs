@@ -2,11 +2,13 @@
 //! through one [`Checks`], so every invalid field is reported at once and the service sees only
 //! checked values.
 
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{
-    service::{IN_SERVICE_MAX_MONTHS, NewCourse, NewResult, NewSession, TrainingService},
+    service::{
+        CourseChanges, IN_SERVICE_MAX_MONTHS, NewCourse, NewResult, NewSession, TrainingService,
+    },
     types::{
         CourseDelivery, CourseKind, CourseTopic, TrainingCourse, TrainingRecord, TrainingSession,
     },
@@ -60,7 +62,31 @@ pub struct CreateTrainingCourseInput {
     pass_score: i32,
 }
 
-/// Result of `createTrainingCourse`.
+/// Input of `updateTrainingCourse`; omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateTrainingCourseInput {
+    /// The course.
+    id: ID,
+    /// New title.
+    title: Option<String>,
+    /// New topic.
+    topic: Option<CourseTopic>,
+    /// New delivery.
+    delivery: Option<CourseDelivery>,
+    /// New kind.
+    kind: Option<CourseKind>,
+    /// The whole new set of posts that must pass it.
+    required_for: Option<Vec<StaffPost>>,
+    /// New recurrence in months (1 to 120); `null`: forever (not for `IN_SERVICE`). Passes
+    /// already issued keep their validity.
+    recurrence_months: MaybeUndefined<i32>,
+    /// New hours (1 to 1000).
+    hours: Option<i32>,
+    /// New pass score (0 to 100); results already recorded keep theirs.
+    pass_score: Option<i32>,
+}
+
+/// Result of `createTrainingCourse` and `updateTrainingCourse`.
 #[derive(SimpleObject)]
 pub struct TrainingCoursePayload {
     /// The course as stored.
@@ -240,6 +266,59 @@ impl TrainingMutation {
         })?;
         let course = TrainingService::new(ctx.state())
             .create_course(scope, new)
+            .await?;
+        Ok(TrainingCoursePayload {
+            course: TrainingCourse::try_from_model(course)?,
+        })
+    }
+
+    /// Changes a course (administrators); `requiredFor`, when given, replaces the whole set.
+    #[graphql(guard = "RoleGuard::any(&[Role::Admin])")]
+    async fn update_training_course(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTrainingCourseInput,
+    ) -> async_graphql::Result<TrainingCoursePayload> {
+        let scope = ctx.scope().await?;
+        let mut check = Checks::new();
+        let id = check.field(parse_id("input.id", &input.id));
+        let title = check.field(opt_text::<200>("input.title", input.title.as_deref()));
+        let recurrence = check.field(match input.recurrence_months {
+            MaybeUndefined::Undefined => Ok(None),
+            MaybeUndefined::Null => Ok(Some(None)),
+            MaybeUndefined::Value(m) => {
+                bounded("input.recurrenceMonths", m, 1, RECURRENCE_MAX).map(|m| Some(Some(m)))
+            }
+        });
+        let hours = check.field(
+            input
+                .hours
+                .map(|h| bounded("input.hours", h, 1, HOURS_MAX))
+                .transpose(),
+        );
+        let pass_score = check.field(
+            input
+                .pass_score
+                .map(|p| bounded("input.passScore", p, 0, 100))
+                .transpose(),
+        );
+        let (id, changes) = check.finish(|| {
+            Some((
+                id?,
+                CourseChanges {
+                    title: title?,
+                    topic: input.topic,
+                    delivery: input.delivery,
+                    kind: input.kind,
+                    required_for: input.required_for,
+                    recurrence_months: recurrence?,
+                    hours: hours?,
+                    pass_score: pass_score?,
+                },
+            ))
+        })?;
+        let course = TrainingService::new(ctx.state())
+            .update_course(scope, id, changes)
             .await?;
         Ok(TrainingCoursePayload {
             course: TrainingCourse::try_from_model(course)?,

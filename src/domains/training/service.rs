@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Months, Utc};
 use sea_orm::{
+    ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QuerySelect,
@@ -19,6 +20,7 @@ use uuid::Uuid;
 use super::types::{CourseDelivery, CourseKind, CourseTopic, TrainingResult};
 use crate::{
     app::AppState,
+    apply_changes,
     auth::{Role, guard},
     domains::estate::{
         access::{Scope, StaffOversight},
@@ -31,6 +33,7 @@ use crate::{
         notifier::{Draft, Notifier},
         types::{NotificationCategory, NotificationPriority, SubjectRef},
     },
+    store::{find_or_not_found, replace_links},
 };
 use entity::{
     staff_building, staff_record, staff_status_change, training_course, training_course_post,
@@ -69,6 +72,27 @@ pub struct NewCourse {
     pub hours: i32,
     /// Pass score 0–100.
     pub pass_score: i32,
+}
+
+/// Changes to a course, every present field checked; absent fields stay.
+#[derive(Default)]
+pub struct CourseChanges {
+    /// New title.
+    pub title: Option<String>,
+    /// New topic.
+    pub topic: Option<CourseTopic>,
+    /// New delivery.
+    pub delivery: Option<CourseDelivery>,
+    /// New kind.
+    pub kind: Option<CourseKind>,
+    /// The whole new set of posts it is required for.
+    pub required_for: Option<Vec<StaffPost>>,
+    /// New recurrence (`Some(None)`: forever).
+    pub recurrence_months: Option<Option<i32>>,
+    /// New hours.
+    pub hours: Option<i32>,
+    /// New pass score.
+    pub pass_score: Option<i32>,
 }
 
 /// A new session, every field checked.
@@ -276,6 +300,61 @@ impl<'a> TrainingService<'a> {
                 }
             }))
             .exec_without_returning(write.txn())
+            .await?;
+        }
+        write.commit().await?;
+        Ok(course)
+    }
+
+    /// Changes a course (administrators). The result must still keep the rules: an
+    /// `IN_SERVICE` course recurs at most every 12 months (`BAD_USER_INPUT` on
+    /// `input.recurrenceMonths`). Passes already issued keep their validity.
+    pub async fn update_course(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        changes: CourseChanges,
+    ) -> AppResult<training_course::Model> {
+        guard::require_admin(scope)?;
+        let write = Write::begin(self.state).await?;
+        let txn = write.txn();
+        let model = find_or_not_found::<training_course::Entity, _>(txn, id)
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
+        let kind = changes
+            .kind
+            .map_or_else(|| CourseKind::from_stored(&model.kind), Ok)?;
+        let recurrence = changes.recurrence_months.unwrap_or(model.recurrence_months);
+        if kind == CourseKind::InService && !recurrence.is_some_and(|m| m <= IN_SERVICE_MAX_MONTHS)
+        {
+            return Err(AppError::bad_input(
+                "input.recurrenceMonths",
+                "an IN_SERVICE course recurs at least every 12 months",
+            ));
+        }
+        let mut active: training_course::ActiveModel = model.into();
+        apply_changes!(active, {
+            title: changes.title,
+            topic: changes.topic.map(|t| t.as_str()),
+            delivery: changes.delivery.map(|d| d.as_str()),
+            kind: changes.kind.map(|k| k.as_str()),
+            recurrence_months: changes.recurrence_months,
+            hours: changes.hours,
+            pass_score: changes.pass_score,
+        });
+        active.updated_at = Set(write.now());
+        let course = active.update(txn).await?;
+        if let Some(posts) = changes.required_for {
+            replace_links(
+                txn,
+                training_course_post::Column::CourseId,
+                id,
+                posts,
+                |post| training_course_post::ActiveModel {
+                    course_id: Set(id),
+                    post: Set(post.as_str().to_owned()),
+                },
+            )
             .await?;
         }
         write.commit().await?;
