@@ -325,8 +325,7 @@ impl<'a> TrainingService<'a> {
             .kind
             .map_or_else(|| CourseKind::from_stored(&model.kind), Ok)?;
         let recurrence = changes.recurrence_months.unwrap_or(model.recurrence_months);
-        if kind == CourseKind::InService && !recurrence.is_some_and(|m| m <= IN_SERVICE_MAX_MONTHS)
-        {
+        if kind == CourseKind::InService && recurrence.is_none_or(|m| m > IN_SERVICE_MAX_MONTHS) {
             return Err(AppError::bad_input(
                 "input.recurrenceMonths",
                 "an IN_SERVICE course recurs at least every 12 months",
