@@ -375,6 +375,17 @@ async fn twenty_concurrent_enrolments_fill_five_places_exactly() {
             .unwrap(),
         5
     );
+    // Once it has started, a session takes nobody, even with places freed.
+    app.state.clock.advance(Duration::days(2));
+    let late = staff_of(app, "staff2@demo.test").await;
+    let json = estate
+        .run(
+            "admin",
+            ENROL,
+            json!({ "input": { "sessionId": session, "staffId": late.id } }),
+        )
+        .await;
+    assert_eq!(code(&json), "INVALID_STATE", "{json}");
 }
 
 #[tokio::test]
@@ -841,4 +852,33 @@ async fn administrators_change_a_course_and_the_rules_still_hold() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.title, "Renamed");
+}
+
+#[tokio::test]
+async fn a_page_of_records_costs_the_same_statements_for_3_and_30() {
+    let estate = Estate::with(|c| c.dataloader_window = std::time::Duration::from_millis(50)).await;
+    let app = &estate.app;
+    assert_eq!(
+        resident_hub::demo::seed_training(&app.state).await.unwrap(),
+        4
+    );
+    let token = &estate.tokens["supervisor"];
+    let query = "query($first: Int!) { trainingRecords(first: $first) { totalCount edges { node { result valid course { code requiredFor } session { startsAt trainerName course { title } } staff { post displayName } } } } }";
+    let three = app.sql_of(query, json!({ "first": 3 }), token).await;
+    let thirty = app.sql_of(query, json!({ "first": 30 }), token).await;
+    assert_eq!(
+        three.len(),
+        thirty.len(),
+        "statements must not grow with the page size: {thirty:#?}"
+    );
+    let (_, json) = app
+        .graphql(query, json!({ "first": 30 }), Some(token))
+        .await;
+    assert!(
+        json["data"]["trainingRecords"]["totalCount"]
+            .as_u64()
+            .unwrap()
+            > 30,
+        "{json}"
+    );
 }
