@@ -9,7 +9,9 @@
 //! same way: each demo category, with its offerings and slots, unless its code exists. So are
 //! the demo qualifications, each with the demo staff's certificates of it, unless its code
 //! exists, the conduct policies (each unless its version 1 exists), their acknowledgements
-//! (each unless present) and the demo ledger entries (each unless one with its reason exists).
+//! (each unless present) and the demo ledger entries (each unless one with its reason exists);
+//! and the training courses (each with a past session the active staff passed and an upcoming
+//! one), unless their codes exist.
 
 use std::collections::HashSet;
 
@@ -35,13 +37,15 @@ use crate::{
             service::{NewNotice, NoticeService},
             types::{NoticeKind, NoticePriority},
         },
+        training::types::{CourseDelivery, CourseKind, CourseTopic, TrainingResult},
     },
     error::{AppError, AppResult},
 };
 use entity::{
     building, household_member, ledger_entry, notice, policy_acknowledgement, policy_version,
     residency, service_category, service_category_sla, service_offering, service_slot,
-    staff_building, staff_category, staff_record, unit, user, user_role,
+    staff_building, staff_category, staff_record, training_course, training_course_post,
+    training_record, training_session, unit, user, user_role,
 };
 
 /// Password of every demo account.
@@ -128,6 +132,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_catalogue(state).await?;
     seed_qualifications(state).await?;
     seed_conduct(state).await?;
+    seed_training(state).await?;
     Ok(outcome)
 }
 
@@ -1392,4 +1397,250 @@ pub async fn seed_conduct(state: &AppState) -> AppResult<usize> {
     }
     txn.commit().await?;
     Ok(usize::try_from(added).unwrap_or(usize::MAX))
+}
+
+/// A demo training course; `staff6` (onboarding) passes only those with `onboarding_pass`.
+struct DemoCourse {
+    code: &'static str,
+    title: &'static str,
+    topic: CourseTopic,
+    delivery: CourseDelivery,
+    kind: CourseKind,
+    /// Required for these posts; empty: every post.
+    posts: &'static [StaffPost],
+    recurrence_months: Option<i32>,
+    hours: i32,
+    pass_score: i32,
+    onboarding_pass: bool,
+}
+
+const DEMO_COURSES: [DemoCourse; 4] = [
+    DemoCourse {
+        code: "ORIENTATION",
+        title: "Pre-job orientation: the estate, the rules, the law",
+        topic: CourseTopic::LawAndRegulation,
+        delivery: CourseDelivery::Classroom,
+        kind: CourseKind::PreJob,
+        posts: &[],
+        recurrence_months: None,
+        hours: 8,
+        pass_score: 60,
+        onboarding_pass: true,
+    },
+    DemoCourse {
+        code: "CUSTOMER_SERVICE",
+        title: "Customer service with residents",
+        topic: CourseTopic::CustomerService,
+        delivery: CourseDelivery::Online,
+        kind: CourseKind::PreJob,
+        posts: &[],
+        recurrence_months: None,
+        hours: 4,
+        pass_score: 70,
+        onboarding_pass: false,
+    },
+    DemoCourse {
+        code: "EMERGENCY_DRILL",
+        title: "Emergency handling drill: fire, flood, evacuation",
+        topic: CourseTopic::EmergencyHandling,
+        delivery: CourseDelivery::Drill,
+        kind: CourseKind::JobSpecific,
+        posts: &[
+            StaffPost::Security,
+            StaffPost::FireControl,
+            StaffPost::Manager,
+        ],
+        recurrence_months: Some(6),
+        hours: 3,
+        pass_score: 60,
+        onboarding_pass: false,
+    },
+    DemoCourse {
+        code: "SAFETY_YEARLY",
+        title: "Yearly safety at work",
+        topic: CourseTopic::Safety,
+        delivery: CourseDelivery::Classroom,
+        kind: CourseKind::InService,
+        posts: &[],
+        recurrence_months: Some(12),
+        hours: 4,
+        pass_score: 60,
+        onboarding_pass: false,
+    },
+];
+
+/// Codes of the demo training courses.
+pub fn training_codes() -> Vec<&'static str> {
+    DEMO_COURSES.iter().map(|c| c.code).collect()
+}
+
+/// Adds each demo training course whose code is missing, with a past session in which every
+/// `ACTIVE` demo staff member who must take it passed (the onboarding `staff6` passed only the
+/// orientation, so a pre-job course is still missing and they stay unassignable), and an
+/// upcoming session (`staff6` is enrolled in the customer-service one). Returns the courses
+/// added.
+pub async fn seed_training(state: &AppState) -> AppResult<usize> {
+    let existing: HashSet<String> = training_course::Entity::find()
+        .filter(training_course::Column::Code.is_in(training_codes()))
+        .all(&state.db)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let missing: Vec<&DemoCourse> = DEMO_COURSES
+        .iter()
+        .filter(|c| !existing.contains(c.code))
+        .collect();
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let Some(trainer) = user::Entity::find()
+        .filter(user::Column::Email.eq(DEMO_ADMIN))
+        .one(&state.db)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let emails: Vec<String> = (1..=12).map(|n| format!("staff{n}@demo.test")).collect();
+    let users: Vec<user::Model> = user::Entity::find()
+        .filter(user::Column::Email.is_in(emails))
+        .all(&state.db)
+        .await?;
+    let onboarding_user = users
+        .iter()
+        .find(|u| u.email == "staff6@demo.test")
+        .map(|u| u.id);
+    let staff: Vec<staff_record::Model> = staff_record::Entity::find()
+        .filter(staff_record::Column::UserId.is_in(users.iter().map(|u| u.id)))
+        .all(&state.db)
+        .await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let now = state.clock.now();
+    let at = |days: i64, hour: u32| -> AppResult<DateTime<Utc>> {
+        let day = state.clock.today() + chrono::Duration::days(days);
+        Ok(day
+            .and_hms_opt(hour, 0, 0)
+            .ok_or_else(|| AppError::internal("invalid demo session time"))?
+            .and_utc())
+    };
+    for demo in &missing {
+        let course_id = Uuid::now_v7();
+        training_course::Entity::insert(training_course::ActiveModel {
+            id: Set(course_id),
+            code: Set(demo.code.to_owned()),
+            title: Set(demo.title.to_owned()),
+            topic: Set(demo.topic.as_str().to_owned()),
+            delivery: Set(demo.delivery.as_str().to_owned()),
+            kind: Set(demo.kind.as_str().to_owned()),
+            recurrence_months: Set(demo.recurrence_months),
+            hours: Set(demo.hours),
+            pass_score: Set(demo.pass_score),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec(&txn)
+        .await?;
+        let posts: &[StaffPost] = if demo.posts.is_empty() {
+            StaffPost::ALL
+        } else {
+            demo.posts
+        };
+        training_course_post::Entity::insert_many(posts.iter().map(|post| {
+            training_course_post::ActiveModel {
+                course_id: Set(course_id),
+                post: Set(post.as_str().to_owned()),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+        let passers: Vec<&staff_record::Model> = staff
+            .iter()
+            .filter(|s| posts.iter().any(|p| p.as_str() == s.post))
+            .filter(|s| {
+                s.status == StaffStatus::Active.as_str()
+                    || (demo.onboarding_pass && Some(s.user_id) == onboarding_user)
+            })
+            .collect();
+        let (starts, ends) = (
+            at(-60, 9)?,
+            at(-60, 9 + demo.hours.unsigned_abs().clamp(1, 8))?,
+        );
+        let past = Uuid::now_v7();
+        let upcoming = Uuid::now_v7();
+        let enrolled_now: Vec<&staff_record::Model> = staff
+            .iter()
+            .filter(|_| demo.kind == CourseKind::PreJob && !demo.onboarding_pass)
+            .filter(|s| Some(s.user_id) == onboarding_user)
+            .collect();
+        let count = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
+        training_session::Entity::insert_many([
+            training_session::ActiveModel {
+                id: Set(past),
+                course_id: Set(course_id),
+                starts_at: Set(starts),
+                ends_at: Set(ends),
+                place: Set(Some("Lotus Court, community room".to_owned())),
+                link: Set(None),
+                trainer_id: Set(trainer.id),
+                capacity: Set(count(passers.len()).max(20)),
+                enrolled: Set(count(passers.len())),
+                created_at: Set(now),
+            },
+            training_session::ActiveModel {
+                id: Set(upcoming),
+                course_id: Set(course_id),
+                starts_at: Set(at(7, 9)?),
+                ends_at: Set(at(7, 9 + demo.hours.unsigned_abs().clamp(1, 8))?),
+                place: Set(Some("Bamboo Court, meeting room".to_owned())),
+                link: Set(None),
+                trainer_id: Set(trainer.id),
+                capacity: Set(20),
+                enrolled: Set(count(enrolled_now.len())),
+                created_at: Set(now),
+            },
+        ])
+        .exec(&txn)
+        .await?;
+        let valid_until = demo
+            .recurrence_months
+            .and_then(|m| ends.checked_add_months(chrono::Months::new(m.unsigned_abs())));
+        let mut records: Vec<training_record::ActiveModel> = passers
+            .iter()
+            .map(|s| training_record::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                session_id: Set(past),
+                course_id: Set(course_id),
+                staff_id: Set(s.id),
+                result: Set(TrainingResult::Passed.as_str().to_owned()),
+                attended: Set(Some(true)),
+                score: Set(Some(85)),
+                issued_at: Set(Some(ends)),
+                valid_until: Set(valid_until),
+                recorded_by: Set(Some(trainer.id)),
+                lapse_reminded_at: Set(None),
+                enrolled_at: Set(starts - chrono::Duration::days(7)),
+            })
+            .collect();
+        records.extend(enrolled_now.iter().map(|s| training_record::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            session_id: Set(upcoming),
+            course_id: Set(course_id),
+            staff_id: Set(s.id),
+            result: Set(TrainingResult::Enrolled.as_str().to_owned()),
+            attended: Set(None),
+            score: Set(None),
+            issued_at: Set(None),
+            valid_until: Set(None),
+            recorded_by: Set(None),
+            lapse_reminded_at: Set(None),
+            enrolled_at: Set(now),
+        }));
+        if !records.is_empty() {
+            training_record::Entity::insert_many(records)
+                .exec(&txn)
+                .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(missing.len())
 }

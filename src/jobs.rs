@@ -40,6 +40,7 @@ impl Jobs {
                 Arc::new(crate::domains::work_orders::sla::WorkOrderSla),
                 Arc::new(crate::domains::qualifications::expiry::CertificateExpiry),
                 Arc::new(crate::domains::conduct::suspensions::Suspensions),
+                Arc::new(crate::domains::training::jobs::TrainingLapse),
             ]),
         }
     }

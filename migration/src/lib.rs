@@ -13,6 +13,7 @@ mod m20261130_000008_service_catalogue;
 mod m20261130_000009_work_orders;
 mod m20261130_000010_qualifications;
 mod m20261130_000012_conduct;
+mod m20261130_000011_training;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000008_service_catalogue::Migration),
             Box::new(m20261130_000009_work_orders::Migration),
             Box::new(m20261130_000010_qualifications::Migration),
+            Box::new(m20261130_000011_training::Migration),
             Box::new(m20261130_000012_conduct::Migration),
         ]
     }

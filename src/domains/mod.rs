@@ -8,4 +8,5 @@ pub mod identity;
 pub mod notices;
 pub mod qualifications;
 pub mod system;
+pub mod training;
 pub mod work_orders;

@@ -20,7 +20,10 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
-    domains::{catalogue, conduct, estate, identity, notices, qualifications, system, work_orders},
+    domains::{
+        catalogue, conduct, estate, identity, notices, qualifications, system, training,
+        work_orders,
+    },
     notifications,
 };
 
@@ -36,6 +39,7 @@ pub struct Query(
     work_orders::graphql::WorkOrderQuery,
     qualifications::graphql::QualificationQuery,
     conduct::graphql::ConductQuery,
+    training::graphql::TrainingQuery,
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
@@ -51,6 +55,7 @@ pub struct Mutation(
     work_orders::graphql::WorkOrderMutation,
     qualifications::graphql::QualificationMutation,
     conduct::graphql::ConductMutation,
+    training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
 );

@@ -41,6 +41,10 @@ use crate::{
             service::QualificationService,
             types::{Qualification, StaffCertificate},
         },
+        training::{
+            service::TrainingService,
+            types::{TrainingCourse, TrainingRecord, TrainingSession},
+        },
         work_orders::{service::WorkOrderService, types::WorkOrder},
     },
     error::{AppError, AppResult},
@@ -91,6 +95,12 @@ pub enum Node {
     StaffCertificate(StaffCertificate),
     /// A reward or penalty of a staff member.
     LedgerEntry(LedgerEntry),
+    /// A training course.
+    TrainingCourse(TrainingCourse),
+    /// A training session.
+    TrainingSession(TrainingSession),
+    /// A training record (for those who oversee its staff member).
+    TrainingRecord(TrainingRecord),
 }
 
 /// The types `node(id:)` resolves.
@@ -124,6 +134,12 @@ pub enum NodeKind {
     StaffCertificate,
     /// [`LedgerEntry`].
     LedgerEntry,
+    /// [`TrainingCourse`].
+    TrainingCourse,
+    /// [`TrainingSession`].
+    TrainingSession,
+    /// [`TrainingRecord`].
+    TrainingRecord,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -142,6 +158,9 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Qualification, "qualification"),
     (NodeKind::StaffCertificate, "staff_certificate"),
     (NodeKind::LedgerEntry, "ledger_entry"),
+    (NodeKind::TrainingCourse, "training_course"),
+    (NodeKind::TrainingSession, "training_session"),
+    (NodeKind::TrainingRecord, "training_record"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -232,6 +251,23 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
             .map(LedgerEntry::try_from_model)
             .transpose()?
             .map(Node::LedgerEntry),
+        // As the training lists: readers see courses and sessions, records under oversight.
+        NodeKind::TrainingCourse => {
+            visible(TrainingService::new(ctx.state()).course(scope, id).await)?
+                .map(TrainingCourse::try_from_model)
+                .transpose()?
+                .map(Node::TrainingCourse)
+        }
+        NodeKind::TrainingSession => {
+            visible(TrainingService::new(ctx.state()).session(scope, id).await)?
+                .map(|model| Node::TrainingSession(TrainingSession::from(model)))
+        }
+        NodeKind::TrainingRecord => {
+            visible(TrainingService::new(ctx.state()).record(scope, id).await)?
+                .map(TrainingRecord::try_from_model)
+                .transpose()?
+                .map(Node::TrainingRecord)
+        }
     })
 }
 

@@ -571,7 +571,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         domains::{
             catalogue::types as catalogue, conduct::types as conduct, estate::types as estate,
             identity::types as identity, notices::types as notices,
-            qualifications::types as qualifications, work_orders::types as work_orders,
+            qualifications::types as qualifications, training::types as training,
+            work_orders::types as work_orders,
         },
         notifications::types as notifications,
     };
@@ -590,6 +591,9 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         qualifications::Qualification => "A qualification", "qualifications",
         qualifications::StaffCertificate => "A staff certificate", "staff certificates",
         conduct::LedgerEntry => "A ledger entry", "ledger entries",
+        training::TrainingCourse => "A training course", "training courses",
+        training::TrainingSession => "A training session", "training sessions",
+        training::TrainingRecord => "A training record", "training records",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -63,6 +63,22 @@ pub async fn resolve(
                     }
                 }
             }
+            crate::domains::training::service::SUBJECT => {
+                let records = crate::domains::training::service::TrainingService::new(state)
+                    .records_among(scope, ids)
+                    .await?;
+                for model in records {
+                    let id = model.id;
+                    if let Ok(record) =
+                        crate::domains::training::types::TrainingRecord::try_from_model(model)
+                    {
+                        found.insert(
+                            (crate::domains::training::service::SUBJECT.to_owned(), id),
+                            NotificationSubject::TrainingRecord(record),
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }

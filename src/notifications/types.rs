@@ -172,6 +172,8 @@ pub enum NotificationSubject {
     Notice(Notice),
     /// A work order.
     WorkOrder(Box<crate::domains::work_orders::types::WorkOrder>),
+    /// A training record (its result, or the pass about to lapse).
+    TrainingRecord(crate::domains::training::types::TrainingRecord),
 }
 
 /// One notification in a user's inbox.

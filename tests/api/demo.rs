@@ -168,3 +168,55 @@ pub async fn assert_demo_catalogue(app: &TestApp) {
         "{json}"
     );
 }
+
+/// Called by the demo seed test after it has seeded twice: every demo training course exists
+/// once, every active demo staff member holds every required pre-job and in-service pass, and
+/// the onboarding `staff6` still misses a pre-job course (so stays unassignable).
+pub async fn assert_demo_training(app: &TestApp) {
+    use resident_hub::domains::training::service::training_blockers;
+    let db = &app.state.db;
+    let codes = resident_hub::demo::training_codes();
+    let courses = entity::training_course::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(courses.len(), codes.len(), "each demo course once");
+    for code in &codes {
+        assert_eq!(
+            courses.iter().filter(|c| c.code == *code).count(),
+            1,
+            "{code}"
+        );
+    }
+    let kinds: std::collections::HashSet<_> = courses.iter().map(|c| c.kind.as_str()).collect();
+    assert!(
+        kinds.contains("PRE_JOB") && kinds.contains("IN_SERVICE"),
+        "{kinds:?}"
+    );
+    let staff = entity::staff_record::Entity::find().all(db).await.unwrap();
+    let (pre_job, lapsed) = training_blockers(db, &staff, app.state.clock.now())
+        .await
+        .unwrap();
+    let onboarding: Vec<_> = staff.iter().filter(|s| s.status == "ONBOARDING").collect();
+    assert_eq!(onboarding.len(), 1, "staff6");
+    let staff6 = onboarding[0].id;
+    assert_eq!(
+        pre_job,
+        std::collections::HashSet::from([staff6]),
+        "{pre_job:?}"
+    );
+    assert!(
+        lapsed.iter().all(|id| *id == staff6),
+        "active demo staff hold their in-service passes: {lapsed:?}"
+    );
+    let sessions = entity::training_session::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions.len(),
+        2 * codes.len(),
+        "a past and an upcoming session each"
+    );
+    assert!(sessions.iter().all(|s| s.enrolled <= s.capacity));
+}

@@ -32,5 +32,6 @@ mod qualifications;
 mod sessions;
 mod spec_responses;
 mod throttling;
+mod training;
 mod websocket;
 mod work_orders;
