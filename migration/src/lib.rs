@@ -12,8 +12,8 @@ mod m20261130_000007_add_notification_removed_at;
 mod m20261130_000008_service_catalogue;
 mod m20261130_000009_work_orders;
 mod m20261130_000010_qualifications;
-mod m20261130_000012_conduct;
 mod m20261130_000011_training;
+mod m20261130_000012_conduct;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;

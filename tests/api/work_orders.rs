@@ -1343,3 +1343,49 @@ async fn certificates_policies_and_suspensions_make_staff_ineligible_with_their_
         "{suspended}"
     );
 }
+
+#[tokio::test]
+async fn training_gaps_block_with_their_reason_and_a_lapse_follows_the_clock() {
+    let (estate, categories) = estate().await;
+    let app = &estate.app;
+    resident_hub::demo::seed_training(&app.state).await.unwrap();
+    let resident = token_of(app, "resident1@demo.test").await;
+    let unit = home(app, "resident1@demo.test").await;
+    let created = submit(app, &resident, categories["CLEANING"], unit, "Stairs").await;
+    let id = created["workOrder"]["id"].as_str().unwrap().to_owned();
+    let candidate = |number: &'static str| {
+        let id = id.clone();
+        async move {
+            // A token issued now: the clock may have moved past an older one's lifetime.
+            let manager = token_of(app, "staff12@demo.test").await;
+            let json = gql(app, &manager, "query($id: ID!) { eligibleStaff(workOrderId: $id) { eligible reasons staff { employeeNumber } } }", json!({ "id": id })).await;
+            json["data"]["eligibleStaff"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{json}"))
+                .iter()
+                .find(|c| c["staff"]["employeeNumber"] == number)
+                .unwrap()
+                .clone()
+        }
+    };
+    // The onboarding cleaner has not passed every pre-job course.
+    let onboarding = candidate("RH-0006").await;
+    assert!(
+        onboarding["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("PRE_JOB_TRAINING_INCOMPLETE")),
+        "{onboarding}"
+    );
+    // The active cleaner is eligible, until their yearly in-service pass runs out.
+    assert_eq!(candidate("RH-0005").await["eligible"], true);
+    app.state.clock.advance(Duration::days(400));
+    let lapsed = candidate("RH-0005").await;
+    assert!(
+        lapsed["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("IN_SERVICE_TRAINING_LAPSED")),
+        "{lapsed}"
+    );
+}

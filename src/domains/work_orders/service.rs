@@ -1740,6 +1740,8 @@ pub async fn eligibility<C: ConnectionTrait>(
             .await?;
     let unacknowledged =
         crate::domains::conduct::service::unacknowledged(db, &candidates, now).await?;
+    let (untrained, lapsed) =
+        crate::domains::training::service::training_blockers(db, &candidates, now).await?;
     Ok(candidates
         .into_iter()
         .map(|record| {
@@ -1754,6 +1756,12 @@ pub async fn eligibility<C: ConnectionTrait>(
             }
             if unacknowledged.contains(&record.id) {
                 reasons.push(IneligibleReason::PolicyNotAcknowledged);
+            }
+            if untrained.contains(&record.id) {
+                reasons.push(IneligibleReason::PreJobTrainingIncomplete);
+            }
+            if lapsed.contains(&record.id) {
+                reasons.push(IneligibleReason::InServiceTrainingLapsed);
             }
             if !serving.contains(&record.id) {
                 reasons.push(IneligibleReason::WrongBuilding);

@@ -593,6 +593,10 @@ pub enum IneligibleReason {
     CertificateMissing,
     /// They have not acknowledged the current version of a policy past its grace period.
     PolicyNotAcknowledged,
+    /// They have not passed every pre-job course of their post.
+    PreJobTrainingIncomplete,
+    /// Their in-service training has lapsed.
+    InServiceTrainingLapsed,
 }
 
 /// One change of a work order, live.
