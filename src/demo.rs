@@ -6,7 +6,11 @@
 //! title already exists (so a second run adds nothing, and an interrupted run, or a database
 //! seeded before there were demo notices, gets the missing ones). The service catalogue
 //! (categories with their service-level targets, offerings and a week of slots) is added the
-//! same way: each demo category, with its offerings and slots, unless its code exists.
+//! same way: each demo category, with its offerings and slots, unless its code exists. Last, the
+//! demo work orders (one or more in every status) are submitted and taken through their steps by
+//! the work-order service, each unless an order with its title exists ([`work_orders`]).
+
+mod work_orders;
 
 use std::collections::HashSet;
 
@@ -39,6 +43,8 @@ use entity::{
     service_offering, service_slot, staff_building, staff_category, staff_record, unit, user,
     user_role,
 };
+
+pub use work_orders::{seed_work_orders, work_order_plan};
 
 /// Password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -116,12 +122,14 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
     }
 }
 
-/// Seeds the demo estate unless it is already there, then publishes the demo notices that are
-/// missing. `AlreadyPresent` when the estate was there (missing demo notices are still added).
+/// Seeds the demo estate unless it is already there, then adds the demo notices, catalogue
+/// categories and work orders that are missing. `AlreadyPresent` when the estate was there
+/// (missing demo notices, categories and orders are still added).
 pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     let outcome = seed_estate(state).await?;
     seed_notices(state).await?;
     seed_catalogue(state).await?;
+    seed_work_orders(state).await?;
     Ok(outcome)
 }
 
