@@ -413,7 +413,7 @@ async fn assignee(state: &AppState, order: &work_order::Model) -> AppResult<Scop
         None => None,
     }
     .ok_or_else(|| AppError::internal(format!("demo order {} has no assignee", order.title)))?;
-    Ok(Scope::load_user(&state.db, record.user_id, state.clock.today()).await?)
+    Scope::load_user(&state.db, record.user_id, state.clock.today()).await
 }
 
 async fn staff_record_of(state: &AppState, email: &str) -> AppResult<Uuid> {
