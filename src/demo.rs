@@ -11,7 +11,11 @@
 //! exists, the conduct policies (each unless its version 1 exists), their acknowledgements
 //! (each unless present) and the demo ledger entries (each unless one with its reason exists);
 //! and the training courses (each with a past session the active staff passed and an upcoming
-//! one), unless their codes exist.
+//! one), unless their codes exist. Last, the
+//! demo work orders (one or more in every status) are submitted and taken through their steps by
+//! the work-order service, each unless an order with its title exists ([`work_orders`]).
+
+mod work_orders;
 
 use std::collections::HashSet;
 
@@ -47,6 +51,8 @@ use entity::{
     staff_building, staff_category, staff_record, training_course, training_course_post,
     training_record, training_session, unit, user, user_role,
 };
+
+pub use work_orders::{seed_work_orders, work_order_plan};
 
 /// Password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -124,8 +130,9 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
     }
 }
 
-/// Seeds the demo estate unless it is already there, then publishes the demo notices that are
-/// missing. `AlreadyPresent` when the estate was there (missing demo notices are still added).
+/// Seeds the demo estate unless it is already there, then adds the demo notices, catalogue
+/// categories and work orders that are missing. `AlreadyPresent` when the estate was there
+/// (missing demo notices, categories and orders are still added).
 pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     let outcome = seed_estate(state).await?;
     seed_notices(state).await?;
@@ -133,6 +140,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_qualifications(state).await?;
     seed_conduct(state).await?;
     seed_training(state).await?;
+    seed_work_orders(state).await?;
     Ok(outcome)
 }
 

@@ -220,3 +220,154 @@ pub async fn assert_demo_training(app: &TestApp) {
     );
     assert!(sessions.iter().all(|s| s.enrolled <= s.capacity));
 }
+
+/// Signs a demo account in and returns its access token.
+async fn sign_in(app: &TestApp, email: &str) -> String {
+    let (_, json) = app
+        .graphql(
+            "mutation($e: String!) { signIn(input: { email: $e, password: \"demo-password\" }) { accessToken } }",
+            json!({ "e": email }),
+            None,
+        )
+        .await;
+    json["data"]["signIn"]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{email} signs in: {json}"))
+        .to_owned()
+}
+
+/// The titles and statuses of the work orders a demo account sees, newest first.
+async fn work_orders_of(app: &TestApp, email: &str) -> Vec<(String, String)> {
+    let token = sign_in(app, email).await;
+    let (status, json) = app
+        .graphql(
+            "{ workOrders(first: 50) { edges { node { title status } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(status, 200, "{json}");
+    json["data"]["workOrders"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{email}: {json}"))
+        .iter()
+        .map(|edge| {
+            (
+                edge["node"]["title"].as_str().unwrap().to_owned(),
+                edge["node"]["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Called by the demo seed test after it has seeded twice: every demo work order exists exactly
+/// once, in its planned status, requested by its resident; together they cover every status and
+/// both buildings; their timelines, rating and booking are the service's; and demo accounts see
+/// them as the README says.
+pub async fn assert_demo_work_orders(app: &TestApp) {
+    use resident_hub::domains::work_orders::types::WorkOrderStatus;
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+
+    let db = &app.state.db;
+    let plan = resident_hub::demo::work_order_plan();
+    let orders = entity::work_order::Entity::find().all(db).await.unwrap();
+    assert_eq!(orders.len(), plan.len(), "each demo order once");
+    let users: HashMap<uuid::Uuid, String> = entity::user::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u.email))
+        .collect();
+    for (title, requester, status) in &plan {
+        let found: Vec<_> = orders.iter().filter(|o| o.title == *title).collect();
+        assert_eq!(found.len(), 1, "{title}");
+        assert_eq!(found[0].status, status.as_str(), "{title}");
+        assert_eq!(&users[&found[0].requester_id], requester, "{title}");
+    }
+    for status in WorkOrderStatus::ALL {
+        assert!(
+            orders.iter().any(|o| o.status == status.as_str()),
+            "no demo order is {status:?}"
+        );
+    }
+    let buildings: std::collections::HashSet<_> = orders.iter().map(|o| o.building_id).collect();
+    assert_eq!(buildings.len(), 2, "orders in both buildings");
+    let requesters: std::collections::HashSet<_> = orders.iter().map(|o| o.requester_id).collect();
+    assert_eq!(requesters.len(), plan.len(), "a different resident each");
+
+    // Driven through the service: a timeline entry per step, the closed order rated, the
+    // cleaning booked into a slot, the requesters notified.
+    let by_title = |title: &str| orders.iter().find(|o| o.title == title).unwrap();
+    let closed = by_title("Walk Doudou on Saturday morning");
+    let actions: Vec<String> = entity::work_order_entry::Entity::find()
+        .filter(entity::work_order_entry::Column::WorkOrderId.eq(closed.id))
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        ["SUBMIT", "GRAB", "START", "RESOLVE", "CLOSE"],
+        "the closed order's timeline"
+    );
+    let rating = entity::work_order_rating::Entity::find_by_id(closed.id)
+        .one(db)
+        .await
+        .unwrap()
+        .expect("the closed order is rated");
+    assert_eq!(rating.score, 5);
+    assert_eq!(closed.amount.as_deref(), Some("40.00"));
+    assert!(
+        by_title("Cleaning before the family visits")
+            .slot_id
+            .is_some(),
+        "the cleaning is booked into a slot"
+    );
+    let booked: i32 = entity::service_slot::Entity::find()
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.booked)
+        .sum();
+    assert_eq!(booked, 1, "one slot booked, once");
+    let notified = entity::notification::Entity::find()
+        .filter(entity::notification::Column::SubjectId.eq(closed.id))
+        .count(db)
+        .await
+        .unwrap();
+    assert!(notified > 0, "the requester heard of their order");
+
+    // What the README promises demo accounts.
+    let staff2 = work_orders_of(app, "staff2@demo.test").await;
+    assert_eq!(
+        staff2,
+        [("Kitchen tap drips".to_owned(), "ASSIGNED".to_owned())],
+        "staff2 has resident1's tap to accept"
+    );
+    let manager = work_orders_of(app, "staff12@demo.test").await;
+    assert_eq!(
+        manager.len(),
+        plan.len(),
+        "the manager sees both buildings'"
+    );
+    let housekeeper = work_orders_of(app, "staff5@demo.test").await;
+    assert_eq!(
+        housekeeper,
+        [(
+            "Cleaning before the family visits".to_owned(),
+            "SUBMITTED".to_owned()
+        )],
+        "staff5 may grab the cleaning"
+    );
+    let resident1 = work_orders_of(app, "resident1@demo.test").await;
+    assert_eq!(
+        resident1,
+        [("Kitchen tap drips".to_owned(), "ASSIGNED".to_owned())]
+    );
+    // resident29 lives in resident1's flat: the flat's order is theirs to see too.
+    assert_eq!(work_orders_of(app, "resident29@demo.test").await, resident1);
+}

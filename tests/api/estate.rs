@@ -764,6 +764,7 @@ async fn the_demo_estate_is_complete_idempotent_and_signs_in() {
     crate::demo::assert_demo_catalogue(&app).await;
     crate::qualifications::assert_demo_qualifications(&app).await;
     crate::demo::assert_demo_training(&app).await;
+    crate::demo::assert_demo_work_orders(&app).await;
     let db = &app.state.db;
     let count_role = |role: &'static str| async move {
         entity::user_role::Entity::find()

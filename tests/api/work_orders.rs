@@ -1389,3 +1389,157 @@ async fn training_gaps_block_with_their_reason_and_a_lapse_follows_the_clock() {
         "{lapsed}"
     );
 }
+
+/// Submits orders `from..to` through the API as the administrator, on behalf of residents of
+/// both buildings, so a page mixes what its fields load: plumbing (dispatched at once, every
+/// third one then resolved and rated), cleaning (unassigned) and patrols (every other one on a
+/// public area, without a unit).
+async fn submit_many(
+    estate: &Estate,
+    categories: &std::collections::HashMap<&'static str, Uuid>,
+    range: std::ops::Range<usize>,
+) {
+    let app = &estate.app;
+    let admin = &estate.tokens["admin"];
+    for i in range {
+        let email = format!("resident{}@demo.test", 1 + i % 28);
+        let requester = user_by_email(app, &email).await;
+        let unit = home(app, &email).await;
+        let building = entity::unit::Entity::find_by_id(unit)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .building_id;
+        let code = ["PLUMBING", "CLEANING", "PATROL"][i % 3];
+        let mut input = json!({
+            "categoryId": categories[code], "title": format!("Order {i}"),
+            "description": "For the statement count.", "onBehalfOf": requester.id,
+            "channel": "PHONE",
+        });
+        if code == "PATROL" && i % 2 == 0 {
+            input["buildingId"] = json!(building);
+            input["location"] = json!("Car park entrance");
+        } else {
+            input["unitId"] = json!(unit);
+        }
+        let json = gql(app, admin, CREATE, json!({ "input": input })).await;
+        assert!(json["errors"].is_null(), "{json}");
+        let order = &json["data"]["createWorkOrder"]["workOrder"];
+        if code != "PLUMBING" || i % 2 != 0 || order["assignee"].is_null() {
+            continue;
+        }
+        let id = order["id"].as_str().unwrap().to_owned();
+        let record = entity::staff_record::Entity::find()
+            .filter(
+                entity::staff_record::Column::EmployeeNumber
+                    .eq(order["assignee"]["employeeNumber"].as_str().unwrap()),
+            )
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let assignee = user_token(app, record.user_id).await;
+        for (mutation, input) in [
+            ("acceptWorkOrder", json!({ "id": id })),
+            ("startWorkOrder", json!({ "id": id })),
+            (
+                "resolveWorkOrder",
+                json!({ "id": id, "resolution": "Washer replaced." }),
+            ),
+        ] {
+            let json = act(app, &assignee, mutation, input).await;
+            assert!(json["errors"].is_null(), "{mutation}: {json}");
+        }
+        let resident = user_token(app, requester.id).await;
+        let json = act(
+            app,
+            &resident,
+            "rateWorkOrder",
+            json!({ "id": id, "score": 4 }),
+        )
+        .await;
+        assert!(json["errors"].is_null(), "{json}");
+    }
+}
+
+async fn user_token(app: &TestApp, user: Uuid) -> String {
+    app.state
+        .tokens
+        .issue(
+            &resident_hub::auth::AuthenticatedUser {
+                id: user,
+                roles: vec![],
+            },
+            app.state.clock.now(),
+            crate::helpers::TEST_TOKEN_TTL,
+        )
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_page_of_work_orders_costs_the_same_statements_for_5_and_50_orders() {
+    let estate = Estate::with(|c| c.dataloader_window = std::time::Duration::from_millis(50)).await;
+    let categories = add_categories(&estate.app).await;
+    let app = &estate.app;
+    let query = "{ workOrders(first: 50) { edges { node { id requesterName unit { number } \
+        building { name } assignee { displayName user { id } } category { name } \
+        timeline(last: 3) { action } rating { score } } } } }";
+    let page = |role: &'static str| {
+        let token = estate.tokens[role].clone();
+        async move {
+            let (_, json) = app.graphql(query, json!({}), Some(&token)).await;
+            let edges = json["data"]["workOrders"]["edges"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{json}"))
+                .clone();
+            let sql = app.sql_of(query, json!({}), &token).await;
+            (edges, sql)
+        }
+    };
+    submit_many(&estate, &categories, 0..5).await;
+    let mut five = Vec::new();
+    for role in ["admin", "manager"] {
+        let (edges, sql) = page(role).await;
+        assert_eq!(edges.len(), 5, "{role}");
+        five.push(sql);
+    }
+    submit_many(&estate, &categories, 5..50).await;
+    for (role, five) in ["admin", "manager"].into_iter().zip(five) {
+        let (edges, fifty) = page(role).await;
+        assert_eq!(edges.len(), 50, "{role}");
+        // The page really holds every kind of item the fields load.
+        let has = |f: &dyn Fn(&Value) -> bool| edges.iter().any(|e| f(&e["node"]));
+        assert!(has(&|n| n["unit"].is_null()) && has(&|n| !n["unit"].is_null()));
+        assert!(has(&|n| n["assignee"].is_null()) && has(&|n| !n["assignee"].is_null()));
+        assert!(has(&|n| !n["rating"].is_null()), "{role}: a rated order");
+        assert!(
+            has(&|n| n["timeline"].as_array().unwrap().len() == 3),
+            "{role}: a long timeline cut to 3"
+        );
+        let user_ids = |f: &dyn Fn(&Value) -> bool| has(&|n| f(&n["assignee"]["user"]));
+        if role == "admin" {
+            assert!(
+                user_ids(&|u| u["id"].is_string()),
+                "administrators see accounts"
+            );
+        } else {
+            assert!(!user_ids(&|u| !u.is_null()), "managers do not");
+        }
+        assert_eq!(
+            five.len(),
+            fifty.len(),
+            "{role}: statements must not grow with the page: 5 orders {five:#?}, 50 orders {fifty:#?}"
+        );
+        // The caller (2), the page, then one batch per loader: requesters' and assignees' users
+        // (two rounds), units, buildings, categories, staff records, ratings, timelines; the
+        // access facets the rules read (the resident facet, for administrators too, and a
+        // manager's staff facet: record, buildings, categories, their catalogue ids, assists).
+        let most = if role == "admin" { 12 } else { 17 };
+        assert!(
+            fifty.len() <= most,
+            "{role}: {} statements: {fifty:#?}",
+            fifty.len()
+        );
+    }
+}
