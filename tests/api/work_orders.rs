@@ -1535,7 +1535,7 @@ async fn a_page_of_work_orders_costs_the_same_statements_for_5_and_50_orders() {
         // (two rounds), units, buildings, categories, staff records, ratings, timelines; the
         // access facets the rules read (the resident facet, for administrators too, and a
         // manager's staff facet: record, buildings, categories, their catalogue ids, assists).
-        let most = if role == "admin" { 12 } else { 17 };
+        let most = if role == "admin" { 11 } else { 17 };
         assert!(
             fifty.len() <= most,
             "{role}: {} statements: {fifty:#?}",

@@ -155,7 +155,9 @@ pub async fn relation(scope: &Scope, order: &work_order::Model) -> AppResult<Rel
     if rel.requester {
         rel.sees = true;
     }
-    if let Some(unit) = order.unit_id
+    // The resident facet decides only whether an order is seen; skip it when that is settled.
+    if !rel.sees
+        && let Some(unit) = order.unit_id
         && scope.resident().await?.units.contains(&unit)
     {
         rel.sees = true;

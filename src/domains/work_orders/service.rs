@@ -1472,25 +1472,26 @@ impl<'a> WorkOrderService<'a> {
             let responding = order.first_response_at.is_none();
             let checks = [
                 (
-                    responding && now >= order.response_due_at - warn,
+                    // A flag already claimed is skipped without opening a write.
+                    !order.response_warned && responding && now >= order.response_due_at - warn,
                     work_order::Column::ResponseWarned,
                     "response due soon",
                     false,
                 ),
                 (
-                    responding && now > order.response_due_at,
+                    !order.response_breached && responding && now > order.response_due_at,
                     work_order::Column::ResponseBreached,
                     "response overdue",
                     true,
                 ),
                 (
-                    now >= order.resolution_due_at - warn,
+                    !order.resolution_warned && now >= order.resolution_due_at - warn,
                     work_order::Column::ResolutionWarned,
                     "resolution due soon",
                     false,
                 ),
                 (
-                    now > order.resolution_due_at,
+                    !order.resolution_breached && now > order.resolution_due_at,
                     work_order::Column::ResolutionBreached,
                     "resolution overdue",
                     true,
