@@ -21,8 +21,8 @@ use crate::{
     app::AppState,
     config::QueryLimits,
     domains::{
-        catalogue, conduct, estate, identity, notices, qualifications, system, training,
-        work_orders,
+        catalogue, compliance, conduct, estate, identity, notices, qualifications, system,
+        training, work_orders,
     },
     notifications,
 };
@@ -37,6 +37,7 @@ pub struct Query(
     catalogue::graphql::CatalogueQuery,
     notices::graphql::NoticeQuery,
     work_orders::graphql::WorkOrderQuery,
+    compliance::graphql::ComplianceQuery,
     qualifications::graphql::QualificationQuery,
     conduct::graphql::ConductQuery,
     training::graphql::TrainingQuery,

@@ -161,19 +161,7 @@ impl ConductQuery {
             .await?;
         Ok(standings
             .into_iter()
-            .map(|s| {
-                Ok(PolicyStanding {
-                    policy: PolicyKind::from_stored(&s.current.policy)?,
-                    current: PolicyVersion::try_from_model(s.current)?,
-                    acknowledgement: s
-                        .acknowledgement
-                        .map(PolicyAcknowledgement::try_from_model)
-                        .transpose()?,
-                    acknowledged_version: s.acknowledged_version,
-                    due_by: s.due_by,
-                    lapsed: s.lapsed,
-                })
-            })
+            .map(policy_standing)
             .collect::<AppResult<Vec<_>>>()?)
     }
 
@@ -415,5 +403,20 @@ async fn step(
         .await?;
     Ok(LedgerEntryPayload {
         entry: LedgerEntry::try_from_model(model)?,
+    })
+}
+
+/// A staff member's standing on one policy, as the API shows it.
+pub(crate) fn policy_standing(s: super::service::Standing) -> AppResult<PolicyStanding> {
+    Ok(PolicyStanding {
+        policy: PolicyKind::from_stored(&s.current.policy)?,
+        current: PolicyVersion::try_from_model(s.current)?,
+        acknowledgement: s
+            .acknowledgement
+            .map(PolicyAcknowledgement::try_from_model)
+            .transpose()?,
+        acknowledged_version: s.acknowledged_version,
+        due_by: s.due_by,
+        lapsed: s.lapsed,
     })
 }

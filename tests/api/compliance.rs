@@ -1,0 +1,186 @@
+//! Staff compliance: the board (`staffCompliance`) for every kind of viewer, and a staff member's
+//! own profile with its deadlines, on the demo estate with its qualifications, training and
+//! policies.
+
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+
+use crate::{estate::Estate, helpers::TestApp};
+
+async fn demo() -> Estate {
+    let estate = Estate::new().await;
+    let state = &estate.app.state;
+    resident_hub::demo::seed_qualifications(state)
+        .await
+        .unwrap();
+    resident_hub::demo::seed_conduct(state).await.unwrap();
+    resident_hub::demo::seed_training(state).await.unwrap();
+    estate
+}
+
+async fn token(app: &TestApp, email: &str) -> String {
+    let user = crate::estate::user_by_email(app, email).await;
+    app.state
+        .tokens
+        .issue(
+            &resident_hub::auth::AuthenticatedUser {
+                id: user.id,
+                roles: vec![],
+            },
+            app.state.clock.now(),
+            crate::helpers::TEST_TOKEN_TTL,
+        )
+        .unwrap()
+}
+
+const BOARD: &str = "query($b: ID) { staffCompliance(buildingId: $b) { compliant reasons staff { employeeNumber } } }";
+
+fn board(json: &Value) -> Vec<(String, bool, Vec<String>)> {
+    json["data"]["staffCompliance"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"))
+        .iter()
+        .map(|row| {
+            (
+                row["staff"]["employeeNumber"].as_str().unwrap().to_owned(),
+                row["compliant"].as_bool().unwrap(),
+                row["reasons"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_compliance_board_shows_each_viewer_the_staff_they_oversee_and_why_they_are_blocked() {
+    let estate = demo().await;
+    let app = &estate.app;
+    let admin = board(&gql(app, &token(app, "admin@demo.test").await, json!({})).await);
+    assert_eq!(admin.len(), 12, "{admin:?}");
+    let of = |rows: &[(String, bool, Vec<String>)], n: &str| {
+        rows.iter()
+            .find(|r| r.0 == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("{n} in {rows:?}"))
+    };
+    // The onboarding cleaner misses a pre-job course; the fire-control operator a policy.
+    let onboarding = of(&admin, "RH-0006");
+    assert!(!onboarding.1);
+    assert!(
+        onboarding.2.contains(&"NOT_ACTIVE".to_owned()),
+        "{onboarding:?}"
+    );
+    assert!(
+        onboarding
+            .2
+            .contains(&"PRE_JOB_TRAINING_INCOMPLETE".to_owned()),
+        "{onboarding:?}"
+    );
+    assert_eq!(of(&admin, "RH-0009").2, ["POLICY_NOT_ACKNOWLEDGED"]);
+    assert!(
+        of(&admin, "RH-0002").1,
+        "the repair technician is compliant"
+    );
+    // The supervisor sees everyone too.
+    let supervisor = board(&gql(app, &token(app, "supervisor1@demo.test").await, json!({})).await);
+    assert_eq!(supervisor.len(), 12);
+    // The manager serves both buildings: everyone, or one building's staff.
+    let building = crate::estate::home_unit(app, "resident25@demo.test").await;
+    let building_b = entity::unit::Entity::find_by_id(building)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .building_id;
+    let manager = token(app, "staff12@demo.test").await;
+    let in_b = board(&gql(app, &manager, json!({ "b": building_b })).await);
+    assert!(
+        in_b.iter().all(|r| r.0 != "RH-0002"),
+        "staff2 serves Building A only: {in_b:?}"
+    );
+    assert!(in_b.iter().any(|r| r.0 == "RH-0003"), "{in_b:?}");
+    // Other staff see themselves only; residents nothing.
+    let own = board(&gql(app, &token(app, "staff2@demo.test").await, json!({})).await);
+    assert_eq!(
+        own.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        ["RH-0002"]
+    );
+    let resident = gql(app, &token(app, "resident1@demo.test").await, json!({})).await;
+    assert_eq!(
+        resident["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{resident}"
+    );
+    let (_, anonymous) = app.graphql(BOARD, json!({}), None).await;
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+}
+
+async fn gql(app: &TestApp, token: &str, variables: Value) -> Value {
+    app.graphql(BOARD, variables, Some(token)).await.1
+}
+
+#[tokio::test]
+async fn my_staff_profile_gathers_my_records_and_what_falls_due_next() {
+    let estate = demo().await;
+    let app = &estate.app;
+    let profile = "{ myStaffProfile { compliance { compliant reasons } certificates { number } trainingRecords { id } policyAcknowledgements { lapsed } ledgerEntries { id } nextDeadlines { kind dueAt subject } } }";
+    // The health assistant's certificate expires in 20 days: the first deadline.
+    let json = app
+        .graphql(
+            profile,
+            json!({}),
+            Some(&token(app, "staff11@demo.test").await),
+        )
+        .await
+        .1;
+    let me = &json["data"]["myStaffProfile"];
+    assert_eq!(me["compliance"]["compliant"], true, "{json}");
+    assert!(!me["certificates"].as_array().unwrap().is_empty(), "{json}");
+    assert!(
+        !me["trainingRecords"].as_array().unwrap().is_empty(),
+        "{json}"
+    );
+    assert_eq!(
+        me["nextDeadlines"][0]["kind"], "CERTIFICATE_EXPIRY",
+        "{json}"
+    );
+    // The fire-control operator's lapsed policies show, with the reason.
+    let json = app
+        .graphql(
+            profile,
+            json!({}),
+            Some(&token(app, "staff9@demo.test").await),
+        )
+        .await
+        .1;
+    let me = &json["data"]["myStaffProfile"];
+    assert_eq!(
+        me["compliance"]["reasons"],
+        json!(["POLICY_NOT_ACKNOWLEDGED"]),
+        "{json}"
+    );
+    assert!(
+        me["policyAcknowledgements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["lapsed"] == true),
+        "{json}"
+    );
+    // Residents have no staff profile.
+    let json = app
+        .graphql(
+            profile,
+            json!({}),
+            Some(&token(app, "resident1@demo.test").await),
+        )
+        .await
+        .1;
+    assert_eq!(json["data"]["myStaffProfile"], Value::Null, "{json}");
+}
