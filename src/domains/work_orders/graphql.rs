@@ -206,6 +206,8 @@ pub struct WorkOrderPayload {
 pub struct WorkOrderCommentPayload {
     /// The comment.
     pub comment: WorkOrderComment,
+    /// The order it is on, as you may see it.
+    pub work_order: WorkOrder,
 }
 
 fn text<const MAX: usize>(field: &str, raw: &str) -> AppResult<String> {
@@ -692,8 +694,10 @@ impl WorkOrderMutation {
                 attachments,
             )
             .await?;
+        let (model, rel) = WorkOrderService::new(ctx.state()).get(scope, id).await?;
         Ok(WorkOrderCommentPayload {
             comment: WorkOrderComment::try_from_model(comment)?,
+            work_order: WorkOrder::try_from_model(model, rel.staff_view)?,
         })
     }
 }
