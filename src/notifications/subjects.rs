@@ -79,10 +79,93 @@ pub async fn resolve(
                     }
                 }
             }
+            crate::domains::qualifications::service::SUBJECT
+            | crate::domains::conduct::service::POLICY_SUBJECT
+            | crate::domains::conduct::service::LEDGER_SUBJECT => {
+                staff_subjects(state, scope, kind, ids, &mut found).await?;
+            }
             _ => {}
         }
     }
     Ok(found)
+}
+
+/// The staff-professionalism subjects among `ids` the viewer may see: certificates and ledger
+/// entries of the staff they oversee, policy versions for anyone with a staff record or
+/// oversight (one statement each).
+async fn staff_subjects(
+    state: &AppState,
+    scope: &Scope,
+    kind: &str,
+    ids: HashSet<Uuid>,
+    found: &mut HashMap<(String, Uuid), NotificationSubject>,
+) -> AppResult<()> {
+    use crate::domains::{
+        conduct::{
+            service::{LEDGER_SUBJECT, POLICY_SUBJECT},
+            types::{LedgerEntry, PolicyVersion},
+        },
+        estate::access::StaffOversight,
+        qualifications::types::StaffCertificate,
+    };
+    use entity::{ledger_entry, policy_version, staff_certificate};
+    let oversight = scope.facet::<StaffOversight>().await?;
+    let key = |id: Uuid| (kind.to_owned(), id);
+    match kind {
+        POLICY_SUBJECT => {
+            if !oversight.all && oversight.own.is_none() {
+                return Ok(());
+            }
+            for model in policy_version::Entity::find()
+                .filter(policy_version::Column::Id.is_in(ids))
+                .all(&state.db)
+                .await?
+            {
+                let id = model.id;
+                if let Ok(version) = PolicyVersion::try_from_model(model) {
+                    found.insert(
+                        key(id),
+                        NotificationSubject::PolicyVersion(Box::new(version)),
+                    );
+                }
+            }
+        }
+        LEDGER_SUBJECT => {
+            for model in ledger_entry::Entity::find()
+                .filter(ledger_entry::Column::Id.is_in(ids))
+                .all(&state.db)
+                .await?
+            {
+                if !oversight.sees(model.staff_id) {
+                    continue;
+                }
+                let id = model.id;
+                if let Ok(entry) = LedgerEntry::try_from_model(model) {
+                    found.insert(key(id), NotificationSubject::LedgerEntry(Box::new(entry)));
+                }
+            }
+        }
+        _ => {
+            let today = state.clock.today();
+            for model in staff_certificate::Entity::find()
+                .filter(staff_certificate::Column::Id.is_in(ids))
+                .all(&state.db)
+                .await?
+            {
+                if !oversight.sees(model.staff_id) {
+                    continue;
+                }
+                let id = model.id;
+                if let Ok(certificate) = StaffCertificate::try_from_model(model, today) {
+                    found.insert(
+                        key(id),
+                        NotificationSubject::StaffCertificate(Box::new(certificate)),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Gives the subjects of notifications a user just read the same read state (one transaction,

@@ -174,6 +174,12 @@ pub enum NotificationSubject {
     WorkOrder(Box<crate::domains::work_orders::types::WorkOrder>),
     /// A training record (its result, or the pass about to lapse).
     TrainingRecord(crate::domains::training::types::TrainingRecord),
+    /// A staff certificate (verified, revoked, expiring).
+    StaffCertificate(Box<crate::domains::qualifications::types::StaffCertificate>),
+    /// A policy version to acknowledge.
+    PolicyVersion(Box<crate::domains::conduct::types::PolicyVersion>),
+    /// A reward or penalty (proposed, decided, appealed).
+    LedgerEntry(Box<crate::domains::conduct::types::LedgerEntry>),
 }
 
 /// One notification in a user's inbox.

@@ -184,3 +184,71 @@ async fn my_staff_profile_gathers_my_records_and_what_falls_due_next() {
         .1;
     assert_eq!(json["data"]["myStaffProfile"], Value::Null, "{json}");
 }
+
+#[tokio::test]
+async fn staff_notifications_link_to_their_certificate_and_ledger_entry() {
+    let estate = demo().await;
+    let app = &estate.app;
+    let admin = token(app, "admin@demo.test").await;
+    let supervisor = token(app, "supervisor1@demo.test").await;
+    let guard = token(app, "staff8@demo.test").await;
+    let staff = crate::estate::user_by_email(app, "staff8@demo.test").await;
+    let record = entity::staff_record::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.user_id == staff.id)
+        .unwrap();
+    let json = app
+        .graphql(
+            "query($s: ID!) { certificates(staffId: $s, first: 5) { nodes { id } } }",
+            json!({ "s": record.id }),
+            Some(&admin),
+        )
+        .await
+        .1;
+    let certificate = json["data"]["certificates"]["nodes"][0]["id"].clone();
+    let json = app
+        .graphql(
+            "mutation($id: ID!) { revokeCertificate(input: { id: $id, reason: \"lapsed training\" }) { certificate { id } } }",
+            json!({ "id": certificate }),
+            Some(&admin),
+        )
+        .await
+        .1;
+    assert!(json["errors"].is_null(), "{json}");
+    let json = app
+        .graphql(
+            "mutation($s: ID!) { proposeLedgerEntry(input: { staffId: $s, kind: COMMENDATION, reason: \"Calm during the typhoon\" }) { entry { id } } }",
+            json!({ "s": record.id }),
+            Some(&admin),
+        )
+        .await
+        .1;
+    let entry = json["data"]["proposeLedgerEntry"]["entry"]["id"].clone();
+    assert!(entry.is_string(), "{json}");
+    let json = app
+        .graphql(
+            "mutation($id: ID!) { approveLedgerEntry(input: { id: $id }) { entry { id } } }",
+            json!({ "id": entry }),
+            Some(&supervisor),
+        )
+        .await
+        .1;
+    assert!(json["errors"].is_null(), "{json}");
+    let inbox = app
+        .graphql(
+            "{ notifications(first: 10) { nodes { subjectType subject { __typename ... on StaffCertificate { id } ... on LedgerEntry { id } } } } }",
+            json!({}),
+            Some(&guard),
+        )
+        .await
+        .1;
+    let nodes = inbox["data"]["notifications"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{inbox}"));
+    let linked = |id: &Value| nodes.iter().any(|n| n["subject"]["id"] == *id);
+    assert!(linked(&certificate), "{inbox}");
+    assert!(linked(&entry), "{inbox}");
+}

@@ -198,7 +198,7 @@ pub struct PolicyStanding {
 }
 
 /// The record a penalty rests on.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 pub struct LedgerSource {
     /// Its kind.
     pub kind: LedgerSourceKind,
@@ -207,7 +207,7 @@ pub struct LedgerSource {
 }
 
 /// One reward or penalty of a staff member, with its decision and appeal.
-#[derive(SimpleObject)]
+#[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct LedgerEntry {
     /// Id.
