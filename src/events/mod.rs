@@ -47,6 +47,9 @@ pub enum Topic {
     NoticeReceipts(uuid::Uuid),
     /// Every work-order change (subscribers filter by what they may see).
     WorkOrders,
+    /// Something that may change staff compliance happened (a state topic: a signal to
+    /// recompute the board).
+    StaffCompliance,
     /// Changes to users' access (residencies, staff records, roles, status): scope caches drop
     /// the users named.
     Access,
@@ -61,6 +64,7 @@ impl Topic {
             Topic::UserFeed(user) => format!("user:{user}"),
             Topic::NoticeReceipts(notice) => format!("notice-receipts:{notice}"),
             Topic::WorkOrders => "work-orders".to_owned(),
+            Topic::StaffCompliance => "staff-compliance".to_owned(),
             Topic::Access => "access".to_owned(),
         }
     }
@@ -70,7 +74,11 @@ impl Topic {
     /// and the buffer is allocated for every topic up front, so it is kept small there.
     pub fn buffer(&self) -> usize {
         match self {
-            Topic::Ping | Topic::Notices | Topic::WorkOrders | Topic::Access => TOPIC_BUFFER,
+            Topic::Ping
+            | Topic::Notices
+            | Topic::WorkOrders
+            | Topic::StaffCompliance
+            | Topic::Access => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
         }
     }

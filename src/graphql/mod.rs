@@ -66,6 +66,7 @@ pub struct Mutation(
 pub struct Subscription(
     notices::graphql::NoticeSubscription,
     work_orders::graphql::WorkOrderSubscription,
+    compliance::graphql::ComplianceSubscription,
     notifications::graphql::NotificationSubscription,
     system::graphql::SystemSubscription,
 );

@@ -252,3 +252,67 @@ async fn staff_notifications_link_to_their_certificate_and_ledger_entry() {
     assert!(linked(&certificate), "{inbox}");
     assert!(linked(&entry), "{inbox}");
 }
+
+#[tokio::test]
+async fn the_compliance_board_streams_the_rows_that_change() {
+    let estate = demo().await;
+    let app = &estate.app;
+    let admin = token(app, "admin@demo.test").await;
+    let manager = token(app, "staff12@demo.test").await;
+    let subscription =
+        "subscription { staffComplianceChanged { compliant reasons staff { employeeNumber } } }";
+    let mut ws = app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {manager}") }))
+        .await;
+    ws.subscribe("board", subscription, json!({})).await;
+    let first = ws.recv().await;
+    let rows = first["payload"]["data"]["staffComplianceChanged"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{first}"))
+        .len();
+    assert_eq!(rows, 12, "the whole board first: {first}");
+    // Revoking the guard's certificate changes their row, and only theirs.
+    let staff = crate::estate::user_by_email(app, "staff8@demo.test").await;
+    let record = entity::staff_record::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.user_id == staff.id)
+        .unwrap();
+    let json = app
+        .graphql(
+            "query($s: ID!) { certificates(staffId: $s, first: 5) { nodes { id } } }",
+            json!({ "s": record.id }),
+            Some(&admin),
+        )
+        .await
+        .1;
+    let certificate = json["data"]["certificates"]["nodes"][0]["id"].clone();
+    let json = app
+        .graphql(
+            "mutation($id: ID!) { revokeCertificate(input: { id: $id, reason: \"forged\" }) { certificate { id } } }",
+            json!({ "id": certificate }),
+            Some(&admin),
+        )
+        .await
+        .1;
+    assert!(json["errors"].is_null(), "{json}");
+    let next = ws.recv().await;
+    assert_eq!(
+        next["payload"]["data"]["staffComplianceChanged"],
+        json!([{ "compliant": false, "reasons": ["CERTIFICATE_MISSING"], "staff": { "employeeNumber": "RH-0008" } }]),
+        "{next}"
+    );
+    // Residents may not watch the board.
+    let resident = token(app, "resident1@demo.test").await;
+    let mut ws = app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {resident}") }))
+        .await;
+    ws.subscribe("board", subscription, json!({})).await;
+    let refused = ws.recv().await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+}

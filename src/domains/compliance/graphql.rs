@@ -1,11 +1,17 @@
 //! GraphQL surface of staff compliance: the compliance board and a staff member's own profile.
 
-use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
+use std::collections::HashMap;
+
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
+use futures_util::{Stream, StreamExt};
 use sea_orm::EntityTrait;
+use uuid::Uuid;
 
 use super::service::{Standing, overseen, standings};
 use crate::{
+    app::AppState,
+    domains::estate::access::Scope,
     domains::{
         conduct::{graphql::policy_standing, service::ConductService, types::PolicyStanding},
         estate::{access::StaffOversight, types::StaffRecord},
@@ -17,6 +23,7 @@ use crate::{
         work_orders::types::IneligibleReason,
     },
     error::AppResult,
+    events::Topic,
     graphql::{ContextExt, ids::parse_opt_id, pagination::PageRequest},
 };
 
@@ -214,5 +221,89 @@ impl ComplianceQuery {
                 .collect::<AppResult<_>>()?,
             next_deadlines: deadlines,
         }))
+    }
+}
+
+/// The board as `scope`'s viewer sees it now.
+async fn board(
+    state: &AppState,
+    scope: &Scope,
+    building: Option<Uuid>,
+) -> AppResult<Vec<StaffCompliance>> {
+    let records = overseen(scope, building).await?;
+    Ok(standings(&state.db, records, state.clock.now())
+        .await?
+        .into_iter()
+        .map(StaffCompliance::from)
+        .collect())
+}
+
+/// What a row of the board shows, to tell whether it changed.
+fn shown(row: &StaffCompliance) -> (String, String, Vec<IneligibleReason>) {
+    (
+        row.record.status.clone(),
+        row.record.post.clone(),
+        row.reasons.clone(),
+    )
+}
+
+/// Compliance subscriptions.
+#[derive(Default)]
+pub struct ComplianceSubscription;
+
+#[Subscription]
+impl ComplianceSubscription {
+    /// The compliance board, live: first every staff member you oversee (of one building, with
+    /// `buildingId`), then, whenever something that bears on compliance is written (a
+    /// certificate, a training result, a policy or its acknowledgement, a ledger decision, a
+    /// staff record), the rows whose status or reasons changed. Judged with your rights at each
+    /// change. Deadlines that pass without a write (a policy's grace running out) show at the
+    /// next change or query.
+    async fn staff_compliance_changed(
+        &self,
+        ctx: &Context<'_>,
+        building_id: Option<ID>,
+    ) -> async_graphql::Result<
+        impl Stream<Item = async_graphql::Result<Vec<StaffCompliance>>> + use<>,
+    > {
+        let me = ctx.require_user()?.id;
+        let building = parse_opt_id("buildingId", building_id.as_ref())?;
+        let state = ctx.state().clone();
+        // Subscribed before the first board, so no change falls between the two.
+        let live = state.bus.subscribe(&Topic::StaffCompliance).await;
+        let scope = ctx.scope().await?;
+        let first = board(&state, scope, building).await?;
+        let seen: HashMap<Uuid, (String, String, Vec<IneligibleReason>)> = first
+            .iter()
+            .map(|row| (row.record.id, shown(row)))
+            .collect();
+        let updates = futures_util::stream::unfold(
+            (live, seen, state),
+            move |(mut live, mut seen, state)| async move {
+                loop {
+                    live.next().await?;
+                    let scope = match state.scopes.get(&state, me).await {
+                        Ok(scope) => scope,
+                        Err(err) => return Some((Err(err.into()), (live, seen, state))),
+                    };
+                    let rows = match board(&state, &scope, building).await {
+                        Ok(rows) => rows,
+                        Err(err) => return Some((Err(err.into()), (live, seen, state))),
+                    };
+                    let changed: Vec<StaffCompliance> = rows
+                        .into_iter()
+                        .filter(|row| seen.get(&row.record.id) != Some(&shown(row)))
+                        .collect();
+                    if changed.is_empty() {
+                        continue;
+                    }
+                    for row in &changed {
+                        seen.insert(row.record.id, shown(row));
+                    }
+                    return Some((Ok(changed), (live, seen, state)));
+                }
+            },
+        );
+        Ok(futures_util::stream::once(async move { Ok(first) }).chain(updates))
     }
 }

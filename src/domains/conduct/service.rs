@@ -391,6 +391,8 @@ impl<'a> ConductService<'a> {
             },
         )
         .await?;
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(model)
     }
@@ -409,7 +411,7 @@ impl<'a> ConductService<'a> {
                 "only staff acknowledge policies".to_owned(),
             ));
         };
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let version = policy_version::Entity::find_by_id(version_id)
             .one(write.txn())
             .await?
@@ -452,6 +454,8 @@ impl<'a> ConductService<'a> {
             .one(write.txn())
             .await?
             .ok_or_else(|| AppError::internal("an acknowledgement vanished"))?;
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(row)
     }
@@ -531,7 +535,7 @@ impl<'a> ConductService<'a> {
                 "you may not propose an entry about yourself".to_owned(),
             ));
         }
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let subject = staff_record::Entity::find_by_id(new.staff_id)
             .one(write.txn())
             .await?
@@ -569,6 +573,8 @@ impl<'a> ConductService<'a> {
         ledger_entry::Entity::insert(ledger_entry::ActiveModel::from(model.clone()))
             .exec_without_returning(write.txn())
             .await?;
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(model)
     }
@@ -777,6 +783,8 @@ impl<'a> ConductService<'a> {
             )
             .await?;
         }
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(next)
     }
@@ -842,6 +850,8 @@ impl<'a> ConductService<'a> {
                 )
                 .await?;
             }
+            // Whatever changes here may change someone's standing on the compliance board.
+            write.signal(crate::events::Topic::StaffCompliance);
             write.commit().await?;
             done += 1;
         }

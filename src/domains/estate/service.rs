@@ -817,6 +817,7 @@ impl<'a> EstateService<'a> {
         grant_role(txn, new.user_id, Role::Staff).await?;
         // Served buildings follow the record: open subscriptions see the change at once.
         write.access_changed(&[new.user_id])?;
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(record)
     }
@@ -851,6 +852,7 @@ impl<'a> EstateService<'a> {
         .await?;
         // Served buildings follow the record: open subscriptions see the change at once.
         write.access_changed(&[record.user_id])?;
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(record)
     }

@@ -457,7 +457,7 @@ impl<'a> QualificationService<'a> {
         new: NewQualification,
     ) -> AppResult<qualification::Model> {
         guard::require_admin(scope)?;
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
         check_code(txn, new.code.as_str(), None).await?;
         let now = write.now();
@@ -475,6 +475,8 @@ impl<'a> QualificationService<'a> {
         .map_err(AppError::from)
         .map_err(code_conflict)?;
         set_requirements(txn, model.id, &new.posts, &new.groups).await?;
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(model)
     }
@@ -487,7 +489,7 @@ impl<'a> QualificationService<'a> {
         changes: QualificationChanges,
     ) -> AppResult<qualification::Model> {
         guard::require_admin(scope)?;
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
         let model = find_or_not_found::<qualification::Entity, _>(txn, id)
             .await
@@ -515,6 +517,8 @@ impl<'a> QualificationService<'a> {
             set_requirement_kind(txn, id, GROUP, groups.iter().map(|g| g.as_str()).collect())
                 .await?;
         }
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(model)
     }
@@ -575,7 +579,7 @@ impl<'a> QualificationService<'a> {
         let staff_id = staff.id.ok_or_else(|| {
             AppError::Forbidden("only staff submit certificates of their own".to_owned())
         })?;
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
         let qualification =
             find_or_not_found::<qualification::Entity, _>(txn, new.qualification_id)
@@ -615,6 +619,8 @@ impl<'a> QualificationService<'a> {
         }
         .insert(txn)
         .await?;
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(model)
     }
@@ -706,6 +712,8 @@ impl<'a> QualificationService<'a> {
             )
             .await?;
         }
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(model)
     }
@@ -789,6 +797,8 @@ impl<'a> QualificationService<'a> {
                 NotificationPriority::Normal
             };
             notify(&mut write, people, &certificate, kind, title, priority).await?;
+            // Whatever changes here may change someone's standing on the compliance board.
+            write.signal(crate::events::Topic::StaffCompliance);
             write.commit().await?;
             done += 1;
         }

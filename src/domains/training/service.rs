@@ -264,7 +264,7 @@ impl<'a> TrainingService<'a> {
         new: NewCourse,
     ) -> AppResult<training_course::Model> {
         guard::require_admin(scope)?;
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let taken = training_course::Entity::find()
             .filter(training_course::Column::Code.eq(new.code.as_str()))
             .one(write.txn())
@@ -302,6 +302,8 @@ impl<'a> TrainingService<'a> {
             .exec_without_returning(write.txn())
             .await?;
         }
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(course)
     }
@@ -316,7 +318,7 @@ impl<'a> TrainingService<'a> {
         changes: CourseChanges,
     ) -> AppResult<training_course::Model> {
         guard::require_admin(scope)?;
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let txn = write.txn();
         let model = find_or_not_found::<training_course::Entity, _>(txn, id)
             .await
@@ -356,6 +358,8 @@ impl<'a> TrainingService<'a> {
             )
             .await?;
         }
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(course)
     }
@@ -368,7 +372,7 @@ impl<'a> TrainingService<'a> {
         new: NewSession,
     ) -> AppResult<training_session::Model> {
         guard::require_admin(scope)?;
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         training_course::Entity::find_by_id(new.course_id)
             .one(write.txn())
             .await?
@@ -392,6 +396,8 @@ impl<'a> TrainingService<'a> {
         training_session::Entity::insert(training_session::ActiveModel::from(session.clone()))
             .exec_without_returning(write.txn())
             .await?;
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(session)
     }
@@ -429,7 +435,7 @@ impl<'a> TrainingService<'a> {
                 AppError::unknown_id("input.staffId", "staff record")
             });
         }
-        let write = Write::begin(self.state).await?;
+        let mut write = Write::begin(self.state).await?;
         let now = write.now();
         let session = training_session::Entity::find_by_id(session_id)
             .one(write.txn())
@@ -497,6 +503,8 @@ impl<'a> TrainingService<'a> {
                 message: "the session is full".to_owned(),
             });
         }
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(record)
     }
@@ -603,6 +611,8 @@ impl<'a> TrainingService<'a> {
                 activated = activate(&mut write, &staff, me, record.id).await?;
             }
         }
+        // Whatever changes here may change someone's standing on the compliance board.
+        write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
         Ok(Recorded { record, activated })
     }
@@ -685,6 +695,8 @@ impl<'a> TrainingService<'a> {
                 .await?;
                 done += 1;
             }
+            // Whatever changes here may change someone's standing on the compliance board.
+            write.signal(crate::events::Topic::StaffCompliance);
             write.commit().await?;
         }
         Ok(done)
