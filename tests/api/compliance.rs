@@ -228,6 +228,68 @@ async fn staff_notifications_link_to_their_certificate_and_ledger_entry() {
         .1;
     let entry = json["data"]["proposeLedgerEntry"]["entry"]["id"].clone();
     assert!(entry.is_string(), "{json}");
+    // The proposal itself reaches the staff member, before any decision.
+    let inbox = app
+        .graphql(
+            "{ notifications(first: 10) { nodes { kind subject { ... on LedgerEntry { id } } } } }",
+            json!({}),
+            Some(&guard),
+        )
+        .await
+        .1;
+    assert_eq!(
+        inbox["data"]["notifications"]["nodes"][0]["kind"], "PROPOSED",
+        "{inbox}"
+    );
+    assert_eq!(
+        inbox["data"]["notifications"]["nodes"][0]["subject"]["id"], entry,
+        "{inbox}"
+    );
+    // So does an enrolment a manager makes for them.
+    let sessions = app
+        .graphql(
+            "{ trainingSessions(first: 50) { nodes { id startsAt } } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await
+        .1;
+    let now = app.state.clock.now();
+    let upcoming = sessions["data"]["trainingSessions"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{sessions}"))
+        .iter()
+        .find(|s| {
+            chrono::DateTime::parse_from_rfc3339(s["startsAt"].as_str().unwrap()).unwrap() > now
+        })
+        .unwrap_or_else(|| panic!("an upcoming session: {sessions}"))["id"]
+        .clone();
+    let json = app
+        .graphql(
+            "mutation($s: ID!, $staff: ID!) { enrolInSession(input: { sessionId: $s, staffId: $staff }) { record { id } } }",
+            json!({ "s": upcoming, "staff": record.id }),
+            Some(&token(app, "staff12@demo.test").await),
+        )
+        .await
+        .1;
+    let enrolment = json["data"]["enrolInSession"]["record"]["id"].clone();
+    assert!(enrolment.is_string(), "{json}");
+    let inbox = app
+        .graphql(
+            "{ notifications(first: 1) { nodes { kind subject { ... on TrainingRecord { id } } } } }",
+            json!({}),
+            Some(&guard),
+        )
+        .await
+        .1;
+    assert_eq!(
+        inbox["data"]["notifications"]["nodes"][0]["kind"], "ENROLLED",
+        "{inbox}"
+    );
+    assert_eq!(
+        inbox["data"]["notifications"]["nodes"][0]["subject"]["id"], enrolment,
+        "{inbox}"
+    );
     let json = app
         .graphql(
             "mutation($id: ID!) { approveLedgerEntry(input: { id: $id }) { entry { id } } }",

@@ -573,6 +573,15 @@ impl<'a> ConductService<'a> {
         ledger_entry::Entity::insert(ledger_entry::ActiveModel::from(model.clone()))
             .exec_without_returning(write.txn())
             .await?;
+        // The staff member hears of a proposal about them at once, not only of its decision.
+        notify(
+            &mut write,
+            [subject.user_id],
+            &model,
+            "PROPOSED",
+            "An entry about you was proposed in the rewards and penalties ledger",
+        )
+        .await?;
         // Whatever changes here may change someone's standing on the compliance board.
         write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;

@@ -503,6 +503,23 @@ impl<'a> TrainingService<'a> {
                 message: "the session is full".to_owned(),
             });
         }
+        // The staff member hears of the enrolment (a manager may have made it for them).
+        Notifier::notify(
+            &mut write,
+            [staff.user_id],
+            &Draft {
+                category: NotificationCategory::Training,
+                priority: NotificationPriority::Normal,
+                kind: "ENROLLED".to_owned(),
+                title: "You are enrolled in a training session".to_owned(),
+                text: format!(
+                    "The session starts {}.",
+                    session.starts_at.format("%Y-%m-%d %H:%M UTC")
+                ),
+                subject: subject(record.id),
+            },
+        )
+        .await?;
         // Whatever changes here may change someone's standing on the compliance board.
         write.signal(crate::events::Topic::StaffCompliance);
         write.commit().await?;
