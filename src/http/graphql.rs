@@ -30,7 +30,10 @@ use super::{
 };
 use crate::{
     auth::{Viewer, bearer_token},
-    domains::identity::{graphql::ClientAddr, service::IdentityService},
+    domains::identity::{
+        graphql::{ClientAddr, SignedInUser},
+        service::IdentityService,
+    },
     error::ErrorCode,
     graphql::context::LazyLoaders,
     graphql::guardrails::{RequestInfo, Transport},
@@ -251,17 +254,19 @@ fn is_json(headers: &HeaderMap) -> bool {
     essence.eq_ignore_ascii_case("application/json") && charset_ok
 }
 
-/// The viewer named by the `Authorization` header: anonymous without one, `None` when it does
-/// not verify or names a user who may no longer sign in.
-async fn viewer(ctx: &HttpContext, headers: &HeaderMap) -> Option<Viewer> {
+/// The viewer named by the `Authorization` header, with the user record loaded to check it:
+/// anonymous without one, `None` when it does not verify or names a user who may no longer sign
+/// in.
+async fn viewer(ctx: &HttpContext, headers: &HeaderMap) -> Option<(Viewer, Option<SignedInUser>)> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Some(Viewer::Anonymous);
+        return Some((Viewer::Anonymous, None));
     };
     let token = value.to_str().ok().and_then(bearer_token)?;
     IdentityService::new(&ctx.state)
-        .viewer_for_token(token)
+        .verify_token_with_user(token)
         .await
         .ok()
+        .map(|(viewer, _, record)| (viewer, Some(SignedInUser(Arc::new(record)))))
 }
 
 /// The root fields that work whatever the `Authorization` header says.
@@ -343,8 +348,8 @@ async fn execute(
             metrics,
         );
     };
-    let viewer = match viewer(ctx, headers).await {
-        Some(viewer) => viewer,
+    let (viewer, signed_in) = match viewer(ctx, headers).await {
+        Some(found) => found,
         // The session mutations carry their own credentials: a client that attaches its stale
         // token to every request can still sign in, refresh or sign out.
         None if only_session_mutations(
@@ -353,7 +358,7 @@ async fn execute(
             ctx.state.config.limits.max_nesting,
         ) =>
         {
-            Viewer::Anonymous
+            (Viewer::Anonymous, None)
         }
         None => return unauthenticated(ctx),
     };
@@ -363,6 +368,9 @@ async fn execute(
         .data(info.clone())
         .data(ClientAddr(client))
         .data(LazyLoaders::default());
+    if let Some(signed_in) = signed_in {
+        request = request.data(signed_in);
+    }
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
     }

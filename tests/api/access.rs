@@ -90,3 +90,19 @@ async fn facets_load_once_per_request_and_only_when_read() {
         assert_eq!(reads(&sql, table), 0, "{table} read: {sql:#?}");
     }
 }
+
+#[tokio::test]
+async fn the_viewer_field_reuses_the_user_the_token_check_loaded() {
+    let app = demo().await;
+    let token = token_for(&app, "resident1@demo.test").await;
+    let sql = app
+        .sql_of(
+            "{ viewer { id email displayName roles } }",
+            json!({}),
+            &token,
+        )
+        .await;
+    // The token check (user with its session not revoked) and the roles: nothing more.
+    assert_eq!(sql.len(), 2, "{sql:#?}");
+    assert_eq!(reads(&sql, "user_account"), 1, "{sql:#?}");
+}

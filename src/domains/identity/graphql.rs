@@ -38,6 +38,10 @@ pub struct SignInInput {
     password: String,
 }
 
+/// The user a request's token named, as loaded when the token was checked (same request).
+#[derive(Clone)]
+pub struct SignedInUser(pub std::sync::Arc<super::service::UserRecord>);
+
 /// Input of `refreshSession`.
 #[derive(InputObject)]
 pub struct RefreshSessionInput {
@@ -145,6 +149,12 @@ impl IdentityQuery {
         let Viewer::User(me) = ctx.viewer() else {
             return Ok(None);
         };
+        // The request already loaded its user to check the token: no second round trip.
+        if let Some(SignedInUser(record)) = ctx.data_opt::<SignedInUser>()
+            && record.user.id == me.id
+        {
+            return Ok(Some(User::from((**record).clone())));
+        }
         Ok(load_user(&ctx.state().db, me.id).await?.map(User::from))
     }
 

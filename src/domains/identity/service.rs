@@ -226,6 +226,17 @@ impl<'a> IdentityService<'a> {
     /// makes sure the token's session has not been revoked. A disabled user, a revoked session
     /// (`signOut`, `changePassword`, disabling) or an unknown user is `UNAUTHENTICATED`.
     pub async fn verify_token(&self, token: &str) -> AppResult<(Viewer, Claims)> {
+        self.verify_token_with_user(token)
+            .await
+            .map(|(viewer, claims, _)| (viewer, claims))
+    }
+
+    /// Like [`Self::verify_token`], also answering the user as it was loaded, so that a request
+    /// showing its own viewer need not load it again.
+    pub async fn verify_token_with_user(
+        &self,
+        token: &str,
+    ) -> AppResult<(Viewer, Claims, UserRecord)> {
         let claims = self
             .state
             .tokens
@@ -247,8 +258,11 @@ impl<'a> IdentityService<'a> {
             return Err(AppError::Unauthenticated);
         }
         let roles = roles_of(self.db(), user.id).await?;
-        let viewer = Viewer::User(AuthenticatedUser { id: user.id, roles });
-        Ok((viewer, claims))
+        let viewer = Viewer::User(AuthenticatedUser {
+            id: user.id,
+            roles: roles.clone(),
+        });
+        Ok((viewer, claims, UserRecord { user, roles }))
     }
 
     async fn issue_session<C: ConnectionTrait>(
