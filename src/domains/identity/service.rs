@@ -216,11 +216,6 @@ impl<'a> IdentityService<'a> {
         &self.state.db
     }
 
-    /// The viewer for a bearer token: verified, then loaded (a disabled user is refused).
-    pub async fn viewer_for_token(&self, token: &str) -> AppResult<Viewer> {
-        Ok(self.verify_token(token).await?.0)
-    }
-
     /// The viewer for a bearer token and the token's claims: the signature and expiry are
     /// verified, then the user is loaded with their current roles, in the same statement that
     /// makes sure the token's session has not been revoked. A disabled user, a revoked session
