@@ -16,6 +16,8 @@ pub mod policy_acknowledgement;
 pub mod policy_version;
 pub mod qualification;
 pub mod qualification_requirement;
+pub mod rectification;
+pub mod rectification_entry;
 pub mod residency;
 pub mod service_category;
 pub mod service_category_sla;

@@ -14,6 +14,8 @@ mod m20261130_000009_work_orders;
 mod m20261130_000010_qualifications;
 mod m20261130_000011_training;
 mod m20261130_000012_conduct;
+mod m20261130_000013_rectifications;
+mod support;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_qualifications::Migration),
             Box::new(m20261130_000011_training::Migration),
             Box::new(m20261130_000012_conduct::Migration),
+            Box::new(m20261130_000013_rectifications::Migration),
         ]
     }
 }

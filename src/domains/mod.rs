@@ -8,6 +8,7 @@ pub mod estate;
 pub mod identity;
 pub mod notices;
 pub mod qualifications;
+pub mod rectifications;
 pub mod system;
 pub mod training;
 pub mod work_orders;

@@ -50,6 +50,8 @@ pub enum Topic {
     /// Something that may change staff compliance happened (a state topic: a signal to
     /// recompute the board).
     StaffCompliance,
+    /// Every rectification change (subscribers filter by what they may see).
+    Rectifications,
     /// Changes to users' access (residencies, staff records, roles, status): scope caches drop
     /// the users named.
     Access,
@@ -66,6 +68,7 @@ impl Topic {
             Topic::WorkOrders => "work-orders".to_owned(),
             Topic::StaffCompliance => "staff-compliance".to_owned(),
             Topic::Access => "access".to_owned(),
+            Topic::Rectifications => "rectifications".to_owned(),
         }
     }
 
@@ -78,7 +81,8 @@ impl Topic {
             | Topic::Notices
             | Topic::WorkOrders
             | Topic::StaffCompliance
-            | Topic::Access => TOPIC_BUFFER,
+            | Topic::Access
+            | Topic::Rectifications => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
         }
     }
