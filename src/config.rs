@@ -299,6 +299,23 @@ pub struct Settings {
         global = true
     )]
     pub scheduler_interval_ms: u64,
+    /// Days a rectification opened by a low work-order rating (2 or less) has until it is due.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_RECTIFICATION_LOW_RATING_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub rectification_low_rating_days: u32,
+    /// Hours before a rectification's due date at which its responsible person is reminded
+    /// (once); 0 turns the reminder off.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_RECTIFICATION_REMINDER_HOURS",
+        default_value_t = 24,
+        global = true
+    )]
+    pub rectification_reminder_hours: u32,
     /// Seed the demo estate on start (see `seed-demo`).
     #[arg(long, env = "RESIDENT_HUB_DEMO", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
     pub demo: bool,
@@ -353,6 +370,8 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_DEMO",
     "RESIDENT_HUB_DATALOADER_WINDOW_MS",
     "RESIDENT_HUB_SCHEDULER_INTERVAL_MS",
+    "RESIDENT_HUB_RECTIFICATION_LOW_RATING_DAYS",
+    "RESIDENT_HUB_RECTIFICATION_REMINDER_HOURS",
     "RUST_LOG",
 ];
 
@@ -433,6 +452,10 @@ pub struct Config {
     pub dataloader_window: Duration,
     /// Interval of the scheduled-notice check.
     pub scheduler_interval: Duration,
+    /// Days until a low rating's rectification is due (1–365).
+    pub rectification_low_rating_days: u32,
+    /// Hours before due at which a rectification's reminder goes out (0: none).
+    pub rectification_reminder_hours: u32,
 }
 
 /// Limits on the shape of one GraphQL operation.
@@ -625,6 +648,18 @@ impl Settings {
             .map_err(|message| {
                 invalid("--trusted-proxies / RESIDENT_HUB_TRUSTED_PROXIES", message)
             })?;
+        if !(1..=365).contains(&self.rectification_low_rating_days) {
+            return Err(invalid(
+                "--rectification-low-rating-days / RESIDENT_HUB_RECTIFICATION_LOW_RATING_DAYS",
+                "must be between 1 and 365",
+            ));
+        }
+        if self.rectification_reminder_hours > 24 * 30 {
+            return Err(invalid(
+                "--rectification-reminder-hours / RESIDENT_HUB_RECTIFICATION_REMINDER_HOURS",
+                "must be at most 720 (30 days)",
+            ));
+        }
         let password_hash_concurrency = match self.password_hash_concurrency {
             0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
             n => n,
@@ -667,6 +702,8 @@ impl Settings {
             demo: self.demo,
             dataloader_window: Duration::from_millis(self.dataloader_window_ms),
             scheduler_interval: Duration::from_millis(self.scheduler_interval_ms.max(10)),
+            rectification_low_rating_days: self.rectification_low_rating_days,
+            rectification_reminder_hours: self.rectification_reminder_hours,
         })
     }
 }
@@ -748,6 +785,8 @@ impl Settings {
             demo: false,
             dataloader_window_ms: 2,
             scheduler_interval_ms: 1000,
+            rectification_low_rating_days: 7,
+            rectification_reminder_hours: 24,
         }
     }
 }

@@ -42,6 +42,9 @@ pub struct Model {
     pub verified_at: Option<DateTimeUtc>,
     /// When the overdue sweep flagged it (set once; the sweep claims on it).
     pub overdue_at: Option<DateTimeUtc>,
+    /// When the sweep reminded the responsible person that it is due soon (set once; claimed
+    /// like `overdue_at`).
+    pub reminded_at: Option<DateTimeUtc>,
     /// Raised by every change (optimistic concurrency).
     pub version: i32,
     /// Last changed at.

@@ -36,6 +36,7 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(R::VerifiedBy))
                     .col(at_null(R::VerifiedAt))
                     .col(at_null(R::OverdueAt))
+                    .col(at_null(R::RemindedAt))
                     .col(ColumnDef::new(R::Version).integer().not_null())
                     .col(at(R::UpdatedAt))
                     .foreign_key(&mut fk(
@@ -162,6 +163,7 @@ enum Rectification {
     VerifiedBy,
     VerifiedAt,
     OverdueAt,
+    RemindedAt,
     Version,
     UpdatedAt,
 }

@@ -27,6 +27,8 @@ use crate::{
     notifications,
 };
 
+use crate::domains::rectifications;
+
 pub use context::ContextExt;
 
 /// Root query type.
@@ -44,6 +46,7 @@ pub struct Query(
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
+    rectifications::graphql::RectificationQuery,
 );
 
 /// Root mutation type.
@@ -59,6 +62,7 @@ pub struct Mutation(
     training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
+    rectifications::graphql::RectificationMutation,
 );
 
 /// Root subscription type.
@@ -69,6 +73,7 @@ pub struct Subscription(
     compliance::graphql::ComplianceSubscription,
     notifications::graphql::NotificationSubscription,
     system::graphql::SystemSubscription,
+    rectifications::graphql::RectificationSubscription,
 );
 
 /// The schema type served.

@@ -25,6 +25,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
+    domains::rectifications::{service::RectificationService, types::Rectification},
     domains::{
         catalogue::{
             service::CatalogueService,
@@ -101,6 +102,8 @@ pub enum Node {
     TrainingSession(TrainingSession),
     /// A training record (for those who oversee its staff member).
     TrainingRecord(TrainingRecord),
+    /// A rectification.
+    Rectification(Box<Rectification>),
 }
 
 /// The types `node(id:)` resolves.
@@ -140,6 +143,8 @@ pub enum NodeKind {
     TrainingSession,
     /// [`TrainingRecord`].
     TrainingRecord,
+    /// [`Rectification`].
+    Rectification,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -161,6 +166,7 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::TrainingCourse, "training_course"),
     (NodeKind::TrainingSession, "training_session"),
     (NodeKind::TrainingRecord, "training_record"),
+    (NodeKind::Rectification, "rectification"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -267,6 +273,13 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(TrainingRecord::try_from_model)
                 .transpose()?
                 .map(Node::TrainingRecord)
+        }
+        // As `rectification(id:)`.
+        NodeKind::Rectification => {
+            visible(RectificationService::new(ctx.state()).get(scope, id).await)?
+                .map(|(model, _)| Rectification::try_from_model(model, ctx.state().clock.now()))
+                .transpose()?
+                .map(|r| Node::Rectification(Box::new(r)))
         }
     })
 }

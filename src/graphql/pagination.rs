@@ -568,6 +568,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         };
     }
     use crate::{
+        domains::rectifications::types as rectifications,
         domains::{
             catalogue::types as catalogue, conduct::types as conduct, estate::types as estate,
             identity::types as identity, notices::types as notices,
@@ -594,6 +595,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         training::TrainingCourse => "A training course", "training courses",
         training::TrainingSession => "A training session", "training sessions",
         training::TrainingRecord => "A training record", "training records",
+        rectifications::Rectification => "A rectification", "rectifications",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -107,13 +107,16 @@ impl NotificationQuery {
         let with_subjects = look.field("edges").field("node").field("subject").exists()
             || look.field("nodes").field("subject").exists();
         let page = page.map(NotificationRow::from);
-        let mut found = if with_subjects {
+        let found = if with_subjects {
             subjects::resolve(ctx.state(), scope, &page.items).await?
         } else {
             Default::default()
         };
         Ok(page.into_counted_connection(|row| {
-            let subject = found.remove(&(row.subject_type.clone(), row.subject_id));
+            // Several notifications of one page may share a subject: each gets it.
+            let subject = found
+                .get(&(row.subject_type.clone(), row.subject_id))
+                .cloned();
             Notification::from_row(row, subject)
         }))
     }

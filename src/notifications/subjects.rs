@@ -79,6 +79,26 @@ pub async fn resolve(
                     }
                 }
             }
+            crate::domains::rectifications::service::RECTIFICATION_SUBJECT => {
+                let now = state.clock.now();
+                let models =
+                    crate::domains::rectifications::service::RectificationService::new(state)
+                        .visible_among(scope, ids)
+                        .await?;
+                for model in models {
+                    let id = model.id;
+                    if let Ok(rectification) =
+                        crate::domains::rectifications::types::Rectification::try_from_model(
+                            model, now,
+                        )
+                    {
+                        found.insert(
+                            (kind.to_owned(), id),
+                            NotificationSubject::Rectification(Box::new(rectification)),
+                        );
+                    }
+                }
+            }
             crate::domains::qualifications::service::SUBJECT
             | crate::domains::conduct::service::POLICY_SUBJECT
             | crate::domains::conduct::service::LEDGER_SUBJECT => {

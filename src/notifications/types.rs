@@ -180,6 +180,8 @@ pub enum NotificationSubject {
     PolicyVersion(Box<crate::domains::conduct::types::PolicyVersion>),
     /// A reward or penalty (proposed, decided, appealed).
     LedgerEntry(Box<crate::domains::conduct::types::LedgerEntry>),
+    /// A rectification (assigned, submitted, verified, sent back, due soon, overdue).
+    Rectification(Box<crate::domains::rectifications::types::Rectification>),
 }
 
 /// One notification in a user's inbox.

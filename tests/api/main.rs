@@ -30,6 +30,7 @@ mod pagination;
 mod process;
 mod project;
 mod qualifications;
+mod rectifications;
 mod sessions;
 mod spec_responses;
 mod throttling;

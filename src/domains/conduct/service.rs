@@ -265,6 +265,41 @@ pub async fn unacknowledged<C: ConnectionTrait>(
         .collect())
 }
 
+/// Checks a rectification cited as a ledger entry's source, inside the proposal's write: it
+/// exists and the proposer may see it (else `NOT_FOUND` on `input.source.id`), it is `VERIFIED`
+/// (else `INVALID_STATE`), and the entry is about its responsible staff member (else
+/// `BAD_USER_INPUT` on `input.staffId`).
+async fn cited_rectification(
+    scope: &Scope,
+    write: &Write<'_>,
+    id: Uuid,
+    staff_id: Uuid,
+) -> AppResult<()> {
+    use crate::domains::rectifications::{access::relation, types::RectificationStatus};
+    let Some(found) = entity::rectification::Entity::find_by_id(id)
+        .one(write.txn())
+        .await?
+    else {
+        return Err(AppError::unknown_id("input.source.id", "rectification"));
+    };
+    // The staff facet the relation reads is loaded already (the oversight check needs it).
+    if !relation(scope, &found).await?.sees {
+        return Err(AppError::unknown_id("input.source.id", "rectification"));
+    }
+    if found.status != RectificationStatus::Verified.as_str() {
+        return Err(AppError::InvalidState(
+            "a rectification is cited once it is verified".to_owned(),
+        ));
+    }
+    if found.responsible_staff_id != staff_id {
+        return Err(AppError::bad_input(
+            "input.staffId",
+            "is not the cited rectification's responsible staff member",
+        ));
+    }
+    Ok(())
+}
+
 /// The viewer's oversight of staff records; `FORBIDDEN` for viewers who oversee none and have
 /// no staff record (residents, merchants).
 async fn oversight(scope: &Scope) -> AppResult<Arc<StaffOversight>> {
@@ -544,6 +579,9 @@ impl<'a> ConductService<'a> {
             return Err(AppError::Forbidden(
                 "you may not propose an entry about yourself".to_owned(),
             ));
+        }
+        if let Some((LedgerSourceKind::Rectification, id)) = new.source {
+            cited_rectification(scope, &write, id, new.staff_id).await?;
         }
         let now = write.now();
         let model = ledger_entry::Model {

@@ -92,6 +92,8 @@ text_enum! {
         Assessment => "ASSESSMENT",
         /// A work order.
         WorkOrder => "WORK_ORDER",
+        /// A verified rectification (the penalty or reward cites how it was put right).
+        Rectification => "RECTIFICATION",
     }
 }
 

@@ -10,8 +10,21 @@
 //!   transaction, and every step publishes one `CHANGED` event on
 //!   [`Topic::Rectifications`](crate::events::Topic::Rectifications).
 //! - The responsible person hears of it at once (inbox + live, category `RECTIFICATION`).
+//! - A status changes only through the transition table in [`flow`], conditional on the
+//!   `version` read (of two concurrent steps one wins, the other gets `CONFLICT`); the verifier
+//!   is never the responsible person.
+//! - Who sees what is decided in [`access`] alone, for lists, single rectifications,
+//!   notification subjects and live events.
+//! - The overdue flag and the due-soon reminder are claimed by conditional updates
+//!   ([`overdue`]), so each goes out once across instances.
 //!
-//! Layout: [`service`] (rules and transactions), [`types`].
+//! Layout: [`service`] (rules and transactions), [`flow`], [`access`], [`graphql`],
+//! [`loaders`], [`overdue`] (the job), [`types`].
 
+pub mod access;
+pub mod flow;
+pub mod graphql;
+pub mod loaders;
+pub mod overdue;
 pub mod service;
 pub mod types;

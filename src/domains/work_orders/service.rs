@@ -1099,7 +1099,7 @@ impl<'a> WorkOrderService<'a> {
             attitude: Set(rating.attitude.map(small)),
             quality: Set(rating.quality.map(small)),
             tags: Set(serde_json::to_string(&rating.tags).map_err(AppError::internal)?),
-            comment: Set(rating.comment),
+            comment: Set(rating.comment.clone()),
             not_fixed: Set(rating.not_fixed),
             reply: Set(None),
             replied_at: Set(None),
@@ -1117,6 +1117,16 @@ impl<'a> WorkOrderService<'a> {
                 field: None,
                 message: "this order is rated already".to_owned(),
             });
+        }
+        // A low rating opens a rectification in the same write.
+        if rating.score <= crate::domains::rectifications::service::LOW_RATING {
+            crate::domains::rectifications::service::open_for_low_rating(
+                &mut write,
+                &order,
+                rating.score,
+                rating.comment.as_deref(),
+            )
+            .await?;
         }
         let next = if rating.not_fixed {
             self.reopen_in(
