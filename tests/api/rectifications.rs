@@ -700,7 +700,10 @@ async fn who_sees_which_rectifications() {
         "{json}"
     );
     let json = estate.run("supervisor", OPEN, input).await;
-    ok(&json);
+    let by_supervisor = ok(&json)["openRectification"]["rectification"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let json = act(
         app,
         &estate.tokens["manager"],
@@ -731,6 +734,18 @@ async fn who_sees_which_rectifications() {
     .await);
     let json = act(app, &staff4_token, "verifyRectification", &in_a, json!({})).await;
     assert_eq!(code(&json), "NOT_FOUND", "{json}");
+    // A staff member of any status keeps seeing their own (a suspended one, here).
+    entity::staff_record::Entity::update_many()
+        .col_expr(
+            entity::staff_record::Column::Status,
+            sea_orm::sea_query::Expr::value("SUSPENDED"),
+        )
+        .filter(entity::staff_record::Column::Id.eq(staff2))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let json = estate.run("staff", LIST, json!({})).await;
+    assert_eq!(ids_of(&json), sorted(vec![&in_a, &by_supervisor]));
 }
 
 #[tokio::test]
