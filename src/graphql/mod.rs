@@ -21,8 +21,8 @@ use crate::{
     app::AppState,
     config::QueryLimits,
     domains::{
-        catalogue, compliance, conduct, estate, identity, notices, qualifications, system,
-        training, work_orders,
+        catalogue, complaints, compliance, conduct, estate, identity, notices, qualifications,
+        system, training, work_orders,
     },
     notifications,
 };
@@ -44,6 +44,7 @@ pub struct Query(
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
+    complaints::graphql::ComplaintQuery,
 );
 
 /// Root mutation type.
@@ -59,6 +60,7 @@ pub struct Mutation(
     training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
+    complaints::graphql::ComplaintMutation,
 );
 
 /// Root subscription type.
@@ -69,6 +71,7 @@ pub struct Subscription(
     compliance::graphql::ComplianceSubscription,
     notifications::graphql::NotificationSubscription,
     system::graphql::SystemSubscription,
+    complaints::graphql::ComplaintSubscription,
 );
 
 /// The schema type served.

@@ -30,6 +30,7 @@ use crate::{
             service::CatalogueService,
             types::{CatalogueCategory, ServiceOffering},
         },
+        complaints::{service::ComplaintService, types::Complaint},
         conduct::{service::ConductService, types::LedgerEntry},
         estate::{
             service::EstateService,
@@ -101,6 +102,8 @@ pub enum Node {
     TrainingSession(TrainingSession),
     /// A training record (for those who oversee its staff member).
     TrainingRecord(TrainingRecord),
+    /// A complaint, suggestion or praise.
+    Complaint(Box<Complaint>),
 }
 
 /// The types `node(id:)` resolves.
@@ -140,6 +143,8 @@ pub enum NodeKind {
     TrainingSession,
     /// [`TrainingRecord`].
     TrainingRecord,
+    /// [`Complaint`].
+    Complaint,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -161,6 +166,7 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::TrainingCourse, "training_course"),
     (NodeKind::TrainingSession, "training_session"),
     (NodeKind::TrainingRecord, "training_record"),
+    (NodeKind::Complaint, "complaint"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -267,6 +273,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(TrainingRecord::try_from_model)
                 .transpose()?
                 .map(Node::TrainingRecord)
+        }
+        // As `complaint(id:)`.
+        NodeKind::Complaint => {
+            let service = ComplaintService::new(ctx.state());
+            visible(service.get(scope, id).await)?
+                .map(|(model, rel)| {
+                    Complaint::try_from_model(
+                        model,
+                        (&rel).into(),
+                        ctx.state().clock.now(),
+                        service.reopen_window(),
+                    )
+                })
+                .transpose()?
+                .map(|complaint| Node::Complaint(Box::new(complaint)))
         }
     })
 }

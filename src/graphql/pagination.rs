@@ -569,10 +569,10 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
     }
     use crate::{
         domains::{
-            catalogue::types as catalogue, conduct::types as conduct, estate::types as estate,
-            identity::types as identity, notices::types as notices,
-            qualifications::types as qualifications, training::types as training,
-            work_orders::types as work_orders,
+            catalogue::types as catalogue, complaints::types as complaints,
+            conduct::types as conduct, estate::types as estate, identity::types as identity,
+            notices::types as notices, qualifications::types as qualifications,
+            training::types as training, work_orders::types as work_orders,
         },
         notifications::types as notifications,
     };
@@ -594,6 +594,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         training::TrainingCourse => "A training course", "training courses",
         training::TrainingSession => "A training session", "training sessions",
         training::TrainingRecord => "A training record", "training records",
+        complaints::Complaint => "A complaint", "complaints",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

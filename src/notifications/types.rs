@@ -180,6 +180,8 @@ pub enum NotificationSubject {
     PolicyVersion(Box<crate::domains::conduct::types::PolicyVersion>),
     /// A reward or penalty (proposed, decided, appealed).
     LedgerEntry(Box<crate::domains::conduct::types::LedgerEntry>),
+    /// A complaint, suggestion or praise.
+    Complaint(Box<crate::domains::complaints::types::Complaint>),
 }
 
 /// One notification in a user's inbox.
