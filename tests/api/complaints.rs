@@ -492,6 +492,46 @@ async fn who_sees_which_complaints_every_cell() {
         json["data"]["complaint"]["complainantId"].is_null(),
         "{json}"
     );
+    // Internal entries (the assignment is one) reach the handling staff and the supervisors,
+    // never the complainant or the staff member concerned.
+    let internal = |json: &Value| {
+        json["data"]["complaint"]["timeline"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{json}"))
+            .iter()
+            .any(|e| e["internal"] == true)
+    };
+    for (who, token, reads) in [
+        ("admin", &p.admin, true),
+        ("supervisor", &p.supervisor, true),
+        ("manager", &p.manager, true),
+        ("handler", &p.handler, true),
+        ("subject", &p.subject, false),
+        ("complainant", &p.resident, false),
+    ] {
+        assert_eq!(internal(&get(app, token, &anonymous).await), reads, "{who}");
+    }
+    // Who may change what: the handler does not assign, the complainant does not handle, the
+    // neighbour does not even see it.
+    let json = step(app, &p.handler, "assignComplaintHandler", &named, json!({})).await;
+    assert_eq!(
+        code(&json),
+        "NOT_FOUND",
+        "the handler of another complaint: {json}"
+    );
+    let json = step(
+        app,
+        &p.handler,
+        "assignComplaintHandler",
+        &anonymous,
+        json!({}),
+    )
+    .await;
+    assert_eq!(code(&json), "FORBIDDEN", "{json}");
+    let json = step(app, &p.resident, "closeComplaint", &anonymous, json!({})).await;
+    assert_eq!(code(&json), "FORBIDDEN", "{json}");
+    let json = step(app, &p.neighbour, "reopenComplaint", &anonymous, json!({})).await;
+    assert_eq!(code(&json), "NOT_FOUND", "{json}");
     // node(id:) follows the same rules.
     let node = "query($id: ID!) { node(id: $id) { ... on Complaint { id complainantId } } }";
     let json = gql(app, &p.neighbour, node, json!({ "id": anonymous })).await;
