@@ -218,7 +218,6 @@ impl ComplaintQuery {
     }
 
     /// The complaints you may see, newest first. Pages both ways (at most 100).
-    #[allow(clippy::too_many_arguments)]
     async fn complaints(
         &self,
         ctx: &Context<'_>,

@@ -247,15 +247,15 @@ impl<'a> ComplaintService<'a> {
                     "must be a building you live in",
                 ));
             }
-            None if home.buildings.len() == 1 => {
-                *home.buildings.iter().next().unwrap_or(&Uuid::nil())
-            }
-            None => {
-                return Err(AppError::bad_input(
-                    "input.buildingId",
-                    "you live in several buildings: say which one the complaint is about",
-                ));
-            }
+            None => match home.buildings.iter().copied().collect::<Vec<_>>()[..] {
+                [only] => only,
+                _ => {
+                    return Err(AppError::bad_input(
+                        "input.buildingId",
+                        "you live in several buildings: say which one the complaint is about",
+                    ));
+                }
+            },
         };
         // The linked work order: one the complainant may see, in that building.
         if let Some(order) = new.work_order_id {
@@ -375,7 +375,10 @@ impl<'a> ComplaintService<'a> {
     }
 
     /// Applies one step: the conditional update, the timeline entry and the live event.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one step's every part, as the work orders' apply"
+    )]
     async fn apply(
         &self,
         write: &mut Write<'_>,
@@ -452,7 +455,10 @@ impl<'a> ComplaintService<'a> {
 
     /// Runs one step for the viewer after `check` approves; tells the complainant of a status
     /// change they did not make.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one step's every part, with its check"
+    )]
     async fn act(
         &self,
         scope: &Scope,

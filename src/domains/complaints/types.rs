@@ -131,15 +131,15 @@ impl From<&Relation> for View {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(complex)]
 pub struct Complaint {
-    /// Id.
+    /// Globally unique id (`node(id:)` finds it again).
     pub id: ID,
     /// What it is about.
     pub kind: ComplaintKind,
-    /// Title.
+    /// The complainant's one-line summary.
     pub title: String,
-    /// Description.
+    /// The complainant's account of it.
     pub description: String,
-    /// Status.
+    /// Where it stands (see the transition table).
     pub status: ComplaintStatus,
     /// The complainant asked to stay anonymous: staff never see who they are.
     pub anonymous: bool,
@@ -341,7 +341,7 @@ impl Complaint {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(name = "ComplaintChange")]
 pub struct ComplaintEntry {
-    /// Id.
+    /// The entry's id (entries sort by it).
     pub id: ID,
     /// What happened.
     pub action: ComplaintAction,
@@ -358,7 +358,7 @@ pub struct ComplaintEntry {
     pub note: Option<String>,
     /// Staff only (internal notes reach the handling staff alone).
     pub internal: bool,
-    /// When.
+    /// When it happened.
     pub at: DateTime<Utc>,
 }
 
