@@ -839,7 +839,7 @@ async fn bad_input_gets_a_clear_code_and_writes_nothing() {
 }
 
 #[tokio::test]
-async fn a_resident_of_two_buildings_picks_one_and_a_work_order_they_see_is_linked() {
+async fn a_resident_of_two_buildings_picks_one() {
     let estate = Estate::new().await;
     let app = &estate.app;
     let p = people(app).await;
@@ -1495,6 +1495,85 @@ async fn the_demo_complaints_cover_every_status_once_and_seeding_twice_adds_noth
             node["complainantId"].is_null(),
             node["anonymous"] == true,
             "{node}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_linked_work_order_is_one_the_complainant_sees_and_shows_to_those_who_may_see_it() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    resident_hub::demo::seed_catalogue(&app.state)
+        .await
+        .unwrap();
+    let p = people(app).await;
+    let plumbing = entity::service_category::Entity::find()
+        .filter(entity::service_category::Column::Code.eq("PLUMBING"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let create = "mutation($input: CreateWorkOrderInput!) { createWorkOrder(input: $input) { workOrder { id } } }";
+    let order = |token: String, email: &'static str| async move {
+        let unit = crate::estate::home_unit(app, email).await;
+        let json = gql(app, &token, create, json!({ "input": { "categoryId": plumbing, "unitId": unit, "title": "Leak", "description": "Under the sink." } })).await;
+        assert!(json["errors"].is_null(), "{json}");
+        json["data"]["createWorkOrder"]["workOrder"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mine = order(p.resident.clone(), "resident1@demo.test").await;
+    let theirs = order(p.resident_b.clone(), "resident25@demo.test").await;
+    // Someone else's order is NOT_FOUND, as workOrder(id:) would be; nothing is written.
+    let before = entity::complaint::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    let json = gql(app, &p.resident, SUBMIT, json!({ "input": { "kind": "SERVICE_QUALITY", "title": "Slow", "description": "x", "workOrderId": theirs } })).await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("NOT_FOUND", "input.workOrderId"),
+        "{json}"
+    );
+    assert_eq!(
+        entity::complaint::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        before
+    );
+    let id = submit(
+        app,
+        &p.resident,
+        json!({ "kind": "SERVICE_QUALITY", "title": "Slow repair", "workOrderId": mine }),
+    )
+    .await;
+    let query = "query($id: ID!) { complaint(id: $id) { workOrderId workOrder { id } } }";
+    let handler = staff_id(app, "staff1@demo.test").await;
+    ok_step(
+        app,
+        &p.manager,
+        "assignComplaintHandler",
+        &id,
+        json!({ "staffId": handler }),
+    )
+    .await;
+    for (who, token, sees) in [
+        ("complainant", &p.resident, true),
+        ("manager", &p.manager, true),
+        ("handler who may not see the order", &p.handler, false),
+    ] {
+        let json = gql(app, token, query, json!({ "id": id })).await;
+        assert_eq!(
+            json["data"]["complaint"]["workOrderId"], mine,
+            "{who}: {json}"
+        );
+        assert_eq!(
+            !json["data"]["complaint"]["workOrder"].is_null(),
+            sees,
+            "{who}: {json}"
         );
     }
 }
