@@ -327,6 +327,46 @@ pub struct Settings {
         global = true
     )]
     pub shutdown_grace_secs: u64,
+    /// Hours after submission within which a complaint must be acknowledged.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_COMPLAINT_ACK_HOURS",
+        default_value_t = 24,
+        global = true
+    )]
+    pub complaint_ack_hours: u64,
+    /// Hours after submission (or a reopen) within which a complaint must be replied to.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_COMPLAINT_REPLY_HOURS",
+        default_value_t = 48,
+        global = true
+    )]
+    pub complaint_reply_hours: u64,
+    /// Minutes before a complaint deadline at which the handler and managers are reminded.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_COMPLAINT_REMINDER_MINUTES",
+        default_value_t = 120,
+        global = true
+    )]
+    pub complaint_reminder_minutes: u64,
+    /// Days after a reply within which the complainant may reopen or appeal (then it closes).
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_COMPLAINT_REOPEN_DAYS",
+        default_value_t = 7,
+        global = true
+    )]
+    pub complaint_reopen_days: u64,
+    /// Complaints one user may submit in 24 hours.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_COMPLAINT_DAILY_LIMIT",
+        default_value_t = 5,
+        global = true
+    )]
+    pub complaint_daily_limit: u32,
 }
 
 /// Where GraphiQL's assets come from by default.
@@ -372,6 +412,11 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_SCHEDULER_INTERVAL_MS",
     "RESIDENT_HUB_RECTIFICATION_LOW_RATING_DAYS",
     "RESIDENT_HUB_RECTIFICATION_REMINDER_HOURS",
+    "RESIDENT_HUB_COMPLAINT_ACK_HOURS",
+    "RESIDENT_HUB_COMPLAINT_REPLY_HOURS",
+    "RESIDENT_HUB_COMPLAINT_REMINDER_MINUTES",
+    "RESIDENT_HUB_COMPLAINT_REOPEN_DAYS",
+    "RESIDENT_HUB_COMPLAINT_DAILY_LIMIT",
     "RUST_LOG",
 ];
 
@@ -456,6 +501,23 @@ pub struct Config {
     pub rectification_low_rating_days: u32,
     /// Hours before due at which a rectification's reminder goes out (0: none).
     pub rectification_reminder_hours: u32,
+    /// Complaint deadlines, reminders, reopen window and rate limit.
+    pub complaints: ComplaintSettings,
+}
+
+/// How complaints are timed and limited.
+#[derive(Clone, Copy, Debug)]
+pub struct ComplaintSettings {
+    /// Acknowledgement due this long after submission.
+    pub ack_within: Duration,
+    /// Reply due this long after submission (or a reopen).
+    pub reply_within: Duration,
+    /// Reminders go out this long before each deadline.
+    pub remind_before: Duration,
+    /// The complainant may reopen or appeal this long after a reply; then it closes.
+    pub reopen_window: Duration,
+    /// Complaints one user may submit in 24 hours.
+    pub daily_limit: u32,
 }
 
 /// Limits on the shape of one GraphQL operation.
@@ -636,6 +698,43 @@ impl Settings {
                 return Err(invalid(setting, "must be greater than 0"));
             }
         }
+        for (setting, value, most) in [
+            (
+                "--complaint-ack-hours / RESIDENT_HUB_COMPLAINT_ACK_HOURS",
+                self.complaint_ack_hours,
+                24 * 365,
+            ),
+            (
+                "--complaint-reply-hours / RESIDENT_HUB_COMPLAINT_REPLY_HOURS",
+                self.complaint_reply_hours,
+                24 * 365,
+            ),
+            (
+                "--complaint-reminder-minutes / RESIDENT_HUB_COMPLAINT_REMINDER_MINUTES",
+                self.complaint_reminder_minutes,
+                60 * 24 * 30,
+            ),
+            (
+                "--complaint-reopen-days / RESIDENT_HUB_COMPLAINT_REOPEN_DAYS",
+                self.complaint_reopen_days,
+                365,
+            ),
+            (
+                "--complaint-daily-limit / RESIDENT_HUB_COMPLAINT_DAILY_LIMIT",
+                u64::from(self.complaint_daily_limit),
+                1000,
+            ),
+        ] {
+            if value == 0 || value > most {
+                return Err(invalid(setting, format!("must be between 1 and {most}")));
+            }
+        }
+        if self.complaint_reply_hours < self.complaint_ack_hours {
+            return Err(invalid(
+                "--complaint-reply-hours / RESIDENT_HUB_COMPLAINT_REPLY_HOURS",
+                "must not be shorter than --complaint-ack-hours",
+            ));
+        }
         if let Some(secret) = &self.jwt_secret
             && secret.len() < 32
         {
@@ -704,6 +803,13 @@ impl Settings {
             scheduler_interval: Duration::from_millis(self.scheduler_interval_ms.max(10)),
             rectification_low_rating_days: self.rectification_low_rating_days,
             rectification_reminder_hours: self.rectification_reminder_hours,
+            complaints: ComplaintSettings {
+                ack_within: Duration::from_secs(self.complaint_ack_hours * 3600),
+                reply_within: Duration::from_secs(self.complaint_reply_hours * 3600),
+                remind_before: Duration::from_secs(self.complaint_reminder_minutes * 60),
+                reopen_window: Duration::from_secs(self.complaint_reopen_days * 86_400),
+                daily_limit: self.complaint_daily_limit,
+            },
         })
     }
 }
@@ -787,6 +893,11 @@ impl Settings {
             scheduler_interval_ms: 1000,
             rectification_low_rating_days: 7,
             rectification_reminder_hours: 24,
+            complaint_ack_hours: 24,
+            complaint_reply_hours: 48,
+            complaint_reminder_minutes: 120,
+            complaint_reopen_days: 7,
+            complaint_daily_limit: 5,
         }
     }
 }

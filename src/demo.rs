@@ -13,8 +13,11 @@
 //! and the training courses (each with a past session the active staff passed and an upcoming
 //! one), unless their codes exist. Last, the
 //! demo work orders (one or more in every status) are submitted and taken through their steps by
-//! the work-order service, each unless an order with its title exists ([`work_orders`]).
+//! the work-order service, each unless an order with its title exists ([`work_orders`]); then the
+//! demo complaints (one in every status, one anonymous, one praise) through the complaint
+//! service, each unless a complaint with its title exists ([`complaints`]).
 
+mod complaints;
 mod rectifications;
 mod work_orders;
 
@@ -53,6 +56,7 @@ use entity::{
     training_record, training_session, unit, user, user_role,
 };
 
+pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use work_orders::{seed_work_orders, work_order_plan};
 
@@ -144,6 +148,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_training(state).await?;
     seed_work_orders(state).await?;
     seed_rectifications(state).await?;
+    seed_complaints(state).await?;
     Ok(outcome)
 }
 

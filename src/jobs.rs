@@ -42,6 +42,7 @@ impl Jobs {
                 Arc::new(crate::domains::conduct::suspensions::Suspensions),
                 Arc::new(crate::domains::training::jobs::TrainingLapse),
                 Arc::new(crate::domains::rectifications::overdue::RectificationOverdue),
+                Arc::new(crate::domains::complaints::deadlines::ComplaintDeadlines),
             ]),
         }
     }

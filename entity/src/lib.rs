@@ -4,6 +4,9 @@
 //! never reach a client unless a GraphQL type names it.
 
 pub mod building;
+pub mod complaint;
+pub mod complaint_entry;
+pub mod complaint_quota;
 pub mod event;
 pub mod household_member;
 pub mod ledger_entry;

@@ -21,8 +21,8 @@ use crate::{
     app::AppState,
     config::QueryLimits,
     domains::{
-        catalogue, compliance, conduct, estate, identity, notices, qualifications, system,
-        training, work_orders,
+        catalogue, complaints, compliance, conduct, estate, identity, notices, qualifications,
+        system, training, work_orders,
     },
     notifications,
 };
@@ -47,6 +47,7 @@ pub struct Query(
     system::graphql::SystemQuery,
     node::NodeQuery,
     rectifications::graphql::RectificationQuery,
+    complaints::graphql::ComplaintQuery,
 );
 
 /// Root mutation type.
@@ -63,6 +64,7 @@ pub struct Mutation(
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
     rectifications::graphql::RectificationMutation,
+    complaints::graphql::ComplaintMutation,
 );
 
 /// Root subscription type.
@@ -74,6 +76,7 @@ pub struct Subscription(
     notifications::graphql::NotificationSubscription,
     system::graphql::SystemSubscription,
     rectifications::graphql::RectificationSubscription,
+    complaints::graphql::ComplaintSubscription,
 );
 
 /// The schema type served.

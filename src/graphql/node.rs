@@ -31,6 +31,7 @@ use crate::{
             service::CatalogueService,
             types::{CatalogueCategory, ServiceOffering},
         },
+        complaints::{service::ComplaintService, types::Complaint},
         conduct::{service::ConductService, types::LedgerEntry},
         estate::{
             service::EstateService,
@@ -104,6 +105,8 @@ pub enum Node {
     TrainingRecord(TrainingRecord),
     /// A rectification.
     Rectification(Box<Rectification>),
+    /// A complaint, suggestion or praise.
+    Complaint(Box<Complaint>),
 }
 
 /// The types `node(id:)` resolves.
@@ -145,6 +148,8 @@ pub enum NodeKind {
     TrainingRecord,
     /// [`Rectification`].
     Rectification,
+    /// [`Complaint`].
+    Complaint,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -167,6 +172,7 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::TrainingSession, "training_session"),
     (NodeKind::TrainingRecord, "training_record"),
     (NodeKind::Rectification, "rectification"),
+    (NodeKind::Complaint, "complaint"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -280,6 +286,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(|(model, _)| Rectification::try_from_model(model, ctx.state().clock.now()))
                 .transpose()?
                 .map(|r| Node::Rectification(Box::new(r)))
+        }
+        // As `complaint(id:)`.
+        NodeKind::Complaint => {
+            let service = ComplaintService::new(ctx.state());
+            visible(service.get(scope, id).await)?
+                .map(|(model, rel)| {
+                    Complaint::try_from_model(
+                        model,
+                        (&rel).into(),
+                        ctx.state().clock.now(),
+                        service.reopen_window(),
+                    )
+                })
+                .transpose()?
+                .map(|complaint| Node::Complaint(Box::new(complaint)))
         }
     })
 }

@@ -570,10 +570,10 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
     use crate::{
         domains::rectifications::types as rectifications,
         domains::{
-            catalogue::types as catalogue, conduct::types as conduct, estate::types as estate,
-            identity::types as identity, notices::types as notices,
-            qualifications::types as qualifications, training::types as training,
-            work_orders::types as work_orders,
+            catalogue::types as catalogue, complaints::types as complaints,
+            conduct::types as conduct, estate::types as estate, identity::types as identity,
+            notices::types as notices, qualifications::types as qualifications,
+            training::types as training, work_orders::types as work_orders,
         },
         notifications::types as notifications,
     };
@@ -596,6 +596,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         training::TrainingSession => "A training session", "training sessions",
         training::TrainingRecord => "A training record", "training records",
         rectifications::Rectification => "A rectification", "rectifications",
+        complaints::Complaint => "A complaint", "complaints",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -99,6 +99,26 @@ pub async fn resolve(
                     }
                 }
             }
+            crate::domains::complaints::service::SUBJECT => {
+                let service = crate::domains::complaints::service::ComplaintService::new(state);
+                let (now, window) = (state.clock.now(), service.reopen_window());
+                for (model, rel) in service.visible_among(scope, ids).await? {
+                    let id = model.id;
+                    if let Ok(complaint) =
+                        crate::domains::complaints::types::Complaint::try_from_model(
+                            model,
+                            (&rel).into(),
+                            now,
+                            window,
+                        )
+                    {
+                        found.insert(
+                            (crate::domains::complaints::service::SUBJECT.to_owned(), id),
+                            NotificationSubject::Complaint(Box::new(complaint)),
+                        );
+                    }
+                }
+            }
             crate::domains::qualifications::service::SUBJECT
             | crate::domains::conduct::service::POLICY_SUBJECT
             | crate::domains::conduct::service::LEDGER_SUBJECT => {

@@ -182,6 +182,8 @@ pub enum NotificationSubject {
     LedgerEntry(Box<crate::domains::conduct::types::LedgerEntry>),
     /// A rectification (assigned, submitted, verified, sent back, due soon, overdue).
     Rectification(Box<crate::domains::rectifications::types::Rectification>),
+    /// A complaint, suggestion or praise.
+    Complaint(Box<crate::domains::complaints::types::Complaint>),
 }
 
 /// One notification in a user's inbox.

@@ -684,7 +684,8 @@ async fn the_demo_has_policies_acknowledgements_and_ledger_entries_once() {
             .unwrap(),
         4
     );
-    assert_eq!(count_entries(&app).await, 4);
+    // The four demo entries, and the commendation the demo praise (a complaint) proposed.
+    assert_eq!(count_entries(&app).await, 5);
     let rows = entity::staff_record::Entity::find().all(db).await.unwrap();
     let blocked = unacknowledged(db, &rows, app.state.clock.now())
         .await

@@ -571,57 +571,10 @@ impl<'a> ConductService<'a> {
             ));
         }
         let mut write = Write::begin(self.state).await?;
-        let subject = staff_record::Entity::find_by_id(new.staff_id)
-            .one(write.txn())
-            .await?
-            .ok_or_else(|| AppError::unknown_id("input.staffId", "staff record"))?;
-        if subject.user_id == me {
-            return Err(AppError::Forbidden(
-                "you may not propose an entry about yourself".to_owned(),
-            ));
-        }
         if let Some((LedgerSourceKind::Rectification, id)) = new.source {
             cited_rectification(scope, &write, id, new.staff_id).await?;
         }
-        let now = write.now();
-        let model = ledger_entry::Model {
-            id: Uuid::now_v7(),
-            staff_id: new.staff_id,
-            kind: new.kind.as_str().to_owned(),
-            status: LedgerStatus::Proposed.as_str().to_owned(),
-            amount: new.amount,
-            reason: new.reason,
-            source_kind: new.source.map(|(k, _)| k.as_str().to_owned()),
-            source_id: new.source.map(|(_, id)| id),
-            suspension_from: new.suspension.map(|(from, _)| from),
-            suspension_until: new.suspension.map(|(_, until)| until),
-            suspension_state: None,
-            proposed_by: me,
-            proposed_at: now,
-            decided_by: None,
-            decided_at: None,
-            decision_note: None,
-            appeal_reason: None,
-            appealed_at: None,
-            appeal_decided_by: None,
-            appeal_decided_at: None,
-            appeal_note: None,
-            updated_at: now,
-        };
-        ledger_entry::Entity::insert(ledger_entry::ActiveModel::from(model.clone()))
-            .exec_without_returning(write.txn())
-            .await?;
-        // The staff member hears of a proposal about them at once, not only of its decision.
-        notify(
-            &mut write,
-            [subject.user_id],
-            &model,
-            "PROPOSED",
-            "An entry about you was proposed in the rewards and penalties ledger",
-        )
-        .await?;
-        // Whatever changes here may change someone's standing on the compliance board.
-        write.signal(crate::events::Topic::StaffCompliance);
+        let model = propose_in(&mut write, me, new).await?;
         write.commit().await?;
         Ok(model)
     }
@@ -960,6 +913,76 @@ async fn lift(write: &mut Write<'_>, subject: &staff_record::Model, entry: Uuid)
         .exec(write.txn())
         .await?;
     write.access_changed(&[subject.user_id])
+}
+
+/// Writes a proposed ledger entry inside `write` (the caller has checked who may propose it):
+/// the row, the staff member's notification and the compliance signal. `proposed_by` may not be
+/// the staff member's own user (`FORBIDDEN`); a `COMPLAINT` source must name an existing
+/// complaint (`NOT_FOUND` on `input.source.id`). Other domains propose through this inside
+/// their own write (a praised complaint's commendation).
+pub async fn propose_in(
+    write: &mut Write<'_>,
+    proposed_by: Uuid,
+    new: NewLedgerEntry,
+) -> AppResult<ledger_entry::Model> {
+    let me = proposed_by;
+    let subject = staff_record::Entity::find_by_id(new.staff_id)
+        .one(write.txn())
+        .await?
+        .ok_or_else(|| AppError::unknown_id("input.staffId", "staff record"))?;
+    if subject.user_id == me {
+        return Err(AppError::Forbidden(
+            "you may not propose an entry about yourself".to_owned(),
+        ));
+    }
+    if let Some((LedgerSourceKind::Complaint, id)) = new.source
+        && entity::complaint::Entity::find_by_id(id)
+            .one(write.txn())
+            .await?
+            .is_none()
+    {
+        return Err(AppError::unknown_id("input.source.id", "complaint"));
+    }
+    let now = write.now();
+    let model = ledger_entry::Model {
+        id: Uuid::now_v7(),
+        staff_id: new.staff_id,
+        kind: new.kind.as_str().to_owned(),
+        status: LedgerStatus::Proposed.as_str().to_owned(),
+        amount: new.amount,
+        reason: new.reason,
+        source_kind: new.source.map(|(k, _)| k.as_str().to_owned()),
+        source_id: new.source.map(|(_, id)| id),
+        suspension_from: new.suspension.map(|(from, _)| from),
+        suspension_until: new.suspension.map(|(_, until)| until),
+        suspension_state: None,
+        proposed_by: me,
+        proposed_at: now,
+        decided_by: None,
+        decided_at: None,
+        decision_note: None,
+        appeal_reason: None,
+        appealed_at: None,
+        appeal_decided_by: None,
+        appeal_decided_at: None,
+        appeal_note: None,
+        updated_at: now,
+    };
+    ledger_entry::Entity::insert(ledger_entry::ActiveModel::from(model.clone()))
+        .exec_without_returning(write.txn())
+        .await?;
+    // The staff member hears of a proposal about them at once, not only of its decision.
+    notify(
+        write,
+        [subject.user_id],
+        &model,
+        "PROPOSED",
+        "An entry about you was proposed in the rewards and penalties ledger",
+    )
+    .await?;
+    // Whatever changes here may change someone's standing on the compliance board.
+    write.signal(crate::events::Topic::StaffCompliance);
+    Ok(model)
 }
 
 /// Tells `recipients` about `entry` (category `ASSESSMENT`: the closest to staff performance).
