@@ -15,6 +15,7 @@ mod m20261130_000010_qualifications;
 mod m20261130_000011_training;
 mod m20261130_000012_conduct;
 mod m20261130_000013_rectifications;
+mod m20261130_000015_supervision;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_training::Migration),
             Box::new(m20261130_000012_conduct::Migration),
             Box::new(m20261130_000013_rectifications::Migration),
+            Box::new(m20261130_000015_supervision::Migration),
         ]
     }
 }

@@ -12,3 +12,4 @@ pub mod rectifications;
 pub mod system;
 pub mod training;
 pub mod work_orders;
+pub mod supervision;

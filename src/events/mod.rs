@@ -52,6 +52,8 @@ pub enum Topic {
     StaffCompliance,
     /// Every rectification change (subscribers filter by what they may see).
     Rectifications,
+    /// Every supervision inspection change (subscribers filter by building and access).
+    Supervision,
     /// Changes to users' access (residencies, staff records, roles, status): scope caches drop
     /// the users named.
     Access,
@@ -69,6 +71,7 @@ impl Topic {
             Topic::StaffCompliance => "staff-compliance".to_owned(),
             Topic::Access => "access".to_owned(),
             Topic::Rectifications => "rectifications".to_owned(),
+            Topic::Supervision => "supervision".to_owned(),
         }
     }
 
@@ -82,7 +85,8 @@ impl Topic {
             | Topic::WorkOrders
             | Topic::StaffCompliance
             | Topic::Access
-            | Topic::Rectifications => TOPIC_BUFFER,
+            | Topic::Rectifications
+            | Topic::Supervision => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
         }
     }

@@ -24,6 +24,7 @@ use crate::{
         catalogue, compliance, conduct, estate, identity, notices, qualifications, system,
         training, work_orders,
     },
+    domains::supervision,
     notifications,
 };
 
@@ -42,6 +43,7 @@ pub struct Query(
     conduct::graphql::ConductQuery,
     training::graphql::TrainingQuery,
     notifications::graphql::NotificationQuery,
+    supervision::graphql::SupervisionQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
 );
@@ -58,6 +60,7 @@ pub struct Mutation(
     conduct::graphql::ConductMutation,
     training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
+    supervision::graphql::SupervisionMutation,
     system::graphql::SystemMutation,
 );
 
@@ -68,6 +71,7 @@ pub struct Subscription(
     work_orders::graphql::WorkOrderSubscription,
     compliance::graphql::ComplianceSubscription,
     notifications::graphql::NotificationSubscription,
+    supervision::graphql::SupervisionSubscription,
     system::graphql::SystemSubscription,
 );
 

@@ -47,6 +47,10 @@ use crate::{
         },
         work_orders::{service::WorkOrderService, types::WorkOrder},
     },
+    domains::supervision::{
+        service::SupervisionService,
+        types::{Inspection, InspectionPlan},
+    },
     error::{AppError, AppResult},
     graphql::{ContextExt, ids::parse_id},
     notifications::{
@@ -101,6 +105,10 @@ pub enum Node {
     TrainingSession(TrainingSession),
     /// A training record (for those who oversee its staff member).
     TrainingRecord(TrainingRecord),
+    /// A supervision inspection (as `inspection(id:)`).
+    Inspection(Box<Inspection>),
+    /// An inspection plan.
+    InspectionPlan(InspectionPlan),
 }
 
 /// The types `node(id:)` resolves.
@@ -140,6 +148,10 @@ pub enum NodeKind {
     TrainingSession,
     /// [`TrainingRecord`].
     TrainingRecord,
+    /// [`Inspection`].
+    Inspection,
+    /// [`InspectionPlan`].
+    InspectionPlan,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -161,6 +173,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::TrainingCourse, "training_course"),
     (NodeKind::TrainingSession, "training_session"),
     (NodeKind::TrainingRecord, "training_record"),
+    (NodeKind::Inspection, "inspection"),
+    (NodeKind::InspectionPlan, "inspection_plan"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -267,6 +281,18 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(TrainingRecord::try_from_model)
                 .transpose()?
                 .map(Node::TrainingRecord)
+        }
+        // As `inspection(id:)`: unannounced ones stay null to the inspected until completed.
+        NodeKind::Inspection => {
+            visible(SupervisionService::new(ctx.state()).get(scope, id).await)?.map(
+                |(model, rel)| {
+                    Node::Inspection(Box::new(Inspection::new(model, rel.view)))
+                },
+            )
+        }
+        NodeKind::InspectionPlan => {
+            visible(SupervisionService::new(ctx.state()).plan(scope, id).await)?
+                .map(|model| Node::InspectionPlan(InspectionPlan::new(model)))
         }
     })
 }

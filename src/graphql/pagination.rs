@@ -574,6 +574,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
             qualifications::types as qualifications, training::types as training,
             work_orders::types as work_orders,
         },
+        domains::supervision::types as supervision,
         notifications::types as notifications,
     };
     connections!(builder;
@@ -594,6 +595,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         training::TrainingCourse => "A training course", "training courses",
         training::TrainingSession => "A training session", "training sessions",
         training::TrainingRecord => "A training record", "training records",
+        supervision::Inspection => "An inspection", "inspections",
+        supervision::InspectionPlan => "An inspection plan", "inspection plans",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

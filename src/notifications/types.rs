@@ -180,6 +180,8 @@ pub enum NotificationSubject {
     PolicyVersion(Box<crate::domains::conduct::types::PolicyVersion>),
     /// A reward or penalty (proposed, decided, appealed).
     LedgerEntry(Box<crate::domains::conduct::types::LedgerEntry>),
+    /// A supervision inspection (scheduled, to inspect, completed).
+    Inspection(Box<crate::domains::supervision::types::Inspection>),
 }
 
 /// One notification in a user's inbox.
