@@ -34,7 +34,12 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(M::AppointedBy))
                     .col(at(M::CreatedAt))
                     .col(at(M::UpdatedAt))
-                    .foreign_key(&mut fk(M::Table, M::BuildingId, Building::Table, Building::Id))
+                    .foreign_key(&mut fk(
+                        M::Table,
+                        M::BuildingId,
+                        Building::Table,
+                        Building::Id,
+                    ))
                     .foreign_key(&mut fk(M::Table, M::UserId, User::Table, User::Id))
                     .foreign_key(&mut fk_null(
                         M::Table,
@@ -42,7 +47,12 @@ impl MigrationTrait for Migration {
                         StaffRecord::Table,
                         StaffRecord::Id,
                     ))
-                    .foreign_key(&mut fk_null(M::Table, M::AppointedBy, User::Table, User::Id))
+                    .foreign_key(&mut fk_null(
+                        M::Table,
+                        M::AppointedBy,
+                        User::Table,
+                        User::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -98,7 +108,12 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(I::Version).integer().not_null())
                     .col(at(I::CreatedAt))
                     .col(at(I::UpdatedAt))
-                    .foreign_key(&mut fk(I::Table, I::BuildingId, Building::Table, Building::Id))
+                    .foreign_key(&mut fk(
+                        I::Table,
+                        I::BuildingId,
+                        Building::Table,
+                        Building::Id,
+                    ))
                     .foreign_key(&mut fk(I::Table, I::PlanId, P::Table, P::Id))
                     .foreign_key(&mut fk(I::Table, I::InspectorId, User::Table, User::Id))
                     .foreign_key(&mut fk_null(I::Table, I::CreatedBy, User::Table, User::Id))

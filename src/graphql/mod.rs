@@ -20,11 +20,11 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
+    domains::supervision,
     domains::{
         catalogue, compliance, conduct, estate, identity, notices, qualifications, system,
         training, work_orders,
     },
-    domains::supervision,
     notifications,
 };
 

@@ -25,6 +25,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
+    domains::supervision::{
+        service::SupervisionService,
+        types::{Inspection, InspectionPlan},
+    },
     domains::{
         catalogue::{
             service::CatalogueService,
@@ -46,10 +50,6 @@ use crate::{
             types::{TrainingCourse, TrainingRecord, TrainingSession},
         },
         work_orders::{service::WorkOrderService, types::WorkOrder},
-    },
-    domains::supervision::{
-        service::SupervisionService,
-        types::{Inspection, InspectionPlan},
     },
     error::{AppError, AppResult},
     graphql::{ContextExt, ids::parse_id},
@@ -283,13 +283,8 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(Node::TrainingRecord)
         }
         // As `inspection(id:)`: unannounced ones stay null to the inspected until completed.
-        NodeKind::Inspection => {
-            visible(SupervisionService::new(ctx.state()).get(scope, id).await)?.map(
-                |(model, rel)| {
-                    Node::Inspection(Box::new(Inspection::new(model, rel.view)))
-                },
-            )
-        }
+        NodeKind::Inspection => visible(SupervisionService::new(ctx.state()).get(scope, id).await)?
+            .map(|(model, rel)| Node::Inspection(Box::new(Inspection::new(model, rel.view)))),
         NodeKind::InspectionPlan => {
             visible(SupervisionService::new(ctx.state()).plan(scope, id).await)?
                 .map(|model| Node::InspectionPlan(InspectionPlan::new(model)))

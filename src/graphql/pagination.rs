@@ -568,13 +568,13 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         };
     }
     use crate::{
+        domains::supervision::types as supervision,
         domains::{
             catalogue::types as catalogue, conduct::types as conduct, estate::types as estate,
             identity::types as identity, notices::types as notices,
             qualifications::types as qualifications, training::types as training,
             work_orders::types as work_orders,
         },
-        domains::supervision::types as supervision,
         notifications::types as notifications,
     };
     connections!(builder;

@@ -32,6 +32,7 @@ mod project;
 mod qualifications;
 mod sessions;
 mod spec_responses;
+mod supervision;
 mod throttling;
 mod training;
 mod websocket;

@@ -509,7 +509,10 @@ impl SupervisionMutation {
             "takes at most 50 scores",
         );
         for (i, score) in input.scores.iter().enumerate() {
-            let item = check.field(parse_id(&format!("input.scores[{i}].itemId"), &score.item_id));
+            let item = check.field(parse_id(
+                &format!("input.scores[{i}].itemId"),
+                &score.item_id,
+            ));
             let note = check.field(opt_text::<MAX_TEXT>(
                 &format!("input.scores[{i}].note"),
                 score.note.as_deref(),

@@ -590,8 +590,7 @@ impl<'a> SupervisionService<'a> {
             .ok_or_else(|| AppError::unknown_id("input.buildingId", "building"))?;
         if !facet.schedules(new.building_id) {
             return Err(AppError::Forbidden(
-                "administrators, supervisors and the group's chair schedule inspections"
-                    .to_owned(),
+                "administrators, supervisors and the group's chair schedule inspections".to_owned(),
             ));
         }
         let mut check = Checks::new();
@@ -938,17 +937,19 @@ impl<'a> SupervisionService<'a> {
             .scores
             .iter()
             .filter_map(|score| {
-                items.get(&score.item_id).map(|item| inspection_score::Model {
-                    id: Uuid::now_v7(),
-                    inspection_id: model.id,
-                    item_id: item.id,
-                    position: item.position,
-                    area: item.area.clone(),
-                    title: item.title.clone(),
-                    weight: item.weight,
-                    score: score.score,
-                    note: score.note.clone(),
-                })
+                items
+                    .get(&score.item_id)
+                    .map(|item| inspection_score::Model {
+                        id: Uuid::now_v7(),
+                        inspection_id: model.id,
+                        item_id: item.id,
+                        position: item.position,
+                        area: item.area.clone(),
+                        title: item.title.clone(),
+                        weight: item.weight,
+                        score: score.score,
+                        note: score.note.clone(),
+                    })
             })
             .collect();
         scores.sort_by_key(|s| s.position);

@@ -622,8 +622,7 @@ impl Inspection {
 
     /// The inspector's user id (null for residents).
     async fn inspector_id(&self) -> Option<ID> {
-        self.full()
-            .then(|| ID(self.model.inspector_id.to_string()))
+        self.full().then(|| ID(self.model.inspector_id.to_string()))
     }
 
     /// The inspector's name (null for residents).

@@ -1893,10 +1893,7 @@ pub struct OpenedElsewhere {
 /// does for staff: the next number, the category's default priority and clocks, the `SUBMIT`
 /// entry and live event, and automatic dispatch for `AUTO` categories; so the order and what
 /// opened it commit together or not at all.
-pub async fn open_in(
-    write: &mut Write<'_>,
-    new: OpenedElsewhere,
-) -> AppResult<work_order::Model> {
+pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<work_order::Model> {
     let now = write.now();
     let (policy, priority) = WorkOrderService::policy(write.txn(), new.category_id, None).await?;
     let number = next_number(write.txn(), now.year()).await?;
