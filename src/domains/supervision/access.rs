@@ -169,9 +169,11 @@ pub fn relation(facet: &Supervision, model: &inspection::Model) -> Relation {
     let inspector = facet.user == Some(model.inspector_id);
     let completed = model.status == InspectionStatus::Completed.as_str();
     let announced = model.kind == InspectionKind::Scheduled.as_str();
-    let view = if facet.all || facet.member(building) || inspector {
-        View::Full
-    } else if facet.staff_of.contains(&building) && (announced || completed) {
+    // The group and the inspector see everything; the building's staff (managers included)
+    // what is announced, and the rest once completed.
+    let overseer = facet.all || facet.member(building) || inspector;
+    let staff_sees = facet.staff_of.contains(&building) && (announced || completed);
+    let view = if overseer || staff_sees {
         View::Full
     } else if facet.resident_of.contains(&building) && completed {
         View::Results
