@@ -126,6 +126,7 @@ pub struct SupervisionMember {
     pub current: bool,
 }
 
+/// A member of a building's supervision group: chair, staff member or resident representative, with a term.
 #[Object]
 impl SupervisionMember {
     /// Id.
@@ -195,6 +196,7 @@ pub struct SupervisionGroup {
     pub members: Vec<SupervisionMember>,
 }
 
+/// A building's supervision group: its chair and members.
 #[Object]
 impl SupervisionGroup {
     /// The building.
@@ -225,6 +227,7 @@ impl SupervisionGroup {
 /// An item of an inspection plan.
 pub struct InspectionPlanItem(pub inspection_plan_item::Model);
 
+/// One weighted item of an inspection plan's checklist.
 #[Object]
 impl InspectionPlanItem {
     /// Id (name it when scoring).
@@ -272,6 +275,7 @@ impl InspectionPlan {
     }
 }
 
+/// An inspection plan: a checklist of weighted items by area (weights sum to 100). Never changes; a revision is a new version that retires this one.
 #[Object]
 impl InspectionPlan {
     /// Id.
@@ -319,6 +323,7 @@ impl InspectionPlan {
 /// One item's score in an inspection, with the item as it was scored.
 pub struct InspectionItemScore(pub inspection_score::Model);
 
+/// One item's score in a completed inspection, with the item as it was scored.
 #[Object]
 impl InspectionItemScore {
     /// The plan item.
@@ -401,6 +406,7 @@ pub fn area_scores(scores: &[inspection_score::Model]) -> AppResult<Vec<AreaScor
 /// A finding of an inspection.
 pub struct InspectionFinding(pub inspection_finding::Model);
 
+/// A finding of an inspection: what is wrong with one item, who answers for it, and the rectification (and work order) it opened.
 #[Object]
 impl InspectionFinding {
     /// Id.
@@ -568,6 +574,7 @@ impl Inspection {
     }
 }
 
+/// A supervision inspection of a building against a plan, as you may see it: residents see completed ones' building-level results only (`total`, `areaScores`).
 #[Object]
 impl Inspection {
     /// Id.
