@@ -31,8 +31,10 @@ pub const DEMO_PLAN: &str = "Quarterly service standard check";
 const CHAIR: &str = "staff11@demo.test";
 /// The staff member of both groups.
 const MEMBER: &str = "staff1@demo.test";
-/// The cleaner responsible for the demo finding.
+/// The cleaner responsible for the demo cleaning finding.
 const CLEANER: &str = "staff5@demo.test";
+/// The electrician responsible for the demo lighting finding (which needs a work order).
+const ELECTRICIAN: &str = "staff4@demo.test";
 
 /// The demo plan: (area, item, weight); weights sum to 100.
 const ITEMS: [(InspectionArea, &str, i32); 6] = [
@@ -160,23 +162,11 @@ pub async fn seed_supervision(state: &AppState) -> AppResult<usize> {
         .order_by_asc(entity::inspection_plan_item::Column::Position)
         .all(&state.db)
         .await?;
-    let cleaner = staff_record::Entity::find()
-        .filter(
-            staff_record::Column::UserId.in_subquery(
-                Query::select()
-                    .column(user::Column::Id)
-                    .from(user::Entity)
-                    .and_where(user::Column::Email.eq(CLEANER))
-                    .to_owned(),
-            ),
-        )
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::internal("the demo cleaner has no staff record"))?;
-    let cleaning_category = service_category::Entity::find()
-        .filter(service_category::Column::GroupKind.eq("CLEANING"))
+    let cleaner = staff_record_of(state, CLEANER).await?;
+    let electrician = staff_record_of(state, ELECTRICIAN).await?;
+    let electrical = service_category::Entity::find()
+        .filter(service_category::Column::Code.eq("ELECTRICAL"))
         .filter(service_category::Column::Active.eq(true))
-        .order_by_asc(service_category::Column::Code)
         .one(&state.db)
         .await?
         .map(|c| c.id);
@@ -207,6 +197,8 @@ pub async fn seed_supervision(state: &AppState) -> AppResult<usize> {
                             item_id: item.id,
                             score: if item.area == InspectionArea::Cleaning.as_str() {
                                 item.weight - 8
+                            } else if item.area == InspectionArea::Facilities.as_str() {
+                                item.weight - 5
                             } else {
                                 item.weight
                             },
@@ -215,18 +207,35 @@ pub async fn seed_supervision(state: &AppState) -> AppResult<usize> {
                         .collect(),
                     findings: items
                         .iter()
-                        .filter(|item| item.area == InspectionArea::Cleaning.as_str())
-                        .map(|item| NewFinding {
-                            item_id: item.id,
-                            note: "Stairwell 2 not mopped; litter by the lifts".to_owned(),
-                            severity: FindingSeverity::Major,
-                            responsible_staff_id: cleaner.id,
-                            needs_work: cleaning_category.is_some(),
-                            work_category_id: cleaning_category,
-                            due_at: None,
-                            corrective_action: Some(
-                                "Mop stairwell 2 daily; add a bin by the lifts".to_owned(),
-                            ),
+                        .filter_map(|item| {
+                            let (note, action, staff, category) =
+                                if item.area == InspectionArea::Cleaning.as_str() {
+                                    (
+                                        "Stairwell 2 not mopped; litter by the lifts",
+                                        "Mop stairwell 2 daily; add a bin by the lifts",
+                                        cleaner,
+                                        None,
+                                    )
+                                } else if item.area == InspectionArea::Facilities.as_str() {
+                                    (
+                                        "Two corridor lights out on floor 3",
+                                        "Replace the fittings",
+                                        electrician,
+                                        electrical,
+                                    )
+                                } else {
+                                    return None;
+                                };
+                            Some(NewFinding {
+                                item_id: item.id,
+                                note: note.to_owned(),
+                                severity: FindingSeverity::Major,
+                                responsible_staff_id: staff,
+                                needs_work: category.is_some(),
+                                work_category_id: category,
+                                due_at: None,
+                                corrective_action: Some(action.to_owned()),
+                            })
                         })
                         .collect(),
                     summary: Some(
@@ -253,4 +262,21 @@ pub async fn seed_supervision(state: &AppState) -> AppResult<usize> {
         added += 1;
     }
     Ok(added)
+}
+
+async fn staff_record_of(state: &AppState, email: &str) -> AppResult<Uuid> {
+    staff_record::Entity::find()
+        .filter(
+            staff_record::Column::UserId.in_subquery(
+                Query::select()
+                    .column(user::Column::Id)
+                    .from(user::Entity)
+                    .and_where(user::Column::Email.eq(email))
+                    .to_owned(),
+            ),
+        )
+        .one(&state.db)
+        .await?
+        .map(|r| r.id)
+        .ok_or_else(|| AppError::internal(format!("demo staff {email} has no record")))
 }

@@ -1101,7 +1101,14 @@ async fn the_demo_seeds_groups_plans_and_inspections_once() {
         .unwrap();
     assert!(statuses.contains(&("SCHEDULED".to_owned(), "COMPLETED".to_owned())));
     assert!(statuses.contains(&("UNANNOUNCED".to_owned(), "PLANNED".to_owned())));
-    assert!(first.3 >= 1, "a finding");
+    assert_eq!(first.3, 2, "two findings");
+    let with_orders = entity::rectification::Entity::find()
+        .filter(entity::rectification::Column::SourceKind.eq("INSPECTION"))
+        .filter(entity::rectification::Column::WorkOrderId.is_not_null())
+        .count(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(with_orders, 1, "the lighting finding opened a work order");
     resident_hub::demo::seed(&app.state).await.unwrap();
     assert_eq!(count(()).await, first, "seeding twice changes nothing");
 }
