@@ -475,6 +475,18 @@ async fn who_sees_what_groups_and_plans() {
             assert_eq!(code(&json), "FORBIDDEN", "{who}: {json}");
         }
     }
+    // Anonymous callers are refused everywhere.
+    for query in [
+        "{ inspections(first: 5) { totalCount } }",
+        "{ inspectionPlans(first: 5) { totalCount } }",
+        "query($b: ID!) { supervisionGroup(buildingId: $b) { chair { role } } }",
+    ] {
+        let (_, json) = w
+            .app
+            .graphql(query, json!({ "b": w.building_a }), None)
+            .await;
+        assert_eq!(code(&json), "UNAUTHENTICATED", "{query}: {json}");
+    }
     // Only administrators and supervisors manage groups and plans.
     for who in ["chair", "manager", "rep"] {
         let json = w
@@ -1053,6 +1065,7 @@ async fn a_page_of_inspections_costs_the_same_statements_for_5_and_25() {
             "{who}: statements must not grow with the page: {:#?} vs {sql:#?}",
             five[who]
         );
+        eprintln!("inspections page, {who}: {} statements", sql.len());
         assert!(sql.len() <= 16, "{who}: {} statements: {sql:#?}", sql.len());
     }
 }
