@@ -22,7 +22,7 @@ use crate::{
     },
     error::{AppError, AppResult},
 };
-use entity::{building, residency, service_category, staff_record, unit, user};
+use entity::{building, residency, staff_record, unit, user};
 
 /// The demo plan's name (its presence means the supervision demo is seeded).
 pub const DEMO_PLAN: &str = "Quarterly service standard check";
@@ -33,7 +33,7 @@ const CHAIR: &str = "staff11@demo.test";
 const MEMBER: &str = "staff1@demo.test";
 /// The cleaner responsible for the demo cleaning finding.
 const CLEANER: &str = "staff5@demo.test";
-/// The electrician responsible for the demo lighting finding (which needs a work order).
+/// The electrician responsible for the demo lighting finding.
 const ELECTRICIAN: &str = "staff4@demo.test";
 
 /// The demo plan: (area, item, weight); weights sum to 100.
@@ -164,12 +164,6 @@ pub async fn seed_supervision(state: &AppState) -> AppResult<usize> {
         .await?;
     let cleaner = staff_record_of(state, CLEANER).await?;
     let electrician = staff_record_of(state, ELECTRICIAN).await?;
-    let electrical = service_category::Entity::find()
-        .filter(service_category::Column::Code.eq("ELECTRICAL"))
-        .filter(service_category::Column::Active.eq(true))
-        .one(&state.db)
-        .await?
-        .map(|c| c.id);
     let (chair, _) = scope_of(state, CHAIR).await?;
     let now = state.clock.now();
     let mut added = 0;
@@ -208,20 +202,18 @@ pub async fn seed_supervision(state: &AppState) -> AppResult<usize> {
                     findings: items
                         .iter()
                         .filter_map(|item| {
-                            let (note, action, staff, category) =
+                            let (note, action, staff) =
                                 if item.area == InspectionArea::Cleaning.as_str() {
                                     (
                                         "Stairwell 2 not mopped; litter by the lifts",
                                         "Mop stairwell 2 daily; add a bin by the lifts",
                                         cleaner,
-                                        None,
                                     )
                                 } else if item.area == InspectionArea::Facilities.as_str() {
                                     (
                                         "Two corridor lights out on floor 3",
                                         "Replace the fittings",
                                         electrician,
-                                        electrical,
                                     )
                                 } else {
                                     return None;
@@ -231,8 +223,10 @@ pub async fn seed_supervision(state: &AppState) -> AppResult<usize> {
                                 note: note.to_owned(),
                                 severity: FindingSeverity::Major,
                                 responsible_staff_id: staff,
-                                needs_work: category.is_some(),
-                                work_category_id: category,
+                                // The demo opens no work order, so the work-order demo stays
+                                // as the README describes it; the tests cover that path.
+                                needs_work: false,
+                                work_category_id: None,
                                 due_at: None,
                                 corrective_action: Some(action.to_owned()),
                             })

@@ -17,7 +17,7 @@ use crate::{
     helpers::{TEST_TOKEN_TTL, TestApp},
 };
 
-const INSPECTION: &str = "id kind status total inspectorName \
+const INSPECTION: &str = "id kind status total inspectorName plan { id } \
     areaScores { area score weight percent } scores { itemId score } \
     findings { id severity responsibleStaffId rectificationId workOrderId } summary";
 
@@ -399,6 +399,7 @@ async fn who_sees_what_every_viewer_before_and_after_completion_of_both_kinds() 
         );
         assert!(it["inspectorName"].is_string(), "{who}: {json}");
         assert_eq!(it["scores"].as_array().map(Vec::len), Some(3), "{who}");
+        assert!(it["plan"]["id"].is_string(), "{who}: {json}");
     }
     let json = w
         .run("residentA", &query, json!({ "id": unannounced }))
@@ -415,7 +416,7 @@ async fn who_sees_what_every_viewer_before_and_after_completion_of_both_kinds() 
         ]),
         "{json}"
     );
-    for hidden in ["findings", "scores", "inspectorName", "summary"] {
+    for hidden in ["findings", "scores", "inspectorName", "summary", "plan"] {
         assert!(it[hidden].is_null(), "residents never see {hidden}: {json}");
     }
     // Residents still never see the scheduled one before completion.
@@ -1115,13 +1116,12 @@ async fn the_demo_seeds_groups_plans_and_inspections_once() {
     assert!(statuses.contains(&("SCHEDULED".to_owned(), "COMPLETED".to_owned())));
     assert!(statuses.contains(&("UNANNOUNCED".to_owned(), "PLANNED".to_owned())));
     assert_eq!(first.3, 2, "two findings");
-    let with_orders = entity::rectification::Entity::find()
+    let rectifications = entity::rectification::Entity::find()
         .filter(entity::rectification::Column::SourceKind.eq("INSPECTION"))
-        .filter(entity::rectification::Column::WorkOrderId.is_not_null())
         .count(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(with_orders, 1, "the lighting finding opened a work order");
+    assert_eq!(rectifications, 2, "each finding opened a rectification");
     resident_hub::demo::seed(&app.state).await.unwrap();
     assert_eq!(count(()).await, first, "seeding twice changes nothing");
 }

@@ -693,7 +693,10 @@ impl<'a> SupervisionService<'a> {
     /// The inspector begins.
     pub async fn start(&self, scope: &Scope, id: Uuid) -> AppResult<inspection::Model> {
         let me = scope.require_user()?;
-        let (model, rel) = self.get(scope, id).await?;
+        let (model, rel) = self
+            .get(scope, id)
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         self.require_inspector(scope, &model, rel).await?;
         if model.status != InspectionStatus::Planned.as_str() {
             return Err(AppError::InvalidState(format!(
@@ -725,7 +728,10 @@ impl<'a> SupervisionService<'a> {
     /// Calls an inspection off before completion (administrators, supervisors, the chair).
     pub async fn cancel(&self, scope: &Scope, id: Uuid) -> AppResult<inspection::Model> {
         let me = scope.require_user()?;
-        let (model, rel) = self.get(scope, id).await?;
+        let (model, rel) = self
+            .get(scope, id)
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         if !rel.schedules {
             return Err(AppError::Forbidden(
                 "administrators, supervisors and the group's chair cancel inspections".to_owned(),
@@ -801,7 +807,10 @@ impl<'a> SupervisionService<'a> {
         completion: Completion,
     ) -> AppResult<inspection::Model> {
         let me = scope.require_user()?;
-        let (model, rel) = self.get(scope, completion.id).await?;
+        let (model, rel) = self
+            .get(scope, completion.id)
+            .await
+            .map_err(|err| err.on_field("input.id"))?;
         self.require_inspector(scope, &model, rel).await?;
         let open = [InspectionStatus::Planned, InspectionStatus::InProgress];
         if !open.iter().any(|s| s.as_str() == model.status) {

@@ -592,14 +592,17 @@ impl Inspection {
         Ok(building.into())
     }
 
-    /// The plan it is scored against.
-    async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<InspectionPlan> {
+    /// The plan it is scored against (null for residents, who see results only).
+    async fn plan(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<InspectionPlan>> {
+        if !self.full() {
+            return Ok(None);
+        }
         let plan = ctx
             .loaders()?
             .load_one::<PlanById>(self.model.plan_id)
             .await?
             .ok_or(AppError::NotFound("inspection plan"))?;
-        Ok(InspectionPlan::new(plan))
+        Ok(Some(InspectionPlan::new(plan)))
     }
 
     /// Announced (`SCHEDULED`) or `UNANNOUNCED`.
