@@ -1,7 +1,8 @@
 //! Demo supervision: a group per building (a staff chair, a staff member and two resident
 //! representatives who live there), the quarterly inspection plan, a completed scheduled
-//! inspection of Building A with a finding (which opened a rectification and a work order), and
-//! a pending unannounced inspection of each building. Everything goes through
+//! inspection of Building A with two findings (each opened a rectification; none needs a work
+//! order, so the work-order demo stays as documented), and a pending unannounced inspection of
+//! each building. Everything goes through
 //! [`SupervisionService`] as the people concerned, so events, rectifications and notifications
 //! are the real ones. Nothing is added when the demo plan exists, so seeding twice adds nothing.
 
