@@ -1125,3 +1125,65 @@ async fn the_demo_seeds_groups_plans_and_inspections_once() {
     resident_hub::demo::seed(&app.state).await.unwrap();
     assert_eq!(count(()).await, first, "seeding twice changes nothing");
 }
+
+#[tokio::test]
+async fn a_failure_inside_the_completion_write_writes_nothing() {
+    let w = world().await;
+    let id = w.schedule(true).await;
+    // An active category without service levels: opening its work order fails inside the
+    // write, after the claim, the scores and the first finding's rectification.
+    let now = w.app.state.clock.now();
+    let broken = Uuid::now_v7();
+    entity::service_category::Entity::insert(entity::service_category::ActiveModel {
+        id: Set(broken),
+        code: Set("NO_SLA".to_owned()),
+        name: Set("No service levels".to_owned()),
+        description: Set(String::new()),
+        group_kind: Set("REPAIR".to_owned()),
+        requestable: Set(false),
+        default_priority: Set("NORMAL".to_owned()),
+        warning_minutes: Set(30),
+        dispatch_mode: Set("ASSIGN".to_owned()),
+        return_visit_required: Set(false),
+        payable: Set(false),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(&w.app.state.db)
+    .await
+    .unwrap();
+    let cleaner = staff_id(&w.app, "staff5@demo.test").await;
+    let events = w.app.event_count().await;
+    let json = w
+        .run(
+            "chair",
+            COMPLETE,
+            json!({ "input": { "id": id, "scores": w.scores(), "findings": [
+                { "itemId": w.items[0].0, "note": "fine", "severity": "MINOR",
+                  "responsibleStaffId": cleaner, "needsWork": false },
+                { "itemId": w.items[1].0, "note": "gate", "severity": "MAJOR",
+                  "responsibleStaffId": cleaner, "needsWork": true, "workCategoryId": broken },
+            ] } }),
+        )
+        .await;
+    assert!(!json["errors"].is_null(), "{json}");
+    let it = entity::inspection::Entity::find_by_id(Uuid::parse_str(&id).unwrap())
+        .one(&w.app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(it.status, "PLANNED");
+    assert_eq!(w.count::<entity::inspection_score::Entity>().await, 0);
+    assert_eq!(w.count::<entity::inspection_finding::Entity>().await, 0);
+    assert_eq!(w.count::<entity::rectification::Entity>().await, 0);
+    assert_eq!(w.count::<entity::work_order::Entity>().await, 0);
+    assert_eq!(
+        w.app.event_count().await,
+        events,
+        "no event, no notification"
+    );
+    // And it can still be completed properly.
+    let json = w.complete(&id).await;
+    assert!(json["errors"].is_null(), "{json}");
+}
