@@ -19,6 +19,7 @@
 
 mod complaints;
 mod rectifications;
+mod supervision;
 mod work_orders;
 
 use std::collections::HashSet;
@@ -58,6 +59,7 @@ use entity::{
 
 pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};
+pub use supervision::seed_supervision;
 pub use work_orders::{seed_work_orders, work_order_plan};
 
 /// Password of every demo account.
@@ -149,6 +151,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_work_orders(state).await?;
     seed_rectifications(state).await?;
     seed_complaints(state).await?;
+    seed_supervision(state).await?;
     Ok(outcome)
 }
 

@@ -16,6 +16,7 @@ mod m20261130_000011_training;
 mod m20261130_000012_conduct;
 mod m20261130_000013_rectifications;
 mod m20261130_000014_complaints;
+mod m20261130_000015_supervision;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_conduct::Migration),
             Box::new(m20261130_000013_rectifications::Migration),
             Box::new(m20261130_000014_complaints::Migration),
+            Box::new(m20261130_000015_supervision::Migration),
         ]
     }
 }

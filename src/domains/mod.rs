@@ -10,6 +10,7 @@ pub mod identity;
 pub mod notices;
 pub mod qualifications;
 pub mod rectifications;
+pub mod supervision;
 pub mod system;
 pub mod training;
 pub mod work_orders;

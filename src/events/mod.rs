@@ -54,6 +54,8 @@ pub enum Topic {
     Rectifications,
     /// Every complaint change (subscribers filter by what they may see).
     Complaints,
+    /// Every supervision inspection change (subscribers filter by building and access).
+    Supervision,
     /// Changes to users' access (residencies, staff records, roles, status): scope caches drop
     /// the users named.
     Access,
@@ -72,6 +74,7 @@ impl Topic {
             Topic::Access => "access".to_owned(),
             Topic::Rectifications => "rectifications".to_owned(),
             Topic::Complaints => "complaints".to_owned(),
+            Topic::Supervision => "supervision".to_owned(),
         }
     }
 
@@ -87,6 +90,7 @@ impl Topic {
             | Topic::Access
             | Topic::Rectifications
             | Topic::Complaints => TOPIC_BUFFER,
+            Topic::Supervision => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
         }
     }

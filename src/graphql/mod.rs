@@ -20,6 +20,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
+    domains::supervision,
     domains::{
         catalogue, complaints, compliance, conduct, estate, identity, notices, qualifications,
         system, training, work_orders,
@@ -44,6 +45,7 @@ pub struct Query(
     conduct::graphql::ConductQuery,
     training::graphql::TrainingQuery,
     notifications::graphql::NotificationQuery,
+    supervision::graphql::SupervisionQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
     rectifications::graphql::RectificationQuery,
@@ -62,6 +64,7 @@ pub struct Mutation(
     conduct::graphql::ConductMutation,
     training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
+    supervision::graphql::SupervisionMutation,
     system::graphql::SystemMutation,
     rectifications::graphql::RectificationMutation,
     complaints::graphql::ComplaintMutation,
@@ -74,6 +77,7 @@ pub struct Subscription(
     work_orders::graphql::WorkOrderSubscription,
     compliance::graphql::ComplianceSubscription,
     notifications::graphql::NotificationSubscription,
+    supervision::graphql::SupervisionSubscription,
     system::graphql::SystemSubscription,
     rectifications::graphql::RectificationSubscription,
     complaints::graphql::ComplaintSubscription,

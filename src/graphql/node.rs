@@ -26,6 +26,10 @@ use uuid::Uuid;
 
 use crate::{
     domains::rectifications::{service::RectificationService, types::Rectification},
+    domains::supervision::{
+        service::SupervisionService,
+        types::{Inspection, InspectionPlan},
+    },
     domains::{
         catalogue::{
             service::CatalogueService,
@@ -107,6 +111,10 @@ pub enum Node {
     Rectification(Box<Rectification>),
     /// A complaint, suggestion or praise.
     Complaint(Box<Complaint>),
+    /// A supervision inspection (as `inspection(id:)`).
+    Inspection(Box<Inspection>),
+    /// An inspection plan.
+    InspectionPlan(InspectionPlan),
 }
 
 /// The types `node(id:)` resolves.
@@ -150,6 +158,10 @@ pub enum NodeKind {
     Rectification,
     /// [`Complaint`].
     Complaint,
+    /// [`Inspection`].
+    Inspection,
+    /// [`InspectionPlan`].
+    InspectionPlan,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -173,6 +185,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::TrainingRecord, "training_record"),
     (NodeKind::Rectification, "rectification"),
     (NodeKind::Complaint, "complaint"),
+    (NodeKind::Inspection, "inspection"),
+    (NodeKind::InspectionPlan, "inspection_plan"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -301,6 +315,13 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 })
                 .transpose()?
                 .map(|complaint| Node::Complaint(Box::new(complaint)))
+        }
+        // As `inspection(id:)`: unannounced ones stay null to the inspected until completed.
+        NodeKind::Inspection => visible(SupervisionService::new(ctx.state()).get(scope, id).await)?
+            .map(|(model, rel)| Node::Inspection(Box::new(Inspection::new(model, rel.view)))),
+        NodeKind::InspectionPlan => {
+            visible(SupervisionService::new(ctx.state()).plan(scope, id).await)?
+                .map(|model| Node::InspectionPlan(InspectionPlan::new(model)))
         }
     })
 }

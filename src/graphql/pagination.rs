@@ -569,6 +569,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
     }
     use crate::{
         domains::rectifications::types as rectifications,
+        domains::supervision::types as supervision,
         domains::{
             catalogue::types as catalogue, complaints::types as complaints,
             conduct::types as conduct, estate::types as estate, identity::types as identity,
@@ -597,6 +598,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         training::TrainingRecord => "A training record", "training records",
         rectifications::Rectification => "A rectification", "rectifications",
         complaints::Complaint => "A complaint", "complaints",
+        supervision::Inspection => "An inspection", "inspections",
+        supervision::InspectionPlan => "An inspection plan", "inspection plans",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

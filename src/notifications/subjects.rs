@@ -119,6 +119,21 @@ pub async fn resolve(
                     }
                 }
             }
+            crate::domains::supervision::service::SUBJECT => {
+                let inspections =
+                    crate::domains::supervision::service::SupervisionService::new(state)
+                        .visible_among(scope, ids)
+                        .await?;
+                for (model, rel) in inspections {
+                    let id = model.id;
+                    found.insert(
+                        (crate::domains::supervision::service::SUBJECT.to_owned(), id),
+                        NotificationSubject::Inspection(Box::new(
+                            crate::domains::supervision::types::Inspection::new(model, rel.view),
+                        )),
+                    );
+                }
+            }
             crate::domains::qualifications::service::SUBJECT
             | crate::domains::conduct::service::POLICY_SUBJECT
             | crate::domains::conduct::service::LEDGER_SUBJECT => {

@@ -184,6 +184,8 @@ pub enum NotificationSubject {
     Rectification(Box<crate::domains::rectifications::types::Rectification>),
     /// A complaint, suggestion or praise.
     Complaint(Box<crate::domains::complaints::types::Complaint>),
+    /// A supervision inspection (scheduled, to inspect, completed).
+    Inspection(Box<crate::domains::supervision::types::Inspection>),
 }
 
 /// One notification in a user's inbox.

@@ -34,6 +34,7 @@ mod qualifications;
 mod rectifications;
 mod sessions;
 mod spec_responses;
+mod supervision;
 mod throttling;
 mod training;
 mod websocket;

@@ -1879,3 +1879,116 @@ async fn notify_staff(
 pub fn entry_for(entry: work_order_entry::Model, staff_view: bool) -> AppResult<WorkOrderEntry> {
     WorkOrderEntry::try_from_model(entry, staff_view)
 }
+
+/// A work order another domain opens inside its own write (an inspection's finding needing
+/// work): a public-area order, already checked by the caller.
+pub struct OpenedElsewhere {
+    /// The building.
+    pub building_id: Uuid,
+    /// Where in the building.
+    pub location: String,
+    /// An active catalogue category (checked by the caller).
+    pub category_id: Uuid,
+    /// Who enters it (its requester).
+    pub requester_id: Uuid,
+    /// How it arrived (`INSPECTION`, `COMPLAINT`).
+    pub channel: WorkOrderChannel,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+}
+
+/// Opens a work order inside `write`, the caller's transaction, exactly as `createWorkOrder`
+/// does for staff: the next number, the category's default priority and clocks, the `SUBMIT`
+/// entry and live event, and automatic dispatch for `AUTO` categories; so the order and what
+/// opened it commit together or not at all.
+pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<work_order::Model> {
+    let now = write.now();
+    let (policy, priority) = WorkOrderService::policy(write.txn(), new.category_id, None).await?;
+    let number = next_number(write.txn(), now.year()).await?;
+    let order = work_order::Model {
+        id: Uuid::now_v7(),
+        number,
+        building_id: new.building_id,
+        unit_id: None,
+        location: Some(new.location),
+        category_id: policy.category.id,
+        offering_id: None,
+        slot_id: None,
+        requester_id: new.requester_id,
+        channel: new.channel.as_str().to_owned(),
+        title: new.title,
+        description: new.description,
+        priority: priority.as_str().to_owned(),
+        status: WorkOrderStatus::Submitted.as_str().to_owned(),
+        assignee_id: None,
+        response_due_at: now + Duration::minutes(policy.response_minutes),
+        resolution_due_at: now + Duration::minutes(policy.resolution_minutes),
+        first_response_at: None,
+        resolved_at: None,
+        closed_at: None,
+        paused_at: None,
+        paused_seconds: 0,
+        hold_reason: None,
+        response_warned: false,
+        response_breached: false,
+        resolution_warned: false,
+        resolution_breached: false,
+        escalated: false,
+        return_visit_done: false,
+        reopen_count: 0,
+        urge_count: 0,
+        last_urged_at: None,
+        amount: None,
+        resolution: None,
+        version: 0,
+        created_at: now,
+        updated_at: now,
+    };
+    work_order::Entity::insert(work_order::ActiveModel::from(order.clone()))
+        .exec_without_returning(write.txn())
+        .await?;
+    let submitted = entry(
+        &order,
+        Some(new.requester_id),
+        WorkOrderAction::Submit,
+        None,
+        WorkOrderStatus::Submitted,
+        None,
+        false,
+        now,
+    );
+    record(write, &order, submitted).await?;
+    if DispatchMode::parse(&policy.category.dispatch_mode) == Some(DispatchMode::Auto)
+        && let Some(staff) = least_loaded_eligible(write.txn(), &order, now).await?
+    {
+        let service = WorkOrderService::new(write.state());
+        let assigned = service
+            .apply(
+                write,
+                &order,
+                None,
+                WorkOrderAction::AutoAssign,
+                Some(
+                    "automatic dispatch: the eligible staff member with the fewest open orders"
+                        .to_owned(),
+                ),
+                true,
+                Edit {
+                    assignee: Some(Some(staff.id)),
+                    ..Edit::default()
+                },
+            )
+            .await?;
+        notify_staff(
+            write,
+            &[staff.user_id],
+            &assigned,
+            "A work order was assigned to you",
+        )
+        .await?;
+        return Ok(assigned);
+    }
+    Ok(order)
+}
