@@ -41,6 +41,7 @@ impl Jobs {
                 Arc::new(crate::domains::qualifications::expiry::CertificateExpiry),
                 Arc::new(crate::domains::conduct::suspensions::Suspensions),
                 Arc::new(crate::domains::training::jobs::TrainingLapse),
+                Arc::new(crate::domains::activities::no_shows::ActivityNoShows),
             ]),
         }
     }

@@ -53,6 +53,8 @@ pub enum Topic {
     /// Changes to users' access (residencies, staff records, roles, status): scope caches drop
     /// the users named.
     Access,
+    /// Seats and waitlist of one activity (a state topic: a signal to read them again).
+    ActivitySeats(uuid::Uuid),
 }
 
 impl Topic {
@@ -66,6 +68,7 @@ impl Topic {
             Topic::WorkOrders => "work-orders".to_owned(),
             Topic::StaffCompliance => "staff-compliance".to_owned(),
             Topic::Access => "access".to_owned(),
+            Topic::ActivitySeats(activity) => format!("activity-seats:{activity}"),
         }
     }
 
@@ -80,6 +83,7 @@ impl Topic {
             | Topic::StaffCompliance
             | Topic::Access => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
+            Topic::ActivitySeats(_) => PERSONAL_TOPIC_BUFFER,
         }
     }
 

@@ -20,6 +20,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
+    domains::activities,
     domains::{
         catalogue, compliance, conduct, estate, identity, notices, qualifications, system,
         training, work_orders,
@@ -44,6 +45,7 @@ pub struct Query(
     notifications::graphql::NotificationQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
+    activities::graphql::ActivityQuery,
 );
 
 /// Root mutation type.
@@ -59,6 +61,7 @@ pub struct Mutation(
     training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
     system::graphql::SystemMutation,
+    activities::graphql::ActivityMutation,
 );
 
 /// Root subscription type.
@@ -69,6 +72,7 @@ pub struct Subscription(
     compliance::graphql::ComplianceSubscription,
     notifications::graphql::NotificationSubscription,
     system::graphql::SystemSubscription,
+    activities::graphql::ActivitySubscription,
 );
 
 /// The schema type served.

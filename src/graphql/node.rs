@@ -101,6 +101,10 @@ pub enum Node {
     TrainingSession(TrainingSession),
     /// A training record (for those who oversee its staff member).
     TrainingRecord(TrainingRecord),
+    /// A community activity.
+    Activity(Box<crate::domains::activities::types::Activity>),
+    /// A sign-up for an activity (its resident, and those who check the activity in).
+    ActivitySignUp(Box<crate::domains::activities::types::ActivitySignUp>),
 }
 
 /// The types `node(id:)` resolves.
@@ -140,6 +144,10 @@ pub enum NodeKind {
     TrainingSession,
     /// [`TrainingRecord`].
     TrainingRecord,
+    /// An activity.
+    Activity,
+    /// An activity sign-up.
+    ActivitySignUp,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -161,6 +169,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::TrainingCourse, "training_course"),
     (NodeKind::TrainingSession, "training_session"),
     (NodeKind::TrainingRecord, "training_record"),
+    (NodeKind::Activity, "activity"),
+    (NodeKind::ActivitySignUp, "activity_sign_up"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -267,6 +277,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(TrainingRecord::try_from_model)
                 .transpose()?
                 .map(Node::TrainingRecord)
+        }
+        // As `activity(id:)`, and a sign-up as its resident or check-in staff see it.
+        NodeKind::Activity => {
+            use crate::domains::activities::{service::ActivityService, types::Activity};
+            visible(ActivityService::new(ctx.state()).get(scope, id).await)?.map(|(model, rel)| {
+                Node::Activity(Box::new(Activity::new(model, rel, ctx.state().clock.now())))
+            })
+        }
+        NodeKind::ActivitySignUp => {
+            use crate::domains::activities::{service::ActivityService, types::ActivitySignUp};
+            visible(ActivityService::new(ctx.state()).sign_up(scope, id).await)?.map(
+                |(model, own, staff)| {
+                    Node::ActivitySignUp(Box::new(ActivitySignUp::new(model, own, staff)))
+                },
+            )
         }
     })
 }

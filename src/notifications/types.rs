@@ -180,6 +180,8 @@ pub enum NotificationSubject {
     PolicyVersion(Box<crate::domains::conduct::types::PolicyVersion>),
     /// A reward or penalty (proposed, decided, appealed).
     LedgerEntry(Box<crate::domains::conduct::types::LedgerEntry>),
+    /// A community activity (published, cancelled, a seat confirmed).
+    Activity(Box<crate::domains::activities::types::Activity>),
 }
 
 /// One notification in a user's inbox.
