@@ -1184,7 +1184,10 @@ async fn the_activity_list_costs_the_same_statements_for_five_items_as_for_fifty
             }
         }
     };
+    let signed = "{ mySignUps(first: 100) { totalCount edges { node { id status waitlistPosition seats residentName householdMembers { id } feedback { id } activity { id title organiserName mySignUp { id } } } } } }";
     make(5).await;
+    let resident = estate.tokens["resident"].clone();
+    let signed_five = app.sql_of(signed, json!({}), &resident).await;
     let mut five = Vec::new();
     for role in ["admin", "resident", "manager"] {
         let token = estate.tokens[role].clone();
@@ -1206,6 +1209,16 @@ async fn the_activity_list_costs_the_same_statements_for_five_items_as_for_fifty
             fifty.len()
         );
     }
+    let signed_fifty = app.sql_of(signed, json!({}), &resident).await;
+    assert_eq!(
+        signed_five.len(),
+        signed_fifty.len(),
+        "mySignUps: {signed_five:#?} {signed_fifty:#?}"
+    );
+    println!(
+        "mySignUps: {} statements for a page of 50 sign-ups",
+        signed_fifty.len()
+    );
 }
 
 // ----- demo --------------------------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 use std::collections::HashSet;
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject, Subscription};
+use async_graphql::{
+    Context, ID, InputObject, Lookahead, MaybeUndefined, Object, SimpleObject, Subscription,
+};
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 
 use super::{
     access::relation,
-    loaders::AudienceByActivity,
+    loaders::{AudienceByActivity, FeedbackSummaryLoader, MembersBySignUp, WaitlistByActivity},
     service::{ActivityChanges, ActivityFields, ActivityService, ListFilter, NewSignUp},
     types::{
         Activity, ActivityFeedback, ActivityKind, ActivitySeats, ActivitySignUp,
@@ -16,7 +18,14 @@ use super::{
     },
 };
 use crate::{
-    domains::{estate::access::Scope, notices::graphql::NoticeAudienceInput},
+    domains::{
+        estate::{
+            access::Scope,
+            loaders::{BuildingById, UnitById},
+        },
+        identity::loaders::UserById,
+        notices::graphql::NoticeAudienceInput,
+    },
     error::{AppError, AppResult},
     events::Topic,
     graphql::{
@@ -228,15 +237,17 @@ pub struct ActivityFeedbackPayload {
 }
 
 /// Activities as the viewer sees them: relations judged from a batch of audiences, the viewer's
-/// sign-ups fetched in one statement.
+/// sign-ups fetched in one statement, and the loaders of the fields `node` selects primed with
+/// the whole page at once (so a long page never spills into a second batch).
 async fn views(
     ctx: &Context<'_>,
     scope: &Scope,
     models: Vec<activity::Model>,
+    node: Lookahead<'_>,
 ) -> async_graphql::Result<Vec<Activity>> {
+    let loaders = ctx.loaders()?;
     let ids: Vec<uuid::Uuid> = models.iter().map(|m| m.id).collect();
-    let audiences = ctx
-        .loaders()?
+    let audiences = loaders
         .get::<AudienceByActivity>()
         .load_many(ids.iter().copied())
         .await?;
@@ -253,12 +264,127 @@ async fn views(
         view.mine = Some(mine.remove(&id));
         out.push(view);
     }
+    if node.field("organiserName").exists() || node.field("organiser").exists() {
+        loaders
+            .get::<UserById>()
+            .load_many(out.iter().map(|a| a.model.organiser_id))
+            .await?;
+    }
+    if node.field("audience").exists() {
+        let rows = out
+            .iter()
+            .filter(|a| a.rel.runs)
+            .filter_map(|a| audiences.get(&a.uuid()))
+            .flatten();
+        let (mut buildings, mut units) = (Vec::new(), Vec::new());
+        for row in rows {
+            match (row.scope.as_str(), row.building_id, row.unit_id) {
+                ("UNIT", _, Some(unit)) => units.push(unit),
+                (_, Some(building), _) => buildings.push(building),
+                _ => {}
+            }
+        }
+        loaders.get::<BuildingById>().load_many(buildings).await?;
+        loaders.get::<UnitById>().load_many(units).await?;
+    }
+    if node.field("feedback").exists() {
+        loaders
+            .get::<FeedbackSummaryLoader>()
+            .load_many(out.iter().filter(|a| a.rel.runs).map(|a| a.uuid()))
+            .await?;
+    }
+    let signed: Vec<&entity::activity_sign_up::Model> = out
+        .iter()
+        .filter_map(|a| a.mine.as_ref()?.as_ref())
+        .collect();
+    let sign_up = node.field("mySignUp");
+    if !signed.is_empty() && sign_up.field("householdMembers").exists() {
+        loaders
+            .get::<MembersBySignUp>()
+            .load_many(signed.iter().map(|s| s.id))
+            .await?;
+    }
+    if sign_up.field("waitlistPosition").exists() {
+        let waiting: Vec<uuid::Uuid> = signed
+            .iter()
+            .filter(|s| s.status == ActivitySignUpStatus::Waitlisted.as_str())
+            .map(|s| s.activity_id)
+            .collect();
+        if !waiting.is_empty() {
+            loaders
+                .get::<WaitlistByActivity>()
+                .load_many(waiting)
+                .await?;
+        }
+    }
     Ok(out)
 }
 
-async fn view(ctx: &Context<'_>, model: activity::Model) -> async_graphql::Result<Activity> {
+/// Primes the loaders of the fields `node` selects on a page of sign-ups, so the page costs the
+/// same statements however long it is.
+pub(crate) async fn prime_sign_ups(
+    ctx: &Context<'_>,
+    models: &[entity::activity_sign_up::Model],
+    node: Lookahead<'_>,
+) -> async_graphql::Result<()> {
+    if models.is_empty() {
+        return Ok(());
+    }
+    let loaders = ctx.loaders()?;
+    if node.field("householdMembers").exists() {
+        loaders
+            .get::<MembersBySignUp>()
+            .load_many(models.iter().map(|s| s.id))
+            .await?;
+    }
+    if node.field("residentName").exists() {
+        loaders
+            .get::<UserById>()
+            .load_many(models.iter().map(|s| s.user_id))
+            .await?;
+    }
+    if node.field("feedback").exists() {
+        loaders
+            .get::<super::loaders::FeedbackBySignUp>()
+            .load_many(models.iter().map(|s| s.id))
+            .await?;
+    }
+    let waiting: Vec<uuid::Uuid> = models
+        .iter()
+        .filter(|s| s.status == ActivitySignUpStatus::Waitlisted.as_str())
+        .map(|s| s.activity_id)
+        .collect();
+    if !waiting.is_empty() && node.field("waitlistPosition").exists() {
+        loaders
+            .get::<WaitlistByActivity>()
+            .load_many(waiting)
+            .await?;
+    }
+    if node.field("activity").exists() {
+        let ids: Vec<uuid::Uuid> = models.iter().map(|s| s.activity_id).collect();
+        let found = loaders
+            .get::<crate::graphql::loaders::ById<activity::Entity>>()
+            .load_many(ids.iter().copied())
+            .await?;
+        loaders.get::<AudienceByActivity>().load_many(ids).await?;
+        let activity = node.field("activity");
+        if activity.field("organiserName").exists() || activity.field("organiser").exists() {
+            loaders
+                .get::<UserById>()
+                .load_many(found.values().map(|a| a.organiser_id))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn view(
+    ctx: &Context<'_>,
+    model: activity::Model,
+    node: Lookahead<'_>,
+) -> async_graphql::Result<Activity> {
     let scope = ctx.scope().await?;
-    Ok(views(ctx, scope, vec![model])
+    Ok(views(ctx, scope, vec![model], node)
         .await?
         .pop()
         .ok_or(AppError::NotFound("activity"))?)
@@ -275,7 +401,7 @@ impl ActivityQuery {
         let id = parse_id("id", &id)?;
         let scope = ctx.scope().await?;
         let (model, _) = ActivityService::new(ctx.state()).get(scope, id).await?;
-        view(ctx, model).await
+        view(ctx, model, ctx.look_ahead()).await
     }
 
     /// The activities you may see, soonest first; ended ones only with
@@ -306,7 +432,10 @@ impl ActivityQuery {
                 &page,
             )
             .await?;
-        let mut built = views(ctx, scope, page.items.clone()).await?.into_iter();
+        let node = ctx.look_ahead().field("edges").field("node");
+        let mut built = views(ctx, scope, page.items.clone(), node)
+            .await?
+            .into_iter();
         Ok(page.try_into_counted_connection(|_| {
             built
                 .next()
@@ -329,6 +458,12 @@ impl ActivityQuery {
         let page = ActivityService::new(ctx.state())
             .my_sign_ups(scope, statuses, &page)
             .await?;
+        prime_sign_ups(
+            ctx,
+            &page.items,
+            ctx.look_ahead().field("edges").field("node"),
+        )
+        .await?;
         Ok(page.into_counted_connection(|m| ActivitySignUp::new(m, true, false)))
     }
 }
@@ -398,7 +533,7 @@ impl ActivityMutation {
             .create(scope, fields)
             .await?;
         Ok(ActivityPayload {
-            activity: view(ctx, model).await?,
+            activity: view(ctx, model, ctx.look_ahead().field("activity")).await?,
         })
     }
 
@@ -471,7 +606,7 @@ impl ActivityMutation {
             .update(scope, id, changes)
             .await?;
         Ok(ActivityPayload {
-            activity: view(ctx, model).await?,
+            activity: view(ctx, model, ctx.look_ahead().field("activity")).await?,
         })
     }
 
@@ -485,7 +620,7 @@ impl ActivityMutation {
         let scope = ctx.scope().await?;
         let model = ActivityService::new(ctx.state()).publish(scope, id).await?;
         Ok(ActivityPayload {
-            activity: view(ctx, model).await?,
+            activity: view(ctx, model, ctx.look_ahead().field("activity")).await?,
         })
     }
 
@@ -508,7 +643,7 @@ impl ActivityMutation {
             .cancel(scope, id, reason)
             .await?;
         Ok(ActivityPayload {
-            activity: view(ctx, model).await?,
+            activity: view(ctx, model, ctx.look_ahead().field("activity")).await?,
         })
     }
 

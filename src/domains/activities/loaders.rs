@@ -10,7 +10,7 @@ use super::types::{ActivityFeedbackSummary, ActivitySignUpStatus};
 use crate::{
     clock::Clock,
     error::LoadError,
-    graphql::loaders::{ByColumn, ColumnKey, DomainLoader, OneByColumn, group},
+    graphql::loaders::{ByColumn, ColumnKey, DomainLoader, group},
     store::Named,
 };
 use entity::{
@@ -31,14 +31,36 @@ impl ColumnKey for AudienceActivity {
 /// Each activity's audience rows.
 pub type AudienceByActivity = ByColumn<AudienceActivity>;
 
-/// A feedback row's sign-up.
-pub struct FeedbackSignUp;
-impl ColumnKey for FeedbackSignUp {
-    type Entity = activity_feedback::Entity;
-    const COLUMN: activity_feedback::Column = activity_feedback::Column::SignUpId;
+/// Each sign-up's feedback, `None` for those without (every key gets an answer, so a primed
+/// page is never asked for again).
+pub struct FeedbackBySignUp(DatabaseConnection);
+
+impl DomainLoader for FeedbackBySignUp {
+    fn new(db: DatabaseConnection, _clock: &Clock) -> Self {
+        FeedbackBySignUp(db)
+    }
 }
-/// Each sign-up's feedback.
-pub type FeedbackBySignUp = OneByColumn<FeedbackSignUp>;
+
+impl Loader<Uuid> for FeedbackBySignUp {
+    type Value = Option<activity_feedback::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Option<activity_feedback::Model>>, LoadError> {
+        let mut out: HashMap<Uuid, Option<activity_feedback::Model>> =
+            keys.iter().map(|k| (*k, None)).collect();
+        for row in activity_feedback::Entity::find()
+            .filter(activity_feedback::Column::SignUpId.is_in(keys.iter().copied()))
+            .all(&self.0)
+            .await?
+        {
+            out.insert(row.sign_up_id, Some(row));
+        }
+        Ok(out)
+    }
+}
 
 /// Each activity's waitlist: the waiting sign-ups' ids, first in line first.
 pub struct WaitlistByActivity(DatabaseConnection);

@@ -385,6 +385,12 @@ impl Activity {
         let page = ActivityService::new(ctx.state())
             .sign_ups_of(self.model.id, statuses, &page)
             .await?;
+        super::graphql::prime_sign_ups(
+            ctx,
+            &page.items,
+            ctx.look_ahead().field("edges").field("node"),
+        )
+        .await?;
         Ok(page.into_counted_connection(|m| {
             let own = m.user_id == me;
             ActivitySignUp::new(m, own, true)
@@ -621,6 +627,7 @@ impl ActivitySignUp {
             .loaders()?
             .load_one::<FeedbackBySignUp>(self.model.id)
             .await?
+            .flatten()
             .map(ActivityFeedback::from))
     }
 }
