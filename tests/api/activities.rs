@@ -534,6 +534,43 @@ async fn who_sees_what_residents_see_published_activities_addressed_to_them_and_
 }
 
 #[tokio::test]
+async fn who_sees_what_supervisors_and_merchants_see_activities_addressed_to_their_roles_or_the_estate()
+ {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let now = app.state.clock.now();
+    let for_merchants = published(
+        &estate,
+        "admin",
+        input(now, json!({ "roles": ["MERCHANT"] })),
+    )
+    .await;
+    let for_everyone = published(&estate, "admin", input(now, json!({ "estate": true }))).await;
+    let list = estate.run("merchant", LIST, json!({})).await;
+    assert_eq!(ok(&list)["activities"]["totalCount"], 2);
+    let list = estate.run("supervisor", LIST, json!({})).await;
+    assert_eq!(ok(&list)["activities"]["totalCount"], 1);
+    let r = estate
+        .run("supervisor", ONE, json!({ "id": for_merchants }))
+        .await;
+    assert_eq!(code(&r), "NOT_FOUND");
+    let one = estate
+        .run("merchant", ONE, json!({ "id": for_everyone }))
+        .await;
+    let one = &ok(&one)["activity"];
+    assert!(one["audience"].is_null() && one["organiser"].is_null() && one["feedback"].is_null());
+    for role in ["merchant", "supervisor"] {
+        let r = estate
+            .run(role, SIGN_UPS, json!({ "id": for_everyone }))
+            .await;
+        assert_eq!(code(&r), "FORBIDDEN", "{role}");
+        // Without a home they do not sign up.
+        let r = sign_up(app, &estate.tokens[role], &for_everyone, json!([])).await;
+        assert_eq!(code(&r), "FORBIDDEN", "{role}");
+    }
+}
+
+#[tokio::test]
 async fn who_sees_what_anonymous_callers_are_unauthenticated() {
     let estate = Estate::new().await;
     let id = building_a_lecture(&estate, |_| {}).await;

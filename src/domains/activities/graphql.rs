@@ -38,11 +38,11 @@ use crate::{
 };
 use entity::activity;
 
-/// Longest title.
+/// Longest title or organiser name.
 const MAX_TITLE: usize = 200;
 /// Longest description.
 const MAX_DESCRIPTION: usize = 4000;
-/// Longest place or organiser name.
+/// Longest place.
 const MAX_PLACE: usize = 300;
 /// Longest feedback comment.
 const MAX_COMMENT: usize = 2000;
@@ -491,7 +491,7 @@ impl ActivityMutation {
             "input.organiserId",
             input.organiser_id.as_ref(),
         ));
-        let organiser_name = check.field(opt_text::<MAX_PLACE>(
+        let organiser_name = check.field(opt_text::<MAX_TITLE>(
             "input.organiserName",
             input.organiser_name.as_deref(),
         ));
@@ -552,7 +552,7 @@ impl ActivityMutation {
             input.description.as_deref(),
         ));
         let organiser_name = check.field(
-            Text::<MAX_PLACE>::parse_change("input.organiserName", input.organiser_name)
+            Text::<MAX_TITLE>::parse_change("input.organiserName", input.organiser_name)
                 .map(|c| c.map(|v| v.map(Text::into_inner))),
         );
         let place = check.field(opt_text::<MAX_PLACE>("input.place", input.place.as_deref()));

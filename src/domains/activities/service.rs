@@ -1260,7 +1260,10 @@ impl<'a> ActivityService<'a> {
             }
         }
         if activity.status != StoredStatus::Published.as_str()
-            || now < activity.starts_at - Duration::minutes(CHECK_IN_EARLY_MINUTES)
+            || activity
+                .starts_at
+                .checked_sub_signed(Duration::minutes(CHECK_IN_EARLY_MINUTES))
+                .is_some_and(|opens| now < opens)
             || now >= activity.ends_at
         {
             return Err(AppError::InvalidState(format!(
