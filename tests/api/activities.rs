@@ -821,6 +821,22 @@ async fn household_members_take_seats_and_the_household_limit_holds_across_its_r
         ok(&one)["activity"]["mySignUp"]["householdMembers"][0]["id"],
         json!(members[0])
     );
+    // An activity without household members takes none.
+    let adults_only =
+        building_a_lecture(&estate, |input| input["membersAllowed"] = json!(false)).await;
+    let before = sign_up_rows(app, &adults_only).await.len();
+    let r = sign_up(
+        app,
+        &estate.tokens["resident"],
+        &adults_only,
+        json!([members[0]]),
+    )
+    .await;
+    assert_eq!(
+        (code(&r), field(&r)),
+        ("BAD_USER_INPUT", "input.householdMemberIds")
+    );
+    assert_eq!(sign_up_rows(app, &adults_only).await.len(), before);
     // resident29 shares resident1's flat: the household is full.
     let housemate = token_of(app, "resident29@demo.test").await;
     let before = sign_up_rows(app, &id).await.len();

@@ -921,6 +921,15 @@ impl<'a> ActivityService<'a> {
         {
             return Err(AppError::unknown_id(MEMBERS, "household member"));
         }
+        if members
+            .iter()
+            .any(|m| m.kind == crate::domains::estate::types::HouseholdMemberKind::Pet.as_str())
+        {
+            return Err(AppError::bad_input(
+                MEMBERS,
+                "pets do not take seats: sign up children and elders",
+            ));
+        }
         let unit_id = match members.first() {
             Some(first) => {
                 if members.iter().any(|m| m.unit_id != first.unit_id) {
