@@ -17,6 +17,7 @@
 //! demo complaints (one in every status, one anonymous, one praise) through the complaint
 //! service, each unless a complaint with its title exists ([`complaints`]).
 
+mod activities;
 mod complaints;
 mod rectifications;
 mod supervision;
@@ -57,6 +58,7 @@ use entity::{
     training_record, training_session, unit, user, user_role,
 };
 
+pub use activities::seed_activities;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
@@ -152,6 +154,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_rectifications(state).await?;
     seed_complaints(state).await?;
     seed_supervision(state).await?;
+    seed_activities(state).await?;
     Ok(outcome)
 }
 

@@ -43,6 +43,7 @@ impl Jobs {
                 Arc::new(crate::domains::training::jobs::TrainingLapse),
                 Arc::new(crate::domains::rectifications::overdue::RectificationOverdue),
                 Arc::new(crate::domains::complaints::deadlines::ComplaintDeadlines),
+                Arc::new(crate::domains::activities::no_shows::ActivityNoShows),
             ]),
         }
     }

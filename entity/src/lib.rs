@@ -3,6 +3,11 @@
 //! GraphQL types live in the server crate and are built `From` these models, so a column can
 //! never reach a client unless a GraphQL type names it.
 
+pub mod activity;
+pub mod activity_audience;
+pub mod activity_feedback;
+pub mod activity_sign_up;
+pub mod activity_sign_up_member;
 pub mod building;
 pub mod complaint;
 pub mod complaint_entry;

@@ -17,6 +17,7 @@ mod m20261130_000012_conduct;
 mod m20261130_000013_rectifications;
 mod m20261130_000014_complaints;
 mod m20261130_000015_supervision;
+mod m20261130_000016_activities;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000013_rectifications::Migration),
             Box::new(m20261130_000014_complaints::Migration),
             Box::new(m20261130_000015_supervision::Migration),
+            Box::new(m20261130_000016_activities::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Business domains, one vertical slice each: `mod.rs` states purpose and invariants,
 //! `service.rs` owns rules and transactions, `graphql.rs` holds thin resolvers.
 
+pub mod activities;
 pub mod catalogue;
 pub mod complaints;
 pub mod compliance;

@@ -59,6 +59,8 @@ pub enum Topic {
     /// Changes to users' access (residencies, staff records, roles, status): scope caches drop
     /// the users named.
     Access,
+    /// Seats and waitlist of one activity (a state topic: a signal to read them again).
+    ActivitySeats(uuid::Uuid),
 }
 
 impl Topic {
@@ -75,6 +77,7 @@ impl Topic {
             Topic::Rectifications => "rectifications".to_owned(),
             Topic::Complaints => "complaints".to_owned(),
             Topic::Supervision => "supervision".to_owned(),
+            Topic::ActivitySeats(activity) => format!("activity-seats:{activity}"),
         }
     }
 
@@ -92,6 +95,7 @@ impl Topic {
             | Topic::Complaints => TOPIC_BUFFER,
             Topic::Supervision => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
+            Topic::ActivitySeats(_) => PERSONAL_TOPIC_BUFFER,
         }
     }
 

@@ -20,6 +20,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 use crate::{
     app::AppState,
     config::QueryLimits,
+    domains::activities,
     domains::supervision,
     domains::{
         catalogue, complaints, compliance, conduct, estate, identity, notices, qualifications,
@@ -50,6 +51,7 @@ pub struct Query(
     node::NodeQuery,
     rectifications::graphql::RectificationQuery,
     complaints::graphql::ComplaintQuery,
+    activities::graphql::ActivityQuery,
 );
 
 /// Root mutation type.
@@ -68,6 +70,7 @@ pub struct Mutation(
     system::graphql::SystemMutation,
     rectifications::graphql::RectificationMutation,
     complaints::graphql::ComplaintMutation,
+    activities::graphql::ActivityMutation,
 );
 
 /// Root subscription type.
@@ -81,6 +84,7 @@ pub struct Subscription(
     system::graphql::SystemSubscription,
     rectifications::graphql::RectificationSubscription,
     complaints::graphql::ComplaintSubscription,
+    activities::graphql::ActivitySubscription,
 );
 
 /// The schema type served.

@@ -115,6 +115,10 @@ pub enum Node {
     Inspection(Box<Inspection>),
     /// An inspection plan.
     InspectionPlan(InspectionPlan),
+    /// A community activity.
+    Activity(Box<crate::domains::activities::types::Activity>),
+    /// A sign-up for an activity (its resident, and those who check the activity in).
+    ActivitySignUp(Box<crate::domains::activities::types::ActivitySignUp>),
 }
 
 /// The types `node(id:)` resolves.
@@ -162,6 +166,10 @@ pub enum NodeKind {
     Inspection,
     /// [`InspectionPlan`].
     InspectionPlan,
+    /// An activity.
+    Activity,
+    /// An activity sign-up.
+    ActivitySignUp,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -187,6 +195,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Complaint, "complaint"),
     (NodeKind::Inspection, "inspection"),
     (NodeKind::InspectionPlan, "inspection_plan"),
+    (NodeKind::Activity, "activity"),
+    (NodeKind::ActivitySignUp, "activity_sign_up"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -322,6 +332,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
         NodeKind::InspectionPlan => {
             visible(SupervisionService::new(ctx.state()).plan(scope, id).await)?
                 .map(|model| Node::InspectionPlan(InspectionPlan::new(model)))
+        }
+        // As `activity(id:)`, and a sign-up as its resident or check-in staff see it.
+        NodeKind::Activity => {
+            use crate::domains::activities::{service::ActivityService, types::Activity};
+            visible(ActivityService::new(ctx.state()).get(scope, id).await)?.map(|(model, rel)| {
+                Node::Activity(Box::new(Activity::new(model, rel, ctx.state().clock.now())))
+            })
+        }
+        NodeKind::ActivitySignUp => {
+            use crate::domains::activities::{service::ActivityService, types::ActivitySignUp};
+            visible(ActivityService::new(ctx.state()).sign_up(scope, id).await)?.map(
+                |(model, own, staff)| {
+                    Node::ActivitySignUp(Box::new(ActivitySignUp::new(model, own, staff)))
+                },
+            )
         }
     })
 }

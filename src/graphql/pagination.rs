@@ -600,6 +600,9 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         complaints::Complaint => "A complaint", "complaints",
         supervision::Inspection => "An inspection", "inspections",
         supervision::InspectionPlan => "An inspection plan", "inspection plans",
+        crate::domains::activities::types::Activity => "An activity", "activities",
+        crate::domains::activities::types::ActivitySignUp => "An activity sign-up", "activity sign-ups",
+        crate::domains::activities::types::ActivityFeedback => "A piece of activity feedback", "activity feedback",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -134,6 +134,21 @@ pub async fn resolve(
                     );
                 }
             }
+            crate::domains::activities::service::SUBJECT => {
+                let now = state.clock.now();
+                for (model, rel) in crate::domains::activities::service::ActivityService::new(state)
+                    .visible_among(scope, ids)
+                    .await?
+                {
+                    let id = model.id;
+                    found.insert(
+                        (crate::domains::activities::service::SUBJECT.to_owned(), id),
+                        NotificationSubject::Activity(Box::new(
+                            crate::domains::activities::types::Activity::new(model, rel, now),
+                        )),
+                    );
+                }
+            }
             crate::domains::qualifications::service::SUBJECT
             | crate::domains::conduct::service::POLICY_SUBJECT
             | crate::domains::conduct::service::LEDGER_SUBJECT => {

@@ -186,6 +186,8 @@ pub enum NotificationSubject {
     Complaint(Box<crate::domains::complaints::types::Complaint>),
     /// A supervision inspection (scheduled, to inspect, completed).
     Inspection(Box<crate::domains::supervision::types::Inspection>),
+    /// A community activity (published, cancelled, a seat confirmed).
+    Activity(Box<crate::domains::activities::types::Activity>),
 }
 
 /// One notification in a user's inbox.

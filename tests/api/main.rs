@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod access;
+mod activities;
 mod catalogue;
 mod client;
 mod complaints;

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QuerySelect,
+    QuerySelect, sea_query::SelectStatement,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -18,7 +18,8 @@ use crate::{
     error::{AppError, AppResult},
 };
 use entity::{
-    notice, notice_audience, residency, staff_building, staff_record, unit, user, user_role,
+    building, notice, notice_audience, residency, staff_building, staff_record, unit, user,
+    user_role,
 };
 
 /// Who a notice is for.
@@ -77,58 +78,90 @@ impl Audience {
             || self.unit_ids.iter().any(|u| home.units.contains(u)))
     }
 
-    pub(crate) fn rows(&self, notice_id: Uuid) -> Vec<notice_audience::ActiveModel> {
-        let row = |scope: &str,
-                   building: Option<Uuid>,
-                   floor: Option<i32>,
-                   unit: Option<Uuid>,
-                   role: Option<Role>| notice_audience::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            notice_id: Set(notice_id),
-            scope: Set(scope.to_owned()),
-            building_id: Set(building),
-            floor: Set(floor),
-            unit_id: Set(unit),
-            role: Set(role.map(|r| r.as_str().to_owned())),
+    /// The audience as stored targets, one per row of an audience table.
+    pub fn targets(&self) -> Vec<Target> {
+        let target = |scope: &'static str,
+                      building_id: Option<Uuid>,
+                      floor: Option<i32>,
+                      unit_id: Option<Uuid>,
+                      role: Option<Role>| Target {
+            scope,
+            building_id,
+            floor,
+            unit_id,
+            role: role.map(|r| r.as_str().to_owned()),
         };
-        let mut rows = Vec::new();
+        let mut targets = Vec::new();
         if self.estate {
-            rows.push(row("ESTATE", None, None, None, None));
+            targets.push(target("ESTATE", None, None, None, None));
         }
-        rows.extend(
+        targets.extend(
             self.building_ids
                 .iter()
-                .map(|b| row("BUILDING", Some(*b), None, None, None)),
+                .map(|b| target("BUILDING", Some(*b), None, None, None)),
         );
-        rows.extend(
+        targets.extend(
             self.floors
                 .iter()
-                .map(|(b, f)| row("FLOOR", Some(*b), Some(*f), None, None)),
+                .map(|(b, f)| target("FLOOR", Some(*b), Some(*f), None, None)),
         );
-        rows.extend(
+        targets.extend(
             self.unit_ids
                 .iter()
-                .map(|u| row("UNIT", None, None, Some(*u), None)),
+                .map(|u| target("UNIT", None, None, Some(*u), None)),
         );
-        rows.extend(
+        targets.extend(
             self.roles
                 .iter()
-                .map(|r| row("ROLE", None, None, None, Some(*r))),
+                .map(|r| target("ROLE", None, None, None, Some(*r))),
         );
-        rows
+        targets
+    }
+
+    pub(crate) fn rows(&self, notice_id: Uuid) -> Vec<notice_audience::ActiveModel> {
+        self.targets()
+            .into_iter()
+            .map(|t| notice_audience::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                notice_id: Set(notice_id),
+                scope: Set(t.scope.to_owned()),
+                building_id: Set(t.building_id),
+                floor: Set(t.floor),
+                unit_id: Set(t.unit_id),
+                role: Set(t.role),
+            })
+            .collect()
     }
 
     /// The audience stored as `rows`.
     pub fn from_rows(rows: &[notice_audience::Model]) -> Audience {
+        Audience::from_targets(rows.iter().map(|r| {
+            (
+                r.scope.as_str(),
+                r.building_id,
+                r.floor,
+                r.unit_id,
+                r.role.as_deref(),
+            )
+        }))
+    }
+
+    /// The audience stored as these targets (scope, building, floor, unit, role), from any
+    /// audience table.
+    pub fn from_targets<'a>(
+        rows: impl IntoIterator<
+            Item = (
+                &'a str,
+                Option<Uuid>,
+                Option<i32>,
+                Option<Uuid>,
+                Option<&'a str>,
+            ),
+        >,
+    ) -> Audience {
         let mut audience = Audience::default();
         for row in rows {
-            match (
-                row.scope.as_str(),
-                row.building_id,
-                row.floor,
-                row.unit_id,
-                row.role.as_deref(),
-            ) {
+            match row {
                 ("ESTATE", ..) => audience.estate = true,
                 ("BUILDING", Some(b), ..) => audience.building_ids.push(b),
                 ("FLOOR", Some(b), Some(f), ..) => audience.floors.push((b, f)),
@@ -139,6 +172,110 @@ impl Audience {
         }
         audience
     }
+
+    /// The buildings the audience names, by building or floor.
+    pub fn named_buildings(&self) -> HashSet<Uuid> {
+        let mut buildings: HashSet<Uuid> = self.building_ids.iter().copied().collect();
+        buildings.extend(self.floors.iter().map(|(b, _)| *b));
+        buildings
+    }
+}
+
+/// One audience target as stored (a row of `notice_audience`, `activity_audience`, …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// `ESTATE`, `BUILDING`, `FLOOR`, `UNIT` or `ROLE`.
+    pub scope: &'static str,
+    /// Building (for `BUILDING` and `FLOOR`).
+    pub building_id: Option<Uuid>,
+    /// Floor (for `FLOOR`).
+    pub floor: Option<i32>,
+    /// Unit (for `UNIT`).
+    pub unit_id: Option<Uuid>,
+    /// Role (for `ROLE`).
+    pub role: Option<String>,
+}
+
+/// A table of audience targets (one row per target of its owner: a notice, an activity), so the
+/// visibility rule below is written once for every owner.
+pub trait AudienceTable: EntityTrait {
+    /// The owner's id.
+    const OWNER: Self::Column;
+    /// `ESTATE`, `BUILDING`, `FLOOR`, `UNIT` or `ROLE`.
+    const SCOPE: Self::Column;
+    /// Building.
+    const BUILDING_ID: Self::Column;
+    /// Floor.
+    const FLOOR: Self::Column;
+    /// Unit.
+    const UNIT_ID: Self::Column;
+    /// Role.
+    const ROLE: Self::Column;
+}
+
+impl AudienceTable for notice_audience::Entity {
+    const OWNER: notice_audience::Column = notice_audience::Column::NoticeId;
+    const SCOPE: notice_audience::Column = notice_audience::Column::Scope;
+    const BUILDING_ID: notice_audience::Column = notice_audience::Column::BuildingId;
+    const FLOOR: notice_audience::Column = notice_audience::Column::Floor;
+    const UNIT_ID: notice_audience::Column = notice_audience::Column::UnitId;
+    const ROLE: notice_audience::Column = notice_audience::Column::Role;
+}
+
+/// Checks that every target of `audience` exists (`NOT_FOUND` on the input field naming it),
+/// and, for a manager (`served`: the buildings they serve), that it lies in their buildings
+/// (`FORBIDDEN`): no estate, no roles, buildings, floors and units of theirs only.
+pub async fn check_targets<C: ConnectionTrait>(
+    db: &C,
+    audience: &Audience,
+    served: Option<&HashSet<Uuid>>,
+) -> AppResult<()> {
+    audience.require_targets()?;
+    let buildings = audience.named_buildings();
+    let found: HashSet<Uuid> = building::Entity::find()
+        .select_only()
+        .column(building::Column::Id)
+        .filter(building::Column::Id.is_in(buildings.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    if audience.building_ids.iter().any(|b| !found.contains(b)) {
+        return Err(AppError::unknown_id(
+            "input.audience.buildingIds",
+            "building",
+        ));
+    }
+    if audience.floors.iter().any(|(b, _)| !found.contains(b)) {
+        return Err(AppError::unknown_id("input.audience.floors", "building"));
+    }
+    let units: HashSet<Uuid> = audience.unit_ids.iter().copied().collect();
+    let unit_buildings: Vec<Uuid> = unit::Entity::find()
+        .select_only()
+        .column(unit::Column::BuildingId)
+        .filter(unit::Column::Id.is_in(units.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if unit_buildings.len() != units.len() {
+        return Err(AppError::unknown_id("input.audience.unitIds", "unit"));
+    }
+    if let Some(served) = served {
+        let outside = |b: &Uuid| !served.contains(b);
+        if audience.estate || !audience.roles.is_empty() {
+            return Err(AppError::Forbidden(
+                "managers publish to the buildings they serve, not to the estate or roles"
+                    .to_owned(),
+            ));
+        }
+        if buildings.iter().any(outside) || unit_buildings.iter().any(outside) {
+            return Err(AppError::Forbidden(
+                "managers publish only to the buildings they serve".to_owned(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Active users in `audience`.
@@ -244,8 +381,17 @@ pub async fn visible(scope: &Scope) -> AppResult<Condition> {
     if scope.admin {
         return Ok(Condition::all());
     }
+    Ok(Condition::all()
+        .add(notice::Column::Status.eq(NoticeStatus::Published.as_str()))
+        .add(notice::Column::Id.in_subquery(addressed::<notice_audience::Entity>(scope).await?)))
+}
+
+/// The owners (in table `T`) of the targets that include the viewer described by `scope`: the
+/// whole estate, a building they live in or serve, a floor or unit they live on, or a role of
+/// theirs, as a subquery. Loads the resident and staff facets.
+pub async fn addressed<T: AudienceTable>(scope: &Scope) -> AppResult<SelectStatement> {
     let (home, staff) = (scope.resident().await?, scope.staff().await?);
-    let mut targets = Condition::any().add(notice_audience::Column::Scope.eq("ESTATE"));
+    let mut targets = Condition::any().add(T::SCOPE.eq("ESTATE"));
     let buildings: Vec<Uuid> = home
         .buildings
         .union(&staff.served_buildings)
@@ -253,36 +399,30 @@ pub async fn visible(scope: &Scope) -> AppResult<Condition> {
         .collect();
     targets = targets.add(
         Condition::all()
-            .add(notice_audience::Column::Scope.eq("BUILDING"))
-            .add(notice_audience::Column::BuildingId.is_in(buildings)),
+            .add(T::SCOPE.eq("BUILDING"))
+            .add(T::BUILDING_ID.is_in(buildings)),
     );
     for (building, floor) in &home.floors {
         targets = targets.add(
             Condition::all()
-                .add(notice_audience::Column::Scope.eq("FLOOR"))
-                .add(notice_audience::Column::BuildingId.eq(*building))
-                .add(notice_audience::Column::Floor.eq(*floor)),
+                .add(T::SCOPE.eq("FLOOR"))
+                .add(T::BUILDING_ID.eq(*building))
+                .add(T::FLOOR.eq(*floor)),
         );
     }
     targets = targets.add(
         Condition::all()
-            .add(notice_audience::Column::Scope.eq("UNIT"))
-            .add(notice_audience::Column::UnitId.is_in(home.units.iter().copied())),
+            .add(T::SCOPE.eq("UNIT"))
+            .add(T::UNIT_ID.is_in(home.units.iter().copied())),
     );
     targets = targets.add(
         Condition::all()
-            .add(notice_audience::Column::Scope.eq("ROLE"))
-            .add(notice_audience::Column::Role.is_in(scope.roles.iter().map(|r| r.as_str()))),
+            .add(T::SCOPE.eq("ROLE"))
+            .add(T::ROLE.is_in(scope.roles.iter().map(|r| r.as_str()))),
     );
-    Ok(Condition::all()
-        .add(notice::Column::Status.eq(NoticeStatus::Published.as_str()))
-        .add(
-            notice::Column::Id.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(notice_audience::Column::NoticeId)
-                    .from(notice_audience::Entity)
-                    .cond_where(targets)
-                    .to_owned(),
-            ),
-        ))
+    Ok(sea_orm::sea_query::Query::select()
+        .column(T::OWNER)
+        .from(T::default())
+        .cond_where(targets)
+        .to_owned())
 }

@@ -53,7 +53,7 @@ pub struct NoticeAudienceInput {
 
 impl NoticeAudienceInput {
     /// The audience, or `None` with each malformed id list and an empty audience recorded.
-    fn parse(self, check: &mut Checks) -> Option<Audience> {
+    pub(crate) fn parse(self, check: &mut Checks) -> Option<Audience> {
         let mut ids = |field: &str, ids: Option<Vec<ID>>| {
             check.field(parse_ids(field, &ids.unwrap_or_default()))
         };

@@ -27,7 +27,7 @@ use crate::{
         types::{NotificationCategory, NotificationPriority, SubjectRef},
     },
 };
-use entity::{building, notice, notice_audience, notice_receipt, notification, unit};
+use entity::{notice, notice_audience, notice_receipt, notification};
 
 /// Longest notice body, in characters.
 pub const MAX_BODY: usize = 20_000;
@@ -358,53 +358,11 @@ impl<'a> NoticeService<'a> {
     /// Checks that every target exists and that a manager names only buildings they serve
     /// (administrators publish anywhere).
     async fn check_audience(&self, publisher: &Publisher, audience: &Audience) -> AppResult<()> {
-        audience.require_targets()?;
-        let mut buildings: HashSet<Uuid> = audience.building_ids.iter().copied().collect();
-        buildings.extend(audience.floors.iter().map(|(b, _)| *b));
-        let found: HashSet<Uuid> = building::Entity::find()
-            .select_only()
-            .column(building::Column::Id)
-            .filter(building::Column::Id.is_in(buildings.iter().copied()))
-            .into_tuple()
-            .all(self.db())
-            .await?
-            .into_iter()
-            .collect();
-        if audience.building_ids.iter().any(|b| !found.contains(b)) {
-            return Err(AppError::unknown_id(
-                "input.audience.buildingIds",
-                "building",
-            ));
-        }
-        if audience.floors.iter().any(|(b, _)| !found.contains(b)) {
-            return Err(AppError::unknown_id("input.audience.floors", "building"));
-        }
-        let units: HashSet<Uuid> = audience.unit_ids.iter().copied().collect();
-        let unit_buildings: Vec<Uuid> = unit::Entity::find()
-            .select_only()
-            .column(unit::Column::BuildingId)
-            .filter(unit::Column::Id.is_in(units.iter().copied()))
-            .into_tuple()
-            .all(self.db())
-            .await?;
-        if unit_buildings.len() != units.len() {
-            return Err(AppError::unknown_id("input.audience.unitIds", "unit"));
-        }
-        if let Publisher::Manager(_, served) = publisher {
-            let outside = |b: &Uuid| !served.contains(b);
-            if audience.estate || !audience.roles.is_empty() {
-                return Err(AppError::Forbidden(
-                    "managers publish to the buildings they serve, not to the estate or roles"
-                        .to_owned(),
-                ));
-            }
-            if buildings.iter().any(outside) || unit_buildings.iter().any(outside) {
-                return Err(AppError::Forbidden(
-                    "managers publish only to the buildings they serve".to_owned(),
-                ));
-            }
-        }
-        Ok(())
+        let served = match publisher {
+            Publisher::Administrator(_) => None,
+            Publisher::Manager(_, served) => Some(served),
+        };
+        super::audience::check_targets(self.db(), audience, served).await
     }
 
     /// Publishes a notice now, or schedules it for `publish_at`, or keeps it as a draft.

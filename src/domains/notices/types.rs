@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::loaders::NoticeLoaders;
+use super::{audience::Audience, loaders::NoticeLoaders};
 use crate::{
     auth::Role,
     domains::{
@@ -172,6 +172,49 @@ pub struct NoticeAudience {
     pub roles: Vec<Role>,
 }
 
+impl NoticeAudience {
+    /// The audience as its publishers see it: buildings and units loaded in batches, sorted by
+    /// name and number (shared by every owner of the audience model).
+    pub async fn view(ctx: &Context<'_>, audience: &Audience) -> async_graphql::Result<Self> {
+        let loaders = ctx.loaders()?;
+        let mut building_ids = audience.building_ids.clone();
+        building_ids.extend(audience.floors.iter().map(|(b, _)| *b));
+        let found = loaders
+            .get::<BuildingById>()
+            .load_many(building_ids)
+            .await?;
+        let building = |id: &Uuid| found.get(id).cloned().map(Building::from);
+        let mut buildings: Vec<Building> =
+            audience.building_ids.iter().filter_map(building).collect();
+        buildings.sort_by(|a, b| a.name.cmp(&b.name));
+        let units = loaders
+            .get::<UnitById>()
+            .load_many(audience.unit_ids.iter().copied())
+            .await?;
+        let mut units: Vec<Unit> = audience
+            .unit_ids
+            .iter()
+            .filter_map(|id| units.get(id).cloned())
+            .map(Unit::try_from_model)
+            .collect::<AppResult<_>>()?;
+        units.sort_by(|a, b| a.number.cmp(&b.number));
+        Ok(NoticeAudience {
+            estate: audience.estate,
+            buildings,
+            floors: audience
+                .floors
+                .iter()
+                .map(|(b, f)| NoticeAudienceFloor {
+                    building: building(b),
+                    floor: *f,
+                })
+                .collect(),
+            units,
+            roles: audience.roles.clone(),
+        })
+    }
+}
+
 #[async_graphql::ComplexObject]
 impl Notice {
     /// The notice this one corrects, when you may see it.
@@ -219,42 +262,7 @@ impl Notice {
             .load_one(self.uuid)
             .await?
             .unwrap_or_default();
-        let loaders = ctx.loaders()?;
-        let mut building_ids = audience.building_ids.clone();
-        building_ids.extend(audience.floors.iter().map(|(b, _)| *b));
-        let found = loaders
-            .get::<BuildingById>()
-            .load_many(building_ids)
-            .await?;
-        let building = |id: &Uuid| found.get(id).cloned().map(Building::from);
-        let mut buildings: Vec<Building> =
-            audience.building_ids.iter().filter_map(building).collect();
-        buildings.sort_by(|a, b| a.name.cmp(&b.name));
-        let units = loaders
-            .get::<UnitById>()
-            .load_many(audience.unit_ids.iter().copied())
-            .await?;
-        let mut units: Vec<Unit> = audience
-            .unit_ids
-            .iter()
-            .filter_map(|id| units.get(id).cloned())
-            .map(Unit::try_from_model)
-            .collect::<AppResult<_>>()?;
-        units.sort_by(|a, b| a.number.cmp(&b.number));
-        Ok(Some(NoticeAudience {
-            estate: audience.estate,
-            buildings,
-            floors: audience
-                .floors
-                .iter()
-                .map(|(b, f)| NoticeAudienceFloor {
-                    building: building(b),
-                    floor: *f,
-                })
-                .collect(),
-            units,
-            roles: audience.roles,
-        }))
+        Ok(Some(NoticeAudience::view(ctx, &audience).await?))
     }
 
     /// Your receipt: when you read and acknowledged it; null while you have not read it.
