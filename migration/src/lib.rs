@@ -14,6 +14,7 @@ mod m20261130_000009_work_orders;
 mod m20261130_000010_qualifications;
 mod m20261130_000011_training;
 mod m20261130_000012_conduct;
+mod m20261130_000017_volunteers_service_centres;
 
 /// The list of every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_qualifications::Migration),
             Box::new(m20261130_000011_training::Migration),
             Box::new(m20261130_000012_conduct::Migration),
+            Box::new(m20261130_000017_volunteers_service_centres::Migration),
         ]
     }
 }

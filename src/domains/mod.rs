@@ -8,6 +8,8 @@ pub mod estate;
 pub mod identity;
 pub mod notices;
 pub mod qualifications;
+pub mod service_centres;
 pub mod system;
 pub mod training;
+pub mod volunteers;
 pub mod work_orders;

@@ -21,8 +21,8 @@ use crate::{
     app::AppState,
     config::QueryLimits,
     domains::{
-        catalogue, compliance, conduct, estate, identity, notices, qualifications, system,
-        training, work_orders,
+        catalogue, compliance, conduct, estate, identity, notices, qualifications, service_centres,
+        system, training, volunteers, work_orders,
     },
     notifications,
 };
@@ -42,6 +42,8 @@ pub struct Query(
     conduct::graphql::ConductQuery,
     training::graphql::TrainingQuery,
     notifications::graphql::NotificationQuery,
+    volunteers::graphql::VolunteerQuery,
+    service_centres::graphql::ServiceCentreQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
 );
@@ -58,6 +60,8 @@ pub struct Mutation(
     conduct::graphql::ConductMutation,
     training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
+    volunteers::graphql::VolunteerMutation,
+    service_centres::graphql::ServiceCentreMutation,
     system::graphql::SystemMutation,
 );
 

@@ -47,6 +47,13 @@ use crate::{
         },
         work_orders::{service::WorkOrderService, types::WorkOrder},
     },
+    domains::{
+        service_centres::{
+            service::ServiceCentres,
+            types::{Appointment, ServiceCentre},
+        },
+        volunteers::{service::VolunteerService, types::VolunteerOpportunity},
+    },
     error::{AppError, AppResult},
     graphql::{ContextExt, ids::parse_id},
     notifications::{
@@ -101,6 +108,12 @@ pub enum Node {
     TrainingSession(TrainingSession),
     /// A training record (for those who oversee its staff member).
     TrainingRecord(TrainingRecord),
+    /// A call for volunteers.
+    VolunteerOpportunity(VolunteerOpportunity),
+    /// A service centre.
+    ServiceCentre(ServiceCentre),
+    /// An appointment at a service centre (its resident, staff at the centre, administrators).
+    Appointment(Appointment),
 }
 
 /// The types `node(id:)` resolves.
@@ -140,6 +153,12 @@ pub enum NodeKind {
     TrainingSession,
     /// [`TrainingRecord`].
     TrainingRecord,
+    /// [`VolunteerOpportunity`].
+    VolunteerOpportunity,
+    /// [`ServiceCentre`].
+    ServiceCentre,
+    /// [`Appointment`].
+    Appointment,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -161,6 +180,9 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::TrainingCourse, "training_course"),
     (NodeKind::TrainingSession, "training_session"),
     (NodeKind::TrainingRecord, "training_record"),
+    (NodeKind::VolunteerOpportunity, "volunteer_opportunity"),
+    (NodeKind::ServiceCentre, "service_centre"),
+    (NodeKind::Appointment, "appointment"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -268,6 +290,27 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .transpose()?
                 .map(Node::TrainingRecord)
         }
+        // As `volunteerOpportunity(id:)`, `serviceCentre(id:)` and `appointment(id:)`.
+        NodeKind::VolunteerOpportunity => visible(
+            VolunteerService::new(ctx.state())
+                .opportunity(scope, id)
+                .await,
+        )?
+        .map(VolunteerOpportunity::try_from_model)
+        .transpose()?
+        .map(Node::VolunteerOpportunity),
+        NodeKind::ServiceCentre => {
+            visible(ServiceCentres::new(ctx.state()).centre(scope, id).await)?
+                .map(|model| Node::ServiceCentre(model.into()))
+        }
+        NodeKind::Appointment => visible(
+            ServiceCentres::new(ctx.state())
+                .appointment(scope, id)
+                .await,
+        )?
+        .map(Appointment::try_from_model)
+        .transpose()?
+        .map(Node::Appointment),
     })
 }
 

@@ -574,6 +574,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
             qualifications::types as qualifications, training::types as training,
             work_orders::types as work_orders,
         },
+        domains::{service_centres::types as service_centres, volunteers::types as volunteers},
         notifications::types as notifications,
     };
     connections!(builder;
@@ -594,6 +595,12 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         training::TrainingCourse => "A training course", "training courses",
         training::TrainingSession => "A training session", "training sessions",
         training::TrainingRecord => "A training record", "training records",
+        volunteers::VolunteerProfile => "A volunteer profile", "volunteer profiles",
+        volunteers::VolunteerOpportunity => "A volunteer opportunity", "volunteer opportunities",
+        volunteers::VolunteerSignUp => "A volunteer sign-up", "volunteer sign-ups",
+        volunteers::TimeBankEntry => "A time-bank entry", "time-bank entries",
+        service_centres::ServiceCentre => "A service centre", "service centres",
+        service_centres::Appointment => "An appointment", "appointments",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -180,6 +180,14 @@ pub enum NotificationSubject {
     PolicyVersion(Box<crate::domains::conduct::types::PolicyVersion>),
     /// A reward or penalty (proposed, decided, appealed).
     LedgerEntry(Box<crate::domains::conduct::types::LedgerEntry>),
+    /// An appointment at a service centre (booked for you, cancelled).
+    Appointment(Box<crate::domains::service_centres::types::Appointment>),
+    /// A volunteer sign-up (attendance verified, cancelled).
+    VolunteerSignUp(Box<crate::domains::volunteers::types::VolunteerSignUp>),
+    /// A volunteer profile (verified).
+    VolunteerProfile(Box<crate::domains::volunteers::types::VolunteerProfile>),
+    /// A time-bank entry (hours received).
+    TimeBankEntry(Box<crate::domains::volunteers::types::TimeBankEntry>),
 }
 
 /// One notification in a user's inbox.
