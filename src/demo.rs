@@ -15,6 +15,7 @@
 //! demo work orders (one or more in every status) are submitted and taken through their steps by
 //! the work-order service, each unless an order with its title exists ([`work_orders`]).
 
+mod community;
 mod work_orders;
 
 use std::collections::HashSet;
@@ -52,6 +53,7 @@ use entity::{
     training_record, training_session, unit, user, user_role,
 };
 
+pub use community::seed_community_services;
 pub use work_orders::{seed_work_orders, work_order_plan};
 
 /// Password of every demo account.
@@ -141,6 +143,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_conduct(state).await?;
     seed_training(state).await?;
     seed_work_orders(state).await?;
+    seed_community_services(state).await?;
     Ok(outcome)
 }
 

@@ -7,6 +7,7 @@
 mod access;
 mod catalogue;
 mod client;
+mod community;
 mod compliance;
 mod conduct;
 mod demo;
