@@ -367,8 +367,10 @@ async fn a_full_shift_and_signing_up_twice_are_conflicts_and_write_nothing() {
     // A started shift takes no sign-ups; staff (no home) and merchants never sign up.
     let r = sign_up(&estate.app, &estate.tokens["staff"], &shift).await;
     assert_eq!(code(&r), "FORBIDDEN");
-    let r = sign_up(&estate.app, &estate.tokens["merchant"], &shift).await;
-    assert_eq!(code(&r), "FORBIDDEN");
+    for role in ["merchant", "supervisor", "admin"] {
+        let r = sign_up(&estate.app, &estate.tokens[role], &shift).await;
+        assert_eq!(code(&r), "FORBIDDEN", "{role}: only residents volunteer");
+    }
     estate.app.state.clock.advance(Duration::hours(2));
     let r = sign_up(&estate.app, &estate.tokens["resident2"], &shift).await;
     assert_eq!(code(&r), "INVALID_STATE");
@@ -831,7 +833,22 @@ async fn staff_at_a_centre_see_its_day_list_and_book_for_residents_and_others_do
     let staff3 = token_for(&estate.app, "staff3@demo.test").await;
     let r = run(&estate.app, &staff3, BOOK, for_resident.clone()).await;
     assert_eq!(code(&r), "FORBIDDEN", "staff3 serves Building B only");
+    let r = estate.run("supervisor", BOOK, for_resident.clone()).await;
+    assert_eq!(
+        code(&r),
+        "FORBIDDEN",
+        "supervisors do not work at the centre"
+    );
     let r = estate.run("staff", BOOK, for_resident).await;
+    ok(&r);
+    let r = estate
+        .run(
+            "admin",
+            BOOK,
+            json!({ "input": { "centreId": centre_id, "serviceId": plumbing,
+                "startsAt": tomorrow_at(&estate.app, "12:00"), "residentId": resident2 } }),
+        )
+        .await;
     ok(&r);
     // The resident heard of it.
     let inbox =
@@ -863,7 +880,7 @@ async fn staff_at_a_centre_see_its_day_list_and_book_for_residents_and_others_do
         let r = estate.run(who, DAY_LIST, vars.clone()).await;
         assert_eq!(code(&r), expected, "{who}: {r}");
         if expected == "none" {
-            assert_eq!(ok(&r)["centreAppointments"]["totalCount"], 2);
+            assert_eq!(ok(&r)["centreAppointments"]["totalCount"], 3);
         }
     }
     let r = run(&estate.app, &staff3, DAY_LIST, vars).await;
