@@ -259,6 +259,12 @@ async fn residents_see_only_their_own_sign_ups_and_hours_and_administrators_anyo
         let r = estate.run(role, other, json!({ "id": resident })).await;
         assert_eq!(code(&r), expected, "{role}: {r}");
     }
+    let r = estate
+        .run("admin", other, json!({ "id": Uuid::now_v7() }))
+        .await;
+    assert_eq!((code(&r), field(&r)), ("NOT_FOUND", "userId"));
+    let r = estate.run("admin", other, json!({ "id": "x" })).await;
+    assert_eq!((code(&r), field(&r)), ("BAD_USER_INPUT", "userId"));
 }
 
 // -------------------------------------------------------------------- volunteers: the flow

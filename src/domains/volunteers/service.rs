@@ -869,6 +869,14 @@ impl<'a> VolunteerService<'a> {
                 "you see only your own time bank".to_owned(),
             ));
         }
+        if user_id != me
+            && entity::user::Entity::find_by_id(user_id)
+                .one(&self.state.db)
+                .await?
+                .is_none()
+        {
+            return Err(AppError::unknown_id("userId", "user"));
+        }
         let balance = balance_in(&self.state.db, user_id).await?;
         let entries = Keyset::new()
             .desc(time_bank_entry::Column::Id)
