@@ -23,7 +23,7 @@ const DONATE: &str = "mutation($to: ID!, $minutes: Int!) { donateVolunteerHours(
 const OPPORTUNITIES: &str = "{ volunteerOpportunities(first: 50) { totalCount edges { node { id title category { code } shifts { id placesLeft } } } } }";
 const CREATE_CENTRE: &str = "mutation($input: CreateServiceCentreInput!) { createServiceCentre(input: $input) { centre { id name openingHours { weekday opens closes } services { slotMinutes capacity category { code } } buildings { id } } } }";
 const BOOK: &str = "mutation($input: BookAppointmentInput!) { bookAppointment(input: $input) { appointment { id kind status startsAt queueNumber day } } }";
-const DAY_LIST: &str = "query($centre: ID!, $date: Date!) { centreAppointments(centreId: $centre, date: $date, first: 50) { totalCount edges { node { id kind queueNumber resident { id } } } } }";
+const DAY_LIST: &str = "query($centre: ID!, $date: Date!) { centreAppointments(centreId: $centre, date: $date, first: 50) { totalCount edges { node { id kind queueNumber residentId residentName } } } }";
 
 fn code(response: &Value) -> &str {
     response["errors"][0]["extensions"]["code"]
@@ -887,6 +887,8 @@ async fn staff_at_a_centre_see_its_day_list_and_book_for_residents_and_others_do
         assert_eq!(code(&r), expected, "{who}: {r}");
         if expected == "none" {
             assert_eq!(ok(&r)["centreAppointments"]["totalCount"], 3);
+            let first = &ok(&r)["centreAppointments"]["edges"][0]["node"];
+            assert!(first["residentName"].is_string(), "{r}");
         }
     }
     let r = run(&estate.app, &staff3, DAY_LIST, vars).await;

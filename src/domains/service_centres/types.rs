@@ -10,9 +10,7 @@ use super::{
     service::{ServiceCentres, SlotView},
 };
 use crate::{
-    domains::{
-        catalogue::types::CatalogueCategory, estate::types::Building, identity::types::User,
-    },
+    domains::{catalogue::types::CatalogueCategory, estate::types::Building},
     error::AppResult,
     graphql::{
         ContextExt,
@@ -391,12 +389,18 @@ impl Appointment {
         Ok(found.map(CatalogueCategory::try_from_model).transpose()?)
     }
 
-    /// The resident it is for.
-    async fn resident(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+    /// The resident it is for (a user id).
+    async fn resident_id(&self) -> ID {
+        id_of(self.user_uuid)
+    }
+
+    /// The resident's display name (the resident, staff at the centre and administrators see
+    /// appointments).
+    async fn resident_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         let found = ctx
             .loaders()?
             .load_one::<ById<user::Entity>>(self.user_uuid)
             .await?;
-        Ok(found.map(User::from))
+        Ok(found.map(|u| u.display_name))
     }
 }

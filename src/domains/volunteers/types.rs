@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::loaders::ShiftsByOpportunity;
 use crate::{
-    domains::{catalogue::types::CatalogueCategory, identity::types::User},
+    domains::catalogue::types::CatalogueCategory,
     error::{AppError, AppResult},
     graphql::{
         ContextExt,
@@ -126,14 +126,25 @@ impl VolunteerProfile {
 
 #[ComplexObject]
 impl VolunteerProfile {
-    /// The volunteer.
-    async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let found = ctx
-            .loaders()?
-            .load_one::<ById<user::Entity>>(self.user_uuid)
-            .await?;
-        Ok(found.map(User::from))
+    /// The volunteer's user id.
+    async fn user_id(&self) -> ID {
+        id_of(self.user_uuid)
     }
+
+    /// The volunteer's display name (no contact details: staff reach volunteers through the
+    /// service).
+    async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        display_name(ctx, self.user_uuid).await
+    }
+}
+
+/// The display name of `user_id`, through the request's user loader.
+async fn display_name(ctx: &Context<'_>, user_id: Uuid) -> async_graphql::Result<Option<String>> {
+    let found = ctx
+        .loaders()?
+        .load_one::<ById<user::Entity>>(user_id)
+        .await?;
+    Ok(found.map(|u| u.display_name))
 }
 
 /// A call for volunteers: standalone or supporting an activity, with its shifts.
@@ -306,13 +317,15 @@ impl VolunteerSignUp {
         Ok(found.map(VolunteerShift::from))
     }
 
-    /// The volunteer (the volunteer themselves and coordinators see sign-ups).
-    async fn volunteer(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        let found = ctx
-            .loaders()?
-            .load_one::<ById<user::Entity>>(self.user_uuid)
-            .await?;
-        Ok(found.map(User::from))
+    /// The volunteer's user id.
+    async fn volunteer_id(&self) -> ID {
+        id_of(self.user_uuid)
+    }
+
+    /// The volunteer's display name (the volunteer and coordinators see sign-ups; no contact
+    /// details).
+    async fn volunteer_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        display_name(ctx, self.user_uuid).await
     }
 }
 
