@@ -1173,7 +1173,7 @@ async fn the_centre_list_costs_the_same_statements_for_1_and_8_centres() {
     }
     let eight = estate.app.sql_of(list, json!({}), &token).await;
     assert_eq!(one.len(), eight.len(), "{one:#?}\n{eight:#?}");
-    // The caller (2), the page, buildings' links, buildings, hours, exceptions, services,
+    // The caller (2), the page, buildings (links and rows), hours, exceptions, services,
     // categories.
     assert!(eight.len() <= 9, "{} statements: {eight:#?}", eight.len());
 }

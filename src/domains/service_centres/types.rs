@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     hours::format_time,
-    loaders::{BuildingsByCentre, ExceptionsByCentre, HoursByCentre, ServicesByCentre},
+    loaders::{CentreBuildings, ExceptionsByCentre, HoursByCentre, ServicesByCentre},
     service::{ServiceCentres, SlotView},
 };
 use crate::{
@@ -20,9 +20,7 @@ use crate::{
     },
     text_enum,
 };
-use entity::{
-    appointment, building, service_category, service_centre, service_centre_exception, user,
-};
+use entity::{appointment, service_category, service_centre, service_centre_exception, user};
 
 text_enum! {
     /// A day of the week.
@@ -226,20 +224,14 @@ impl From<service_centre::Model> for ServiceCentre {
 
 #[ComplexObject]
 impl ServiceCentre {
-    /// The buildings it serves.
+    /// The buildings it serves, by name.
     async fn buildings(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Building>> {
-        let loaders = ctx.loaders()?;
-        let links = loaders
-            .load_one::<ByColumn<BuildingsByCentre>>(self.uuid)
+        let found = ctx
+            .loaders()?
+            .load_one::<CentreBuildings>(self.uuid)
             .await?
             .unwrap_or_default();
-        let found = loaders
-            .get::<ById<building::Entity>>()
-            .load_many(links.iter().map(|l| l.building_id))
-            .await?;
-        let mut out: Vec<building::Model> = found.into_values().collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out.into_iter().map(Building::from).collect())
+        Ok(found.into_iter().map(Building::from).collect())
     }
 
     /// Its regular hours, Monday first (a weekday left out is closed).
