@@ -18,6 +18,7 @@
 //! service, each unless a complaint with its title exists ([`complaints`]).
 
 mod activities;
+mod community;
 mod complaints;
 mod rectifications;
 mod supervision;
@@ -59,6 +60,7 @@ use entity::{
 };
 
 pub use activities::seed_activities;
+pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
@@ -155,6 +157,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_complaints(state).await?;
     seed_supervision(state).await?;
     seed_activities(state).await?;
+    seed_community_services(state).await?;
     Ok(outcome)
 }
 

@@ -18,6 +18,7 @@ mod m20261130_000013_rectifications;
 mod m20261130_000014_complaints;
 mod m20261130_000015_supervision;
 mod m20261130_000016_activities;
+mod m20261130_000017_volunteers_service_centres;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000014_complaints::Migration),
             Box::new(m20261130_000015_supervision::Migration),
             Box::new(m20261130_000016_activities::Migration),
+            Box::new(m20261130_000017_volunteers_service_centres::Migration),
         ]
     }
 }

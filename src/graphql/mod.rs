@@ -24,7 +24,7 @@ use crate::{
     domains::supervision,
     domains::{
         catalogue, complaints, compliance, conduct, estate, identity, notices, qualifications,
-        system, training, work_orders,
+        service_centres, system, training, volunteers, work_orders,
     },
     notifications,
 };
@@ -47,6 +47,8 @@ pub struct Query(
     training::graphql::TrainingQuery,
     notifications::graphql::NotificationQuery,
     supervision::graphql::SupervisionQuery,
+    volunteers::graphql::VolunteerQuery,
+    service_centres::graphql::ServiceCentreQuery,
     system::graphql::SystemQuery,
     node::NodeQuery,
     rectifications::graphql::RectificationQuery,
@@ -67,6 +69,8 @@ pub struct Mutation(
     training::graphql::TrainingMutation,
     notifications::graphql::NotificationMutation,
     supervision::graphql::SupervisionMutation,
+    volunteers::graphql::VolunteerMutation,
+    service_centres::graphql::ServiceCentreMutation,
     system::graphql::SystemMutation,
     rectifications::graphql::RectificationMutation,
     complaints::graphql::ComplaintMutation,

@@ -53,6 +53,13 @@ use crate::{
         },
         work_orders::{service::WorkOrderService, types::WorkOrder},
     },
+    domains::{
+        service_centres::{
+            service::ServiceCentres,
+            types::{Appointment, ServiceCentre},
+        },
+        volunteers::{service::VolunteerService, types::VolunteerOpportunity},
+    },
     error::{AppError, AppResult},
     graphql::{ContextExt, ids::parse_id},
     notifications::{
@@ -119,6 +126,12 @@ pub enum Node {
     Activity(Box<crate::domains::activities::types::Activity>),
     /// A sign-up for an activity (its resident, and those who check the activity in).
     ActivitySignUp(Box<crate::domains::activities::types::ActivitySignUp>),
+    /// A call for volunteers.
+    VolunteerOpportunity(VolunteerOpportunity),
+    /// A service centre.
+    ServiceCentre(ServiceCentre),
+    /// An appointment at a service centre (its resident, staff at the centre, administrators).
+    Appointment(Appointment),
 }
 
 /// The types `node(id:)` resolves.
@@ -170,6 +183,12 @@ pub enum NodeKind {
     Activity,
     /// An activity sign-up.
     ActivitySignUp,
+    /// [`VolunteerOpportunity`].
+    VolunteerOpportunity,
+    /// [`ServiceCentre`].
+    ServiceCentre,
+    /// [`Appointment`].
+    Appointment,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -197,6 +216,9 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::InspectionPlan, "inspection_plan"),
     (NodeKind::Activity, "activity"),
     (NodeKind::ActivitySignUp, "activity_sign_up"),
+    (NodeKind::VolunteerOpportunity, "volunteer_opportunity"),
+    (NodeKind::ServiceCentre, "service_centre"),
+    (NodeKind::Appointment, "appointment"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -348,6 +370,27 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 },
             )
         }
+        // As `volunteerOpportunity(id:)`, `serviceCentre(id:)` and `appointment(id:)`.
+        NodeKind::VolunteerOpportunity => visible(
+            VolunteerService::new(ctx.state())
+                .opportunity(scope, id)
+                .await,
+        )?
+        .map(VolunteerOpportunity::try_from_model)
+        .transpose()?
+        .map(Node::VolunteerOpportunity),
+        NodeKind::ServiceCentre => {
+            visible(ServiceCentres::new(ctx.state()).centre(scope, id).await)?
+                .map(|model| Node::ServiceCentre(model.into()))
+        }
+        NodeKind::Appointment => visible(
+            ServiceCentres::new(ctx.state())
+                .appointment(scope, id)
+                .await,
+        )?
+        .map(Appointment::try_from_model)
+        .transpose()?
+        .map(Node::Appointment),
     })
 }
 

@@ -576,6 +576,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
             notices::types as notices, qualifications::types as qualifications,
             training::types as training, work_orders::types as work_orders,
         },
+        domains::{service_centres::types as service_centres, volunteers::types as volunteers},
         notifications::types as notifications,
     };
     connections!(builder;
@@ -603,6 +604,12 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::activities::types::Activity => "An activity", "activities",
         crate::domains::activities::types::ActivitySignUp => "An activity sign-up", "activity sign-ups",
         crate::domains::activities::types::ActivityFeedback => "A piece of activity feedback", "activity feedback",
+        volunteers::VolunteerProfile => "A volunteer profile", "volunteer profiles",
+        volunteers::VolunteerOpportunity => "A volunteer opportunity", "volunteer opportunities",
+        volunteers::VolunteerSignUp => "A volunteer sign-up", "volunteer sign-ups",
+        volunteers::TimeBankEntry => "A time-bank entry", "time-bank entries",
+        service_centres::ServiceCentre => "A service centre", "service centres",
+        service_centres::Appointment => "An appointment", "appointments",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

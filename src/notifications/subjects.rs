@@ -154,6 +154,31 @@ pub async fn resolve(
             | crate::domains::conduct::service::LEDGER_SUBJECT => {
                 staff_subjects(state, scope, kind, ids, &mut found).await?;
             }
+            crate::domains::service_centres::service::SUBJECT => {
+                use crate::domains::service_centres::{
+                    service::{SUBJECT, ServiceCentres},
+                    types::Appointment,
+                };
+                for model in ServiceCentres::new(state)
+                    .appointments_among(scope, ids)
+                    .await?
+                {
+                    let id = model.id;
+                    if let Ok(appointment) = Appointment::try_from_model(model) {
+                        found.insert(
+                            (SUBJECT.to_owned(), id),
+                            NotificationSubject::Appointment(Box::new(appointment)),
+                        );
+                    }
+                }
+            }
+            crate::domains::volunteers::service::SIGN_UP_SUBJECT
+            | crate::domains::volunteers::service::PROFILE_SUBJECT
+            | crate::domains::volunteers::service::ENTRY_SUBJECT => {
+                crate::domains::volunteers::service::VolunteerService::new(state)
+                    .subjects_among(scope, kind, ids, &mut found)
+                    .await?;
+            }
             _ => {}
         }
     }

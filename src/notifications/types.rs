@@ -188,6 +188,14 @@ pub enum NotificationSubject {
     Inspection(Box<crate::domains::supervision::types::Inspection>),
     /// A community activity (published, cancelled, a seat confirmed).
     Activity(Box<crate::domains::activities::types::Activity>),
+    /// An appointment at a service centre (booked for you, cancelled).
+    Appointment(Box<crate::domains::service_centres::types::Appointment>),
+    /// A volunteer sign-up (attendance verified, cancelled).
+    VolunteerSignUp(Box<crate::domains::volunteers::types::VolunteerSignUp>),
+    /// A volunteer profile (verified).
+    VolunteerProfile(Box<crate::domains::volunteers::types::VolunteerProfile>),
+    /// A time-bank entry (hours received).
+    TimeBankEntry(Box<crate::domains::volunteers::types::TimeBankEntry>),
 }
 
 /// One notification in a user's inbox.

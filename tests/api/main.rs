@@ -8,6 +8,7 @@ mod access;
 mod activities;
 mod catalogue;
 mod client;
+mod community;
 mod complaints;
 mod compliance;
 mod conduct;

@@ -100,6 +100,27 @@ pub struct Submitted {
     pub warnings: Vec<String>,
 }
 
+/// A work order checked and ready to write (see [`WorkOrderService::prepare_create`]).
+pub struct Prepared {
+    me: Uuid,
+    now: DateTime<Utc>,
+    requester: Uuid,
+    channel: WorkOrderChannel,
+    building_id: Uuid,
+    unit_id: Option<Uuid>,
+    policy: Policy,
+    priority: Priority,
+    warnings: Vec<String>,
+    new: NewWorkOrder,
+}
+
+impl Prepared {
+    /// The requester the order will have.
+    pub fn requester(&self) -> Uuid {
+        self.requester
+    }
+}
+
 /// A rating as given.
 pub struct NewRating {
     /// Overall, 1–5.
@@ -261,6 +282,18 @@ impl<'a> WorkOrderService<'a> {
     /// [`DAILY_ORDER_CAP`] orders a day; the same text twice within 24 hours is accepted with a
     /// warning.
     pub async fn create(&self, scope: &Scope, new: NewWorkOrder) -> AppResult<Submitted> {
+        let prepared = self.prepare_create(scope, new).await?;
+        let mut write = Write::begin(self.state).await?;
+        let submitted = self.create_in(&mut write, prepared).await?;
+        write.commit().await?;
+        Ok(submitted)
+    }
+
+    /// Everything [`WorkOrderService::create`] checks before it writes (who may submit what,
+    /// where, the category and the daily cap): reads only, so a caller runs it before its own
+    /// [`Write::begin`] and then [`WorkOrderService::create_in`] inside that write (the service
+    /// centre opens an order from an appointment in one transaction this way).
+    pub async fn prepare_create(&self, scope: &Scope, new: NewWorkOrder) -> AppResult<Prepared> {
         let me = scope.require_user()?;
         let now = self.state.clock.now();
         let staff_side = scope.admin
@@ -350,8 +383,39 @@ impl<'a> WorkOrderService<'a> {
                 );
             }
         }
+        Ok(Prepared {
+            me,
+            now,
+            requester,
+            channel,
+            building_id,
+            unit_id,
+            policy,
+            priority,
+            warnings,
+            new,
+        })
+    }
 
-        let mut write = Write::begin(self.state).await?;
+    /// Writes a prepared order inside `write` (which the caller commits): its number, the
+    /// booked slot's place, the order, its timeline entry and event, and automatic dispatch.
+    pub async fn create_in(
+        &self,
+        write: &mut Write<'_>,
+        prepared: Prepared,
+    ) -> AppResult<Submitted> {
+        let Prepared {
+            me,
+            now,
+            requester,
+            channel,
+            building_id,
+            unit_id,
+            policy,
+            priority,
+            warnings,
+            new,
+        } = prepared;
         let number = next_number(write.txn(), now.year()).await?;
         // Booking takes the slot's place in the same transaction (a conditional update: a full
         // slot is `CONFLICT`, never an overbooking).
@@ -438,7 +502,7 @@ impl<'a> WorkOrderService<'a> {
             false,
             now,
         );
-        record(&mut write, &order, entry).await?;
+        record(write, &order, entry).await?;
         let mut order = order;
         // Automatic dispatch happens in the same write: the order is never seen unassigned.
         if DispatchMode::parse(&policy.category.dispatch_mode) == Some(DispatchMode::Auto)
@@ -446,7 +510,7 @@ impl<'a> WorkOrderService<'a> {
         {
             order = self
                 .apply(
-                    &mut write,
+                    write,
                     &order,
                     None,
                     WorkOrderAction::AutoAssign,
@@ -462,15 +526,14 @@ impl<'a> WorkOrderService<'a> {
                 )
                 .await?;
             notify_staff(
-                &mut write,
+                write,
                 &[staff.user_id],
                 &order,
                 "A work order was assigned to you",
             )
             .await?;
-            notify_requester(&mut write, &order, WorkOrderAction::AutoAssign).await?;
+            notify_requester(write, &order, WorkOrderAction::AutoAssign).await?;
         }
-        write.commit().await?;
         Ok(Submitted { order, warnings })
     }
 
