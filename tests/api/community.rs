@@ -1215,3 +1215,111 @@ async fn the_demo_has_volunteers_with_hours_and_two_centres_with_appointments_on
     }
     assert!(count::<entity::appointment::Entity>(&app).await >= 3);
 }
+
+/// The links between the community domains: an activity takes place at a service centre that
+/// exists, and a volunteer opportunity supports an activity its creator may see; each reader
+/// resolves the linked activity only if they may see it.
+#[tokio::test]
+async fn an_activity_names_a_real_centre_and_an_opportunity_an_activity_its_readers_may_see() {
+    let estate = estate().await;
+    let app = &estate.app;
+    resident_hub::demo::seed_community_services(&app.state)
+        .await
+        .unwrap();
+    let centre = entity::service_centre::Entity::find()
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let building_a = entity::building::Entity::find()
+        .filter(entity::building::Column::Name.starts_with("Building A"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let now = app.state.clock.now();
+    let create = "mutation($input: CreateActivityInput!) { createActivity(input: $input) { activity { id serviceCentre { id name } } } }";
+    let mut input = json!({
+        "kind": "HEALTH_TALK",
+        "title": "Sleep well",
+        "description": "A nurse on sleep and screens.",
+        "place": "Service centre hall",
+        "startsAt": now + Duration::days(2),
+        "endsAt": now + Duration::days(2) + Duration::hours(1),
+        "capacity": 20,
+        "householdLimit": 2,
+        "audience": { "buildingIds": [building_a] },
+        "serviceCentreId": Uuid::now_v7(),
+    });
+    let before = count::<entity::activity::Entity>(app).await;
+    let r = estate.run("admin", create, json!({ "input": input })).await;
+    assert_eq!(
+        (code(&r), field(&r)),
+        ("NOT_FOUND", "input.serviceCentreId"),
+        "{r}"
+    );
+    assert_eq!(count::<entity::activity::Entity>(app).await, before);
+    input["serviceCentreId"] = json!(centre.id);
+    let r = estate.run("admin", create, json!({ "input": input })).await;
+    let activity = &ok(&r)["createActivity"]["activity"];
+    assert_eq!(
+        activity["serviceCentre"]["name"],
+        centre.name.as_str(),
+        "{r}"
+    );
+    let activity_id = activity["id"].as_str().unwrap().to_owned();
+    ok(&estate
+        .run(
+            "admin",
+            "mutation($id: ID!) { publishActivity(input: { id: $id }) { activity { id } } }",
+            json!({ "id": activity_id }),
+        )
+        .await);
+
+    let opportunity = |activity: Value| {
+        json!({ "input": { "title": "Ushers for the talk", "description": "Seat people.",
+            "kind": "OTHER", "activityId": activity, "shifts": [{ "startsAt": now + Duration::days(2),
+            "endsAt": now + Duration::days(2) + Duration::hours(1), "places": 2 }] } })
+    };
+    let before = count::<entity::volunteer_opportunity::Entity>(app).await;
+    let r = estate
+        .run(
+            "admin",
+            CREATE_OPPORTUNITY,
+            opportunity(json!(Uuid::now_v7())),
+        )
+        .await;
+    assert_eq!(
+        (code(&r), field(&r)),
+        ("NOT_FOUND", "input.activityId"),
+        "{r}"
+    );
+    assert_eq!(
+        count::<entity::volunteer_opportunity::Entity>(app).await,
+        before
+    );
+    let r = estate
+        .run("admin", CREATE_OPPORTUNITY, opportunity(json!(activity_id)))
+        .await;
+    let id = ok(&r)["createVolunteerOpportunity"]["opportunity"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let read =
+        "query($id: ID!) { volunteerOpportunity(id: $id) { id activityId activity { id title } } }";
+    // A resident of Building A may see the talk; one of Building B may not.
+    let r = estate.run("resident", read, json!({ "id": id })).await;
+    assert_eq!(
+        ok(&r)["volunteerOpportunity"]["activity"]["id"],
+        activity_id.as_str(),
+        "{r}"
+    );
+    let r = estate.run("residentB", read, json!({ "id": id })).await;
+    assert_eq!(
+        ok(&r)["volunteerOpportunity"]["activityId"],
+        activity_id.as_str(),
+        "{r}"
+    );
+    assert!(ok(&r)["volunteerOpportunity"]["activity"].is_null(), "{r}");
+}

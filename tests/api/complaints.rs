@@ -1577,3 +1577,130 @@ async fn a_linked_work_order_is_one_the_complainant_sees_and_shows_to_those_who_
         );
     }
 }
+
+/// The building's supervision group: its chair and staff members see the building's complaints
+/// with internal notes, its resident representatives without; nobody sees one about themselves
+/// before the reply; the chair hears of an appeal and answers it, a representative may not.
+#[tokio::test]
+async fn the_buildings_supervision_group_sees_its_complaints_and_its_chair_answers_appeals() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let p = people(app).await;
+    let building_a = entity::building::Entity::find()
+        .filter(entity::building::Column::Name.starts_with("Building A"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let add = "mutation($input: AddSupervisionMemberInput!) { addSupervisionMember(input: $input) { member { id } } }";
+    for (email, role) in [
+        ("staff11@demo.test", "CHAIR"),
+        ("staff8@demo.test", "STAFF"),
+        ("staff5@demo.test", "STAFF"),
+        ("resident2@demo.test", "RESIDENT"),
+    ] {
+        let user = user_by_email(app, email).await.id;
+        let json = gql(
+            app,
+            &p.supervisor,
+            add,
+            json!({ "input": { "buildingId": building_a, "userId": user, "role": role } }),
+        )
+        .await;
+        assert!(json["errors"].is_null(), "{email}: {json}");
+    }
+    let chair = token_of(app, "staff11@demo.test").await;
+    let group_staff = token_of(app, "staff8@demo.test").await;
+    let representative = p.neighbour.clone(); // resident2
+    // An anonymous complaint about staff5, who sits in the group.
+    let subject = staff_id(app, "staff5@demo.test").await;
+    let id = submit(
+        app,
+        &p.resident,
+        json!({ "staffId": subject, "anonymous": true }),
+    )
+    .await;
+    let note = "mutation($input: AddComplaintNoteInput!) { addComplaintNote(input: $input) { note { internal } } }";
+    let json = gql(
+        app,
+        &p.manager,
+        note,
+        json!({ "input": { "id": id, "body": "Check the lobby camera", "internal": true } }),
+    )
+    .await;
+    assert!(json["errors"].is_null(), "{json}");
+    for (who, token, internal_notes) in [
+        ("chair", &chair, true),
+        ("group staff member", &group_staff, true),
+        ("resident representative", &representative, false),
+    ] {
+        let json = get(app, token, &id).await;
+        let c = &json["data"]["complaint"];
+        assert_eq!(c["id"], id.as_str(), "{who}: {json}");
+        assert!(c["complainantId"].is_null(), "{who}: {json}");
+        let shows_internal = c["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["internal"] == true);
+        assert_eq!(shows_internal, internal_notes, "{who}: {json}");
+        let json = gql(
+            app,
+            token,
+            "{ complaints(first: 10) { totalCount } }",
+            json!({}),
+        )
+        .await;
+        assert_eq!(json["data"]["complaints"]["totalCount"], 1, "{who}: {json}");
+    }
+    // The staff member concerned does not see it through the group before the reply.
+    assert_eq!(code(&get(app, &p.subject, &id).await), "NOT_FOUND");
+    let json = gql(
+        app,
+        &p.subject,
+        "{ complaints(first: 10) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(json["data"]["complaints"]["totalCount"], 0, "{json}");
+    // Building B's residents still see nothing.
+    assert_eq!(code(&get(app, &p.resident_b, &id).await), "NOT_FOUND");
+
+    to_replied(app, &p, &id).await;
+    ok_step(
+        app,
+        &p.resident,
+        "appealComplaint",
+        &id,
+        json!({ "reason": "Nothing changed" }),
+    )
+    .await;
+    for (who, token) in [("chair", &chair), ("representative", &representative)] {
+        let heard = inbox(app, token).await;
+        assert!(
+            heard
+                .iter()
+                .any(|n| n["title"] == "A complaint was appealed to the supervisors"),
+            "{who}: {heard:?}"
+        );
+    }
+    let json = step(
+        app,
+        &representative,
+        "replyToComplaint",
+        &id,
+        json!({ "reply": "We agree" }),
+    )
+    .await;
+    assert_eq!(code(&json), "FORBIDDEN", "{json}");
+    let json = ok_step(
+        app,
+        &chair,
+        "replyToComplaint",
+        &id,
+        json!({ "reply": "The group reviewed the camera: the cleaner apologises." }),
+    )
+    .await;
+    assert!(json["errors"].is_null(), "{json}");
+}

@@ -1116,8 +1116,17 @@ async fn the_demo_seeds_groups_plans_and_inspections_once() {
     assert!(statuses.contains(&("SCHEDULED".to_owned(), "COMPLETED".to_owned())));
     assert!(statuses.contains(&("UNANNOUNCED".to_owned(), "PLANNED".to_owned())));
     assert_eq!(first.3, 2, "two findings");
+    let completed: Vec<Uuid> = entity::inspection::Entity::find()
+        .select_only()
+        .column(entity::inspection::Column::Id)
+        .filter(entity::inspection::Column::Status.eq("COMPLETED"))
+        .into_tuple()
+        .all(&app.state.db)
+        .await
+        .unwrap();
     let rectifications = entity::rectification::Entity::find()
         .filter(entity::rectification::Column::SourceKind.eq("INSPECTION"))
+        .filter(entity::rectification::Column::SourceId.is_in(completed))
         .count(&app.state.db)
         .await
         .unwrap();

@@ -272,6 +272,15 @@ impl<'a> ActivityService<'a> {
         })))
     }
 
+    /// A service centre named as the place must exist (`NOT_FOUND` on `input.serviceCentreId`).
+    async fn check_centre(&self, centre: Uuid) -> AppResult<()> {
+        entity::service_centre::Entity::find_by_id(centre)
+            .one(self.db())
+            .await?
+            .map(|_| ())
+            .ok_or_else(|| AppError::unknown_id("input.serviceCentreId", "service centre"))
+    }
+
     /// One activity the viewer may see, with how they relate to it; `NOT_FOUND` otherwise.
     pub async fn get(&self, scope: &Scope, id: Uuid) -> AppResult<(activity::Model, Relation)> {
         scope.require_user()?;
@@ -576,6 +585,9 @@ impl<'a> ActivityService<'a> {
         check_targets(self.db(), &fields.audience, served.as_ref()).await?;
         let organiser = fields.organiser_id.unwrap_or(me);
         self.check_organiser(me, organiser, served.as_ref()).await?;
+        if let Some(centre) = fields.service_centre_id {
+            self.check_centre(centre).await?;
+        }
         let id = Uuid::now_v7();
         let model = activity::ActiveModel {
             id: Set(id),
@@ -669,6 +681,9 @@ impl<'a> ActivityService<'a> {
                 }
             };
             check_targets(self.db(), audience, served.as_ref()).await?;
+        }
+        if let Some(Some(centre)) = changes.service_centre_id {
+            self.check_centre(centre).await?;
         }
         let write = Write::begin(self.state).await?;
         let mut model: activity::ActiveModel = current.clone().into();

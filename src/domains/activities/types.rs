@@ -226,6 +226,21 @@ impl Activity {
         self.model.service_centre_id.map(|id| ID(id.to_string()))
     }
 
+    /// That service centre (centres are public to every signed-in user).
+    async fn service_centre(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::domains::service_centres::types::ServiceCentre>> {
+        let Some(id) = self.model.service_centre_id else {
+            return Ok(None);
+        };
+        let centre = ctx
+            .loaders()?
+            .load_one::<ById<entity::service_centre::Entity>>(id)
+            .await?;
+        Ok(centre.map(Into::into))
+    }
+
     /// Start.
     async fn starts_at(&self) -> DateTime<Utc> {
         self.model.starts_at
@@ -661,4 +676,24 @@ impl ActivitySeats {
             status: status_at(model, now),
         }
     }
+}
+
+/// The activity `id` as the viewer may see it, or `None` (for objects that link to one).
+pub async fn visible_activity(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> async_graphql::Result<Option<Activity>> {
+    let scope = ctx.scope().await?;
+    let loaders = ctx.loaders()?;
+    let Some(model) = loaders.load_one::<ById<activity::Entity>>(id).await? else {
+        return Ok(None);
+    };
+    let audience = loaders
+        .load_one::<AudienceByActivity>(id)
+        .await?
+        .unwrap_or_default();
+    let rel = relation(scope, &model, &audience).await?;
+    Ok(rel
+        .sees
+        .then(|| Activity::new(model, rel, ctx.state().clock.now())))
 }

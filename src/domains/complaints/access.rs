@@ -7,18 +7,24 @@
 //! | supervisor (`SUPERVISOR` role) | every complaint | yes | no |
 //! | manager (active `MANAGER` serving the building) | the building's complaints | yes | no |
 //! | handler | the complaints they handle | yes | no |
+//! | chair or staff member of the building's supervision group (in term) | the building's complaints | yes | no |
+//! | resident representative in the building's group (in term, living there) | the building's complaints | no | no |
 //! | staff member concerned | their complaint once it has been replied to | no | no |
 //! | complainant | their own complaints | no | yes (themselves) |
 //! | other residents and staff | nothing | – | – |
 //!
-//! The staff member a complaint is about has no rights over it as a manager or handler: until
-//! it is replied to they do not see it at all, and then only as the person concerned.
+//! The staff member a complaint is about has no rights over it as a manager, handler or group
+//! member: until it is replied to they do not see it at all, and then only as the person
+//! concerned. The group's chair answers appeals with the `SUPERVISOR` role holders.
 
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 use crate::{
-    domains::estate::{access::Scope, types::StaffPost},
+    domains::{
+        estate::{access::Scope, types::StaffPost},
+        supervision::{access::Supervision, types::MemberRole},
+    },
     error::AppResult,
 };
 use entity::complaint;
@@ -31,6 +37,20 @@ pub async fn visible(scope: &Scope) -> AppResult<Option<Condition>> {
     }
     let mut any = Condition::any().add(complaint::Column::ComplainantId.eq(me));
     let staff = scope.staff().await?;
+    let group = scope.facet::<Supervision>().await?;
+    if !group.member_of.is_empty() {
+        // The building's supervision group, but never about oneself before the reply.
+        let mut of_group = Condition::all()
+            .add(complaint::Column::BuildingId.is_in(group.member_of.keys().copied()));
+        if let Some(id) = staff.id {
+            of_group = of_group.add(
+                Condition::any()
+                    .add(complaint::Column::StaffId.is_null())
+                    .add(complaint::Column::StaffId.ne(id)),
+            );
+        }
+        any = any.add(of_group);
+    }
     if let (Some(id), true) = (staff.id, staff.active) {
         let manager = staff.post.as_deref() == Some(StaffPost::Manager.as_str());
         if manager && !staff.served_buildings.is_empty() {
@@ -118,6 +138,20 @@ pub async fn relation_to(
         rel.staff_view = true;
     }
     let staff = scope.staff().await?;
+    let is_subject = staff.id.is_some() && complaint.staff_id == staff.id;
+    let group = scope.facet::<Supervision>().await?;
+    if let Some(roles) = group.member_of.get(&complaint.building_id)
+        && !is_subject
+    {
+        rel.sees = true;
+        // Representatives are residents: internal notes are for the group's staff side.
+        if roles.contains(&MemberRole::Chair) || roles.contains(&MemberRole::Staff) {
+            rel.staff_view = true;
+        }
+        if roles.contains(&MemberRole::Chair) {
+            rel.supervisor = true;
+        }
+    }
     if let Some(id) = staff.id {
         rel.subject = complaint.staff_id == Some(id);
         if rel.subject {

@@ -491,6 +491,16 @@ impl<'a> ComplaintService<'a> {
             After::TellSupervisors => {
                 let mut people = supervisors(write.txn()).await?;
                 people.extend(managers_of(write.txn(), &next).await?);
+                // And the building's supervision group, whose chair answers it with them.
+                let group = crate::domains::supervision::service::current_members(
+                    write.txn(),
+                    next.building_id,
+                    write.now().date_naive(),
+                )
+                .await?;
+                people.extend(group.into_keys());
+                people.sort_unstable();
+                people.dedup();
                 notify_staff(
                     &mut write,
                     &people,
@@ -1232,6 +1242,9 @@ async fn take_quota(
 async fn prepare(scope: &Scope) -> AppResult<()> {
     scope.resident().await?;
     scope.staff().await?;
+    scope
+        .facet::<crate::domains::supervision::access::Supervision>()
+        .await?;
     Ok(())
 }
 
@@ -1321,8 +1334,8 @@ async fn managers_of<C: ConnectionTrait>(db: &C, found: &complaint::Model) -> Ap
         .collect())
 }
 
-/// The users holding the `SUPERVISOR` role: they answer appeals. (The supervision group of
-/// each building, when it exists, narrows this.)
+/// The users holding the `SUPERVISOR` role: they answer appeals, with the chair of the
+/// building's supervision group.
 async fn supervisors<C: ConnectionTrait>(db: &C) -> AppResult<Vec<Uuid>> {
     Ok(user_role::Entity::find()
         .select_only()

@@ -108,6 +108,10 @@ pub struct RectificationSourceRef {
 pub enum RectificationSourceObject {
     /// The work order whose low rating opened it.
     WorkOrder(Box<WorkOrder>),
+    /// The complaint being rectified.
+    Complaint(Box<crate::domains::complaints::types::Complaint>),
+    /// The inspection whose finding opened it.
+    Inspection(Box<crate::domains::supervision::types::Inspection>),
 }
 
 /// A rectification as its viewer may see it.
@@ -218,21 +222,50 @@ impl Rectification {
         Ok(StaffRecord::try_from_model(record)?)
     }
 
-    /// The object that found the problem, where its table exists and you may see it: the work
-    /// order of a `LOW_RATING`. Complaints and inspections are given by `source.id` only.
+    /// The object that found the problem, where you may see it: the work order of a
+    /// `LOW_RATING`, the complaint, or the inspection (as those types show it to you). Null for
+    /// a survey, or when you may not see the source.
     async fn source_object(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<RectificationSourceObject>> {
-        if self.source.kind != RectificationSource::LowRating {
-            return Ok(None);
-        }
         let Some(id) = self.model.source_id else {
             return Ok(None);
         };
-        Ok(visible_order(ctx, id)
-            .await?
-            .map(|o| RectificationSourceObject::WorkOrder(Box::new(o))))
+        let state = ctx.state();
+        Ok(match self.source.kind {
+            RectificationSource::LowRating => visible_order(ctx, id)
+                .await?
+                .map(|o| RectificationSourceObject::WorkOrder(Box::new(o))),
+            RectificationSource::Complaint => {
+                let scope = ctx.scope().await?;
+                let service = crate::domains::complaints::service::ComplaintService::new(state);
+                match service.visible_among(scope, [id]).await?.pop() {
+                    Some((model, rel)) => Some(RectificationSourceObject::Complaint(Box::new(
+                        crate::domains::complaints::types::Complaint::try_from_model(
+                            model,
+                            (&rel).into(),
+                            state.clock.now(),
+                            service.reopen_window(),
+                        )?,
+                    ))),
+                    None => None,
+                }
+            }
+            RectificationSource::Inspection => {
+                let scope = ctx.scope().await?;
+                crate::domains::supervision::service::SupervisionService::new(state)
+                    .visible_among(scope, [id])
+                    .await?
+                    .pop()
+                    .map(|(model, rel)| {
+                        RectificationSourceObject::Inspection(Box::new(
+                            crate::domains::supervision::types::Inspection::new(model, rel.view),
+                        ))
+                    })
+            }
+            RectificationSource::Survey => None,
+        })
     }
 
     /// The work order opened for the work, if any and if you may see it.

@@ -488,6 +488,13 @@ impl<'a> VolunteerService<'a> {
     ) -> AppResult<volunteer_opportunity::Model> {
         let me = scope.require_user()?;
         coordinator(scope).await?;
+        // A supported activity must be one the coordinator may see.
+        if let Some(activity) = new.activity_id {
+            crate::domains::activities::service::ActivityService::new(self.state)
+                .get(scope, activity)
+                .await
+                .map_err(|err| err.on_field("input.activityId"))?;
+        }
         let write = Write::begin(self.state).await?;
         if let Some(category_id) = new.category_id {
             let category = service_category::Entity::find_by_id(category_id)

@@ -171,6 +171,8 @@ pub struct VolunteerOpportunity {
     uuid: Uuid,
     #[graphql(skip)]
     category_uuid: Option<Uuid>,
+    #[graphql(skip)]
+    activity_uuid: Option<Uuid>,
 }
 
 impl VolunteerOpportunity {
@@ -187,12 +189,24 @@ impl VolunteerOpportunity {
             created_at: model.created_at,
             uuid: model.id,
             category_uuid: model.category_id,
+            activity_uuid: model.activity_id,
         })
     }
 }
 
 #[ComplexObject]
 impl VolunteerOpportunity {
+    /// The activity it supports, as you may see it (null when there is none or you may not).
+    async fn activity(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::domains::activities::types::Activity>> {
+        match self.activity_uuid {
+            Some(id) => crate::domains::activities::types::visible_activity(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+
     /// The catalogue category of the work, if any.
     async fn category(
         &self,
