@@ -678,6 +678,27 @@ async fn who_sees_which_rectifications() {
             .await;
         assert!(ok(&json)["node"].is_null(), "{role}");
     }
+    // A member of Building A's supervision group (resident2, a resident representative):
+    // Building A's, to read only.
+    let resident2 = crate::estate::user_by_email(app, "resident2@demo.test")
+        .await
+        .id;
+    let json = estate
+        .run(
+            "supervisor",
+            "mutation($input: AddSupervisionMemberInput!) { addSupervisionMember(input: $input) { member { id } } }",
+            json!({ "input": { "buildingId": a, "userId": resident2, "role": "RESIDENT" } }),
+        )
+        .await;
+    ok(&json);
+    let json = estate.run("resident2", LIST, json!({})).await;
+    assert_eq!(ids_of(&json), sorted(vec![&in_a, &in_a_other]), "{json}");
+    let json = estate.run("resident2", ONE, json!({ "id": in_b })).await;
+    assert_eq!(code(&json), "NOT_FOUND", "{json}");
+    let group_input = json!({ "input": { "buildingId": a, "source": "SURVEY",
+        "responsibleStaffId": staff2, "problem": "x", "dueAt": future(app, 1) } });
+    let json = estate.run("resident2", OPEN, group_input).await;
+    assert_eq!(code(&json), "FORBIDDEN", "{json}");
     // anonymous: UNAUTHENTICATED.
     let (_, json) = app.graphql(LIST, json!({}), None).await;
     assert_eq!(code(&json), "UNAUTHENTICATED", "{json}");
@@ -1289,10 +1310,11 @@ async fn a_page_of_rectifications_costs_the_same_statements_for_5_and_50() {
             fifty.len(),
             "{role}: 5 rectifications {five:#?}, 50 {fifty:#?}"
         );
-        // The caller (2), the staff facet (record, buildings), the page and its count, then one
-        // batch each: buildings, staff records, their users, timelines.
+        // The caller (2), the staff facet (record, buildings), a manager's supervision facet
+        // (residencies, group memberships), the page and its count, then one batch each:
+        // buildings, staff records, their users, timelines, the source objects (inspections).
         assert!(
-            fifty.len() <= 10,
+            fifty.len() <= 13,
             "{role}: {} statements: {fifty:#?}",
             fifty.len()
         );

@@ -570,6 +570,10 @@ impl<'a> ConductService<'a> {
                 "you may not propose an entry about yourself".to_owned(),
             ));
         }
+        if let Some((LedgerSourceKind::Rectification, _)) = new.source {
+            // Its visibility is judged inside the write: load the facets it needs first.
+            crate::domains::rectifications::access::standing(scope).await?;
+        }
         let mut write = Write::begin(self.state).await?;
         if let Some((LedgerSourceKind::Rectification, id)) = new.source {
             cited_rectification(scope, &write, id, new.staff_id).await?;

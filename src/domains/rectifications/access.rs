@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | administrator, supervisor | every rectification | open, verify or reject (never their own) |
 //! | manager (active `MANAGER` staff) | those of the buildings they serve | open, verify or reject there (never their own) |
+//! | member of a building's supervision group (in term; representatives while living there) | those of that building | none |
 //! | staff | those they are responsible for | start, record, submit their own |
 //! | resident, merchant | none | none |
 
@@ -12,7 +13,10 @@ use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 use crate::{
-    domains::estate::{access::Scope, types::StaffPost},
+    domains::{
+        estate::{access::Scope, types::StaffPost},
+        supervision::access::Supervision,
+    },
     error::AppResult,
 };
 use entity::rectification;
@@ -26,12 +30,14 @@ pub struct Standing {
     pub managed: Vec<Uuid>,
     /// Their own staff record (any status: their own rectifications stay visible).
     pub own: Option<Uuid>,
+    /// The buildings whose supervision group they are a current member of (they read those).
+    pub grouped: Vec<Uuid>,
 }
 
 impl Standing {
     /// Whether the viewer may see any rectification at all (else lists are `FORBIDDEN`).
     pub fn any(&self) -> bool {
-        self.all || !self.managed.is_empty() || self.own.is_some()
+        self.all || !self.managed.is_empty() || self.own.is_some() || !self.grouped.is_empty()
     }
 
     /// Whether the viewer may open and verify rectifications in `building`.
@@ -40,7 +46,8 @@ impl Standing {
     }
 }
 
-/// The viewer's standing, from the staff facet (loaded once per request).
+/// The viewer's standing, from the staff and supervision facets (loaded once per request;
+/// callers that write call this before their write begins, so both are loaded by then).
 pub async fn standing(scope: &Scope) -> AppResult<Standing> {
     if scope.user_id.is_none() {
         return Ok(Standing::default());
@@ -53,10 +60,25 @@ pub async fn standing(scope: &Scope) -> AppResult<Standing> {
         Vec::new()
     };
     managed.sort();
+    let all = scope.admin || scope.supervisor;
+    // Those who see everything need not know their group memberships.
+    let mut grouped: Vec<Uuid> = if all {
+        Vec::new()
+    } else {
+        scope
+            .facet::<Supervision>()
+            .await?
+            .member_of
+            .keys()
+            .copied()
+            .collect()
+    };
+    grouped.sort();
     Ok(Standing {
-        all: scope.admin || scope.supervisor,
+        all,
         managed,
         own: staff.id,
+        grouped,
     })
 }
 
@@ -69,7 +91,8 @@ pub async fn visible(scope: &Scope) -> AppResult<Option<Condition>> {
     }
     let mut any = Condition::any()
         // sea-query renders an empty IN list as a false condition.
-        .add(rectification::Column::BuildingId.is_in(standing.managed.iter().copied()));
+        .add(rectification::Column::BuildingId.is_in(standing.managed.iter().copied()))
+        .add(rectification::Column::BuildingId.is_in(standing.grouped.iter().copied()));
     if let Some(own) = standing.own {
         any = any.add(rectification::Column::ResponsibleStaffId.eq(own));
     }
@@ -92,8 +115,9 @@ pub async fn relation(scope: &Scope, model: &rectification::Model) -> AppResult<
     let standing = standing(scope).await?;
     let responsible = standing.own == Some(model.responsible_staff_id);
     let verifier = standing.oversees(model.building_id);
+    let grouped = standing.grouped.contains(&model.building_id);
     Ok(Relation {
-        sees: responsible || verifier,
+        sees: responsible || verifier || grouped,
         responsible,
         verifier,
     })

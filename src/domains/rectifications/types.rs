@@ -238,31 +238,47 @@ impl Rectification {
                 .await?
                 .map(|o| RectificationSourceObject::WorkOrder(Box::new(o))),
             RectificationSource::Complaint => {
-                let scope = ctx.scope().await?;
-                let service = crate::domains::complaints::service::ComplaintService::new(state);
-                match service.visible_among(scope, [id]).await?.pop() {
-                    Some((model, rel)) => Some(RectificationSourceObject::Complaint(Box::new(
-                        crate::domains::complaints::types::Complaint::try_from_model(
-                            model,
-                            (&rel).into(),
-                            state.clock.now(),
-                            service.reopen_window(),
-                        )?,
-                    ))),
-                    None => None,
+                use crate::domains::complaints::{access::relation, service::ComplaintService};
+                let loaded = ctx
+                    .loaders()?
+                    .load_one::<ById<entity::complaint::Entity>>(id)
+                    .await?;
+                let Some(model) = loaded else {
+                    return Ok(None);
+                };
+                let rel = relation(ctx.scope().await?, &model).await?;
+                if !rel.sees {
+                    return Ok(None);
                 }
+                let window = ComplaintService::new(state).reopen_window();
+                Some(RectificationSourceObject::Complaint(Box::new(
+                    crate::domains::complaints::types::Complaint::try_from_model(
+                        model,
+                        (&rel).into(),
+                        state.clock.now(),
+                        window,
+                    )?,
+                )))
             }
             RectificationSource::Inspection => {
-                let scope = ctx.scope().await?;
-                crate::domains::supervision::service::SupervisionService::new(state)
-                    .visible_among(scope, [id])
-                    .await?
-                    .pop()
-                    .map(|(model, rel)| {
-                        RectificationSourceObject::Inspection(Box::new(
-                            crate::domains::supervision::types::Inspection::new(model, rel.view),
-                        ))
-                    })
+                use crate::domains::supervision::{
+                    access::{Supervision, View, relation},
+                    types::Inspection,
+                };
+                let loaded = ctx
+                    .loaders()?
+                    .load_one::<ById<entity::inspection::Entity>>(id)
+                    .await?;
+                let Some(model) = loaded else {
+                    return Ok(None);
+                };
+                let facet = ctx.scope().await?.facet::<Supervision>().await?;
+                let rel = relation(&facet, &model);
+                (rel.view != View::None).then(|| {
+                    RectificationSourceObject::Inspection(Box::new(Inspection::new(
+                        model, rel.view,
+                    )))
+                })
             }
             RectificationSource::Survey => None,
         })
