@@ -1,41 +1,17 @@
 //! Community activities: the activity, its audience (the notices' audience model), sign-ups
 //! with the household members they bring, and feedback from those who attended.
 //!
-//! `activity.service_centre_id` has no foreign key yet: the service-centre table comes from
-//! another change, which adds the constraint.
+//! `activity.service_centre_id` has no foreign key (the service-centre table is created by the
+//! next migration); the activities service checks that a named centre exists on every write.
 
 use sea_orm_migration::prelude::*;
+
+use crate::support::{at, at_null, fk};
 
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
 
-fn at(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn at_null(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
-}
-
-fn fk(
-    from_table: impl IntoIden,
-    from: impl IntoIden,
-    to_table: impl IntoIden,
-    to: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from)
-        .to(to_table, to)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
-
+/// A counter: a required integer starting at 0.
 fn int(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column)
         .integer()

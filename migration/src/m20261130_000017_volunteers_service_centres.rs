@@ -5,59 +5,13 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::support::{
+    at, at_null, fk, fk_null, int, int_null, string as text, string_null as text_null, uuid as id,
+    uuid_null as id_null,
+};
+
 #[derive(DeriveMigrationName)]
 pub(crate) struct Migration;
-
-fn id(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).uuid().not_null().to_owned()
-}
-
-fn id_null(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).uuid().null().to_owned()
-}
-
-fn at(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn at_null(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
-}
-
-fn int(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).integer().not_null().to_owned()
-}
-
-fn int_null(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column).integer().null().to_owned()
-}
-
-fn text(column: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(column).string_len(len).not_null().to_owned()
-}
-
-fn text_null(column: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(column).string_len(len).null().to_owned()
-}
-
-fn fk(
-    from_table: impl IntoIden,
-    from: impl IntoIden,
-    to_table: impl IntoIden,
-    to: impl IntoIden,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from)
-        .to(to_table, to)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
-}
 
 async fn index(
     manager: &SchemaManager<'_>,
@@ -126,8 +80,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
-        // `activity_id` names an activity of the activities domain; it has no foreign key
-        // here because that table is created by its own migration (the link is wired there).
+        // `activity_id` names an activity of the activities domain (created by the previous
+        // migration); the opportunity outlives a removed activity, standing alone.
         manager
             .create_table(
                 Table::create()
@@ -151,6 +105,12 @@ impl MigrationTrait for Migration {
                         ServiceCategory::Id,
                     ))
                     .foreign_key(&mut fk(O::Table, O::CreatedBy, User::Table, User::Id))
+                    .foreign_key(&mut fk_null(
+                        O::Table,
+                        O::ActivityId,
+                        Activity::Table,
+                        Activity::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -535,6 +495,12 @@ enum User {
 
 #[derive(DeriveIden)]
 enum Building {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum Activity {
     Table,
     Id,
 }

@@ -43,6 +43,21 @@ pub(crate) fn string(column: impl IntoIden, len: u32) -> ColumnDef {
     ColumnDef::new(column).string_len(len).not_null().to_owned()
 }
 
+/// An optional bounded string.
+pub(crate) fn string_null(column: impl IntoIden, len: u32) -> ColumnDef {
+    ColumnDef::new(column).string_len(len).null().to_owned()
+}
+
+/// A required integer.
+pub(crate) fn int(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).integer().not_null().to_owned()
+}
+
+/// An optional integer.
+pub(crate) fn int_null(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column).integer().null().to_owned()
+}
+
 /// A foreign key that deletes the row with its parent.
 pub(crate) fn fk(
     from_table: impl IntoIden,
