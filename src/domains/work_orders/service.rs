@@ -449,89 +449,26 @@ impl<'a> WorkOrderService<'a> {
             }
             (None, _) => None,
         };
-        let id = Uuid::now_v7();
-        let order = work_order::Model {
-            id,
-            number,
-            building_id,
-            unit_id,
-            location: new.location.filter(|l| !l.is_empty()),
-            category_id: policy.category.id,
-            offering_id,
-            slot_id,
-            requester_id: requester,
-            channel: channel.as_str().to_owned(),
-            title: new.title,
-            description: new.description,
-            priority: priority.as_str().to_owned(),
-            status: WorkOrderStatus::Submitted.as_str().to_owned(),
-            assignee_id: None,
-            response_due_at: now + Duration::minutes(policy.response_minutes),
-            resolution_due_at: now + Duration::minutes(policy.resolution_minutes),
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            paused_at: None,
-            paused_seconds: 0,
-            hold_reason: None,
-            response_warned: false,
-            response_breached: false,
-            resolution_warned: false,
-            resolution_breached: false,
-            escalated: false,
-            return_visit_done: false,
-            reopen_count: 0,
-            urge_count: 0,
-            last_urged_at: None,
-            amount: None,
-            resolution: None,
-            version: 0,
-            created_at: now,
-            updated_at: now,
-        };
-        work_order::Entity::insert(work_order::ActiveModel::from(order.clone()))
-            .exec_without_returning(write.txn())
-            .await?;
-        let entry = entry(
-            &order,
-            Some(me),
-            WorkOrderAction::Submit,
-            None,
-            WorkOrderStatus::Submitted,
-            None,
-            false,
-            now,
-        );
-        record(write, &order, entry).await?;
-        let mut order = order;
-        // Automatic dispatch happens in the same write: the order is never seen unassigned.
-        if DispatchMode::parse(&policy.category.dispatch_mode) == Some(DispatchMode::Auto)
-            && let Some(staff) = least_loaded_eligible(write.txn(), &order, now).await?
-        {
-            order = self
-                .apply(
-                    write,
-                    &order,
-                    None,
-                    WorkOrderAction::AutoAssign,
-                    Some(
-                        "automatic dispatch: the eligible staff member with the fewest open orders"
-                            .to_owned(),
-                    ),
-                    true,
-                    Edit {
-                        assignee: Some(Some(staff.id)),
-                        ..Edit::default()
-                    },
-                )
-                .await?;
-            notify_staff(
-                write,
-                &[staff.user_id],
-                &order,
-                "A work order was assigned to you",
-            )
-            .await?;
+        let (order, auto_assigned) = insert_submitted(
+            write,
+            Fresh {
+                number,
+                building_id,
+                unit_id,
+                location: new.location.filter(|l| !l.is_empty()),
+                policy,
+                priority,
+                offering_id,
+                slot_id,
+                requester_id: requester,
+                channel,
+                title: new.title,
+                description: new.description,
+                actor: me,
+            },
+        )
+        .await?;
+        if auto_assigned {
             notify_requester(write, &order, WorkOrderAction::AutoAssign).await?;
         }
         Ok(Submitted { order, warnings })
@@ -1970,19 +1907,83 @@ pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<w
     let now = write.now();
     let (policy, priority) = WorkOrderService::policy(write.txn(), new.category_id, None).await?;
     let number = next_number(write.txn(), now.year()).await?;
+    let (order, _) = insert_submitted(
+        write,
+        Fresh {
+            number,
+            building_id: new.building_id,
+            unit_id: None,
+            location: Some(new.location),
+            policy,
+            priority,
+            offering_id: None,
+            slot_id: None,
+            requester_id: new.requester_id,
+            channel: new.channel,
+            title: new.title,
+            description: new.description,
+            actor: new.requester_id,
+        },
+    )
+    .await?;
+    Ok(order)
+}
+
+/// A new order's columns, decided by its creator (`createWorkOrder`, an appointment, an
+/// inspection finding).
+struct Fresh {
+    number: String,
+    building_id: Uuid,
+    unit_id: Option<Uuid>,
+    location: Option<String>,
+    policy: Policy,
+    priority: Priority,
+    offering_id: Option<Uuid>,
+    slot_id: Option<Uuid>,
+    requester_id: Uuid,
+    channel: WorkOrderChannel,
+    title: String,
+    description: String,
+    /// Who the `SUBMIT` entry names.
+    actor: Uuid,
+}
+
+/// The one place a work order is born, inside the caller's `write`: the row with the policy's
+/// clocks, its `SUBMIT` entry and live event, and automatic dispatch for `AUTO` categories
+/// (the assignee notified). Returns the order as it stands and whether it was dispatched.
+async fn insert_submitted(
+    write: &mut Write<'_>,
+    fresh: Fresh,
+) -> AppResult<(work_order::Model, bool)> {
+    let now = write.now();
+    let Fresh {
+        number,
+        building_id,
+        unit_id,
+        location,
+        policy,
+        priority,
+        offering_id,
+        slot_id,
+        requester_id,
+        channel,
+        title,
+        description,
+        actor,
+    } = fresh;
     let order = work_order::Model {
         id: Uuid::now_v7(),
         number,
-        building_id: new.building_id,
-        unit_id: None,
-        location: Some(new.location),
+        building_id,
+        unit_id,
+        location,
         category_id: policy.category.id,
-        offering_id: None,
-        slot_id: None,
-        requester_id: new.requester_id,
-        channel: new.channel.as_str().to_owned(),
-        title: new.title,
-        description: new.description,
+        offering_id,
+        slot_id,
+        requester_id,
+        channel: channel.as_str().to_owned(),
+        title,
+        description,
         priority: priority.as_str().to_owned(),
         status: WorkOrderStatus::Submitted.as_str().to_owned(),
         assignee_id: None,
@@ -2014,7 +2015,7 @@ pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<w
         .await?;
     let submitted = entry(
         &order,
-        Some(new.requester_id),
+        Some(actor),
         WorkOrderAction::Submit,
         None,
         WorkOrderStatus::Submitted,
@@ -2023,11 +2024,11 @@ pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<w
         now,
     );
     record(write, &order, submitted).await?;
+    // Automatic dispatch happens in the same write: the order is never seen unassigned.
     if DispatchMode::parse(&policy.category.dispatch_mode) == Some(DispatchMode::Auto)
         && let Some(staff) = least_loaded_eligible(write.txn(), &order, now).await?
     {
-        let service = WorkOrderService::new(write.state());
-        let assigned = service
+        let assigned = WorkOrderService::new(write.state())
             .apply(
                 write,
                 &order,
@@ -2051,7 +2052,7 @@ pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<w
             "A work order was assigned to you",
         )
         .await?;
-        return Ok(assigned);
+        return Ok((assigned, true));
     }
-    Ok(order)
+    Ok((order, false))
 }
