@@ -11,6 +11,7 @@ pub mod identity;
 pub mod notices;
 pub mod qualifications;
 pub mod rectifications;
+pub mod reports;
 pub mod service_centres;
 pub mod supervision;
 pub mod system;
