@@ -18,7 +18,8 @@ const REPORT: &str = "query($b: ID, $from: Date!, $to: Date!) { \
     staffWithPoliciesAcknowledged { ...F } scheduledInspectionsDone { ...F } \
     unannouncedInspectionsDone { ...F } complaintsAcknowledgedInTime { ...F } \
     complaintsRepliedInTime { ...F } rectificationsClosedOnTime { ...F } \
-    workOrdersWithinSla { ...F } ratingAverage ratedWorkOrderIds } } \
+    workOrdersWithinSla { ...F } ratingAverage ratedWorkOrderIds \
+    satisfactionIndex surveyResponses surveysRun surveysRunIds } } \
     fragment F on ComplianceFigure { numerator denominator percentage metIds missedIds pendingIds }";
 
 const STATISTICS: &str = "query($b: ID, $from: Date!, $to: Date!) { \
@@ -542,6 +543,121 @@ impl Estate {
         self.ids.insert(name, id);
     }
 
+    /// A survey with one SCALE question; its audience is `building`, or the estate.
+    async fn survey(
+        &mut self,
+        name: &'static str,
+        building: Option<Uuid>,
+        status: &str,
+        window: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Uuid {
+        let id = Uuid::now_v7();
+        insert(
+            &self.app,
+            entity::survey::ActiveModel::from(entity::survey::Model {
+                id,
+                title: name.to_owned(),
+                description: String::new(),
+                anonymous: true,
+                once_per: "USER".to_owned(),
+                opens_at: window.0,
+                closes_at: window.1,
+                remind_at: None,
+                status: status.to_owned(),
+                respondent_salt: None,
+                audience_size: 10,
+                version: 1,
+                created_by: self.admin.id,
+                created_at: window.0,
+                updated_at: window.0,
+                published_at: (status == "PUBLISHED").then_some(window.0),
+                reminded_at: None,
+                sealed_at: None,
+            }),
+        )
+        .await;
+        insert(
+            &self.app,
+            entity::survey_audience::ActiveModel::from(entity::survey_audience::Model {
+                id: Uuid::now_v7(),
+                survey_id: id,
+                scope: if building.is_some() {
+                    "BUILDING"
+                } else {
+                    "ESTATE"
+                }
+                .to_owned(),
+                building_id: building,
+                floor: None,
+                unit_id: None,
+                role: None,
+            }),
+        )
+        .await;
+        let question = Uuid::now_v7();
+        insert(
+            &self.app,
+            entity::survey_question::ActiveModel::from(entity::survey_question::Model {
+                id: question,
+                survey_id: id,
+                position: 1,
+                kind: "SCALE".to_owned(),
+                prompt: "How satisfied are you?".to_owned(),
+                required: true,
+                scale_min: Some(1),
+                scale_max: Some(5),
+                indicator: None,
+                staff_post: None,
+                staff_id: None,
+            }),
+        )
+        .await;
+        self.ids.insert(name, id);
+        question
+    }
+
+    /// An anonymous response from `building` scoring `score` (0–100) on `question`.
+    async fn response(
+        &self,
+        survey: Uuid,
+        question: Uuid,
+        building: Uuid,
+        at: DateTime<Utc>,
+        score: f64,
+    ) {
+        let id = Uuid::new_v4();
+        insert(
+            &self.app,
+            entity::survey_response::ActiveModel::from(entity::survey_response::Model {
+                id,
+                survey_id: survey,
+                respondent_key: id.to_string(),
+                author_key: id.to_string(),
+                user_id: None,
+                unit_id: None,
+                building_id: Some(building),
+                submitted_at: at,
+                week: at.date_naive(),
+                updated_at: at,
+            }),
+        )
+        .await;
+        insert(
+            &self.app,
+            entity::survey_answer::ActiveModel::from(entity::survey_answer::Model {
+                id: Uuid::now_v7(),
+                survey_id: survey,
+                response_id: id,
+                question_id: question,
+                choice_id: None,
+                scale: None,
+                score: Some(score),
+                text: None,
+            }),
+        )
+        .await;
+    }
+
     fn id(&self, name: &str) -> String {
         self.ids[name].to_string()
     }
@@ -679,6 +795,23 @@ impl Estate {
             ),
         )
         .await;
+        // Surveys: one reaching A, one reaching B, a draft, one before the period.
+        let qa = self
+            .survey("sA", Some(a), "PUBLISHED", (day(20), day(10)))
+            .await;
+        let qb = self
+            .survey("sB", Some(b), "PUBLISHED", (day(20), day(10)))
+            .await;
+        self.survey("sDraft", None, "DRAFT", (day(20), day(10)))
+            .await;
+        let qold = self
+            .survey("sOld", None, "PUBLISHED", (day(60), day(40)))
+            .await;
+        let (sa, sb, sold) = (self.ids["sA"], self.ids["sB"], self.ids["sOld"]);
+        self.response(sa, qa, a, day(15), 80.0).await;
+        self.response(sa, qa, a, day(14), 60.0).await;
+        self.response(sb, qb, b, day(14), 20.0).await;
+        self.response(sold, qold, a, day(45), 0.0).await;
         rating(&self.app, self.ids["w1"], r, 5, day(9)).await;
         rating(&self.app, self.ids["w2"], r, 2, day(8)).await;
         rating(&self.app, self.ids["wB"], r, 1, day(6)).await;
@@ -777,6 +910,12 @@ async fn the_report_counts_each_figure_with_the_records_behind_it() {
     assert_eq!(report["ratingAverage"], json!(3.5));
     assert_eq!(id_set(&report["ratedWorkOrderIds"]), staff(&["w1", "w2"]));
 
+    // Surveys of A: two answers (80, 60), one survey run.
+    assert_eq!(report["satisfactionIndex"], json!(70.0));
+    assert_eq!(report["surveyResponses"], 2);
+    assert_eq!(report["surveysRun"], 1);
+    assert_eq!(id_set(&report["surveysRunIds"]), staff(&["sA"]));
+
     // Drill-down: the ids are nodes of their own types, which the manager may fetch (staff
     // records as `node` gives them to administrators; managers read theirs through
     // `staffCompliance`).
@@ -831,6 +970,9 @@ async fn the_report_counts_each_figure_with_the_records_behind_it() {
         staff(&["i2", "iB"])
     );
     assert_eq!(report["ratingAverage"], json!(2.67));
+    assert_eq!(report["satisfactionIndex"], json!(53.33));
+    assert_eq!(report["surveyResponses"], 3);
+    assert_eq!(id_set(&report["surveysRunIds"]), staff(&["sA", "sB"]));
 }
 
 #[tokio::test]

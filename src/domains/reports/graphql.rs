@@ -103,6 +103,17 @@ pub struct StandardComplianceReport {
     pub rating_average: Option<f64>,
     /// The work orders those ratings are of.
     pub rated_work_order_ids: Vec<ID>,
+    /// The satisfaction index: the mean of the survey scale answers (each on 0–100) of the
+    /// responses from the building (or the estate) submitted in the period, two decimals; null
+    /// when none.
+    pub satisfaction_index: Option<f64>,
+    /// Those responses (counted; anonymous responses name no one).
+    pub survey_responses: i32,
+    /// Surveys run: published surveys whose window overlaps the period and whose audience
+    /// reaches the building (or any, for the estate).
+    pub surveys_run: i32,
+    /// Their ids.
+    pub surveys_run_ids: Vec<ID>,
 }
 
 impl From<Report> for StandardComplianceReport {
@@ -123,6 +134,10 @@ impl From<Report> for StandardComplianceReport {
             work_orders_within_sla: (&report.work_orders_within_sla).into(),
             rating_average: report.ratings.average,
             rated_work_order_ids: ids(&report.ratings.work_orders),
+            satisfaction_index: report.satisfaction_index,
+            survey_responses: i32::try_from(report.survey_responses).unwrap_or(i32::MAX),
+            surveys_run: count(report.surveys_run.len()),
+            surveys_run_ids: ids(&report.surveys_run),
         }
     }
 }

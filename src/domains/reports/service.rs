@@ -16,7 +16,7 @@ use crate::{
     },
     domains::{
         compliance::service::standings, estate::access::Scope, estate::types::StaffPost,
-        work_orders::types::IneligibleReason,
+        surveys::facts::satisfaction, work_orders::types::IneligibleReason,
     },
     error::{AppError, AppResult},
 };
@@ -183,6 +183,14 @@ pub struct Report {
     pub work_orders_within_sla: Tally,
     /// Ratings given in the period.
     pub ratings: Ratings,
+    /// Mean of the survey SCALE answers (0–100) of responses from the building (or the
+    /// estate) submitted in the period, when there are any.
+    pub satisfaction_index: Option<f64>,
+    /// Survey responses from the building (or the estate) submitted in the period.
+    pub survey_responses: u64,
+    /// Published surveys whose window overlaps the period and whose audience reaches the
+    /// building (or any, for the estate).
+    pub surveys_run: Vec<Uuid>,
 }
 
 /// Builds the report (the caller has checked access with [`authorise`]).
@@ -197,6 +205,7 @@ pub async fn report(state: &AppState, building: Option<Uuid>, period: Period) ->
         .map_err(|e| AppError::internal(format!("reply window: {e}")))?;
     let (complaints_acknowledged, complaints_replied) =
         complaints(db, building, period, judged_at, reply_within).await?;
+    let surveys = satisfaction(db, building, period.start, period.end).await?;
     Ok(Report {
         building,
         period,
@@ -211,6 +220,9 @@ pub async fn report(state: &AppState, building: Option<Uuid>, period: Period) ->
         rectifications_on_time: rectifications(db, building, period, judged_at).await?,
         work_orders_within_sla: work_orders(db, building, period, judged_at).await?,
         ratings: ratings(db, building, period).await?,
+        satisfaction_index: surveys.index.map(round2),
+        survey_responses: surveys.responses,
+        surveys_run: surveys.surveys_run,
     })
 }
 
