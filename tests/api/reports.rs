@@ -658,6 +658,109 @@ impl Estate {
         .await;
     }
 
+    /// An activity starting at `at` for `building` (or the estate), with sign-ups of these
+    /// statuses from one unit of building A.
+    async fn activity(
+        &self,
+        building: Option<Uuid>,
+        status: &str,
+        at: DateTime<Utc>,
+        sign_ups: &[&str],
+    ) {
+        let id = Uuid::now_v7();
+        insert(
+            &self.app,
+            entity::activity::ActiveModel::from(entity::activity::Model {
+                id,
+                kind: "CULTURE".to_owned(),
+                title: "Concert".to_owned(),
+                description: String::new(),
+                organiser_id: self.admin.id,
+                organiser_name: None,
+                place: "Hall".to_owned(),
+                service_centre_id: None,
+                starts_at: at,
+                ends_at: at + Duration::hours(2),
+                capacity: 50,
+                sign_up_opens_at: at - Duration::days(10),
+                sign_up_closes_at: at - Duration::days(1),
+                cancel_until: at - Duration::days(1),
+                household_limit: 4,
+                members_allowed: false,
+                status: status.to_owned(),
+                seats_taken: 0,
+                waitlist_length: 0,
+                waitlist_next: 1,
+                version: 1,
+                created_by: self.admin.id,
+                created_at: at - Duration::days(20),
+                updated_at: at - Duration::days(20),
+                published_at: None,
+                cancelled_at: None,
+                cancel_reason: None,
+                no_shows_marked_at: None,
+            }),
+        )
+        .await;
+        insert(
+            &self.app,
+            entity::activity_audience::ActiveModel::from(entity::activity_audience::Model {
+                id: Uuid::now_v7(),
+                activity_id: id,
+                scope: if building.is_some() {
+                    "BUILDING"
+                } else {
+                    "ESTATE"
+                }
+                .to_owned(),
+                building_id: building,
+                floor: None,
+                unit_id: None,
+                role: None,
+            }),
+        )
+        .await;
+        let unit = Uuid::now_v7();
+        if !sign_ups.is_empty() {
+            insert(
+                &self.app,
+                entity::unit::ActiveModel::from(entity::unit::Model {
+                    id: unit,
+                    building_id: self.a,
+                    floor: 1,
+                    number: format!("U-{}", &unit.simple().to_string()[24..]),
+                    kind: "APARTMENT".to_owned(),
+                    created_at: at,
+                }),
+            )
+            .await;
+        }
+        for status in sign_ups {
+            let sign_up = Uuid::now_v7();
+            insert(
+                &self.app,
+                entity::activity_sign_up::ActiveModel::from(entity::activity_sign_up::Model {
+                    id: sign_up,
+                    activity_id: id,
+                    user_id: self.app.user(&[Role::Resident]).await.id,
+                    unit_id: unit,
+                    include_self: true,
+                    seats: 1,
+                    status: (*status).to_owned(),
+                    waitlist_seq: None,
+                    check_in_code: sign_up.simple().to_string()[20..].to_owned(),
+                    created_at: at,
+                    updated_at: at,
+                    confirmed_at: None,
+                    checked_in_at: None,
+                    checked_in_by: None,
+                    cancelled_at: None,
+                }),
+            )
+            .await;
+        }
+    }
+
     fn id(&self, name: &str) -> String {
         self.ids[name].to_string()
     }
@@ -1127,12 +1230,47 @@ async fn statistics_are_aggregates_whose_statements_do_not_grow_with_the_orders(
         )
         .await;
     }
+    // Activities: two for the estate (one cancelled), one for A, one for B, one before.
+    let day = |n: i64| e.now - Duration::days(n);
+    e.activity(
+        None,
+        "PUBLISHED",
+        day(3),
+        &["CHECKED_IN", "CHECKED_IN", "NO_SHOW"],
+    )
+    .await;
+    e.activity(None, "CANCELLED", day(4), &[]).await;
+    e.activity(Some(e.a), "PUBLISHED", day(5), &["CONFIRMED"])
+        .await;
+    e.activity(Some(e.b), "PUBLISHED", day(5), &[]).await;
+    e.activity(None, "PUBLISHED", day(50), &["CHECKED_IN"])
+        .await;
     let json = e
         .run(Some(&e.admin.token), STATISTICS, e.period(None))
         .await;
     assert!(json["errors"].is_null(), "{json}");
     let stats = &json["data"]["serviceStatistics"];
     assert_eq!(stats["openOrders"], 6, "{stats}");
+    assert_eq!(
+        stats["activitiesByStatus"],
+        json!([{ "status": "CANCELLED", "count": 1 }, { "status": "PUBLISHED", "count": 3 }])
+    );
+    assert_eq!(
+        stats["activitySignUpsByStatus"],
+        json!([
+            { "status": "CHECKED_IN", "count": 2 },
+            { "status": "CONFIRMED", "count": 1 },
+            { "status": "NO_SHOW", "count": 1 },
+        ])
+    );
+    let json = e
+        .run(Some(&e.admin.token), STATISTICS, e.period(Some(e.b)))
+        .await;
+    assert_eq!(
+        json["data"]["serviceStatistics"]["activitiesByStatus"],
+        json!([{ "status": "CANCELLED", "count": 1 }, { "status": "PUBLISHED", "count": 2 }]),
+        "{json}"
+    );
     assert_eq!(
         stats["openOrdersByStatus"],
         json!([{ "status": "IN_PROGRESS", "count": 3 }, { "status": "RESOLVED", "count": 3 }])
