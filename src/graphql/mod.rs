@@ -30,6 +30,7 @@ use crate::{
 };
 
 use crate::domains::rectifications;
+use crate::domains::reports;
 
 pub use context::ContextExt;
 
@@ -54,6 +55,7 @@ pub struct Query(
     rectifications::graphql::RectificationQuery,
     complaints::graphql::ComplaintQuery,
     activities::graphql::ActivityQuery,
+    reports::graphql::ReportQuery,
 );
 
 /// Root mutation type.

@@ -34,6 +34,7 @@ mod process;
 mod project;
 mod qualifications;
 mod rectifications;
+mod reports;
 mod sessions;
 mod spec_responses;
 mod supervision;
