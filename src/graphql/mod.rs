@@ -54,6 +54,7 @@ pub struct Query(
     rectifications::graphql::RectificationQuery,
     complaints::graphql::ComplaintQuery,
     activities::graphql::ActivityQuery,
+    crate::domains::channels::graphql::ChannelQuery,
 );
 
 /// Root mutation type.
@@ -75,6 +76,7 @@ pub struct Mutation(
     rectifications::graphql::RectificationMutation,
     complaints::graphql::ComplaintMutation,
     activities::graphql::ActivityMutation,
+    crate::domains::channels::graphql::ChannelMutation,
 );
 
 /// Root subscription type.
@@ -89,6 +91,7 @@ pub struct Subscription(
     rectifications::graphql::RectificationSubscription,
     complaints::graphql::ComplaintSubscription,
     activities::graphql::ActivitySubscription,
+    crate::domains::channels::graphql::ChannelSubscription,
 );
 
 /// The schema type served.
