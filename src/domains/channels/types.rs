@@ -146,6 +146,7 @@ impl Channel {
     }
 }
 
+/// A group channel you read: building, floor, interest group, staff or your service line.
 #[Object]
 impl Channel {
     /// Id.
@@ -301,6 +302,8 @@ pub fn mention_ids(stored: &str) -> Vec<Uuid> {
         .collect()
 }
 
+/// A message in a channel. Its people are display names only; its text is null once deleted
+/// or hidden.
 #[Object]
 impl ChannelMessage {
     /// Id.
