@@ -1040,3 +1040,60 @@ async fn the_channel_list_and_history_cost_the_same_statements_for_any_page() {
         big_list.len()
     );
 }
+
+#[tokio::test]
+async fn a_reference_resolves_for_each_reader_through_the_objects_own_access() {
+    let w = world().await;
+    let app = &w.estate.app;
+    let (building_b, _) = home(app, "resident25@demo.test").await;
+    let publish =
+        "mutation($i: PublishNoticeInput!) { publishNotice(input: $i) { notice { id } } }";
+    let notice_for = |building: Uuid| json!({ "i": { "title": "Lift check", "body": "The lift is checked on Thursday.", "kind": "MAINTENANCE", "audience": { "buildingIds": [building] } } });
+    let b_notice =
+        ok(app, &w.admin, publish, notice_for(building_b)).await["publishNotice"]["notice"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let a_notice =
+        ok(app, &w.admin, publish, notice_for(w.building_a)).await["publishNotice"]["notice"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    // resident1 may not link what they may not see.
+    let json = gql(
+        app,
+        &w.resident,
+        POST,
+        json!({ "input": { "channelId": w.building, "text": "look", "referenceId": b_notice } }),
+    )
+    .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("NOT_FOUND", "input.referenceId"),
+        "{json}"
+    );
+    for reference in [&b_notice, &a_notice] {
+        let json = gql(
+            app,
+            &w.admin,
+            POST,
+            json!({ "input": { "channelId": w.building, "text": "See this notice", "referenceId": reference } }),
+        )
+        .await;
+        assert!(json["errors"].is_null(), "{json}");
+    }
+    let history = "query($id: ID!) { channelMessageHistory(channelId: $id, first: 10) { edges { node { text reference { __typename id } } } } }";
+    let refs = |data: Value| -> Vec<Value> {
+        data["channelMessageHistory"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["reference"]["id"].clone())
+            .collect()
+    };
+    // resident1 (Building A) sees A's notice only; the manager of both buildings sees both.
+    let as_resident = refs(ok(app, &w.resident, history, json!({ "id": w.building })).await);
+    assert_eq!(as_resident, vec![Value::Null, json!(a_notice)]);
+    let as_manager = refs(ok(app, &w.manager, history, json!({ "id": w.building })).await);
+    assert_eq!(as_manager, vec![json!(b_notice), json!(a_notice)]);
+}
