@@ -367,6 +367,39 @@ pub struct Settings {
         global = true
     )]
     pub complaint_daily_limit: u32,
+    /// Messages one member may post in one channel in any 60 seconds (the property office and
+    /// moderators are not held by it); then `RATE_LIMITED`.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_CHANNEL_MEMBER_RATE",
+        default_value_t = 20,
+        global = true
+    )]
+    pub channel_member_rate: u32,
+    /// Messages one channel takes in any 60 seconds, from everyone; then `RATE_LIMITED`.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_CHANNEL_RATE",
+        default_value_t = 1200,
+        global = true
+    )]
+    pub channel_rate: u32,
+    /// Comma-separated words refused in channel messages (whole words, any case).
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_CHANNEL_BLOCKED_WORDS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub channel_blocked_words: Vec<String>,
+    /// Let residents create INTEREST channels in their building.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_CHANNEL_RESIDENTS_CREATE_INTEREST",
+        default_value_t = false,
+        global = true
+    )]
+    pub channel_residents_create_interest: bool,
 }
 
 /// Where GraphiQL's assets come from by default.
@@ -417,6 +450,10 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_COMPLAINT_REMINDER_MINUTES",
     "RESIDENT_HUB_COMPLAINT_REOPEN_DAYS",
     "RESIDENT_HUB_COMPLAINT_DAILY_LIMIT",
+    "RESIDENT_HUB_CHANNEL_MEMBER_RATE",
+    "RESIDENT_HUB_CHANNEL_RATE",
+    "RESIDENT_HUB_CHANNEL_BLOCKED_WORDS",
+    "RESIDENT_HUB_CHANNEL_RESIDENTS_CREATE_INTEREST",
     "RUST_LOG",
 ];
 
@@ -503,6 +540,21 @@ pub struct Config {
     pub rectification_reminder_hours: u32,
     /// Complaint deadlines, reminders, reopen window and rate limit.
     pub complaints: ComplaintSettings,
+    /// Group channels' limits and blocked words.
+    pub channels: ChannelSettings,
+}
+
+/// How group channels are limited.
+#[derive(Clone, Debug)]
+pub struct ChannelSettings {
+    /// Messages one member may post in one channel in any 60 seconds.
+    pub member_per_minute: u32,
+    /// Messages one channel takes in any 60 seconds.
+    pub channel_per_minute: u32,
+    /// Words refused in messages, lower case.
+    pub blocked_words: Vec<String>,
+    /// Residents may create INTEREST channels in their building.
+    pub residents_create_interest: bool,
 }
 
 /// How complaints are timed and limited.
@@ -724,6 +776,16 @@ impl Settings {
                 u64::from(self.complaint_daily_limit),
                 1000,
             ),
+            (
+                "--channel-member-rate / RESIDENT_HUB_CHANNEL_MEMBER_RATE",
+                u64::from(self.channel_member_rate),
+                10_000,
+            ),
+            (
+                "--channel-rate / RESIDENT_HUB_CHANNEL_RATE",
+                u64::from(self.channel_rate),
+                1_000_000,
+            ),
         ] {
             if value == 0 || value > most {
                 return Err(invalid(setting, format!("must be between 1 and {most}")));
@@ -809,6 +871,17 @@ impl Settings {
                 remind_before: Duration::from_secs(self.complaint_reminder_minutes * 60),
                 reopen_window: Duration::from_secs(self.complaint_reopen_days * 86_400),
                 daily_limit: self.complaint_daily_limit,
+            },
+            channels: ChannelSettings {
+                member_per_minute: self.channel_member_rate,
+                channel_per_minute: self.channel_rate,
+                blocked_words: self
+                    .channel_blocked_words
+                    .iter()
+                    .map(|w| w.trim().to_lowercase())
+                    .filter(|w| !w.is_empty())
+                    .collect(),
+                residents_create_interest: self.channel_residents_create_interest,
             },
         })
     }
@@ -898,6 +971,10 @@ impl Settings {
             complaint_reminder_minutes: 120,
             complaint_reopen_days: 7,
             complaint_daily_limit: 5,
+            channel_member_rate: 20,
+            channel_rate: 1200,
+            channel_blocked_words: Vec::new(),
+            channel_residents_create_interest: false,
         }
     }
 }

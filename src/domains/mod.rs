@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod catalogue;
+pub mod channels;
 pub mod complaints;
 pub mod compliance;
 pub mod conduct;

@@ -15,6 +15,7 @@
 //!   the transaction that wrote them (or their rows) committed.
 
 mod hub;
+pub mod live;
 pub mod log;
 pub mod outbox;
 mod redis_bus;
@@ -61,6 +62,11 @@ pub enum Topic {
     Access,
     /// Seats and waitlist of one activity (a state topic: a signal to read them again).
     ActivitySeats(uuid::Uuid),
+    /// One group channel's messages: posted, edited, deleted, hidden (replayable).
+    Channel(uuid::Uuid),
+    /// A channel's message count or a reader's position moved (a state topic whose messages
+    /// name the channel: subscribers recount that channel's unread messages).
+    ChannelActivity,
 }
 
 impl Topic {
@@ -78,6 +84,8 @@ impl Topic {
             Topic::Complaints => "complaints".to_owned(),
             Topic::Supervision => "supervision".to_owned(),
             Topic::ActivitySeats(activity) => format!("activity-seats:{activity}"),
+            Topic::Channel(channel) => format!("channel:{channel}"),
+            Topic::ChannelActivity => "channel-activity".to_owned(),
         }
     }
 
@@ -96,6 +104,7 @@ impl Topic {
             Topic::Supervision => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
             Topic::ActivitySeats(_) => PERSONAL_TOPIC_BUFFER,
+            Topic::Channel(_) | Topic::ChannelActivity => TOPIC_BUFFER,
         }
     }
 

@@ -144,6 +144,12 @@ impl<'a> Write<'a> {
         self.order.push(Queued::Raw(topic, CHANGED.to_owned()));
     }
 
+    /// Queues a message with a body on a state topic (no row, not replayable): its subscribers
+    /// read what the body names again when they get it.
+    pub fn signal_with(&mut self, topic: Topic, body: &serde_json::Value) {
+        self.order.push(Queued::Raw(topic, body.to_string()));
+    }
+
     /// Queues word that the access of `users` changed (residencies, staff records, roles,
     /// status): every instance's subscription scopes for them are dropped after the commit.
     pub fn access_changed(&mut self, users: &[Uuid]) -> AppResult<()> {

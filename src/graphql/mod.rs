@@ -56,6 +56,7 @@ pub struct Query(
     complaints::graphql::ComplaintQuery,
     activities::graphql::ActivityQuery,
     reports::graphql::ReportQuery,
+    crate::domains::channels::graphql::ChannelQuery,
 );
 
 /// Root mutation type.
@@ -77,6 +78,7 @@ pub struct Mutation(
     rectifications::graphql::RectificationMutation,
     complaints::graphql::ComplaintMutation,
     activities::graphql::ActivityMutation,
+    crate::domains::channels::graphql::ChannelMutation,
 );
 
 /// Root subscription type.
@@ -91,6 +93,7 @@ pub struct Subscription(
     rectifications::graphql::RectificationSubscription,
     complaints::graphql::ComplaintSubscription,
     activities::graphql::ActivitySubscription,
+    crate::domains::channels::graphql::ChannelSubscription,
 );
 
 /// The schema type served.

@@ -132,6 +132,10 @@ pub enum Node {
     ServiceCentre(ServiceCentre),
     /// An appointment at a service centre (its resident, staff at the centre, administrators).
     Appointment(Appointment),
+    /// A group channel (its members and moderators).
+    Channel(Box<crate::domains::channels::types::Channel>),
+    /// A message of a group channel (its channel's members and moderators).
+    ChannelMessage(Box<crate::domains::channels::types::ChannelMessage>),
 }
 
 /// The types `node(id:)` resolves.
@@ -189,6 +193,10 @@ pub enum NodeKind {
     ServiceCentre,
     /// [`Appointment`].
     Appointment,
+    /// A group channel.
+    Channel,
+    /// A channel message.
+    ChannelMessage,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -219,6 +227,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::VolunteerOpportunity, "volunteer_opportunity"),
     (NodeKind::ServiceCentre, "service_centre"),
     (NodeKind::Appointment, "appointment"),
+    (NodeKind::Channel, "channel"),
+    (NodeKind::ChannelMessage, "channel_message"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -391,7 +401,50 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
         .map(Appointment::try_from_model)
         .transpose()?
         .map(Node::Appointment),
+        // As `channel(id:)`: members and moderators only.
+        NodeKind::Channel => {
+            use crate::domains::channels::{service::ChannelService, types::Channel};
+            let service = ChannelService::new(ctx.state());
+            match visible(service.get(scope, id).await)? {
+                Some((model, rel)) => {
+                    let me = scope.require_user()?;
+                    let read = service.read_numbers(me, [id]).await?;
+                    let read = read.get(&id).copied().unwrap_or(0);
+                    Some(Node::Channel(Box::new(Channel::new(model, rel, read))))
+                }
+                None => None,
+            }
+        }
+        NodeKind::ChannelMessage => {
+            use crate::domains::channels::{
+                service::ChannelService,
+                types::{ChannelMessage, MessageView},
+            };
+            let me = scope.require_user()?;
+            visible(ChannelService::new(ctx.state()).message(scope, id).await)?.map(
+                |(model, names, rel)| {
+                    Node::ChannelMessage(Box::new(ChannelMessage::new(
+                        model,
+                        &names,
+                        MessageView {
+                            me,
+                            moderates: rel.moderates,
+                            now: ctx.state().clock.now(),
+                        },
+                    )))
+                },
+            )
+        }
     })
+}
+
+/// The object `id` names when it is one of `kinds` and the viewer may see it, exactly as
+/// `node(id:)` answers (for references held by other objects, such as a channel message's).
+pub async fn load_of(ctx: &Context<'_>, id: Uuid, kinds: &[NodeKind]) -> AppResult<Option<Node>> {
+    match kinds_of(ctx, &[id]).await?.remove(&id) {
+        Some(kind) if kinds.contains(&kind) => load(ctx, kind, id).await,
+        _ => Ok(None),
+    }
 }
 
 /// `NOT_FOUND` and `FORBIDDEN` from a type's own path become `None`: a node the viewer may not

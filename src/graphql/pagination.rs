@@ -610,6 +610,11 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         volunteers::TimeBankEntry => "A time-bank entry", "time-bank entries",
         service_centres::ServiceCentre => "A service centre", "service centres",
         service_centres::Appointment => "An appointment", "appointments",
+        crate::domains::channels::types::Channel => "A channel", "channels",
+        crate::domains::channels::types::JoinableChannel => "A channel you may join", "channels you may join",
+        crate::domains::channels::types::ChannelMessage => "A channel message", "channel messages",
+        crate::domains::channels::types::ChannelModerationEntry => "A moderation action", "moderation actions",
+        crate::domains::channels::types::ChannelReport => "A report of a message", "reports of messages",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

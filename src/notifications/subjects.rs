@@ -179,6 +179,31 @@ pub async fn resolve(
                     .subjects_among(scope, kind, ids, &mut found)
                     .await?;
             }
+            crate::domains::channels::service::SUBJECT => {
+                let me = scope.require_user()?;
+                let now = state.clock.now();
+                for (model, names, rel) in
+                    crate::domains::channels::service::ChannelService::new(state)
+                        .messages_among(scope, ids)
+                        .await?
+                {
+                    let id = model.id;
+                    found.insert(
+                        (crate::domains::channels::service::SUBJECT.to_owned(), id),
+                        NotificationSubject::ChannelMessage(Box::new(
+                            crate::domains::channels::types::ChannelMessage::new(
+                                model,
+                                &names,
+                                crate::domains::channels::types::MessageView {
+                                    me,
+                                    moderates: rel.moderates,
+                                    now,
+                                },
+                            ),
+                        )),
+                    );
+                }
+            }
             _ => {}
         }
     }

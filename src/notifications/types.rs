@@ -42,6 +42,8 @@ text_enum! {
         Care => "CARE",
         /// The user's own account (sign-ins, roles).
         Account => "ACCOUNT",
+        /// A group channel (a mention, a direct message, a report).
+        Channel => "CHANNEL",
         /// A category this server version does not know (written by a newer version).
         Other => "OTHER",
     }
@@ -196,6 +198,8 @@ pub enum NotificationSubject {
     VolunteerProfile(Box<crate::domains::volunteers::types::VolunteerProfile>),
     /// A time-bank entry (hours received).
     TimeBankEntry(Box<crate::domains::volunteers::types::TimeBankEntry>),
+    /// A channel message (a mention, a direct message, a report).
+    ChannelMessage(Box<crate::domains::channels::types::ChannelMessage>),
 }
 
 /// One notification in a user's inbox.

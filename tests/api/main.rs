@@ -7,6 +7,7 @@
 mod access;
 mod activities;
 mod catalogue;
+mod channels;
 mod client;
 mod community;
 mod complaints;
