@@ -61,6 +61,9 @@ pub enum Topic {
     Access,
     /// Seats and waitlist of one activity (a state topic: a signal to read them again).
     ActivitySeats(uuid::Uuid),
+    /// Result counts of one survey (a state topic: a signal to recount; it carries nothing
+    /// about who answered).
+    SurveyResults(uuid::Uuid),
 }
 
 impl Topic {
@@ -78,6 +81,7 @@ impl Topic {
             Topic::Complaints => "complaints".to_owned(),
             Topic::Supervision => "supervision".to_owned(),
             Topic::ActivitySeats(activity) => format!("activity-seats:{activity}"),
+            Topic::SurveyResults(survey) => format!("survey-results:{survey}"),
         }
     }
 
@@ -96,6 +100,7 @@ impl Topic {
             Topic::Supervision => TOPIC_BUFFER,
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
             Topic::ActivitySeats(_) => PERSONAL_TOPIC_BUFFER,
+            Topic::SurveyResults(_) => PERSONAL_TOPIC_BUFFER,
         }
     }
 

@@ -30,6 +30,7 @@ use crate::{
 };
 
 use crate::domains::rectifications;
+use crate::domains::surveys;
 
 pub use context::ContextExt;
 
@@ -54,6 +55,7 @@ pub struct Query(
     rectifications::graphql::RectificationQuery,
     complaints::graphql::ComplaintQuery,
     activities::graphql::ActivityQuery,
+    surveys::graphql::SurveyQuery,
 );
 
 /// Root mutation type.
@@ -75,6 +77,7 @@ pub struct Mutation(
     rectifications::graphql::RectificationMutation,
     complaints::graphql::ComplaintMutation,
     activities::graphql::ActivityMutation,
+    surveys::graphql::SurveyMutation,
 );
 
 /// Root subscription type.
@@ -89,6 +92,7 @@ pub struct Subscription(
     rectifications::graphql::RectificationSubscription,
     complaints::graphql::ComplaintSubscription,
     activities::graphql::ActivitySubscription,
+    surveys::graphql::SurveySubscription,
 );
 
 /// The schema type served.

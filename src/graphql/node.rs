@@ -132,6 +132,8 @@ pub enum Node {
     ServiceCentre(ServiceCentre),
     /// An appointment at a service centre (its resident, staff at the centre, administrators).
     Appointment(Appointment),
+    /// A satisfaction survey or poll.
+    Survey(Box<crate::domains::surveys::types::Survey>),
 }
 
 /// The types `node(id:)` resolves.
@@ -189,6 +191,8 @@ pub enum NodeKind {
     ServiceCentre,
     /// [`Appointment`].
     Appointment,
+    /// A survey.
+    Survey,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -219,6 +223,7 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::VolunteerOpportunity, "volunteer_opportunity"),
     (NodeKind::ServiceCentre, "service_centre"),
     (NodeKind::Appointment, "appointment"),
+    (NodeKind::Survey, "survey"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -391,6 +396,20 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
         .map(Appointment::try_from_model)
         .transpose()?
         .map(Node::Appointment),
+        // As `survey(id:)`.
+        NodeKind::Survey => {
+            use crate::domains::surveys::{service::SurveyService, types::Survey};
+            let service = SurveyService::new(ctx.state());
+            match visible(service.get(scope, id).await)? {
+                Some((model, rel)) => {
+                    let mut mine = service.mine_among(scope, &[&model]).await?;
+                    let mut survey = Survey::new(model, rel, ctx.state().clock.now());
+                    survey.mine = mine.remove(&id);
+                    Some(Node::Survey(Box::new(survey)))
+                }
+                None => None,
+            }
+        }
     })
 }
 

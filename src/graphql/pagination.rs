@@ -610,6 +610,7 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         volunteers::TimeBankEntry => "A time-bank entry", "time-bank entries",
         service_centres::ServiceCentre => "A service centre", "service centres",
         service_centres::Appointment => "An appointment", "appointments",
+        crate::domains::surveys::types::Survey => "A survey", "surveys",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -196,6 +196,8 @@ pub enum NotificationSubject {
     VolunteerProfile(Box<crate::domains::volunteers::types::VolunteerProfile>),
     /// A time-bank entry (hours received).
     TimeBankEntry(Box<crate::domains::volunteers::types::TimeBankEntry>),
+    /// A satisfaction survey or poll (published, a reminder).
+    Survey(Box<crate::domains::surveys::types::Survey>),
 }
 
 /// One notification in a user's inbox.
