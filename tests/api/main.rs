@@ -37,6 +37,7 @@ mod rectifications;
 mod sessions;
 mod spec_responses;
 mod supervision;
+mod surveys;
 mod throttling;
 mod training;
 mod websocket;
