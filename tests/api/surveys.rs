@@ -846,3 +846,60 @@ async fn the_facts_score_staff_and_buildings_from_answers_in_the_period() {
     assert_eq!((in_b.index, in_b.responses), (Some(50.0), 1));
     assert_eq!(in_b.surveys_run.len(), 1);
 }
+
+// ----- demo --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_demo_has_a_closed_survey_with_answers_and_an_open_one_and_seeding_twice_adds_nothing()
+{
+    let app = TestApp::spawn().await;
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    let count = || async {
+        (
+            entity::survey::Entity::find()
+                .count(&app.state.db)
+                .await
+                .unwrap(),
+            entity::survey_response::Entity::find()
+                .count(&app.state.db)
+                .await
+                .unwrap(),
+        )
+    };
+    let first = count().await;
+    assert_eq!(first, (2, 24));
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    assert_eq!(count().await, first);
+    let token = token_of(&app, "admin@demo.test").await;
+    let (_, r) = app
+        .graphql(
+            "{ surveys(first: 10) { edges { node { id title status anonymous } } } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let nodes: Vec<Value> = ok(&r)["surveys"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    let closed = nodes.iter().find(|n| n["status"] == "CLOSED").unwrap();
+    assert_eq!(closed["anonymous"], true);
+    assert!(nodes.iter().any(|n| n["status"] == "OPEN"));
+    let (_, r) = app
+        .graphql(RESULTS, json!({ "id": closed["id"] }), Some(&token))
+        .await;
+    let results = &ok(&r)["surveyResults"];
+    assert_eq!(results["responses"], 20);
+    assert!(results["satisfactionIndex"].as_f64().unwrap() > 0.0);
+    assert_eq!(results["weeks"].as_array().unwrap().len(), 1);
+    let row = entity::survey::Entity::find()
+        .filter(entity::survey::Column::Status.eq("PUBLISHED"))
+        .filter(entity::survey::Column::Anonymous.eq(true))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.respondent_salt.is_none());
+}
