@@ -903,3 +903,56 @@ async fn the_demo_has_a_closed_survey_with_answers_and_an_open_one_and_seeding_t
         .unwrap();
     assert!(row.respondent_salt.is_none());
 }
+
+// ----- cost --------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_survey_list_costs_the_same_statements_for_three_items_as_for_twenty() {
+    let estate = Estate::new().await;
+    let app = &estate.app;
+    let query = "{ surveys(first: 100) { totalCount edges { node { id title status canAnswer canSeeResults audienceSize audience { estate buildings { id } } questions { id kind choices { id label } } myResponse { id } } } } }";
+    let a = building_of(app, "resident1@demo.test").await;
+    let make = |n: usize| {
+        let estate = &estate;
+        async move {
+            for i in 0..n {
+                let made = published(
+                    estate,
+                    "admin",
+                    input(&estate.app, json!({ "buildingIds": [a] }), None),
+                )
+                .await;
+                if i % 2 == 0 {
+                    ok(&submit(
+                        &estate.app,
+                        &estate.tokens["resident"],
+                        &made,
+                        answers(&made, 4, 1, None),
+                    )
+                    .await);
+                }
+            }
+        }
+    };
+    make(3).await;
+    let mut three = Vec::new();
+    for role in ["admin", "resident", "manager"] {
+        three.push(app.sql_of(query, json!({}), &estate.tokens[role]).await);
+    }
+    make(17).await;
+    for (role, three) in ["admin", "resident", "manager"].into_iter().zip(three) {
+        let token = &estate.tokens[role];
+        let (_, json) = app.graphql(query, json!({}), Some(token)).await;
+        assert_eq!(ok(&json)["surveys"]["totalCount"], 20, "{role}");
+        let twenty = app.sql_of(query, json!({}), token).await;
+        assert_eq!(
+            three.len(),
+            twenty.len(),
+            "{role}: statements grow with the page: {three:#?} {twenty:#?}"
+        );
+        println!(
+            "{role}: {} statements for a page of 20 surveys",
+            twenty.len()
+        );
+    }
+}
