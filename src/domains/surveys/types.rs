@@ -142,6 +142,7 @@ impl Survey {
     }
 }
 
+/// A satisfaction survey or poll: its window, its questions, and your own response.
 #[Object]
 impl Survey {
     /// Id.
@@ -366,6 +367,7 @@ pub struct SurveyResponse {
     pub anonymous: bool,
 }
 
+/// Your own response to a survey: read and changed by you only, until the survey closes.
 #[Object]
 impl SurveyResponse {
     /// Id.
