@@ -23,6 +23,7 @@ mod community;
 mod complaints;
 mod rectifications;
 mod supervision;
+mod surveys;
 mod work_orders;
 
 use std::collections::HashSet;
@@ -66,6 +67,7 @@ pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
+pub use surveys::seed_surveys;
 pub use work_orders::{seed_work_orders, work_order_plan};
 
 /// Password of every demo account.
@@ -161,6 +163,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_activities(state).await?;
     seed_community_services(state).await?;
     seed_channels(state).await?;
+    seed_surveys(state).await?;
     Ok(outcome)
 }
 

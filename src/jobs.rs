@@ -44,6 +44,7 @@ impl Jobs {
                 Arc::new(crate::domains::rectifications::overdue::RectificationOverdue),
                 Arc::new(crate::domains::complaints::deadlines::ComplaintDeadlines),
                 Arc::new(crate::domains::activities::no_shows::ActivityNoShows),
+                Arc::new(crate::domains::surveys::reminders::SurveyReminders),
             ]),
         }
     }

@@ -67,6 +67,9 @@ pub enum Topic {
     /// A channel's message count or a reader's position moved (a state topic whose messages
     /// name the channel: subscribers recount that channel's unread messages).
     ChannelActivity,
+    /// Result counts of one survey (a state topic: a signal to recount; it carries nothing
+    /// about who answered).
+    SurveyResults(uuid::Uuid),
 }
 
 impl Topic {
@@ -86,6 +89,7 @@ impl Topic {
             Topic::ActivitySeats(activity) => format!("activity-seats:{activity}"),
             Topic::Channel(channel) => format!("channel:{channel}"),
             Topic::ChannelActivity => "channel-activity".to_owned(),
+            Topic::SurveyResults(survey) => format!("survey-results:{survey}"),
         }
     }
 
@@ -105,6 +109,7 @@ impl Topic {
             Topic::UserFeed(_) | Topic::NoticeReceipts(_) => PERSONAL_TOPIC_BUFFER,
             Topic::ActivitySeats(_) => PERSONAL_TOPIC_BUFFER,
             Topic::Channel(_) | Topic::ChannelActivity => TOPIC_BUFFER,
+            Topic::SurveyResults(_) => PERSONAL_TOPIC_BUFFER,
         }
     }
 

@@ -31,6 +31,7 @@ use crate::{
 
 use crate::domains::rectifications;
 use crate::domains::reports;
+use crate::domains::surveys;
 
 pub use context::ContextExt;
 
@@ -57,6 +58,7 @@ pub struct Query(
     activities::graphql::ActivityQuery,
     reports::graphql::ReportQuery,
     crate::domains::channels::graphql::ChannelQuery,
+    surveys::graphql::SurveyQuery,
 );
 
 /// Root mutation type.
@@ -79,6 +81,7 @@ pub struct Mutation(
     complaints::graphql::ComplaintMutation,
     activities::graphql::ActivityMutation,
     crate::domains::channels::graphql::ChannelMutation,
+    surveys::graphql::SurveyMutation,
 );
 
 /// Root subscription type.
@@ -94,6 +97,7 @@ pub struct Subscription(
     complaints::graphql::ComplaintSubscription,
     activities::graphql::ActivitySubscription,
     crate::domains::channels::graphql::ChannelSubscription,
+    surveys::graphql::SurveySubscription,
 );
 
 /// The schema type served.

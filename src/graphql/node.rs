@@ -136,6 +136,8 @@ pub enum Node {
     Channel(Box<crate::domains::channels::types::Channel>),
     /// A message of a group channel (its channel's members and moderators).
     ChannelMessage(Box<crate::domains::channels::types::ChannelMessage>),
+    /// A satisfaction survey or poll.
+    Survey(Box<crate::domains::surveys::types::Survey>),
 }
 
 /// The types `node(id:)` resolves.
@@ -197,6 +199,8 @@ pub enum NodeKind {
     Channel,
     /// A channel message.
     ChannelMessage,
+    /// A survey.
+    Survey,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -229,6 +233,7 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Appointment, "appointment"),
     (NodeKind::Channel, "channel"),
     (NodeKind::ChannelMessage, "channel_message"),
+    (NodeKind::Survey, "survey"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -411,6 +416,20 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                     let read = service.read_numbers(me, [id]).await?;
                     let read = read.get(&id).copied().unwrap_or(0);
                     Some(Node::Channel(Box::new(Channel::new(model, rel, read))))
+                }
+                None => None,
+            }
+        }
+        // As `survey(id:)`.
+        NodeKind::Survey => {
+            use crate::domains::surveys::{service::SurveyService, types::Survey};
+            let service = SurveyService::new(ctx.state());
+            match visible(service.get(scope, id).await)? {
+                Some((model, rel)) => {
+                    let mut mine = service.mine_among(scope, &[&model]).await?;
+                    let mut survey = Survey::new(model, rel, ctx.state().clock.now());
+                    survey.mine = mine.remove(&id);
+                    Some(Node::Survey(Box::new(survey)))
                 }
                 None => None,
             }

@@ -204,6 +204,21 @@ pub async fn resolve(
                     );
                 }
             }
+            crate::domains::surveys::service::SUBJECT => {
+                let now = state.clock.now();
+                for (model, rel) in crate::domains::surveys::service::SurveyService::new(state)
+                    .visible_among(scope, ids)
+                    .await?
+                {
+                    let id = model.id;
+                    found.insert(
+                        (crate::domains::surveys::service::SUBJECT.to_owned(), id),
+                        NotificationSubject::Survey(Box::new(
+                            crate::domains::surveys::types::Survey::new(model, rel, now),
+                        )),
+                    );
+                }
+            }
             _ => {}
         }
     }

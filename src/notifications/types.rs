@@ -200,6 +200,8 @@ pub enum NotificationSubject {
     TimeBankEntry(Box<crate::domains::volunteers::types::TimeBankEntry>),
     /// A channel message (a mention, a direct message, a report).
     ChannelMessage(Box<crate::domains::channels::types::ChannelMessage>),
+    /// A satisfaction survey or poll (published, a reminder).
+    Survey(Box<crate::domains::surveys::types::Survey>),
 }
 
 /// One notification in a user's inbox.

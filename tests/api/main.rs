@@ -39,6 +39,7 @@ mod reports;
 mod sessions;
 mod spec_responses;
 mod supervision;
+mod surveys;
 mod throttling;
 mod training;
 mod websocket;
