@@ -54,6 +54,7 @@ pub struct Query(
     rectifications::graphql::RectificationQuery,
     complaints::graphql::ComplaintQuery,
     activities::graphql::ActivityQuery,
+    crate::domains::assessment::graphql::AssessmentQuery,
 );
 
 /// Root mutation type.
@@ -75,6 +76,7 @@ pub struct Mutation(
     rectifications::graphql::RectificationMutation,
     complaints::graphql::ComplaintMutation,
     activities::graphql::ActivityMutation,
+    crate::domains::assessment::graphql::AssessmentMutation,
 );
 
 /// Root subscription type.

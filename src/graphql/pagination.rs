@@ -610,6 +610,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         volunteers::TimeBankEntry => "A time-bank entry", "time-bank entries",
         service_centres::ServiceCentre => "A service centre", "service centres",
         service_centres::Appointment => "An appointment", "appointments",
+        crate::domains::assessment::types::AssessmentCycle => "An assessment cycle", "assessment cycles",
+        crate::domains::assessment::types::AssessmentResult => "An assessment result", "assessment results",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -196,6 +196,8 @@ pub enum NotificationSubject {
     VolunteerProfile(Box<crate::domains::volunteers::types::VolunteerProfile>),
     /// A time-bank entry (hours received).
     TimeBankEntry(Box<crate::domains::volunteers::types::TimeBankEntry>),
+    /// A staff member's assessment result (final).
+    AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
 }
 
 /// One notification in a user's inbox.
