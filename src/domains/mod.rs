@@ -14,6 +14,7 @@ pub mod qualifications;
 pub mod rectifications;
 pub mod service_centres;
 pub mod supervision;
+pub mod surveys;
 pub mod system;
 pub mod training;
 pub mod volunteers;
