@@ -18,6 +18,7 @@
 //! service, each unless a complaint with its title exists ([`complaints`]).
 
 mod activities;
+mod assessment;
 mod community;
 mod complaints;
 mod rectifications;
@@ -60,6 +61,7 @@ use entity::{
 };
 
 pub use activities::seed_activities;
+pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};
@@ -158,6 +160,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_supervision(state).await?;
     seed_activities(state).await?;
     seed_community_services(state).await?;
+    seed_assessment(state).await?;
     Ok(outcome)
 }
 

@@ -632,6 +632,19 @@ async fn staff_see_and_comment_on_their_own_result_managers_their_buildings_supe
     assert!(own["total"].is_null());
     assert!(own["grade"].is_null());
     assert!(own["leftOut"].as_array().unwrap().len() >= 2);
+    // A page's staff records load in one batch: 2 results cost what 11 cost.
+    let page = "query($cycleId: ID!, $first: Int!) { assessmentResults(cycleId: $cycleId, first: $first) { totalCount edges { node { id grade staff { id post } indicators { indicator } } } } }";
+    let token = estate.tokens["supervisor"].clone();
+    let small = app
+        .sql_of(page, json!({ "cycleId": cycle, "first": 2 }), &token)
+        .await
+        .len();
+    let large = app
+        .sql_of(page, json!({ "cycleId": cycle, "first": 50 }), &token)
+        .await
+        .len();
+    assert_eq!(small, large, "statements must not grow with the page size");
+    assert!(large <= 6, "{large} statements for a page of results");
     let r = estate.run("resident", RESULTS, vars.clone()).await;
     assert_eq!(code(&r), "FORBIDDEN", "{r}");
     let r = estate
@@ -684,4 +697,47 @@ async fn staff_see_and_comment_on_their_own_result_managers_their_buildings_supe
         .unwrap()
         .unwrap();
     assert!(stored.comment.is_none());
+}
+
+/// The demo's assessment: a finalised quarterly cycle with results for every working staff
+/// member (staff2 graded from the supervisor's and a peer's scores), and an open monthly cycle
+/// with two reviews; seeding twice adds nothing.
+pub async fn assert_demo_assessment(app: &TestApp) {
+    use resident_hub::demo::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE};
+    let db = &app.state.db;
+    let all = entity::assessment_cycle::Entity::find()
+        .all(db)
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 2, "one finalised and one open cycle, once");
+    let finished = all.iter().find(|c| c.name == DEMO_FINAL_CYCLE).unwrap();
+    assert_eq!(finished.status, "FINALIZED");
+    let open = all.iter().find(|c| c.name == DEMO_OPEN_CYCLE).unwrap();
+    assert_eq!(open.status, "OPEN");
+    let open_reviews = entity::assessment_review::Entity::find()
+        .filter(entity::assessment_review::Column::CycleId.eq(open.id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(open_reviews, 2);
+    let results = entity::assessment_result::Entity::find()
+        .filter(entity::assessment_result::Column::CycleId.eq(finished.id))
+        .all(db)
+        .await
+        .unwrap();
+    let working = entity::staff_record::Entity::find()
+        .filter(entity::staff_record::Column::Status.is_in(["ACTIVE", "SUSPENDED"]))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(results.len() as u64, working);
+    let staff2 = staff_of(app, "staff2@demo.test").await;
+    let two = results.iter().find(|r| r.staff_id == staff2.id).unwrap();
+    assert!(two.grade.is_some(), "{two:?}");
+    let notified = entity::notification::Entity::find()
+        .filter(entity::notification::Column::SubjectId.eq(two.id))
+        .count(db)
+        .await
+        .unwrap();
+    assert_eq!(notified, 1, "staff2 heard of their result");
 }

@@ -251,12 +251,26 @@ fn rating_order() -> sea_orm::RelationDef {
         .into()
 }
 
-/// Survey answers tagged for the staff member or their post.
+/// Survey answers tagged for the staff member or their post (the surveys domain's facts).
 async fn survey_samples<C: ConnectionTrait>(
-    _db: &C,
-    _staff: &[(Uuid, String)],
-    _from: DateTime<Utc>,
-    _to: DateTime<Utc>,
+    db: &C,
+    staff: &[(Uuid, String)],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
 ) -> AppResult<HashMap<Uuid, Sample>> {
-    Ok(HashMap::new())
+    Ok(
+        crate::domains::surveys::facts::staff_scores(db, staff, from, to)
+            .await?
+            .into_iter()
+            .map(|(id, s)| {
+                (
+                    id,
+                    Sample {
+                        score: s.mean,
+                        samples: s.samples,
+                    },
+                )
+            })
+            .collect(),
+    )
 }
