@@ -741,3 +741,130 @@ pub async fn assert_demo_assessment(app: &TestApp) {
         .unwrap();
     assert_eq!(notified, 1, "staff2 heard of their result");
 }
+
+#[tokio::test]
+async fn survey_answers_tagged_for_a_staff_member_score_their_resident_satisfaction() {
+    let estate = estate().await;
+    let app = &estate.app;
+    let db = &app.state.db;
+    let now = app.state.clock.now();
+    let staff2 = staff_of(app, "staff2@demo.test").await;
+    let staff3 = staff_of(app, "staff3@demo.test").await;
+    let admin = user_by_email(app, "admin@demo.test").await.id;
+    let (survey, question) = (Uuid::now_v7(), Uuid::now_v7());
+    entity::survey::Entity::insert(entity::survey::ActiveModel::from(entity::survey::Model {
+        id: survey,
+        title: "How did we do?".to_owned(),
+        description: "".to_owned(),
+        anonymous: true,
+        once_per: "USER".to_owned(),
+        opens_at: now,
+        closes_at: now + Duration::days(7),
+        remind_at: None,
+        status: "PUBLISHED".to_owned(),
+        respondent_salt: None,
+        audience_size: 10,
+        version: 1,
+        created_by: admin,
+        created_at: now,
+        updated_at: now,
+        published_at: Some(now),
+        reminded_at: None,
+        sealed_at: None,
+    }))
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    entity::survey_question::Entity::insert(entity::survey_question::ActiveModel::from(
+        entity::survey_question::Model {
+            id: question,
+            survey_id: survey,
+            position: 0,
+            kind: "SCALE".to_owned(),
+            prompt: "How friendly was the repair?".to_owned(),
+            required: true,
+            scale_min: Some(1),
+            scale_max: Some(5),
+            indicator: Some("RESIDENT_SATISFACTION".to_owned()),
+            staff_post: None,
+            staff_id: Some(staff2.id),
+        },
+    ))
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    // Two anonymous answers: 4 of 5 (75) and 5 of 5 (100).
+    for (i, (scale, score)) in [(4, 75.0), (5, 100.0)].into_iter().enumerate() {
+        let response = Uuid::now_v7();
+        entity::survey_response::Entity::insert(entity::survey_response::ActiveModel::from(
+            entity::survey_response::Model {
+                id: response,
+                survey_id: survey,
+                respondent_key: format!("key-{i}"),
+                author_key: format!("author-{i}"),
+                user_id: None,
+                unit_id: None,
+                building_id: None,
+                submitted_at: now,
+                week: now.date_naive(),
+                updated_at: now,
+            },
+        ))
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+        entity::survey_answer::Entity::insert(entity::survey_answer::ActiveModel::from(
+            entity::survey_answer::Model {
+                id: Uuid::now_v7(),
+                survey_id: survey,
+                response_id: response,
+                question_id: question,
+                choice_id: None,
+                scale: Some(scale),
+                score: Some(score),
+                text: None,
+            },
+        ))
+        .exec_without_returning(db)
+        .await
+        .unwrap();
+    }
+    let r = create(
+        &estate,
+        json!({ "name": "Satisfaction", "period": "MONTH", "startsOn": today(app),
+            "posts": ["REPAIR_TECHNICIAN"],
+            "indicators": [{ "indicator": "RESIDENT_SATISFACTION", "weight": 100 }],
+            "minSamples": [{ "source": "SURVEYS", "minimum": 2 }] }),
+    )
+    .await;
+    let cycle = ok(&r)["createAssessmentCycle"]["cycle"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = estate.run("admin", FINALIZE, json!({ "id": cycle })).await;
+    ok(&r);
+    let r = estate
+        .run("supervisor", RESULTS, json!({ "cycleId": cycle }))
+        .await;
+    let edges = ok(&r)["assessmentResults"]["edges"].as_array().unwrap();
+    let of = |staff: Uuid| {
+        edges
+            .iter()
+            .map(|e| &e["node"])
+            .find(|n| n["staffId"] == staff.to_string())
+            .unwrap()
+    };
+    let two = of(staff2.id);
+    assert_eq!(two["total"], 87.5, "{two}");
+    assert_eq!(two["grade"], "B");
+    let surveys = two["indicators"][0]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["source"] == "SURVEYS")
+        .unwrap();
+    assert_eq!(surveys["samples"], 2);
+    assert_eq!(surveys["included"], true);
+    // staff3 has no answers: nothing to score.
+    assert!(of(staff3.id)["total"].is_null());
+}
