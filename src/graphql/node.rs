@@ -132,6 +132,10 @@ pub enum Node {
     ServiceCentre(ServiceCentre),
     /// An appointment at a service centre (its resident, staff at the centre, administrators).
     Appointment(Appointment),
+    /// A staff assessment cycle (staff, supervisors, administrators).
+    AssessmentCycle(Box<crate::domains::assessment::types::AssessmentCycle>),
+    /// A staff member's assessment result (as `assessmentResults`).
+    AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
 }
 
 /// The types `node(id:)` resolves.
@@ -189,6 +193,10 @@ pub enum NodeKind {
     ServiceCentre,
     /// [`Appointment`].
     Appointment,
+    /// An assessment cycle.
+    AssessmentCycle,
+    /// An assessment result.
+    AssessmentResult,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -219,6 +227,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::VolunteerOpportunity, "volunteer_opportunity"),
     (NodeKind::ServiceCentre, "service_centre"),
     (NodeKind::Appointment, "appointment"),
+    (NodeKind::AssessmentCycle, "assessment_cycle"),
+    (NodeKind::AssessmentResult, "assessment_result"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -391,6 +401,24 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
         .map(Appointment::try_from_model)
         .transpose()?
         .map(Node::Appointment),
+        NodeKind::AssessmentCycle => {
+            use crate::domains::assessment::{service::AssessmentService, types::AssessmentCycle};
+            visible(AssessmentService::new(ctx.state()).cycle(scope, id).await)?
+                .map(AssessmentCycle::try_from_model)
+                .transpose()?
+                .map(|cycle| Node::AssessmentCycle(Box::new(cycle)))
+        }
+        NodeKind::AssessmentResult => {
+            use crate::domains::assessment::{service::AssessmentService, types::AssessmentResult};
+            AssessmentService::new(ctx.state())
+                .results_among(scope, std::iter::once(id).collect())
+                .await?
+                .into_iter()
+                .next()
+                .map(AssessmentResult::try_from_model)
+                .transpose()?
+                .map(|result| Node::AssessmentResult(Box::new(result)))
+        }
     })
 }
 

@@ -653,6 +653,16 @@ async fn staff_see_and_comment_on_their_own_result_managers_their_buildings_supe
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
 
     let own_id = own["id"].as_str().unwrap().to_owned();
+    // `node(id:)` gives a result and a cycle through the same rules.
+    let node = "query($id: ID!) { node(id: $id) { __typename id } }";
+    let r = estate.run("staff", node, json!({ "id": own_id })).await;
+    assert_eq!(ok(&r)["node"]["__typename"], "AssessmentResult");
+    let r = estate.run("staff3", node, json!({ "id": own_id })).await;
+    assert!(ok(&r)["node"].is_null(), "{r}");
+    let r = estate.run("staff3", node, json!({ "id": cycle })).await;
+    assert_eq!(ok(&r)["node"]["__typename"], "AssessmentCycle");
+    let r = estate.run("resident", node, json!({ "id": cycle })).await;
+    assert!(ok(&r)["node"].is_null(), "{r}");
     let r = estate
         .run(
             "staff",
