@@ -19,6 +19,7 @@
 
 mod activities;
 mod channels;
+mod assessment;
 mod community;
 mod complaints;
 mod rectifications;
@@ -63,6 +64,7 @@ use entity::{
 
 pub use activities::seed_activities;
 pub use channels::seed_channels;
+pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};
@@ -164,6 +166,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_community_services(state).await?;
     seed_channels(state).await?;
     seed_surveys(state).await?;
+    seed_assessment(state).await?;
     Ok(outcome)
 }
 

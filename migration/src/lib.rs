@@ -20,6 +20,7 @@ mod m20261130_000015_supervision;
 mod m20261130_000016_activities;
 mod m20261130_000017_volunteers_service_centres;
 mod m20261130_000018_surveys;
+mod m20261130_000019_assessment;
 mod m20261130_000020_channels;
 mod support;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000016_activities::Migration),
             Box::new(m20261130_000017_volunteers_service_centres::Migration),
             Box::new(m20261130_000018_surveys::Migration),
+            Box::new(m20261130_000019_assessment::Migration),
             Box::new(m20261130_000020_channels::Migration),
         ]
     }

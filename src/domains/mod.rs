@@ -2,6 +2,7 @@
 //! `service.rs` owns rules and transactions, `graphql.rs` holds thin resolvers.
 
 pub mod activities;
+pub mod assessment;
 pub mod catalogue;
 pub mod channels;
 pub mod complaints;

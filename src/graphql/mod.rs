@@ -59,6 +59,7 @@ pub struct Query(
     reports::graphql::ReportQuery,
     crate::domains::channels::graphql::ChannelQuery,
     surveys::graphql::SurveyQuery,
+    crate::domains::assessment::graphql::AssessmentQuery,
 );
 
 /// Root mutation type.
@@ -82,6 +83,7 @@ pub struct Mutation(
     activities::graphql::ActivityMutation,
     crate::domains::channels::graphql::ChannelMutation,
     surveys::graphql::SurveyMutation,
+    crate::domains::assessment::graphql::AssessmentMutation,
 );
 
 /// Root subscription type.

@@ -138,6 +138,10 @@ pub enum Node {
     ChannelMessage(Box<crate::domains::channels::types::ChannelMessage>),
     /// A satisfaction survey or poll.
     Survey(Box<crate::domains::surveys::types::Survey>),
+    /// A staff assessment cycle (staff, supervisors, administrators).
+    AssessmentCycle(Box<crate::domains::assessment::types::AssessmentCycle>),
+    /// A staff member's assessment result (as `assessmentResults`).
+    AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
 }
 
 /// The types `node(id:)` resolves.
@@ -201,6 +205,10 @@ pub enum NodeKind {
     ChannelMessage,
     /// A survey.
     Survey,
+    /// An assessment cycle.
+    AssessmentCycle,
+    /// An assessment result.
+    AssessmentResult,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -234,6 +242,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Channel, "channel"),
     (NodeKind::ChannelMessage, "channel_message"),
     (NodeKind::Survey, "survey"),
+    (NodeKind::AssessmentCycle, "assessment_cycle"),
+    (NodeKind::AssessmentResult, "assessment_result"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -453,6 +463,24 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                     )))
                 },
             )
+        }
+        NodeKind::AssessmentCycle => {
+            use crate::domains::assessment::{service::AssessmentService, types::AssessmentCycle};
+            visible(AssessmentService::new(ctx.state()).cycle(scope, id).await)?
+                .map(AssessmentCycle::try_from_model)
+                .transpose()?
+                .map(|cycle| Node::AssessmentCycle(Box::new(cycle)))
+        }
+        NodeKind::AssessmentResult => {
+            use crate::domains::assessment::{service::AssessmentService, types::AssessmentResult};
+            AssessmentService::new(ctx.state())
+                .results_among(scope, std::iter::once(id).collect())
+                .await?
+                .into_iter()
+                .next()
+                .map(AssessmentResult::try_from_model)
+                .transpose()?
+                .map(|result| Node::AssessmentResult(Box::new(result)))
         }
     })
 }

@@ -616,6 +616,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::channels::types::ChannelModerationEntry => "A moderation action", "moderation actions",
         crate::domains::channels::types::ChannelReport => "A report of a message", "reports of messages",
         crate::domains::surveys::types::Survey => "A survey", "surveys",
+        crate::domains::assessment::types::AssessmentCycle => "An assessment cycle", "assessment cycles",
+        crate::domains::assessment::types::AssessmentResult => "An assessment result", "assessment results",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

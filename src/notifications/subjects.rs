@@ -219,6 +219,24 @@ pub async fn resolve(
                     );
                 }
             }
+            crate::domains::assessment::service::SUBJECT => {
+                use crate::domains::assessment::{
+                    service::{AssessmentService, SUBJECT},
+                    types::AssessmentResult,
+                };
+                for model in AssessmentService::new(state)
+                    .results_among(scope, ids)
+                    .await?
+                {
+                    let id = model.id;
+                    if let Ok(result) = AssessmentResult::try_from_model(model) {
+                        found.insert(
+                            (SUBJECT.to_owned(), id),
+                            NotificationSubject::AssessmentResult(Box::new(result)),
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -202,6 +202,8 @@ pub enum NotificationSubject {
     ChannelMessage(Box<crate::domains::channels::types::ChannelMessage>),
     /// A satisfaction survey or poll (published, a reminder).
     Survey(Box<crate::domains::surveys::types::Survey>),
+    /// A staff member's assessment result (final).
+    AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
 }
 
 /// One notification in a user's inbox.

@@ -6,6 +6,7 @@
 
 mod access;
 mod activities;
+mod assessment;
 mod catalogue;
 mod channels;
 mod client;
