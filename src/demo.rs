@@ -18,8 +18,8 @@
 //! service, each unless a complaint with its title exists ([`complaints`]).
 
 mod activities;
-mod channels;
 mod assessment;
+mod channels;
 mod community;
 mod complaints;
 mod rectifications;
@@ -63,8 +63,8 @@ use entity::{
 };
 
 pub use activities::seed_activities;
-pub use channels::seed_channels;
 pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
+pub use channels::seed_channels;
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};

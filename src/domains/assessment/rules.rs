@@ -8,19 +8,8 @@ use uuid::Uuid;
 
 use crate::text_enum;
 
-text_enum! {
-    /// What a staff member is assessed on.
-    pub enum Indicator {
-        /// Service attitude.
-        Attitude => "ATTITUDE",
-        /// Skill.
-        Skill => "SKILL",
-        /// Efficiency.
-        Efficiency => "EFFICIENCY",
-        /// Resident satisfaction.
-        ResidentSatisfaction => "RESIDENT_SATISFACTION",
-    }
-}
+/// What a staff member is assessed on: the indicators survey questions are tagged with.
+pub use crate::domains::surveys::types::AssessmentIndicator as Indicator;
 
 text_enum! {
     /// Where a score comes from.

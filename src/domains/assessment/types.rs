@@ -27,7 +27,7 @@ fn json<T: serde::de::DeserializeOwned>(raw: &str) -> AppResult<T> {
 
 /// A cycle's indicator and its weight.
 #[derive(SimpleObject, Clone)]
-pub struct AssessmentIndicator {
+pub struct IndicatorWeight {
     /// The indicator.
     pub indicator: Indicator,
     /// Its weight (a cycle's weights sum to 100).
@@ -61,7 +61,7 @@ pub struct AssessmentCycle {
     /// End of the window (exclusive).
     pub ends_at: DateTime<Utc>,
     /// Indicators and weights.
-    pub indicators: Vec<AssessmentIndicator>,
+    pub indicators: Vec<IndicatorWeight>,
     /// Minimum samples of every source.
     pub min_samples: Vec<SourceMinimum>,
     /// Where it stands.
@@ -98,7 +98,7 @@ impl AssessmentCycle {
             indicators: rules
                 .into_iter()
                 .map(|r| {
-                    Ok(AssessmentIndicator {
+                    Ok(IndicatorWeight {
                         indicator: Indicator::from_stored(&r.indicator)?,
                         weight: r.weight,
                         training_course_id: r.training_course_id.map(id_of),
