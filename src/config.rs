@@ -367,6 +367,10 @@ pub struct Settings {
         global = true
     )]
     pub complaint_daily_limit: u32,
+    /// Whether a user's HTTP requests share their resident and staff access facets (kept per
+    /// instance, keyed by the user's access version, so a change is seen on the next request).
+    #[arg(long, env = "RESIDENT_HUB_SHARE_ACCESS_FACETS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub share_access_facets: bool,
 }
 
 /// Where GraphiQL's assets come from by default.
@@ -503,6 +507,8 @@ pub struct Config {
     pub rectification_reminder_hours: u32,
     /// Complaint deadlines, reminders, reopen window and rate limit.
     pub complaints: ComplaintSettings,
+    /// Whether HTTP requests share their viewer's resident and staff facets.
+    pub share_access_facets: bool,
 }
 
 /// How complaints are timed and limited.
@@ -810,6 +816,7 @@ impl Settings {
                 reopen_window: Duration::from_secs(self.complaint_reopen_days * 86_400),
                 daily_limit: self.complaint_daily_limit,
             },
+            share_access_facets: self.share_access_facets,
         })
     }
 }
@@ -898,6 +905,7 @@ impl Settings {
             complaint_reminder_minutes: 120,
             complaint_reopen_days: 7,
             complaint_daily_limit: 5,
+            share_access_facets: true,
         }
     }
 }

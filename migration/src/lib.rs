@@ -19,6 +19,7 @@ mod m20261130_000014_complaints;
 mod m20261130_000015_supervision;
 mod m20261130_000016_activities;
 mod m20261130_000017_volunteers_service_centres;
+mod m20261130_000021_hot_path;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000015_supervision::Migration),
             Box::new(m20261130_000016_activities::Migration),
             Box::new(m20261130_000017_volunteers_service_centres::Migration),
+            Box::new(m20261130_000021_hot_path::Migration),
         ]
     }
 }
