@@ -204,6 +204,9 @@ impl<'a> Write<'a> {
     /// round trip on Redis). Bus failures are logged, never returned: the rows are the record
     /// and subscribers replay them.
     pub async fn commit(mut self) -> AppResult<Committed> {
+        // Before the feed counters: a write that changed a user's row holds it first too, so
+        // writers take user rows, then counters, in one order.
+        self.raise_access_versions().await?;
         let started = std::time::Instant::now();
         if !self.notifications.is_empty() || !self.moved.is_empty() || !self.events.is_empty() {
             if self.txn.get_database_backend() == DbBackend::Postgres {
@@ -222,7 +225,6 @@ impl<'a> Write<'a> {
                 return Err(err.into());
             }
         }
-        self.raise_access_versions().await?;
         self.txn.commit().await?;
         let mut out = Vec::with_capacity(self.order.len());
         for queued in self.order {
