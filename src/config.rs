@@ -400,6 +400,10 @@ pub struct Settings {
         global = true
     )]
     pub channel_residents_create_interest: bool,
+    /// Whether a user's HTTP requests share their resident and staff access facets (kept per
+    /// instance, keyed by the user's access version, so a change is seen on the next request).
+    #[arg(long, env = "RESIDENT_HUB_SHARE_ACCESS_FACETS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub share_access_facets: bool,
 }
 
 /// Where GraphiQL's assets come from by default.
@@ -542,6 +546,8 @@ pub struct Config {
     pub complaints: ComplaintSettings,
     /// Group channels' limits and blocked words.
     pub channels: ChannelSettings,
+    /// Whether HTTP requests share their viewer's resident and staff facets.
+    pub share_access_facets: bool,
 }
 
 /// How group channels are limited.
@@ -883,6 +889,7 @@ impl Settings {
                     .collect(),
                 residents_create_interest: self.channel_residents_create_interest,
             },
+            share_access_facets: self.share_access_facets,
         })
     }
 }
@@ -975,6 +982,7 @@ impl Settings {
             channel_rate: 1200,
             channel_blocked_words: Vec::new(),
             channel_residents_create_interest: false,
+            share_access_facets: true,
         }
     }
 }

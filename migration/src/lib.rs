@@ -22,6 +22,7 @@ mod m20261130_000017_volunteers_service_centres;
 mod m20261130_000018_surveys;
 mod m20261130_000019_assessment;
 mod m20261130_000020_channels;
+mod m20261130_000021_hot_path;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000018_surveys::Migration),
             Box::new(m20261130_000019_assessment::Migration),
             Box::new(m20261130_000020_channels::Migration),
+            Box::new(m20261130_000021_hot_path::Migration),
         ]
     }
 }

@@ -14,6 +14,11 @@
 //!   whose user it names loads its viewer again. After a gap they all load their viewer again.
 //! - A scope is judged on the day it was computed for: once the clock's today moves on (a
 //!   residency ending or starting at midnight announces nothing), it is computed afresh.
+//! - HTTP requests share their viewer's resident and staff facets through
+//!   [`ScopeCache::shared`], keyed by the user's access version as the request's token check
+//!   read it (with the roles and the day): any access change raises the version in its own
+//!   transaction, so the next request on any instance loads the facets afresh, whether or not
+//!   the bus has delivered the change yet. The bus only frees the memory sooner.
 
 use std::{
     collections::HashMap,
@@ -28,7 +33,8 @@ use uuid::Uuid;
 
 use crate::{
     app::AppState,
-    domains::estate::access::Scope,
+    auth::Role,
+    domains::estate::access::{Scope, SharedFacets},
     error::AppResult,
     events::{Delivery, EventBus, Topic},
 };
@@ -74,6 +80,7 @@ const CHANGES_BUFFER: usize = 1024;
 #[derive(Clone)]
 pub struct ScopeCache {
     entries: Arc<Mutex<HashMap<Uuid, Entry>>>,
+    shared: Arc<Mutex<HashMap<Uuid, SharedEntry>>>,
     changes: tokio::sync::broadcast::Sender<Arc<AccessChanged>>,
 }
 
@@ -81,9 +88,22 @@ impl Default for ScopeCache {
     fn default() -> Self {
         ScopeCache {
             entries: Arc::default(),
+            shared: Arc::default(),
             changes: tokio::sync::broadcast::channel(CHANGES_BUFFER).0,
         }
     }
+}
+
+/// The access version a request's token check read for its viewer (request data).
+#[derive(Clone, Copy, Debug)]
+pub struct AccessStamp(pub i64);
+
+/// The facets one user's requests share, and what they were loaded for.
+struct SharedEntry {
+    version: i64,
+    today: NaiveDate,
+    roles: Vec<Role>,
+    facets: SharedFacets,
 }
 
 /// A cached scope and the day (on the clock) it was computed for.
@@ -109,13 +129,65 @@ impl ScopeCache {
 
     /// Forgets the scopes of `users` (everyone's with `None`).
     pub fn invalidate(&self, users: Option<&[Uuid]>) {
-        let mut entries = self.lock();
+        {
+            let mut entries = self.lock();
+            match users {
+                Some(users) => users.iter().for_each(|u| {
+                    entries.remove(u);
+                }),
+                None => entries.clear(),
+            }
+        }
+        let mut shared = self.lock_shared();
         match users {
             Some(users) => users.iter().for_each(|u| {
-                entries.remove(u);
+                shared.remove(u);
             }),
-            None => entries.clear(),
+            None => shared.clear(),
         }
+    }
+
+    /// The facets the requests of `user` share while their access version is `version` (as the
+    /// request's token check read it), their roles `roles` and the day `today`: fresh ones once
+    /// any of them differs. A request that read an older version than the one kept gets facets
+    /// of its own, never the newer ones.
+    pub fn shared(
+        &self,
+        user: Uuid,
+        version: i64,
+        roles: &[Role],
+        today: NaiveDate,
+    ) -> SharedFacets {
+        let mut shared = self.lock_shared();
+        if let Some(entry) = shared.get(&user) {
+            if entry.version == version && entry.today == today && entry.roles == roles {
+                return entry.facets.clone();
+            }
+            if entry.version > version {
+                return SharedFacets::default();
+            }
+        }
+        if shared.len() >= MAX_ENTRIES {
+            shared.clear();
+        }
+        let facets = SharedFacets::default();
+        shared.insert(
+            user,
+            SharedEntry {
+                version,
+                today,
+                roles: roles.to_vec(),
+                facets: facets.clone(),
+            },
+        );
+        facets
+    }
+
+    fn lock_shared(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, SharedEntry>> {
+        // As `lock`: recover a poisoned map.
+        self.shared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Access changes as this process receives them from the bus (after a gap, one naming

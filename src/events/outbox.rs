@@ -22,6 +22,9 @@
 //!   sequencing lock timeout; the wait is counted in the metrics.
 //! - State topics whose subscribers re-read the current state get a bare [`Write::signal`];
 //!   access changes get [`Write::access_changed`]. Neither is replayable nor numbered.
+//! - An access change also raises the named users' access version (`user_account.access_version`)
+//!   in the transaction itself, so every instance sees it on the user's next request even before
+//!   the bus delivers the change (see [`crate::auth::scope::ScopeCache::shared`]).
 //! - Events go out in the order they were queued; a feed's positions are given in that order too,
 //!   so every feed publishes in position order.
 
@@ -65,6 +68,8 @@ pub struct Write<'a> {
     notifications: Vec<NotificationRow>,
     moved: Vec<NotificationRow>,
     order: Vec<Queued>,
+    /// Users whose access version goes up at commit (`None`: everyone's).
+    access: Option<Vec<Uuid>>,
 }
 
 /// What a committed write produced.
@@ -84,6 +89,7 @@ impl<'a> Write<'a> {
             notifications: Vec::new(),
             moved: Vec::new(),
             order: Vec::new(),
+            access: Some(Vec::new()),
         })
     }
 
@@ -164,6 +170,39 @@ impl<'a> Write<'a> {
     pub fn access_change(&mut self, change: &crate::auth::scope::AccessChanged) -> AppResult<()> {
         let json = serde_json::to_string(change).map_err(AppError::internal)?;
         self.order.push(Queued::Raw(Topic::Access, json));
+        match (&mut self.access, &change.users) {
+            (Some(users), Some(named)) => {
+                users.extend(named.iter().chain(&change.end_users).copied());
+            }
+            (access, None) => *access = None,
+            (None, Some(_)) => {}
+        }
+        Ok(())
+    }
+
+    /// Raises the access version of the users whose access changed in this write.
+    async fn raise_access_versions(&mut self) -> Result<(), sea_orm::DbErr> {
+        use sea_orm::{
+            ColumnTrait, QueryFilter,
+            sea_query::{Expr, ExprTrait},
+        };
+        let version = sea_orm::sea_query::Alias::new("access_version");
+        let update = entity::user::Entity::update_many()
+            .col_expr(version.clone(), Expr::col(version).add(1));
+        match &mut self.access {
+            Some(users) if users.is_empty() => return Ok(()),
+            Some(users) => {
+                users.sort_unstable();
+                users.dedup();
+                update
+                    .filter(entity::user::Column::Id.is_in(users.iter().copied()))
+                    .exec(&self.txn)
+                    .await?;
+            }
+            None => {
+                update.exec(&self.txn).await?;
+            }
+        }
         Ok(())
     }
 
@@ -171,6 +210,9 @@ impl<'a> Write<'a> {
     /// round trip on Redis). Bus failures are logged, never returned: the rows are the record
     /// and subscribers replay them.
     pub async fn commit(mut self) -> AppResult<Committed> {
+        // Before the feed counters: a write that changed a user's row holds it first too, so
+        // writers take user rows, then counters, in one order.
+        self.raise_access_versions().await?;
         let started = std::time::Instant::now();
         if !self.notifications.is_empty() || !self.moved.is_empty() || !self.events.is_empty() {
             if self.txn.get_database_backend() == DbBackend::Postgres {

@@ -6,7 +6,7 @@ use async_graphql::Context;
 
 use crate::{
     app::AppState,
-    auth::{AuthenticatedUser, Viewer},
+    auth::{AuthenticatedUser, Viewer, scope::AccessStamp},
     domains::estate::access::Scope,
     error::{AppError, AppResult},
     graphql::loaders::Loaders,
@@ -60,9 +60,17 @@ impl ContextExt for Context<'_> {
         let viewer = self.viewer();
         viewer.require_user()?;
         let state = self.state();
-        Ok(self
-            .loaders()?
-            .scope
-            .get_or_init(|| Scope::new(state.db.clone(), viewer, state.clock.today())))
+        Ok(self.loaders()?.scope.get_or_init(|| {
+            let today = state.clock.today();
+            let scope = Scope::new(state.db.clone(), viewer, today);
+            // A request whose token check read the access version shares the viewer's
+            // resident and staff facets with the other requests at that version.
+            match (self.data_opt::<AccessStamp>(), viewer) {
+                (Some(stamp), Viewer::User(user)) if state.config.share_access_facets => {
+                    scope.with_shared(&state.scopes.shared(user.id, stamp.0, &user.roles, today))
+                }
+                _ => scope,
+            }
+        }))
     }
 }

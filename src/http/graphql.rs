@@ -29,7 +29,7 @@ use super::{
     ws,
 };
 use crate::{
-    auth::{Viewer, bearer_token},
+    auth::{Viewer, bearer_token, scope::AccessStamp},
     domains::identity::{
         graphql::{ClientAddr, SignedInUser},
         service::IdentityService,
@@ -257,16 +257,24 @@ fn is_json(headers: &HeaderMap) -> bool {
 /// The viewer named by the `Authorization` header, with the user record loaded to check it:
 /// anonymous without one, `None` when it does not verify or names a user who may no longer sign
 /// in.
-async fn viewer(ctx: &HttpContext, headers: &HeaderMap) -> Option<(Viewer, Option<SignedInUser>)> {
+async fn viewer(
+    ctx: &HttpContext,
+    headers: &HeaderMap,
+) -> Option<(Viewer, Option<(SignedInUser, AccessStamp)>)> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Some((Viewer::Anonymous, None));
     };
     let token = value.to_str().ok().and_then(bearer_token)?;
     IdentityService::new(&ctx.state)
-        .verify_token_with_user(token)
+        .verify_token_stamped(token)
         .await
         .ok()
-        .map(|(viewer, _, record)| (viewer, Some(SignedInUser(Arc::new(record)))))
+        .map(|(viewer, _, record, version)| {
+            (
+                viewer,
+                Some((SignedInUser(Arc::new(record)), AccessStamp(version))),
+            )
+        })
 }
 
 /// The root fields that work whatever the `Authorization` header says.
@@ -368,8 +376,8 @@ async fn execute(
         .data(info.clone())
         .data(ClientAddr(client))
         .data(LazyLoaders::default());
-    if let Some(signed_in) = signed_in {
-        request = request.data(signed_in);
+    if let Some((signed_in, stamp)) = signed_in {
+        request = request.data(signed_in).data(stamp);
     }
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);

@@ -64,14 +64,19 @@ impl<'a> Inbox<'a> {
             .await?)
     }
 
-    /// Unread notifications of the user (removed ones do not count).
+    /// Unread notifications of the user (removed ones do not count): one plain `COUNT(*)`
+    /// over the partial index of unread notifications, not a count over a subquery.
     pub async fn unread_count(&self, user_id: Uuid) -> AppResult<u64> {
-        Ok(notification::Entity::find()
+        let count: Option<i64> = notification::Entity::find()
+            .select_only()
+            .column_as(Expr::cust("COUNT(*)"), "unread")
             .filter(notification::Column::UserId.eq(user_id))
             .filter(notification::Column::ReadAt.is_null())
             .filter(notification::Column::RemovedAt.is_null())
-            .count(self.db())
-            .await?)
+            .into_tuple()
+            .one(self.db())
+            .await?;
+        Ok(count.unwrap_or(0).max(0).unsigned_abs())
     }
 
     /// Marks the user's notifications read: the given ones, or all. Returns how many changed.

@@ -57,7 +57,7 @@ async fn a_request_that_needs_no_facet_runs_no_access_query() {
     for table in FACET_TABLES {
         assert_eq!(reads(&sql, table), 0, "{table} read: {sql:#?}");
     }
-    // The caller's user and roles (once to authenticate, once for `viewer`) and the inbox page.
+    // The caller's user and roles (one statement, reused for `viewer`) and the inbox page.
     assert!(sql.len() <= 5, "{} statements: {sql:#?}", sql.len());
 }
 
@@ -102,7 +102,8 @@ async fn the_viewer_field_reuses_the_user_the_token_check_loaded() {
             &token,
         )
         .await;
-    // The token check (user with its session not revoked) and the roles: nothing more.
-    assert_eq!(sql.len(), 2, "{sql:#?}");
+    // The token check (user, roles and access version, its session not revoked): one
+    // statement, nothing more.
+    assert_eq!(sql.len(), 1, "{sql:#?}");
     assert_eq!(reads(&sql, "user_account"), 1, "{sql:#?}");
 }

@@ -21,6 +21,7 @@ mod fuzz;
 mod fuzz_gen;
 mod hardening;
 mod helpers;
+mod hot_path;
 mod http_transport;
 mod identity;
 mod ids;

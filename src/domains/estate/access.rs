@@ -112,19 +112,15 @@ impl Facet for Resident {
         let Some(user_id) = scope.user_id else {
             return Ok(Resident::default());
         };
+        // One statement: the current residencies joined with their units.
         let homes = residency::Entity::find()
             .filter(residency::Column::UserId.eq(user_id))
             .filter(current_residency(scope.today))
+            .find_also_related(unit::Entity)
             .all(scope.db())
             .await?;
-        if homes.is_empty() {
-            return Ok(Resident::default());
-        }
-        let units: HashSet<Uuid> = homes.iter().map(|r| r.unit_id).collect();
-        let rows = unit::Entity::find()
-            .filter(unit::Column::Id.is_in(units.iter().copied()))
-            .all(scope.db())
-            .await?;
+        let units: HashSet<Uuid> = homes.iter().map(|(r, _)| r.unit_id).collect();
+        let rows: Vec<unit::Model> = homes.into_iter().filter_map(|(_, unit)| unit).collect();
         Ok(Resident {
             units,
             buildings: rows.iter().map(|u| u.building_id).collect(),
@@ -169,7 +165,30 @@ impl Facet for Staff {
     }
 }
 
+/// The resident and staff facet slots that one user's HTTP requests share between two changes
+/// of their access (see [`ScopeCache::shared`](crate::auth::scope::ScopeCache::shared)): loaded
+/// by the first request that reads them, reused by the next ones.
+#[derive(Clone, Default)]
+pub struct SharedFacets {
+    resident: Slot,
+    staff: Slot,
+}
+
 impl Scope {
+    /// This scope with its resident and staff facets taken from `shared` (loaded there on
+    /// first use, for every scope that shares them).
+    pub fn with_shared(self, shared: &SharedFacets) -> Scope {
+        {
+            let mut facets = self
+                .facets
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            facets.insert(TypeId::of::<Resident>(), shared.resident.clone());
+            facets.insert(TypeId::of::<Staff>(), shared.staff.clone());
+        }
+        self
+    }
+
     /// The scope of `viewer` on `today`. Runs no query: facets load when first asked for.
     pub fn new(db: DatabaseConnection, viewer: &Viewer, today: NaiveDate) -> Scope {
         let (user_id, roles) = match viewer {

@@ -15,6 +15,7 @@
 
 pub mod access;
 pub mod graphql;
+pub mod homes;
 pub mod loaders;
 pub mod service;
 pub mod types;

@@ -139,6 +139,28 @@ async fn roles_of<C: ConnectionTrait>(db: &C, user_id: Uuid) -> AppResult<Vec<Ro
     Ok(roles)
 }
 
+/// The user's access version column (not in the entity: only the token check reads it).
+const ACCESS_VERSION: &str = "access_version";
+/// The alias of the joined role in the token check.
+const JOINED_ROLE: &str = "joined_role";
+
+/// One row of the token check: the user, their access version, and one of their roles.
+struct StampedUser {
+    user: user::Model,
+    version: i64,
+    role: Option<String>,
+}
+
+impl sea_orm::FromQueryResult for StampedUser {
+    fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        Ok(StampedUser {
+            user: user::Model::from_query_result(res, pre)?,
+            version: res.try_get(pre, ACCESS_VERSION)?,
+            role: res.try_get(pre, JOINED_ROLE)?,
+        })
+    }
+}
+
 /// Loads a user with roles.
 pub async fn load_user<C: ConnectionTrait>(db: &C, id: Uuid) -> AppResult<Option<UserRecord>> {
     let Some(user) = user::Entity::find_by_id(id).one(db).await? else {
@@ -232,6 +254,19 @@ impl<'a> IdentityService<'a> {
         &self,
         token: &str,
     ) -> AppResult<(Viewer, Claims, UserRecord)> {
+        self.verify_token_stamped(token)
+            .await
+            .map(|(viewer, claims, record, _)| (viewer, claims, record))
+    }
+
+    /// Like [`Self::verify_token_with_user`], also answering the user's access version (raised
+    /// by every change of their access, see [`Write::access_changed`]). One statement: the user,
+    /// their roles and version, provided the token's session is not revoked.
+    pub async fn verify_token_stamped(
+        &self,
+        token: &str,
+    ) -> AppResult<(Viewer, Claims, UserRecord, i64)> {
+        use sea_orm::{JoinType, QuerySelect, RelationTrait};
         let claims = self
             .state
             .tokens
@@ -242,22 +277,38 @@ impl<'a> IdentityService<'a> {
             .and_where(session::Column::FamilyId.eq(claims.sid))
             .and_where(session::Column::RevokedAt.is_not_null())
             .to_owned();
-        let Some(user) = user::Entity::find_by_id(claims.sub)
+        let rows = user::Entity::find_by_id(claims.sub)
             .filter(sea_orm::sea_query::Expr::exists(revoked).not())
-            .one(self.db())
-            .await?
-        else {
+            .join(JoinType::LeftJoin, user::Relation::UserRole.def())
+            .column_as(
+                sea_orm::sea_query::Expr::col((
+                    user::Entity,
+                    sea_orm::sea_query::Alias::new(ACCESS_VERSION),
+                )),
+                ACCESS_VERSION,
+            )
+            .column_as(user_role::Column::Role, JOINED_ROLE)
+            .into_model::<StampedUser>()
+            .all(self.db())
+            .await?;
+        let Some(first) = rows.first() else {
             return Err(AppError::Unauthenticated);
         };
+        let (user, version) = (first.user.clone(), first.version);
         if user.status != UserStatus::Active.as_str() {
             return Err(AppError::Unauthenticated);
         }
-        let roles = roles_of(self.db(), user.id).await?;
+        let mut roles: Vec<Role> = rows
+            .iter()
+            .filter_map(|row| row.role.as_deref().and_then(Role::parse))
+            .collect();
+        roles.sort_by_key(|role| role.as_str());
+        roles.dedup();
         let viewer = Viewer::User(AuthenticatedUser {
             id: user.id,
             roles: roles.clone(),
         });
-        Ok((viewer, claims, UserRecord { user, roles }))
+        Ok((viewer, claims, UserRecord { user, roles }, version))
     }
 
     async fn issue_session<C: ConnectionTrait>(

@@ -52,11 +52,26 @@ impl User {
         if !scope.is_self_or_admin(self.uuid) {
             return Ok(Vec::new());
         }
-        let homes = ctx
-            .loaders()?
-            .load_one::<CurrentResidenciesLoader>(self.uuid)
+        let loaders = ctx.loaders()?;
+        let homes = if scope.user_id == Some(self.uuid) {
+            // The viewer's own homes (the home page): one statement with the buildings and,
+            // when asked for, the households, priming their loaders.
+            let members = ctx.look_ahead().field("householdMembers").exists();
+            let state = ctx.state();
+            crate::domains::estate::homes::current_homes(
+                loaders,
+                &state.db,
+                self.uuid,
+                scope.today(),
+                members,
+            )
             .await?
-            .unwrap_or_default();
+        } else {
+            loaders
+                .load_one::<CurrentResidenciesLoader>(self.uuid)
+                .await?
+                .unwrap_or_default()
+        };
         Ok(homes
             .into_iter()
             .map(|(_, unit)| Unit::try_from_model(unit))

@@ -1,0 +1,252 @@
+//! The hot path (issue 15): a resident's home page costs at most four statements once the
+//! instance knows the viewer, and nothing of correctness is traded for it: a disabled user,
+//! changed roles, a moved-out resident and a revoked session take effect on the very next
+//! request of another instance whose caches are warm (and on its open sockets).
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, WsClient, test_redis_url};
+
+/// The issue's home page.
+const PAGE: &str = "{ viewer { displayName units { number floor building { name address } householdMembers { name kind } } } notices(first: 10) { edges { node { id title kind priority publishAt pinned requiresAck } } } unreadNotificationCount }";
+
+const SIGN_IN: &str = "mutation($e: String!) { signIn(input: { email: $e, password: \"demo-password\" }) { accessToken refreshToken } }";
+
+/// An instance that shares its viewers' facets between requests (the production default).
+async fn sharing() -> TestApp {
+    let app = TestApp::builder()
+        .config(|c| c.share_access_facets = true)
+        .spawn()
+        .await;
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    app
+}
+
+/// Signs a demo account in; (access token, refresh token).
+async fn sign_in(app: &TestApp, email: &str) -> (String, String) {
+    let (status, json) = app.graphql(SIGN_IN, json!({ "e": email }), None).await;
+    assert_eq!(status, 200, "{json}");
+    let tokens = &json["data"]["signIn"];
+    (
+        tokens["accessToken"].as_str().expect("{json}").to_owned(),
+        tokens["refreshToken"].as_str().expect("{json}").to_owned(),
+    )
+}
+
+fn code(json: &Value) -> &str {
+    json["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("")
+}
+
+/// The data of `query` as `token` on `app`, which must answer without errors.
+async fn data(app: &TestApp, query: &str, variables: Value, token: &str) -> Value {
+    let (status, json) = app.graphql(query, variables, Some(token)).await;
+    assert_eq!(status, 200, "{json}");
+    assert!(json["errors"].is_null(), "{json}");
+    json["data"].clone()
+}
+
+#[tokio::test]
+async fn the_home_page_costs_at_most_four_statements_once_warm() {
+    let app = sharing().await;
+    let (token, _) = sign_in(&app, "resident1@demo.test").await;
+    let cold = app.sql_of(PAGE, json!({}), &token).await;
+    let warm = app.sql_of(PAGE, json!({}), &token).await;
+    eprintln!(
+        "home page: {} statements cold, {} warm: {warm:#?}",
+        cold.len(),
+        warm.len()
+    );
+    assert!(warm.len() <= 4, "{} statements: {warm:#?}", warm.len());
+    // The access facets are shared: no warm request reads the residencies for the scope.
+    assert_eq!(
+        warm.iter()
+            .filter(|s| s.contains("FROM \"residency\""))
+            .count(),
+        1,
+        "only the units' own statement reads residencies: {warm:#?}"
+    );
+    // The unread count is a plain count, not a count over a subquery.
+    assert!(
+        !warm.iter().any(|s| s.contains("COUNT(*) FROM (")),
+        "{warm:#?}"
+    );
+
+    // The warm page answers what an instance that shares nothing answers.
+    let page = data(&app, PAGE, json!({}), &token).await;
+    let plain = app
+        .spawn_sibling_with(|c| c.share_access_facets = false)
+        .await;
+    assert_eq!(page, data(&plain, PAGE, json!({}), &token).await);
+    let units = page["viewer"]["units"].as_array().expect("units");
+    assert!(!units.is_empty(), "{page}");
+    assert!(
+        units.iter().all(|u| u["building"]["name"].is_string()),
+        "{page}"
+    );
+    assert!(
+        !page["notices"]["edges"].as_array().unwrap().is_empty(),
+        "{page}"
+    );
+
+    // The unread count stays exact: reading everything brings it to zero on the next page.
+    let unread = page["unreadNotificationCount"].as_u64().expect("count");
+    assert!(unread > 0, "the demo resident has unread notices: {page}");
+    data(
+        &app,
+        "mutation { markNotificationsRead(input: { all: true }) { __typename } }",
+        json!({}),
+        &token,
+    )
+    .await;
+    let page = data(&app, PAGE, json!({}), &token).await;
+    assert_eq!(page["unreadNotificationCount"], 0, "{page}");
+}
+
+/// Two sharing instances on one database (and bus), the demo estate, an administrator on the
+/// first and the resident's caches warm on the second.
+struct Pair {
+    app: TestApp,
+    other: TestApp,
+    admin: String,
+}
+
+async fn pair() -> Pair {
+    let app = sharing().await;
+    let other = app
+        .spawn_sibling_with(|c| c.share_access_facets = true)
+        .await;
+    let (admin, _) = sign_in(&app, "admin@demo.test").await;
+    Pair { app, other, admin }
+}
+
+const UNITS: &str = "{ units(first: 10) { edges { node { id } } } }";
+
+async fn socket_of(app: &TestApp, token: &str) -> WsClient {
+    let mut ws = app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    ws
+}
+
+/// The data of `query` run over `ws` (one operation, `complete` expected after it).
+async fn ws_query(ws: &mut WsClient, id: &str, query: &str) -> Value {
+    ws.subscribe(id, query, json!({})).await;
+    let answer = ws.recv().await;
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert_eq!(ws.recv().await["type"], "complete");
+    answer["payload"].clone()
+}
+
+#[tokio::test]
+async fn a_moved_out_resident_loses_their_units_on_the_other_instances_next_request() {
+    let Pair { app, other, admin } = pair().await;
+    let (token, _) = sign_in(&other, "resident1@demo.test").await;
+    let mut ws = socket_of(&other, &token).await;
+    // Warm: the other instance keeps the resident's facets.
+    for _ in 0..2 {
+        let units = data(&other, UNITS, json!({}), &token).await;
+        assert!(
+            !units["units"]["edges"].as_array().unwrap().is_empty(),
+            "{units}"
+        );
+    }
+    let homes = data(
+        &other,
+        "{ viewer { residencies { id } } }",
+        json!({}),
+        &token,
+    )
+    .await;
+    let today = app.state.clock.today().to_string();
+    for residency in homes["viewer"]["residencies"].as_array().unwrap() {
+        data(
+            &app,
+            "mutation($id: ID!, $d: Date!) { endResidency(input: { id: $id, movedOut: $d }) { residency { movedOut } } }",
+            json!({ "id": residency["id"], "d": today }),
+            &admin,
+        )
+        .await;
+    }
+    // At once, whatever the bus has delivered: HTTP and the open socket.
+    let units = data(&other, UNITS, json!({}), &token).await;
+    assert_eq!(units["units"]["edges"], json!([]), "{units}");
+    let page = data(&other, PAGE, json!({}), &token).await;
+    assert_eq!(page["viewer"]["units"], json!([]), "{page}");
+    let over_ws = ws_query(&mut ws, "after", UNITS).await;
+    assert_eq!(over_ws["data"]["units"]["edges"], json!([]), "{over_ws}");
+}
+
+#[tokio::test]
+async fn changed_roles_and_a_disabled_user_take_effect_on_the_other_instances_next_request() {
+    let Pair { app, other, admin } = pair().await;
+    let (manager, _) = sign_in(&other, "staff12@demo.test").await;
+    let me = data(&other, "{ viewer { id roles } }", json!({}), &manager).await;
+    let id = me["viewer"]["id"].clone();
+    // Warm: a staff member reads the units of the buildings they serve.
+    for _ in 0..2 {
+        let units = data(&other, UNITS, json!({}), &manager).await;
+        assert!(
+            !units["units"]["edges"].as_array().unwrap().is_empty(),
+            "{units}"
+        );
+    }
+    // No longer staff: no served building on the next request.
+    data(
+        &app,
+        "mutation($id: ID!) { updateUser(input: { id: $id, roles: [RESIDENT] }) { user { id } } }",
+        json!({ "id": id }),
+        &admin,
+    )
+    .await;
+    let me = data(&other, "{ viewer { roles } }", json!({}), &manager).await;
+    assert_eq!(me["viewer"]["roles"], json!(["RESIDENT"]), "{me}");
+    let units = data(&other, UNITS, json!({}), &manager).await;
+    assert_eq!(units["units"]["edges"], json!([]), "{units}");
+
+    // Disabled: the token stops working on the next request of the other instance.
+    let (resident, _) = sign_in(&other, "resident1@demo.test").await;
+    let resident_id =
+        data(&other, "{ viewer { id } }", json!({}), &resident).await["viewer"]["id"].clone();
+    data(&other, PAGE, json!({}), &resident).await;
+    data(
+        &app,
+        "mutation($id: ID!) { disableUser(input: { id: $id }) { user { status } } }",
+        json!({ "id": resident_id }),
+        &admin,
+    )
+    .await;
+    let (_, json) = other.graphql(PAGE, json!({}), Some(&resident)).await;
+    assert_eq!(code(&json), "UNAUTHENTICATED", "{json}");
+}
+
+#[tokio::test]
+async fn a_revoked_session_ends_on_the_other_instance_at_once_and_closes_its_socket() {
+    let Pair { app, other, .. } = pair().await;
+    let (access, refresh) = sign_in(&app, "resident1@demo.test").await;
+    data(&other, PAGE, json!({}), &access).await;
+    data(&other, PAGE, json!({}), &access).await;
+    let mut ws = socket_of(&other, &access).await;
+    ws_query(&mut ws, "before", UNITS).await;
+    data(
+        &app,
+        "mutation($t: String!) { signOut(input: { refreshToken: $t }) { signedOut } }",
+        json!({ "t": refresh }),
+        &access,
+    )
+    .await;
+    let (status, json) = other.graphql(PAGE, json!({}), Some(&access)).await;
+    assert_eq!((status, code(&json)), (401, "UNAUTHENTICATED"), "{json}");
+    // The socket hears of it over the bus (shared between instances through Redis); with the
+    // in-process bus, its next operation checks the session again.
+    if test_redis_url().is_none() {
+        ws.subscribe("after", UNITS, json!({})).await;
+    }
+    let (closed, seen) = ws.closed_after().await;
+    assert_eq!(closed.code, 4403);
+    assert!(
+        seen.iter().all(|m| m["payload"]["data"].is_null()),
+        "{seen:?}"
+    );
+}
