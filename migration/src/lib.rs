@@ -21,6 +21,7 @@ mod m20261130_000016_activities;
 mod m20261130_000017_volunteers_service_centres;
 mod m20261130_000018_surveys;
 mod m20261130_000020_channels;
+mod m20261130_000023_channel_reactions;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000017_volunteers_service_centres::Migration),
             Box::new(m20261130_000018_surveys::Migration),
             Box::new(m20261130_000020_channels::Migration),
+            Box::new(m20261130_000023_channel_reactions::Migration),
         ]
     }
 }
