@@ -19,6 +19,7 @@ pub mod channel;
 pub mod channel_member;
 pub mod channel_message;
 pub mod channel_message_edit;
+pub mod channel_message_reaction;
 pub mod channel_moderation;
 pub mod channel_report;
 pub mod complaint;

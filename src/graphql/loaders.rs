@@ -46,6 +46,10 @@ pub struct Loaders {
     pub scope: std::sync::OnceLock<Scope>,
     /// The notices domain's loaders (made with the scope, on first use).
     pub notices: tokio::sync::OnceCell<crate::domains::notices::loaders::NoticeLoaders>,
+    /// The viewer's channel reaction counts (made on first use).
+    pub channel_reactions: tokio::sync::OnceCell<
+        DataLoader<crate::domains::channels::reactions::ReactionLoader, HashMapCache>,
+    >,
 }
 
 impl Loaders {
@@ -60,6 +64,7 @@ impl Loaders {
             made: Mutex::new(HashMap::new()),
             scope: std::sync::OnceLock::new(),
             notices: tokio::sync::OnceCell::new(),
+            channel_reactions: tokio::sync::OnceCell::new(),
         }
     }
 

@@ -1097,3 +1097,303 @@ async fn a_reference_resolves_for_each_reader_through_the_objects_own_access() {
     let as_manager = refs(ok(app, &w.manager, history, json!({ "id": w.building })).await);
     assert_eq!(as_manager, vec![json!(b_notice), json!(a_notice)]);
 }
+
+const REACT: &str = "mutation($input: ChannelMessageReactionInput!) { reactToChannelMessage(input: $input) { message { id reactions { reaction count reactedByMe } } } }";
+const UNREACT: &str = "mutation($input: ChannelMessageReactionInput!) { removeChannelMessageReaction(input: $input) { message { id reactions { reaction count reactedByMe } } } }";
+
+async fn reaction_rows(app: &TestApp) -> u64 {
+    entity::channel_message_reaction::Entity::find()
+        .count(&app.state.db)
+        .await
+        .unwrap()
+}
+
+async fn react(app: &TestApp, token: &str, query: &str, message: &str, reaction: &str) -> Value {
+    gql(
+        app,
+        token,
+        query,
+        json!({ "input": { "messageId": message, "reaction": reaction } }),
+    )
+    .await
+}
+
+/// The reactions of `message` as `token` sees them in the channel's history.
+async fn reactions_seen(app: &TestApp, token: &str, channel: &str, message: &str) -> Value {
+    let data = ok(
+        app,
+        token,
+        "query($id: ID!) { channelMessageHistory(channelId: $id, last: 50) { edges { node { id reactions { reaction count reactedByMe } } } } }",
+        json!({ "id": channel }),
+    )
+    .await;
+    data["channelMessageHistory"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["id"] == message)
+        .map(|e| e["node"]["reactions"].clone())
+        .expect("the message in the history")
+}
+
+#[tokio::test]
+async fn reactions_are_idempotent_counted_per_reader_and_only_for_members_of_live_messages() {
+    let w = world().await;
+    let app = &w.estate.app;
+    let message = posted(app, &w.resident, &w.building, "Lift is fixed").await;
+
+    // Reacting twice keeps one row and is no error.
+    for _ in 0..2 {
+        let json = react(app, &w.resident, REACT, &message, "THUMBS_UP").await;
+        assert!(json["errors"].is_null(), "{json}");
+        assert_eq!(
+            json["data"]["reactToChannelMessage"]["message"]["reactions"],
+            json!([{ "reaction": "THUMBS_UP", "count": 1, "reactedByMe": true }])
+        );
+    }
+    assert_eq!(reaction_rows(app).await, 1);
+    for reaction in ["HEART", "THUMBS_UP"] {
+        let json = react(app, &w.floor_mate, REACT, &message, reaction).await;
+        assert!(json["errors"].is_null(), "{json}");
+    }
+    assert_eq!(reaction_rows(app).await, 3);
+
+    // Counts are the same for every reader; the own flag is each reader's.
+    assert_eq!(
+        reactions_seen(app, &w.resident, &w.building, &message).await,
+        json!([
+            { "reaction": "THUMBS_UP", "count": 2, "reactedByMe": true },
+            { "reaction": "HEART", "count": 1, "reactedByMe": false },
+        ])
+    );
+    assert_eq!(
+        reactions_seen(app, &w.floor_mate, &w.building, &message).await,
+        json!([
+            { "reaction": "THUMBS_UP", "count": 2, "reactedByMe": true },
+            { "reaction": "HEART", "count": 1, "reactedByMe": true },
+        ])
+    );
+    assert_eq!(
+        reactions_seen(app, &w.staff, &w.building, &message).await,
+        json!([
+            { "reaction": "THUMBS_UP", "count": 2, "reactedByMe": false },
+            { "reaction": "HEART", "count": 1, "reactedByMe": false },
+        ])
+    );
+
+    // Taking a reaction back, twice: the second changes nothing and is no error.
+    for _ in 0..2 {
+        let json = react(app, &w.resident, UNREACT, &message, "THUMBS_UP").await;
+        assert!(json["errors"].is_null(), "{json}");
+        assert_eq!(
+            json["data"]["removeChannelMessageReaction"]["message"]["reactions"],
+            json!([
+                { "reaction": "THUMBS_UP", "count": 1, "reactedByMe": false },
+                { "reaction": "HEART", "count": 1, "reactedByMe": false },
+            ])
+        );
+    }
+    assert_eq!(reaction_rows(app).await, 2);
+
+    // Who does not read the channel gets NOT_FOUND, and nothing is written.
+    for outsider in [&w.resident_b, &w.merchant] {
+        for query in [REACT, UNREACT] {
+            let json = react(app, outsider, query, &message, "HEART").await;
+            assert_eq!(code(&json), "NOT_FOUND", "{json}");
+            assert_eq!(field(&json), "input.messageId", "{json}");
+        }
+    }
+    // The floor channel's message is not the other floor's to react to.
+    let floor_message = posted(app, &w.resident, &w.floor, "Floor only").await;
+    let json = react(app, &w.other_floor, REACT, &floor_message, "HEART").await;
+    assert_eq!(code(&json), "NOT_FOUND", "{json}");
+    // A value outside the fixed set, and a malformed id, are refused.
+    let json = react(app, &w.resident, REACT, &message, "ANGRY").await;
+    assert!(!json["errors"].is_null(), "{json}");
+    assert!(json["data"].is_null(), "{json}");
+    let json = react(app, &w.resident, REACT, "not-an-id", "HEART").await;
+    assert_eq!(code(&json), "BAD_USER_INPUT", "{json}");
+    assert_eq!(field(&json), "input.messageId", "{json}");
+    assert_eq!(reaction_rows(app).await, 2);
+
+    // A muted member may still react (a mute stops posting only).
+    let mate = user_by_email(app, &w.floor_mate_email).await;
+    ok(
+        app,
+        &w.manager,
+        "mutation($c: ID!, $u: ID!) { muteChannelMember(input: { channelId: $c, userId: $u, minutes: 10, reason: \"Shouting\" }) { entry { id } } }",
+        json!({ "c": w.building, "u": mate.id }),
+    )
+    .await;
+    let json = react(app, &w.floor_mate, REACT, &message, "SAD").await;
+    assert!(json["errors"].is_null(), "{json}");
+    assert_eq!(reaction_rows(app).await, 3);
+
+    // Deleted and hidden messages take no reactions (nor lose them).
+    let deleted = posted(app, &w.resident, &w.building, "Oops").await;
+    ok(
+        app,
+        &w.resident,
+        "mutation($id: ID!) { deleteChannelMessage(input: { messageId: $id }) { message { deleted } } }",
+        json!({ "id": deleted }),
+    )
+    .await;
+    ok(
+        app,
+        &w.admin,
+        "mutation($id: ID!) { hideChannelMessage(input: { messageId: $id, reason: \"Off topic\" }) { message { hidden } } }",
+        json!({ "id": message }),
+    )
+    .await;
+    for (id, why) in [(&deleted, "deleted"), (&message, "hidden")] {
+        for query in [REACT, UNREACT] {
+            let json = react(app, &w.resident, query, id, "THUMBS_UP").await;
+            assert_eq!(code(&json), "INVALID_STATE", "{json}");
+            assert!(
+                json["errors"][0]["message"].as_str().unwrap().contains(why),
+                "{json}"
+            );
+        }
+    }
+    assert_eq!(reaction_rows(app).await, 3);
+}
+
+#[tokio::test]
+async fn subscribers_see_each_reaction_change_with_the_new_counts_live_and_on_replay() {
+    let w = world().await;
+    let app = &w.estate.app;
+    let sub = "subscription($id: ID!, $after: String) { channelMessages(channelId: $id, after: $after) { cursor change message { id reactions { reaction count reactedByMe } } } }";
+    let start = Uuid::nil().to_string();
+    let mut mate_ws = app.ws().await;
+    mate_ws
+        .init(json!({ "Authorization": format!("Bearer {}", w.floor_mate) }))
+        .await;
+    mate_ws
+        .subscribe("m", sub, json!({ "id": w.building, "after": start }))
+        .await;
+    let message = posted(app, &w.resident, &w.building, "Coffee on Friday?").await;
+    let got = mate_ws.recv().await;
+    let event = &got["payload"]["data"]["channelMessages"];
+    assert_eq!(event["change"], "POSTED", "{got}");
+    assert_eq!(event["message"]["reactions"], json!([]), "{got}");
+
+    let json = react(app, &w.resident, REACT, &message, "HEART").await;
+    assert!(json["errors"].is_null(), "{json}");
+    let got = mate_ws.recv().await;
+    let event = &got["payload"]["data"]["channelMessages"];
+    assert_eq!(event["change"], "REACTED", "{got}");
+    assert_eq!(event["message"]["id"], message.as_str(), "{got}");
+    assert_eq!(
+        event["message"]["reactions"],
+        json!([{ "reaction": "HEART", "count": 1, "reactedByMe": false }]),
+        "{got}"
+    );
+    let json = react(app, &w.floor_mate, REACT, &message, "HEART").await;
+    assert!(json["errors"].is_null(), "{json}");
+    let got = mate_ws.recv().await;
+    assert_eq!(
+        got["payload"]["data"]["channelMessages"]["message"]["reactions"],
+        json!([{ "reaction": "HEART", "count": 2, "reactedByMe": true }]),
+        "{got}"
+    );
+    // Reacting again changes nothing: no event.
+    let json = react(app, &w.floor_mate, REACT, &message, "HEART").await;
+    assert!(json["errors"].is_null(), "{json}");
+    let json = react(app, &w.resident, UNREACT, &message, "HEART").await;
+    assert!(json["errors"].is_null(), "{json}");
+    let got = mate_ws.recv().await;
+    assert_eq!(
+        got["payload"]["data"]["channelMessages"]["message"]["reactions"],
+        json!([{ "reaction": "HEART", "count": 1, "reactedByMe": true }]),
+        "{got}"
+    );
+    assert!(
+        mate_ws
+            .try_recv(StdDuration::from_millis(300))
+            .await
+            .is_none(),
+        "an unchanged reaction was published"
+    );
+
+    // Replay from the start: every change in order, each with the counts it left, and the
+    // own flag of this reader.
+    let mut me_ws = app.ws().await;
+    me_ws
+        .init(json!({ "Authorization": format!("Bearer {}", w.resident) }))
+        .await;
+    me_ws
+        .subscribe("r", sub, json!({ "id": w.building, "after": start }))
+        .await;
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let got = me_ws.recv().await;
+        let event = &got["payload"]["data"]["channelMessages"];
+        seen.push((
+            event["change"].clone(),
+            event["message"]["reactions"].clone(),
+        ));
+    }
+    assert_eq!(
+        seen,
+        vec![
+            (json!("POSTED"), json!([])),
+            (
+                json!("REACTED"),
+                json!([{ "reaction": "HEART", "count": 1, "reactedByMe": true }])
+            ),
+            (
+                json!("REACTED"),
+                json!([{ "reaction": "HEART", "count": 2, "reactedByMe": true }])
+            ),
+            (
+                json!("REACTED"),
+                json!([{ "reaction": "HEART", "count": 1, "reactedByMe": false }])
+            ),
+        ]
+    );
+    // Someone outside the channel follows none of it.
+    let mut probe = app.ws().await;
+    probe
+        .init(json!({ "Authorization": format!("Bearer {}", w.resident_b) }))
+        .await;
+    probe.subscribe("x", sub, json!({ "id": w.building })).await;
+    let refused = probe.recv().await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn reactions_cost_one_statement_per_history_page_however_many_there_are() {
+    let w = world().await;
+    let app = &w.estate.app;
+    let bare = "query($id: ID!) { channelMessageHistory(channelId: $id, last: 50) { totalCount edges { node { id text } } } }";
+    let with = "query($id: ID!) { channelMessageHistory(channelId: $id, last: 50) { totalCount edges { node { id text reactions { reaction count reactedByMe } } } } }";
+    posted(app, &w.resident, &w.building, "one").await;
+    let small_bare = app
+        .sql_of(bare, json!({ "id": w.building }), &w.resident)
+        .await
+        .len();
+    let small = app
+        .sql_of(with, json!({ "id": w.building }), &w.resident)
+        .await
+        .len();
+    assert_eq!(small, small_bare + 1, "reactions: one statement");
+    let mut ids = Vec::new();
+    for n in 0..8 {
+        ids.push(posted(app, &w.staff, &w.building, &format!("more {n}")).await);
+    }
+    for (i, id) in ids.iter().enumerate() {
+        for token in [&w.resident, &w.floor_mate, &w.other_floor] {
+            let reaction = ["THUMBS_UP", "HEART", "LAUGH", "THANKS"][i % 4];
+            let json = react(app, token, REACT, id, reaction).await;
+            assert!(json["errors"].is_null(), "{json}");
+        }
+    }
+    let big = app
+        .sql_of(with, json!({ "id": w.building }), &w.resident)
+        .await;
+    assert_eq!(big.len(), small, "{big:#?}");
+    println!("statements: history with reactions {}", big.len());
+}

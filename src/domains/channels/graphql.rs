@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::{
     access::{ACTIVE, Access},
+    reactions::ChannelReaction,
     service::{Activity, ChannelService, MESSAGE_EVENT, NewChannel, NewMessage},
     types::{
         Channel, ChannelJoinPolicy, ChannelKind, ChannelMessage, ChannelMessageChange,
@@ -113,6 +114,15 @@ pub struct EditChannelMessageInput {
 pub struct ChannelMessageInput {
     /// The message.
     pub message_id: ID,
+}
+
+/// Input of `reactToChannelMessage` and `removeChannelMessageReaction`.
+#[derive(InputObject)]
+pub struct ChannelMessageReactionInput {
+    /// The message.
+    pub message_id: ID,
+    /// The reaction.
+    pub reaction: ChannelReaction,
 }
 
 /// Input of `markChannelRead`.
@@ -534,6 +544,27 @@ impl ChannelMutation {
         })
     }
 
+    /// Reacts to a message of a channel you read (`NOT_FOUND` otherwise; `INVALID_STATE` on a
+    /// deleted or hidden message or in an archived channel). Reacting again with the same
+    /// reaction changes nothing. Muted members may react.
+    async fn react_to_channel_message(
+        &self,
+        ctx: &Context<'_>,
+        input: ChannelMessageReactionInput,
+    ) -> async_graphql::Result<ChannelMessagePayload> {
+        react(ctx, input, true).await
+    }
+
+    /// Takes back your reaction to a message (nothing changes when you had not chosen it).
+    /// Refused as `reactToChannelMessage` is.
+    async fn remove_channel_message_reaction(
+        &self,
+        ctx: &Context<'_>,
+        input: ChannelMessageReactionInput,
+    ) -> async_graphql::Result<ChannelMessagePayload> {
+        react(ctx, input, false).await
+    }
+
     /// Moves your read position in a channel to a message (never back); returns the channel
     /// with its new unread count.
     async fn mark_channel_read(
@@ -639,6 +670,22 @@ impl ChannelMutation {
     }
 }
 
+async fn react(
+    ctx: &Context<'_>,
+    input: ChannelMessageReactionInput,
+    on: bool,
+) -> async_graphql::Result<ChannelMessagePayload> {
+    let id = parse_id("input.messageId", &input.message_id)?;
+    let scope = ctx.scope().await?;
+    let (model, names, rel, snapshot) = ChannelService::new(ctx.state())
+        .react(scope, id, input.reaction, on)
+        .await?;
+    Ok(ChannelMessagePayload {
+        message: ChannelMessage::new(model, &names, view(scope, rel.moderates, ctx)?)
+            .with_reactions(Some(&snapshot)),
+    })
+}
+
 /// The payload of a message event on a channel's topic.
 #[derive(serde::Deserialize)]
 struct Change {
@@ -700,7 +747,8 @@ impl ChannelSubscription {
                                 moderates: rel.moderates,
                                 now: state.clock.now(),
                             },
-                        ),
+                        )
+                        .with_reactions(event.payload.event.reactions.as_ref()),
                     }))
                 }
             },

@@ -19,5 +19,6 @@
 
 pub mod access;
 pub mod graphql;
+pub mod reactions;
 pub mod service;
 pub mod types;

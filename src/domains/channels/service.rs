@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::{
     access::{ACTIVE, Access, LEFT, PENDING, REMOVED, Relation, TRACKING},
+    reactions::{self, ChannelReaction, Snapshot},
     types::{
         ChannelJoinPolicy, ChannelKind, ChannelMessageChange, ChannelModerationAction,
         ChannelPostPolicy, ChannelVisibility, EDIT_WINDOW_MINUTES, MessageEvent, mention_ids,
@@ -603,7 +604,8 @@ impl<'a> ChannelService<'a> {
             .filter(channel_member::Column::UserId.eq(me))
             .exec(write.txn())
             .await?;
-        self.publish(&mut write, &message, &names, ChannelMessageChange::Posted)?;
+        self.publish(&mut write, &message, &names, ChannelMessageChange::Posted)
+            .await?;
         write.signal_with(
             Topic::ChannelActivity,
             &serde_json::to_value(Activity {
@@ -655,23 +657,30 @@ impl<'a> ChannelService<'a> {
         Ok((message, names, rel))
     }
 
-    /// Queues a message's event on its channel's topic.
-    fn publish(
+    /// Queues a message's event on its channel's topic, with its reactions as they now are
+    /// (read in the transaction; a new message has none).
+    async fn publish(
         &self,
         write: &mut Write<'_>,
         message: &channel_message::Model,
         names: &HashMap<Uuid, String>,
         change: ChannelMessageChange,
-    ) -> AppResult<()> {
+    ) -> AppResult<Snapshot> {
+        let reactions = if change == ChannelMessageChange::Posted {
+            Vec::new()
+        } else {
+            reactions::snapshot(write.txn(), message.id).await?
+        };
         let payload = serde_json::json!({
             "change": change.as_str(),
             "event": MessageEvent {
                 message: message.clone(),
                 names: names.clone(),
+                reactions: Some(reactions.clone()),
             },
         });
         write.event(Topic::Channel(message.channel_id), MESSAGE_EVENT, payload);
-        Ok(())
+        Ok(reactions)
     }
 
     /// `BAD_USER_INPUT` on `field` when `text` holds a blocked word (`--channel-blocked-words`;
@@ -919,7 +928,8 @@ impl<'a> ChannelService<'a> {
         })
         .exec_without_returning(write.txn())
         .await?;
-        self.publish(&mut write, &updated, &names, ChannelMessageChange::Edited)?;
+        self.publish(&mut write, &updated, &names, ChannelMessageChange::Edited)
+            .await?;
         write.commit().await?;
         Ok((updated, names, rel))
     }
@@ -958,9 +968,70 @@ impl<'a> ChannelService<'a> {
             .into_iter()
             .next()
             .ok_or_else(|| AppError::InvalidState("the message is deleted".to_owned()))?;
-        self.publish(&mut write, &updated, &names, ChannelMessageChange::Deleted)?;
+        self.publish(&mut write, &updated, &names, ChannelMessageChange::Deleted)
+            .await?;
         write.commit().await?;
         Ok((updated, names, rel))
+    }
+
+    /// A member who reads the channel adds (`on`) or takes back a reaction to a message that is
+    /// neither deleted nor hidden, in a channel not archived. Muted members may react (a mute
+    /// stops posting only). Idempotent: adding a reaction that is there, or removing one that
+    /// is not, changes nothing and publishes nothing. Returns the message and its reactions.
+    pub async fn react(
+        &self,
+        scope: &Scope,
+        id: Uuid,
+        chosen: ChannelReaction,
+        on: bool,
+    ) -> AppResult<(
+        channel_message::Model,
+        HashMap<Uuid, String>,
+        Relation,
+        Snapshot,
+    )> {
+        let me = scope.require_user()?;
+        let (message, names, rel) = self
+            .message(scope, id)
+            .await
+            .map_err(|e| e.on_field("input.messageId"))?;
+        let channel = self
+            .load(message.channel_id)
+            .await?
+            .ok_or(AppError::NotFound("channel"))?;
+        if channel.archived_at.is_some() {
+            return Err(AppError::InvalidState("the channel is archived".to_owned()));
+        }
+        gone(&message)?;
+        let mut write = Write::begin(self.state).await?;
+        let now = write.now();
+        // Lock the message row (and check it again): reactions to one message take turns, so
+        // each event's snapshot holds every earlier change.
+        let current = channel_message::Entity::update_many()
+            .col_expr(
+                channel_message::Column::Number,
+                Expr::col(channel_message::Column::Number),
+            )
+            .filter(channel_message::Column::Id.eq(id))
+            .exec_with_returning(write.txn())
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound("message"))?;
+        gone(&current)?;
+        let changed = if on {
+            reactions::add(write.txn(), id, me, chosen, now).await?
+        } else {
+            reactions::remove(write.txn(), id, me, chosen).await?
+        };
+        let snapshot = if changed == 0 {
+            reactions::snapshot(write.txn(), id).await?
+        } else {
+            self.publish(&mut write, &current, &names, ChannelMessageChange::Reacted)
+                .await?
+        };
+        write.commit().await?;
+        Ok((current, names, rel, snapshot))
     }
 
     /// A member reports a message to the moderators (once per message).
@@ -1079,7 +1150,8 @@ impl<'a> ChannelService<'a> {
             now,
         )
         .await?;
-        self.publish(&mut write, &updated, &names, ChannelMessageChange::Hidden)?;
+        self.publish(&mut write, &updated, &names, ChannelMessageChange::Hidden)
+            .await?;
         write.commit().await?;
         Ok((updated, names, rel))
     }
@@ -1351,4 +1423,15 @@ async fn log(
         .exec_with_returning(db)
         .await?,
     )
+}
+
+/// `INVALID_STATE` for a message no one reacts to any more: deleted or hidden.
+fn gone(message: &channel_message::Model) -> AppResult<()> {
+    if message.deleted_at.is_some() {
+        return Err(AppError::InvalidState("the message is deleted".to_owned()));
+    }
+    if message.hidden_at.is_some() {
+        return Err(AppError::InvalidState("the message is hidden".to_owned()));
+    }
+    Ok(())
 }

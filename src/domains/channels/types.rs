@@ -8,7 +8,11 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{access::Relation, service::ChannelService};
+use super::{
+    access::Relation,
+    reactions::{ChannelReactionCount, Snapshot, counts_of, loader},
+    service::ChannelService,
+};
 use crate::{
     error::{AppError, AppResult},
     graphql::{
@@ -96,6 +100,8 @@ text_enum! {
         Deleted => "DELETED",
         /// Hidden by a moderator.
         Hidden => "HIDDEN",
+        /// A member added or removed a reaction (`reactions` holds the new counts).
+        Reacted => "REACTED",
     }
 }
 
@@ -123,6 +129,10 @@ pub struct MessageEvent {
     pub message: channel_message::Model,
     /// Display names of its sender and mentioned members.
     pub names: HashMap<Uuid, String>,
+    /// Its reactions after the change, and who chose each (absent in events written before
+    /// reactions existed: readers then load them).
+    #[serde(default)]
+    pub reactions: Option<Snapshot>,
 }
 
 /// A channel you read.
@@ -272,6 +282,7 @@ pub struct ChannelMessage {
     sender: ChannelPerson,
     mentions: Vec<ChannelPerson>,
     view: MessageView,
+    reactions: Option<Vec<ChannelReactionCount>>,
 }
 
 impl ChannelMessage {
@@ -290,7 +301,16 @@ impl ChannelMessage {
                 .collect(),
             model,
             view,
+            reactions: None,
         }
+    }
+
+    /// The message with its reactions known (from an event's snapshot), so nothing is loaded.
+    pub fn with_reactions(mut self, snapshot: Option<&Snapshot>) -> ChannelMessage {
+        if let Some(snapshot) = snapshot {
+            self.reactions = Some(counts_of(snapshot, self.view.me));
+        }
+        self
     }
 }
 
@@ -365,6 +385,21 @@ impl ChannelMessage {
     /// Members it mentions.
     async fn mentions(&self) -> &[ChannelPerson] {
         &self.mentions
+    }
+    /// Reactions: each chosen one with how many members chose it and whether you did, in the
+    /// fixed order of `ChannelReaction`.
+    async fn reactions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ChannelReactionCount>> {
+        if let Some(known) = &self.reactions {
+            return Ok(known.clone());
+        }
+        Ok(loader(ctx, self.view.me)
+            .await?
+            .load_one(self.model.id)
+            .await?
+            .unwrap_or_default())
     }
     /// Posted at.
     async fn created_at(&self) -> DateTime<Utc> {
