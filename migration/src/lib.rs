@@ -24,6 +24,7 @@ mod m20261130_000019_assessment;
 mod m20261130_000020_channels;
 mod m20261130_000021_hot_path;
 mod m20261130_000023_channel_reactions;
+mod m20261130_000024_partners;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000020_channels::Migration),
             Box::new(m20261130_000021_hot_path::Migration),
             Box::new(m20261130_000023_channel_reactions::Migration),
+            Box::new(m20261130_000024_partners::Migration),
         ]
     }
 }

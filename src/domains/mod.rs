@@ -11,6 +11,7 @@ pub mod conduct;
 pub mod estate;
 pub mod identity;
 pub mod notices;
+pub mod partners;
 pub mod qualifications;
 pub mod rectifications;
 pub mod reports;
