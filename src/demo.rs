@@ -22,6 +22,7 @@ mod assessment;
 mod channels;
 mod community;
 mod complaints;
+mod partners;
 mod rectifications;
 mod supervision;
 mod surveys;
@@ -67,6 +68,7 @@ pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
 pub use channels::seed_channels;
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
+pub use partners::seed_partners;
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
 pub use surveys::seed_surveys;
@@ -167,6 +169,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_channels(state).await?;
     seed_surveys(state).await?;
     seed_assessment(state).await?;
+    seed_partners(state).await?;
     Ok(outcome)
 }
 

@@ -142,6 +142,12 @@ pub enum Node {
     AssessmentCycle(Box<crate::domains::assessment::types::AssessmentCycle>),
     /// A staff member's assessment result (as `assessmentResults`).
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
+    /// A partner (administrators, managers of buildings it serves, its merchants).
+    Partner(Box<crate::domains::partners::types::Partner>),
+    /// A perk (as `perk(id:)`).
+    Perk(Box<crate::domains::partners::types::Perk>),
+    /// A perk redemption (its resident, the partner's merchants, administrators).
+    PerkRedemption(Box<crate::domains::partners::types::PerkRedemption>),
 }
 
 /// The types `node(id:)` resolves.
@@ -209,6 +215,12 @@ pub enum NodeKind {
     AssessmentCycle,
     /// An assessment result.
     AssessmentResult,
+    /// A partner.
+    Partner,
+    /// A perk.
+    Perk,
+    /// A perk redemption.
+    PerkRedemption,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -244,6 +256,9 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Survey, "survey"),
     (NodeKind::AssessmentCycle, "assessment_cycle"),
     (NodeKind::AssessmentResult, "assessment_result"),
+    (NodeKind::Partner, "partner"),
+    (NodeKind::Perk, "perk"),
+    (NodeKind::PerkRedemption, "perk_redemption"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -481,6 +496,47 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(AssessmentResult::try_from_model)
                 .transpose()?
                 .map(|result| Node::AssessmentResult(Box::new(result)))
+        }
+        // As `partner(id:)`, `perk(id:)`, and a redemption as its resident, the partner's
+        // merchants and administrators see it.
+        NodeKind::Partner => {
+            use crate::domains::partners::{service::PartnerService, types::Partner};
+            visible(PartnerService::new(ctx.state()).get(scope, id).await)?.map(
+                |(model, members)| {
+                    Node::Partner(Box::new(Partner::new(
+                        model,
+                        ctx.state().clock.now(),
+                        members,
+                    )))
+                },
+            )
+        }
+        NodeKind::Perk => {
+            use crate::domains::partners::{perks::PerkService, types::Perk};
+            visible(PerkService::new(ctx.state()).get(scope, id).await)?.map(|(model, rel)| {
+                Node::Perk(Box::new(Perk::new(
+                    model,
+                    ctx.state().clock.now(),
+                    rel.runs,
+                )))
+            })
+        }
+        NodeKind::PerkRedemption => {
+            use crate::domains::partners::{perks::PerkService, types::PerkRedemption};
+            PerkService::new(ctx.state())
+                .redemptions_among(scope, [id])
+                .await?
+                .into_iter()
+                .next()
+                .map(|(model, live, own, runs)| {
+                    Node::PerkRedemption(Box::new(PerkRedemption::new(
+                        model,
+                        live,
+                        ctx.state().clock.now(),
+                        own,
+                        runs,
+                    )))
+                })
         }
     })
 }

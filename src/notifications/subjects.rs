@@ -237,6 +237,25 @@ pub async fn resolve(
                     }
                 }
             }
+            crate::domains::partners::perks::SUBJECT => {
+                use crate::domains::partners::{
+                    perks::{PerkService, SUBJECT},
+                    types::PerkRedemption,
+                };
+                let now = state.clock.now();
+                for (model, live, own, runs) in PerkService::new(state)
+                    .redemptions_among(scope, ids)
+                    .await?
+                {
+                    let id = model.id;
+                    found.insert(
+                        (SUBJECT.to_owned(), id),
+                        NotificationSubject::PerkRedemption(Box::new(PerkRedemption::new(
+                            model, live, now, own, runs,
+                        ))),
+                    );
+                }
+            }
             _ => {}
         }
     }

@@ -204,6 +204,8 @@ pub enum NotificationSubject {
     Survey(Box<crate::domains::surveys::types::Survey>),
     /// A staff member's assessment result (final).
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
+    /// A perk redemption (your code was redeemed).
+    PerkRedemption(Box<crate::domains::partners::types::PerkRedemption>),
 }
 
 /// One notification in a user's inbox.

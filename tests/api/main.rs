@@ -33,6 +33,7 @@ mod notices;
 mod operations;
 mod ordering;
 mod pagination;
+mod perks;
 mod process;
 mod project;
 mod qualifications;
