@@ -821,3 +821,66 @@ async fn claims_hold_their_limits_under_concurrency_and_time_bank_exchanges_pay(
         .1;
     assert_eq!(code(&r), "NOT_FOUND", "{r}");
 }
+
+#[tokio::test]
+async fn the_demo_has_partners_of_every_kind_with_perks_and_redemptions_once() {
+    let app = TestApp::spawn().await;
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    let partners = entity::partner::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    let kinds: BTreeSet<&str> = partners.iter().map(|p| p.kind.as_str()).collect();
+    assert_eq!(partners.len(), 8);
+    assert_eq!(
+        kinds,
+        [
+            "SHOP",
+            "RESTAURANT",
+            "CLINIC",
+            "PHARMACY",
+            "SCHOOL",
+            "CARE_AGENCY",
+            "PET_SERVICE",
+            "OTHER"
+        ]
+        .into()
+    );
+    let merchant = user_by_email(&app, "merchant1@demo.test").await;
+    let token = app
+        .state
+        .tokens
+        .issue(
+            &AuthenticatedUser {
+                id: merchant.id,
+                roles: vec![],
+            },
+            app.state.clock.now(),
+            TEST_TOKEN_TTL,
+        )
+        .unwrap();
+    let r = app.graphql(MY_PARTNER, json!({}), Some(&token)).await.1;
+    assert_eq!(ok(&r)["myPartner"]["name"], "Lotus Bakery", "{r}");
+    let shop = partners.iter().find(|p| p.kind == "SHOP").unwrap();
+    assert_eq!(shop.name, "Lotus Bakery");
+    assert_eq!(
+        entity::perk::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        3
+    );
+    let redemptions = entity::perk_redemption::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(redemptions.len(), 3);
+    assert_eq!(
+        redemptions
+            .iter()
+            .filter(|r| r.status == "REDEEMED")
+            .count(),
+        2
+    );
+}
