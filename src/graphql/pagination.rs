@@ -618,6 +618,9 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::surveys::types::Survey => "A survey", "surveys",
         crate::domains::assessment::types::AssessmentCycle => "An assessment cycle", "assessment cycles",
         crate::domains::assessment::types::AssessmentResult => "An assessment result", "assessment results",
+        crate::domains::partners::types::Partner => "A partner", "partners",
+        crate::domains::partners::types::Perk => "A perk", "perks",
+        crate::domains::partners::types::PerkRedemption => "A perk redemption", "perk redemptions",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \
