@@ -380,6 +380,7 @@ async fn partners_perks_and_redemptions_who_sees_what_and_bad_input() {
             vec![vitamins.clone()],
         ),
         ("manager", both.clone(), vec![]),
+        ("supervisor", [vitamins.clone()].into(), vec![]),
     ] {
         let r = run_as(who, PERKS, json!({})).await;
         assert_eq!(ids(&r, "perks"), expected, "{who}: {r}");
@@ -460,6 +461,7 @@ async fn partners_perks_and_redemptions_who_sees_what_and_bad_input() {
         ("merchant2", false),
         ("resident", false),
         ("manager", false),
+        ("supervisor", false),
     ] {
         let r = run_as(who, OF_PERK, json!({ "id": cake })).await;
         if sees {
