@@ -22,6 +22,7 @@ mod assessment;
 mod channels;
 mod community;
 mod complaints;
+mod health;
 mod rectifications;
 mod supervision;
 mod surveys;
@@ -65,6 +66,7 @@ use entity::{
 pub use activities::seed_activities;
 pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
 pub use channels::seed_channels;
+pub use health::{DEMO_EXAM_DAY, seed_health};
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use rectifications::{rectification_plan, seed_rectifications};
@@ -167,6 +169,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_channels(state).await?;
     seed_surveys(state).await?;
     seed_assessment(state).await?;
+    seed_health(state).await?;
     Ok(outcome)
 }
 
