@@ -66,9 +66,9 @@ use entity::{
 pub use activities::seed_activities;
 pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
 pub use channels::seed_channels;
-pub use health::{DEMO_EXAM_DAY, seed_health};
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
+pub use health::{DEMO_EXAM_DAY, seed_health};
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
 pub use surveys::seed_surveys;

@@ -12,9 +12,7 @@ use crate::{
     domains::{
         estate::access::Scope,
         health::{
-            service::{
-                EXAM_DAY, HealthService, NewConsultation, NewExamResult, ProfileInput,
-            },
+            service::{EXAM_DAY, HealthService, NewConsultation, NewExamResult, ProfileInput},
             types::{HealthConsentScope, HealthConsultationMode, HealthConsultationStatus},
         },
     },

@@ -618,6 +618,11 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::surveys::types::Survey => "A survey", "surveys",
         crate::domains::assessment::types::AssessmentCycle => "An assessment cycle", "assessment cycles",
         crate::domains::assessment::types::AssessmentResult => "An assessment result", "assessment results",
+        crate::domains::health::types::HealthConsent => "A health consent", "health consents",
+        crate::domains::health::types::HealthAccessLogEntry => "A read of a health profile", "reads of a health profile",
+        crate::domains::health::types::HealthExamResult => "An exam result", "exam results",
+        crate::domains::health::types::HealthConsultationSlot => "A consultation slot", "consultation slots",
+        crate::domains::health::types::HealthConsultation => "A health consultation", "health consultations",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

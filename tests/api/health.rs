@@ -18,7 +18,8 @@ use crate::{
 const MARK: &str = "XYZZY";
 
 const SAVE: &str = "mutation($input: SaveHealthProfileInput!) { saveHealthProfile(input: $input) { profile { id subjectId subjectKind conditions allergies emergencyContact { name phone } } } }";
-const PROFILE: &str = "query($s: ID!) { healthProfile(subjectId: $s) { id conditions allergies medications notes } }";
+const PROFILE: &str =
+    "query($s: ID!) { healthProfile(subjectId: $s) { id conditions allergies medications notes } }";
 const EXAMS: &str = "query($s: ID!) { healthExamResults(subjectId: $s, first: 10) { totalCount edges { node { results advice activityId } } } }";
 const CONSENTS: &str = "query($s: ID!) { healthConsents(subjectId: $s, first: 10) { totalCount edges { node { id scope active } } } }";
 const LOG: &str = "query($s: ID!) { healthProfileAccessLog(subjectId: $s, first: 10) { totalCount edges { node { readerId readerRole partnerId what } } } }";
@@ -26,12 +27,14 @@ const GRANT: &str = "mutation($s: ID!, $scope: HealthConsentScope!, $p: ID) { gr
 const WITHDRAW: &str = "mutation($id: ID!) { withdrawHealthConsent(input: { consentId: $id }) { consent { id active withdrawnAt } } }";
 const REQUEST: &str = "mutation($input: RequestHealthConsultationInput!) { requestHealthConsultation(input: $input) { consultation { id status partnerId slotId } } }";
 const CONSULTATION: &str = "query($id: ID!) { healthConsultation(id: $id) { id status reason clinicianNotes clinicianId } }";
-const CONSULTATIONS: &str = "{ healthConsultations(first: 50) { totalCount edges { node { id reason clinicianNotes } } } }";
+const CONSULTATIONS: &str =
+    "{ healthConsultations(first: 50) { totalCount edges { node { id reason clinicianNotes } } } }";
 const CONFIRM: &str = "mutation($id: ID!) { confirmHealthConsultation(input: { id: $id }) { consultation { id status clinicianId } } }";
 const COMPLETE: &str = "mutation($id: ID!, $notes: String!) { completeHealthConsultation(input: { id: $id, notes: $notes }) { consultation { id status clinicianNotes } } }";
 const CANCEL: &str = "mutation($id: ID!) { cancelHealthConsultation(input: { id: $id }) { consultation { id status } } }";
 const RECORD: &str = "mutation($input: RecordExamResultInput!) { recordExamResult(input: $input) { result { id results } } }";
-const DELETE: &str = "mutation($s: ID!) { deleteHealthProfile(input: { subjectId: $s }) { deletedSubjectId } }";
+const DELETE: &str =
+    "mutation($s: ID!) { deleteHealthProfile(input: { subjectId: $s }) { deletedSubjectId } }";
 const PUBLISH: &str = "mutation($input: PublishHealthConsultationSlotInput!) { publishHealthConsultationSlot(input: $input) { slot { id partnerId placesLeft } } }";
 const SLOTS: &str = "query($p: ID) { healthConsultationSlots(partnerId: $p, first: 10) { totalCount edges { node { id placesLeft } } } }";
 const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id } }";
@@ -383,7 +386,11 @@ async fn health_data_is_seen_exactly_as_the_readme_table_says() {
         .collect();
     assert_eq!(entries[0].1, "CLINIC");
     assert_eq!(entries[0].2, "EXAM_RESULTS");
-    assert!(entries.contains(&(nurse_id.to_string(), "HEALTH_STAFF".into(), "PROFILE".into())));
+    assert!(entries.contains(&(
+        nurse_id.to_string(),
+        "HEALTH_STAFF".into(),
+        "PROFILE".into()
+    )));
     assert_eq!(
         log["edges"][0]["node"]["partnerId"],
         clinic.to_string(),
@@ -401,7 +408,10 @@ async fn health_data_is_seen_exactly_as_the_readme_table_says() {
     assert_eq!(ok(&r)["withdrawHealthConsent"]["consent"]["active"], false);
     sees_nothing(app, &[("health staff", nurse.as_str())], me).await;
     let r = run(app, &clinician, PROFILE, json!({ "s": me })).await;
-    assert!(ok(&r)["healthProfile"].is_object(), "the clinic's consent holds");
+    assert!(
+        ok(&r)["healthProfile"].is_object(),
+        "the clinic's consent holds"
+    );
     let r = run(app, &resident, WITHDRAW, json!({ "id": staff_consent })).await;
     assert_eq!(code(&r), "INVALID_STATE");
     let r = run(app, &nurse, WITHDRAW, json!({ "id": staff_consent })).await;
@@ -488,7 +498,13 @@ async fn health_data_is_seen_exactly_as_the_readme_table_says() {
     let r = run(app, &nurse, RECORD, record.clone()).await;
     assert_eq!(code(&r), "INVALID_STATE", "no consent yet");
     assert_eq!(count::<entity::health_exam_result::Entity>(app).await, 0);
-    let r = run(app, &resident, GRANT, json!({ "s": me, "scope": "EXAM_RESULTS" })).await;
+    let r = run(
+        app,
+        &resident,
+        GRANT,
+        json!({ "s": me, "scope": "EXAM_RESULTS" }),
+    )
+    .await;
     ok(&r);
     let r = run(app, &nurse2, RECORD, record.clone()).await;
     assert_eq!(code(&r), "FORBIDDEN", "did not attend the day");
@@ -510,7 +526,15 @@ async fn health_data_is_seen_exactly_as_the_readme_table_says() {
     // Notifications went to both sides and carry no health data; the subject is not served
     // through the inbox. The event log carries none either.
     for (who, token, wanted) in [
-        ("resident", &resident, vec!["Consultation confirmed", "Consultation completed", "Exam results recorded"]),
+        (
+            "resident",
+            &resident,
+            vec![
+                "Consultation confirmed",
+                "Consultation completed",
+                "Exam results recorded",
+            ],
+        ),
         ("health staff", &nurse, vec!["Consultation requested"]),
     ] {
         let r = run(app, token, INBOX, json!({})).await;
@@ -538,7 +562,11 @@ async fn health_data_is_seen_exactly_as_the_readme_table_says() {
             "{row:?}"
         );
     }
-    for row in entity::event::Entity::find().all(&app.state.db).await.unwrap() {
+    for row in entity::event::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+    {
         assert!(!row.payload.to_string().contains(MARK), "{row:?}");
     }
 
@@ -547,7 +575,10 @@ async fn health_data_is_seen_exactly_as_the_readme_table_says() {
     let r = run(app, &manager, DELETE, json!({ "s": me })).await;
     assert_eq!(code(&r), "NOT_FOUND");
     let r = run(app, &resident, DELETE, json!({ "s": me })).await;
-    assert_eq!(ok(&r)["deleteHealthProfile"]["deletedSubjectId"], me.to_string());
+    assert_eq!(
+        ok(&r)["deleteHealthProfile"]["deletedSubjectId"],
+        me.to_string()
+    );
     let r = run(app, &adult, DELETE, json!({ "s": child })).await;
     ok(&r);
     assert_eq!(health_rows(app).await, [0; 5]);
@@ -563,7 +594,10 @@ async fn health_data_is_seen_exactly_as_the_readme_table_says() {
         .iter()
         .filter(|e| e["node"]["subjectType"] == "HEALTH_CONSULTATION")
         .collect();
-    assert!(left.is_empty(), "the consultation's notifications went too: {left:?}");
+    assert!(
+        left.is_empty(),
+        "the consultation's notifications went too: {left:?}"
+    );
 }
 
 #[tokio::test]
@@ -602,7 +636,9 @@ async fn slots_never_overfill_and_bad_input_writes_nothing() {
     // Ten residents race for three places: exactly three get one.
     let mut tokens = Vec::new();
     for i in 1..=10 {
-        let id = user_by_email(app, &format!("resident{i}@demo.test")).await.id;
+        let id = user_by_email(app, &format!("resident{i}@demo.test"))
+            .await
+            .id;
         tokens.push((id, token(app, id)));
     }
     let attempts = tokens.iter().map(|(id, token)| {
@@ -641,7 +677,10 @@ async fn slots_never_overfill_and_bad_input_writes_nothing() {
     let r = run(app, &manager, CANCEL, json!({ "id": first })).await;
     assert_eq!((code(&r), field(&r)), ("NOT_FOUND", "input.id"));
     let r = run(app, &nurse, CANCEL, json!({ "id": first })).await;
-    assert_eq!(ok(&r)["cancelHealthConsultation"]["consultation"]["status"], "CANCELLED");
+    assert_eq!(
+        ok(&r)["cancelHealthConsultation"]["consultation"]["status"],
+        "CANCELLED"
+    );
     let r = run(app, &nurse, CANCEL, json!({ "id": first })).await;
     assert_eq!(code(&r), "INVALID_STATE");
     let r = run(app, &resident, SLOTS, json!({})).await;
@@ -657,7 +696,13 @@ async fn slots_never_overfill_and_bad_input_writes_nothing() {
     let owner5 = token(app, user_by_email(app, "resident5@demo.test").await.id);
     let r = run(app, &owner5, SAVE, profile_input(pet, "pet")).await;
     assert_eq!((code(&r), field(&r)), ("BAD_USER_INPUT", "input.subjectId"));
-    let r = run(app, &resident, SAVE, profile_input(Uuid::now_v7(), "nobody")).await;
+    let r = run(
+        app,
+        &resident,
+        SAVE,
+        profile_input(Uuid::now_v7(), "nobody"),
+    )
+    .await;
     assert_eq!((code(&r), field(&r)), ("NOT_FOUND", "input.subjectId"));
     let r = run(
         app,
@@ -673,13 +718,25 @@ async fn slots_never_overfill_and_bad_input_writes_nothing() {
         .map(|e| e["extensions"]["field"].as_str().unwrap())
         .collect();
     assert_eq!(fields, ["input.subjectId", "input.conditions"]);
-    let r = run(app, &resident, GRANT, json!({ "s": me, "scope": "HEALTH_STAFF" })).await;
+    let r = run(
+        app,
+        &resident,
+        GRANT,
+        json!({ "s": me, "scope": "HEALTH_STAFF" }),
+    )
+    .await;
     assert_eq!(code(&r), "INVALID_STATE", "no profile yet");
     assert_eq!(health_rows(app).await, rows);
     let r = run(app, &resident, SAVE, profile_input(me, "own")).await;
     ok(&r);
     let rows = health_rows(app).await;
-    let r = run(app, &resident, GRANT, json!({ "s": me, "scope": "CLINIC", "p": shop })).await;
+    let r = run(
+        app,
+        &resident,
+        GRANT,
+        json!({ "s": me, "scope": "CLINIC", "p": shop }),
+    )
+    .await;
     assert_eq!((code(&r), field(&r)), ("BAD_USER_INPUT", "input.partnerId"));
     let r = run(app, &resident, GRANT, json!({ "s": me, "scope": "CLINIC" })).await;
     assert_eq!((code(&r), field(&r)), ("BAD_USER_INPUT", "input.partnerId"));
@@ -700,11 +757,29 @@ async fn slots_never_overfill_and_bad_input_writes_nothing() {
     .await;
     assert_eq!((code(&r), field(&r)), ("NOT_FOUND", "input.partnerId"));
     assert_eq!(health_rows(app).await, rows);
-    let r = run(app, &resident, GRANT, json!({ "s": me, "scope": "HEALTH_STAFF" })).await;
+    let r = run(
+        app,
+        &resident,
+        GRANT,
+        json!({ "s": me, "scope": "HEALTH_STAFF" }),
+    )
+    .await;
     ok(&r);
-    let r = run(app, &resident, GRANT, json!({ "s": me, "scope": "HEALTH_STAFF" })).await;
+    let r = run(
+        app,
+        &resident,
+        GRANT,
+        json!({ "s": me, "scope": "HEALTH_STAFF" }),
+    )
+    .await;
     assert_eq!(code(&r), "CONFLICT", "one live consent per party");
-    let r = run(app, &manager, GRANT, json!({ "s": me, "scope": "HEALTH_STAFF" })).await;
+    let r = run(
+        app,
+        &manager,
+        GRANT,
+        json!({ "s": me, "scope": "HEALTH_STAFF" }),
+    )
+    .await;
     assert_eq!((code(&r), field(&r)), ("NOT_FOUND", "input.subjectId"));
     let rows = health_rows(app).await;
     let r = run(
@@ -734,7 +809,35 @@ async fn slots_never_overfill_and_bad_input_writes_nothing() {
     let r = run(app, &resident, PROFILE, json!({ "s": "nope" })).await;
     assert_eq!((code(&r), field(&r)), ("BAD_USER_INPUT", "subjectId"));
     // Reading another resident's profile without consent: NOT_FOUND, nothing logged.
-    let r = run(app, &estate.tokens["resident2"], PROFILE, json!({ "s": me })).await;
+    let r = run(
+        app,
+        &estate.tokens["resident2"],
+        PROFILE,
+        json!({ "s": me }),
+    )
+    .await;
     assert_eq!(code(&r), "NOT_FOUND");
     assert_eq!(health_rows(app).await, rows);
+}
+
+#[tokio::test]
+async fn the_demo_has_consented_profiles_a_consultation_and_exam_results_once() {
+    let app = TestApp::spawn().await;
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    let first = health_rows(&app).await;
+    resident_hub::demo::seed(&app.state).await.unwrap();
+    assert_eq!(health_rows(&app).await, first, "seeding twice adds nothing");
+    // Two profiles, three consents, no reads yet, one exam result, one consultation.
+    assert_eq!(first, [2, 3, 0, 1, 1]);
+    let resident = token(&app, user_by_email(&app, "resident1@demo.test").await.id);
+    let me = user_by_email(&app, "resident1@demo.test").await.id;
+    let r = run(&app, &resident, EXAMS, json!({ "s": me })).await;
+    assert_eq!(ok(&r)["healthExamResults"]["totalCount"], 1);
+    let r = run(&app, &resident, CONSULTATIONS, json!({})).await;
+    assert_eq!(ok(&r)["healthConsultations"]["totalCount"], 1);
+    // The health assistant reads the consented profile, and the read is logged.
+    let nurse = token(&app, user_by_email(&app, "staff11@demo.test").await.id);
+    let r = run(&app, &nurse, PROFILE, json!({ "s": me })).await;
+    assert_eq!(ok(&r)["healthProfile"]["allergies"], "Penicillin");
+    assert_eq!(log_rows(&app).await, 1);
 }

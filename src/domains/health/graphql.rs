@@ -8,8 +8,9 @@ use super::{
         HealthService, NewConsultation, NewExamResult, NewSlot, ProfileInput, slot_times_ok,
     },
     types::{
-        HealthConsentScope, HealthConsultationMode, HealthConsultationStatus, HealthAccessLogEntry, HealthConsent,
-        HealthConsultation, HealthConsultationSlot, HealthExamResult, HealthProfile,
+        HealthAccessLogEntry, HealthConsent, HealthConsentScope, HealthConsultation,
+        HealthConsultationMode, HealthConsultationSlot, HealthConsultationStatus, HealthExamResult,
+        HealthProfile,
     },
 };
 use crate::graphql::{
@@ -331,18 +332,29 @@ impl HealthMutation {
     ) -> async_graphql::Result<HealthProfilePayload> {
         let mut check = Checks::new();
         let subject_id = check.field(parse_id("input.subjectId", &input.subject_id));
-        let conditions = check.field(Text::<2000, 0>::parse("input.conditions", &input.conditions));
+        let conditions = check.field(Text::<2000, 0>::parse(
+            "input.conditions",
+            &input.conditions,
+        ));
         let allergies = check.field(Text::<2000, 0>::parse("input.allergies", &input.allergies));
-        let medications =
-            check.field(Text::<2000, 0>::parse("input.medications", &input.medications));
+        let medications = check.field(Text::<2000, 0>::parse(
+            "input.medications",
+            &input.medications,
+        ));
         let notes = check.field(Text::<2000, 0>::parse("input.notes", &input.notes));
         let (name, phone) = match &input.emergency_contact {
             Some(contact) => (
                 check
-                    .field(Text::<200>::parse("input.emergencyContact.name", &contact.name))
+                    .field(Text::<200>::parse(
+                        "input.emergencyContact.name",
+                        &contact.name,
+                    ))
                     .map(|t| Some(t.into_inner())),
                 check
-                    .field(Text::<64>::parse("input.emergencyContact.phone", &contact.phone))
+                    .field(Text::<64>::parse(
+                        "input.emergencyContact.phone",
+                        &contact.phone,
+                    ))
                     .map(|t| Some(t.into_inner())),
             ),
             None => (Some(None), Some(None)),
@@ -512,7 +524,13 @@ impl HealthMutation {
         ctx: &Context<'_>,
         input: HealthConsultationStepInput,
     ) -> async_graphql::Result<HealthConsultationPayload> {
-        step(ctx, parse_id("input.id", &input.id)?, HealthConsultationStatus::Confirmed, None).await
+        step(
+            ctx,
+            parse_id("input.id", &input.id)?,
+            HealthConsultationStatus::Confirmed,
+            None,
+        )
+        .await
     }
 
     /// Completes a confirmed consultation with your notes (its clinician).
@@ -525,7 +543,13 @@ impl HealthMutation {
         let id = check.field(parse_id("input.id", &input.id));
         let notes = check.field(Text::<4000>::parse("input.notes", &input.notes));
         let (id, notes) = check.finish(|| Some((id?, notes?)))?;
-        step(ctx, id, HealthConsultationStatus::Done, Some(notes.into_inner())).await
+        step(
+            ctx,
+            id,
+            HealthConsultationStatus::Done,
+            Some(notes.into_inner()),
+        )
+        .await
     }
 
     /// Cancels a requested or confirmed consultation (either side); the slot's place is free
@@ -535,7 +559,13 @@ impl HealthMutation {
         ctx: &Context<'_>,
         input: HealthConsultationStepInput,
     ) -> async_graphql::Result<HealthConsultationPayload> {
-        step(ctx, parse_id("input.id", &input.id)?, HealthConsultationStatus::Cancelled, None).await
+        step(
+            ctx,
+            parse_id("input.id", &input.id)?,
+            HealthConsultationStatus::Cancelled,
+            None,
+        )
+        .await
     }
 
     /// Records physical-examination results of a subject at a `PHYSICAL_EXAM_DAY` (health staff

@@ -4,7 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set,
+    ActiveModelTrait,
+    ActiveValue::Set,
     ColumnTrait, EntityTrait, QueryFilter,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
@@ -12,7 +13,10 @@ use uuid::Uuid;
 
 use super::{
     access::{CLINIC, HealthViewer, Subject, consented_reader, owned_subject},
-    types::{HealthConsentScope, HealthConsultationMode, HealthConsultationStatus, HealthReadKind, HealthSubjectKind},
+    types::{
+        HealthConsentScope, HealthConsultationMode, HealthConsultationStatus, HealthReadKind,
+        HealthSubjectKind,
+    },
 };
 use crate::{
     app::AppState,
@@ -206,8 +210,7 @@ impl<'a> HealthService<'a> {
         page: &PageRequest,
     ) -> AppResult<Page<health_exam_result::Model>> {
         let viewer = self.viewer(scope).await?;
-        let profile = match owned_subject(&self.state.db, &viewer, subject_id, "subjectId").await
-        {
+        let profile = match owned_subject(&self.state.db, &viewer, subject_id, "subjectId").await {
             Ok(_) => self.profile_of(subject_id).await?,
             Err(AppError::UnknownId { .. }) => Some(
                 self.logged_read(&viewer, subject_id, HealthReadKind::ExamResults)
@@ -507,7 +510,10 @@ impl<'a> HealthService<'a> {
         };
         let write = Write::begin(self.state).await?;
         if new.starts_at <= write.now() {
-            return Err(AppError::bad_input("input.startsAt", "must be in the future"));
+            return Err(AppError::bad_input(
+                "input.startsAt",
+                "must be in the future",
+            ));
         }
         let model = health_slot::Model {
             id: Uuid::now_v7(),
@@ -674,7 +680,10 @@ impl<'a> HealthService<'a> {
                     Expr::col(health_slot::Column::Taken).add(1),
                 )
                 .filter(health_slot::Column::Id.eq(slot_id))
-                .filter(Expr::col(health_slot::Column::Taken).lt(Expr::col(health_slot::Column::Capacity)))
+                .filter(
+                    Expr::col(health_slot::Column::Taken)
+                        .lt(Expr::col(health_slot::Column::Capacity)),
+                )
                 .exec(write.txn())
                 .await?;
             if taken.rows_affected != 1 {
@@ -785,7 +794,10 @@ impl<'a> HealthService<'a> {
             )));
         }
         let mut update = health_consultation::Entity::update_many()
-            .col_expr(health_consultation::Column::Status, Expr::value(to.as_str()))
+            .col_expr(
+                health_consultation::Column::Status,
+                Expr::value(to.as_str()),
+            )
             .col_expr(health_consultation::Column::UpdatedAt, Expr::value(now))
             .filter(health_consultation::Column::Id.eq(id))
             .filter(health_consultation::Column::Status.eq(from.as_str()));
@@ -826,7 +838,9 @@ impl<'a> HealthService<'a> {
             free_place(&write, slot).await?;
         }
         let (title, recipients) = match to {
-            HealthConsultationStatus::Confirmed => ("Consultation confirmed", vec![found.requested_by]),
+            HealthConsultationStatus::Confirmed => {
+                ("Consultation confirmed", vec![found.requested_by])
+            }
             HealthConsultationStatus::Done => ("Consultation completed", vec![found.requested_by]),
             _ if owner => (
                 "Consultation cancelled",
@@ -840,7 +854,11 @@ impl<'a> HealthService<'a> {
         Notifier::notify(
             &mut write,
             recipients.into_iter().filter(|u| *u != viewer.me),
-            &draft(title, "Open health services for the details.", consultation_ref(id)),
+            &draft(
+                title,
+                "Open health services for the details.",
+                consultation_ref(id),
+            ),
         )
         .await?;
         write.commit().await?;
