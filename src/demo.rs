@@ -23,6 +23,7 @@ mod channels;
 mod community;
 mod complaints;
 mod partners;
+mod health;
 mod rectifications;
 mod supervision;
 mod surveys;
@@ -69,6 +70,7 @@ pub use channels::seed_channels;
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use partners::seed_partners;
+pub use health::{DEMO_EXAM_DAY, seed_health};
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
 pub use surveys::seed_surveys;
@@ -170,6 +172,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_surveys(state).await?;
     seed_assessment(state).await?;
     seed_partners(state).await?;
+    seed_health(state).await?;
     Ok(outcome)
 }
 

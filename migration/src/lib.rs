@@ -26,6 +26,7 @@ mod m20261130_000021_hot_path;
 mod m20261130_000023_channel_reactions;
 mod m20261130_000024_partners;
 mod m20261130_000025_perks;
+mod m20261130_000026_health;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000023_channel_reactions::Migration),
             Box::new(m20261130_000024_partners::Migration),
             Box::new(m20261130_000025_perks::Migration),
+            Box::new(m20261130_000026_health::Migration),
         ]
     }
 }

@@ -61,6 +61,7 @@ pub struct Query(
     surveys::graphql::SurveyQuery,
     crate::domains::assessment::graphql::AssessmentQuery,
     crate::domains::partners::graphql::PartnerQuery,
+    crate::domains::health::graphql::HealthQuery,
 );
 
 /// Root mutation type.
@@ -86,6 +87,7 @@ pub struct Mutation(
     surveys::graphql::SurveyMutation,
     crate::domains::assessment::graphql::AssessmentMutation,
     crate::domains::partners::graphql::PartnerMutation,
+    crate::domains::health::graphql::HealthMutation,
 );
 
 /// Root subscription type.

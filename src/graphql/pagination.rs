@@ -621,6 +621,11 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::partners::types::Partner => "A partner", "partners",
         crate::domains::partners::types::Perk => "A perk", "perks",
         crate::domains::partners::types::PerkRedemption => "A perk redemption", "perk redemptions",
+        crate::domains::health::types::HealthConsent => "A health consent", "health consents",
+        crate::domains::health::types::HealthAccessLogEntry => "A read of a health profile", "reads of a health profile",
+        crate::domains::health::types::HealthExamResult => "An exam result", "exam results",
+        crate::domains::health::types::HealthConsultationSlot => "A consultation slot", "consultation slots",
+        crate::domains::health::types::HealthConsultation => "A health consultation", "health consultations",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

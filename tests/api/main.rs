@@ -20,6 +20,7 @@ mod events;
 mod fuzz;
 mod fuzz_gen;
 mod hardening;
+mod health;
 mod helpers;
 mod hot_path;
 mod http_transport;
