@@ -22,6 +22,7 @@ mod assessment;
 mod channels;
 mod community;
 mod complaints;
+mod front_desk;
 mod rectifications;
 mod supervision;
 mod surveys;
@@ -64,6 +65,7 @@ use entity::{
 
 pub use activities::seed_activities;
 pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
+pub use front_desk::seed_front_desk;
 pub use channels::seed_channels;
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
@@ -167,6 +169,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_channels(state).await?;
     seed_surveys(state).await?;
     seed_assessment(state).await?;
+    front_desk::seed_front_desk(state).await?;
     Ok(outcome)
 }
 

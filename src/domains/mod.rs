@@ -9,6 +9,7 @@ pub mod complaints;
 pub mod compliance;
 pub mod conduct;
 pub mod estate;
+pub mod front_desk;
 pub mod identity;
 pub mod notices;
 pub mod partners;

@@ -142,6 +142,11 @@ pub enum Node {
     AssessmentCycle(Box<crate::domains::assessment::types::AssessmentCycle>),
     /// A staff member's assessment result (as `assessmentResults`).
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
+    /// A parcel at the front desk (the unit's residents, the building's front desk and
+    /// managers, administrators).
+    Parcel(Box<crate::domains::front_desk::types::Parcel>),
+    /// A visitor pass (as `parcel`).
+    VisitorPass(Box<crate::domains::front_desk::types::VisitorPass>),
 }
 
 /// The types `node(id:)` resolves.
@@ -209,6 +214,10 @@ pub enum NodeKind {
     AssessmentCycle,
     /// An assessment result.
     AssessmentResult,
+    /// A parcel.
+    Parcel,
+    /// A visitor pass.
+    VisitorPass,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -244,6 +253,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Survey, "survey"),
     (NodeKind::AssessmentCycle, "assessment_cycle"),
     (NodeKind::AssessmentResult, "assessment_result"),
+    (NodeKind::Parcel, "parcel"),
+    (NodeKind::VisitorPass, "visitor_pass"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -481,6 +492,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(AssessmentResult::try_from_model)
                 .transpose()?
                 .map(|result| Node::AssessmentResult(Box::new(result)))
+        }
+        // As `parcel(id:)` and `visitorPass(id:)`.
+        NodeKind::Parcel => {
+            use crate::domains::front_desk::{service::FrontDesk, types::Parcel};
+            visible(FrontDesk::new(ctx.state()).parcel(scope, id).await)?
+                .map(|(model, resident)| Parcel::try_from_model(model, resident))
+                .transpose()?
+                .map(|parcel| Node::Parcel(Box::new(parcel)))
+        }
+        NodeKind::VisitorPass => {
+            use crate::domains::front_desk::{service::FrontDesk, types::VisitorPass};
+            visible(FrontDesk::new(ctx.state()).visitor_pass(scope, id).await)?
+                .map(|(model, resident)| VisitorPass::try_from_model(model, resident))
+                .transpose()?
+                .map(|pass| Node::VisitorPass(Box::new(pass)))
         }
     })
 }
