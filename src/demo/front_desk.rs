@@ -90,7 +90,7 @@ pub async fn seed_front_desk(state: &AppState) -> AppResult<usize> {
         (
             "resident25@demo.test",
             "Wu Tao",
-            Duration::minutes(30),
+            Duration::minutes(-30),
             Duration::hours(4),
             1,
             Some("沪A 52013"),
