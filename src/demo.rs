@@ -65,10 +65,10 @@ use entity::{
 
 pub use activities::seed_activities;
 pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
-pub use front_desk::seed_front_desk;
 pub use channels::seed_channels;
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
+pub use front_desk::seed_front_desk;
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
 pub use surveys::seed_surveys;

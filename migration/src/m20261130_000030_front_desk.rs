@@ -41,10 +41,20 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(P::CollectorMemberId))
                     .col(string_null(P::CollectorName, 100))
                     .col(at(P::UpdatedAt))
-                    .foreign_key(&mut fk(P::Table, P::BuildingId, Building::Table, Building::Id))
+                    .foreign_key(&mut fk(
+                        P::Table,
+                        P::BuildingId,
+                        Building::Table,
+                        Building::Id,
+                    ))
                     .foreign_key(&mut fk(P::Table, P::UnitId, Unit::Table, Unit::Id))
                     .foreign_key(&mut fk(P::Table, P::LoggedBy, User::Table, User::Id))
-                    .foreign_key(&mut fk_null(P::Table, P::CollectedBy, User::Table, User::Id))
+                    .foreign_key(&mut fk_null(
+                        P::Table,
+                        P::CollectedBy,
+                        User::Table,
+                        User::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -63,7 +73,11 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager
-            .create_index(index("parcel_unit_idx", P::Table, &["unit_id", "logged_at"]))
+            .create_index(index(
+                "parcel_unit_idx",
+                P::Table,
+                &["unit_id", "logged_at"],
+            ))
             .await?;
         manager
             .create_index(index(
@@ -96,7 +110,12 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(V::CheckedOutBy))
                     .col(at(V::CreatedAt))
                     .col(at(V::UpdatedAt))
-                    .foreign_key(&mut fk(V::Table, V::BuildingId, Building::Table, Building::Id))
+                    .foreign_key(&mut fk(
+                        V::Table,
+                        V::BuildingId,
+                        Building::Table,
+                        Building::Id,
+                    ))
                     .foreign_key(&mut fk(V::Table, V::UnitId, Unit::Table, Unit::Id))
                     .foreign_key(&mut fk(V::Table, V::RegisteredBy, User::Table, User::Id))
                     .to_owned(),
@@ -138,7 +157,12 @@ impl MigrationTrait for Migration {
                     .col(string(B::Reason, 500))
                     .col(uuid(B::CreatedBy))
                     .col(at(B::CreatedAt))
-                    .foreign_key(&mut fk(B::Table, B::BuildingId, Building::Table, Building::Id))
+                    .foreign_key(&mut fk(
+                        B::Table,
+                        B::BuildingId,
+                        Building::Table,
+                        Building::Id,
+                    ))
                     .foreign_key(&mut fk(B::Table, B::CreatedBy, User::Table, User::Id))
                     .to_owned(),
             )

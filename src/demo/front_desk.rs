@@ -64,10 +64,38 @@ pub async fn seed_front_desk(state: &AppState) -> AppResult<usize> {
     let reception = scope(state, RECEPTION).await?;
     let gate = scope(state, GATE).await?;
     let parcels = [
-        (&reception, "resident1@demo.test", "SF Express", "SF1402938475", ParcelSize::Small, "Shelf A-1"),
-        (&reception, "resident1@demo.test", "JD Logistics", "JD0087712345", ParcelSize::Large, "Floor by the window"),
-        (&gate, "resident2@demo.test", "China Post", "EMS7781920CN", ParcelSize::Medium, "Shelf A-2"),
-        (&gate, "resident25@demo.test", "ZTO Express", "ZTO55510293", ParcelSize::Small, "Shelf B-1"),
+        (
+            &reception,
+            "resident1@demo.test",
+            "SF Express",
+            "SF1402938475",
+            ParcelSize::Small,
+            "Shelf A-1",
+        ),
+        (
+            &reception,
+            "resident1@demo.test",
+            "JD Logistics",
+            "JD0087712345",
+            ParcelSize::Large,
+            "Floor by the window",
+        ),
+        (
+            &gate,
+            "resident2@demo.test",
+            "China Post",
+            "EMS7781920CN",
+            ParcelSize::Medium,
+            "Shelf A-2",
+        ),
+        (
+            &gate,
+            "resident25@demo.test",
+            "ZTO Express",
+            "ZTO55510293",
+            ParcelSize::Small,
+            "Shelf B-1",
+        ),
     ];
     let count = parcels.len();
     for (who, resident, carrier, tracking, size, spot) in parcels {
@@ -86,7 +114,14 @@ pub async fn seed_front_desk(state: &AppState) -> AppResult<usize> {
     }
     let now = state.clock.now();
     let visitors = [
-        ("resident1@demo.test", "Chen Jing", Duration::hours(-1), Duration::hours(3), 2, None),
+        (
+            "resident1@demo.test",
+            "Chen Jing",
+            Duration::hours(-1),
+            Duration::hours(3),
+            2,
+            None,
+        ),
         (
             "resident25@demo.test",
             "Wu Tao",

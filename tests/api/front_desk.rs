@@ -35,7 +35,8 @@ const PASS: &str = "query($id: ID!) { visitorPass(id: $id) { id status code } }"
 const VISITORS: &str = "query($filter: VisitorFilterInput) { visitors(filter: $filter, first: 50) { totalCount edges { node { id code name } } } }";
 const MY_VISITORS: &str = "{ myVisitors(first: 50) { totalCount edges { node { id code } } } }";
 const ADD_BLACKLIST: &str = "mutation($input: AddVisitorBlacklistEntryInput!) { addVisitorBlacklistEntry(input: $input) { entry { id name carPlate } } }";
-const REMOVE_BLACKLIST: &str = "mutation($id: ID!) { removeVisitorBlacklistEntry(input: { id: $id }) { entry { id } } }";
+const REMOVE_BLACKLIST: &str =
+    "mutation($id: ID!) { removeVisitorBlacklistEntry(input: { id: $id }) { entry { id } } }";
 const BLACKLIST: &str = "query($b: ID!) { visitorBlacklist(buildingId: $b, first: 50) { totalCount edges { node { id name carPlate reason } } } }";
 
 fn code(response: &Value) -> &str {
@@ -198,7 +199,10 @@ async fn a_parcel_is_logged_for_the_household_and_given_out_once_by_code_or_by_n
     );
     // A resident is not the desk; an unknown unit is NOT_FOUND on its field.
     let input = json!({ "input": { "unitId": unit, "carrier": "SF", "trackingNumber": "1" } });
-    assert_eq!(code(&estate.run("resident", LOG, input.clone()).await), "FORBIDDEN");
+    assert_eq!(
+        code(&estate.run("resident", LOG, input.clone()).await),
+        "FORBIDDEN"
+    );
     assert_eq!(code(&estate.run("staff", LOG, input).await), "FORBIDDEN");
     let unknown = run(
         app,
@@ -207,8 +211,17 @@ async fn a_parcel_is_logged_for_the_household_and_given_out_once_by_code_or_by_n
         json!({ "input": { "unitId": Uuid::now_v7(), "carrier": "SF", "trackingNumber": "1" } }),
     )
     .await;
-    assert_eq!((code(&unknown), fields(&unknown)), ("NOT_FOUND", vec!["input.unitId".to_owned()]));
-    assert_eq!(entity::parcel::Entity::find().count(&app.state.db).await.unwrap(), 0);
+    assert_eq!(
+        (code(&unknown), fields(&unknown)),
+        ("NOT_FOUND", vec!["input.unitId".to_owned()])
+    );
+    assert_eq!(
+        entity::parcel::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
 
     // Logged: the desk never sees the code; both residents of the unit are told at once.
     let logged = run(
@@ -223,9 +236,15 @@ async fn a_parcel_is_logged_for_the_household_and_given_out_once_by_code_or_by_n
     assert_eq!(parcel["size"], "LARGE");
     assert!(parcel["pickupCode"].is_null());
     let id = parcel["id"].as_str().unwrap().to_owned();
-    assert_eq!(notifications(app, "resident1@demo.test", "PARCEL_ARRIVED").await, 1);
+    assert_eq!(
+        notifications(app, "resident1@demo.test", "PARCEL_ARRIVED").await,
+        1
+    );
     assert_eq!(notifications(app, CO_RESIDENT, "PARCEL_ARRIVED").await, 1);
-    assert_eq!(notifications(app, "resident2@demo.test", "PARCEL_ARRIVED").await, 0);
+    assert_eq!(
+        notifications(app, "resident2@demo.test", "PARCEL_ARRIVED").await,
+        0
+    );
     // The notification links the parcel, with its code for the resident.
     let inbox = estate
         .run(
@@ -240,7 +259,10 @@ async fn a_parcel_is_logged_for_the_household_and_given_out_once_by_code_or_by_n
     let pickup = first["subject"]["pickupCode"].as_str().unwrap().to_owned();
     assert_eq!(pickup.len(), 6);
     let mine = estate.run("resident", MY_PARCELS, json!({})).await;
-    assert_eq!(ok(&mine)["myParcels"]["edges"][0]["node"]["pickupCode"], pickup.as_str());
+    assert_eq!(
+        ok(&mine)["myParcels"]["edges"][0]["node"]["pickupCode"],
+        pickup.as_str()
+    );
     // The shelf lists it by spot, without the code.
     let shelf = run(app, &gate, PARCELS, json!({ "filter": { "unitId": unit } })).await;
     let edges = ok(&shelf)["parcels"]["edges"].as_array().unwrap().clone();
@@ -250,8 +272,13 @@ async fn a_parcel_is_logged_for_the_household_and_given_out_once_by_code_or_by_n
     // A wrong code: NOT_FOUND, nothing written; a resident may not give parcels out.
     let events = app.event_count().await;
     let wrong = run(app, &gate, PICK, json!({ "code": "ZZZZZ2" })).await;
-    assert_eq!((code(&wrong), fields(&wrong)), ("NOT_FOUND", vec!["input.code".to_owned()]));
-    let resident_try = estate.run("resident", PICK, json!({ "code": pickup })).await;
+    assert_eq!(
+        (code(&wrong), fields(&wrong)),
+        ("NOT_FOUND", vec!["input.code".to_owned()])
+    );
+    let resident_try = estate
+        .run("resident", PICK, json!({ "code": pickup }))
+        .await;
     assert_eq!(code(&resident_try), "FORBIDDEN");
     assert_eq!(app.event_count().await, events);
     assert_eq!(parcel_row(app, &id).await.status, "WAITING");
@@ -259,8 +286,14 @@ async fn a_parcel_is_logged_for_the_household_and_given_out_once_by_code_or_by_n
     // The code, in any case: given out, the household told; the code is spent.
     let picked = run(app, &gate, PICK, json!({ "code": pickup.to_lowercase() })).await;
     let picked = &ok(&picked)["pickUpParcel"]["parcel"];
-    assert_eq!((picked["status"].as_str(), picked["collectedHow"].as_str()), (Some("COLLECTED"), Some("CODE")));
-    assert_eq!(notifications(app, "resident1@demo.test", "PARCEL_COLLECTED").await, 1);
+    assert_eq!(
+        (picked["status"].as_str(), picked["collectedHow"].as_str()),
+        (Some("COLLECTED"), Some("CODE"))
+    );
+    assert_eq!(
+        notifications(app, "resident1@demo.test", "PARCEL_COLLECTED").await,
+        1
+    );
     let row = parcel_row(app, &id).await;
     assert!(row.waiting_code.is_none() && row.collected_at.is_some());
     assert!(run(app, &estate.tokens["resident"], PARCEL, json!({ "id": id })).await["data"]["parcel"]["pickupCode"].is_null());
@@ -288,28 +321,82 @@ async fn a_parcel_is_logged_for_the_household_and_given_out_once_by_code_or_by_n
     let co_resident = user_by_email(app, CO_RESIDENT).await;
     let both = run(app, &reception, HAND, json!({ "input": { "parcelId": second, "householdMemberId": member.id, "residentId": co_resident.id } })).await;
     assert_eq!(code(&both), "BAD_USER_INPUT");
-    let foreign = run(app, &reception, HAND, json!({ "input": { "parcelId": second, "householdMemberId": stranger.id } })).await;
-    assert_eq!((code(&foreign), fields(&foreign)), ("NOT_FOUND", vec!["input.householdMemberId".to_owned()]));
+    let foreign = run(
+        app,
+        &reception,
+        HAND,
+        json!({ "input": { "parcelId": second, "householdMemberId": stranger.id } }),
+    )
+    .await;
+    assert_eq!(
+        (code(&foreign), fields(&foreign)),
+        ("NOT_FOUND", vec!["input.householdMemberId".to_owned()])
+    );
     let outsider = user_by_email(app, "resident2@demo.test").await;
-    let not_home = run(app, &reception, HAND, json!({ "input": { "parcelId": second, "residentId": outsider.id } })).await;
-    assert_eq!((code(&not_home), fields(&not_home)), ("NOT_FOUND", vec!["input.residentId".to_owned()]));
-    let by_resident = estate.run("resident", HAND, json!({ "input": { "parcelId": second, "residentId": co_resident.id } })).await;
+    let not_home = run(
+        app,
+        &reception,
+        HAND,
+        json!({ "input": { "parcelId": second, "residentId": outsider.id } }),
+    )
+    .await;
+    assert_eq!(
+        (code(&not_home), fields(&not_home)),
+        ("NOT_FOUND", vec!["input.residentId".to_owned()])
+    );
+    let by_resident = estate
+        .run(
+            "resident",
+            HAND,
+            json!({ "input": { "parcelId": second, "residentId": co_resident.id } }),
+        )
+        .await;
     assert_eq!(code(&by_resident), "FORBIDDEN");
     assert_eq!(parcel_row(app, &second).await.status, "WAITING");
-    let handed = run(app, &reception, HAND, json!({ "input": { "parcelId": second, "householdMemberId": member.id } })).await;
+    let handed = run(
+        app,
+        &reception,
+        HAND,
+        json!({ "input": { "parcelId": second, "householdMemberId": member.id } }),
+    )
+    .await;
     let handed = &ok(&handed)["handOverParcel"]["parcel"];
     assert_eq!(handed["collectedHow"], "HANDOVER");
     assert_eq!(handed["collectorName"], member.name.as_str());
-    let twice = run(app, &reception, HAND, json!({ "input": { "parcelId": second, "residentId": co_resident.id } })).await;
+    let twice = run(
+        app,
+        &reception,
+        HAND,
+        json!({ "input": { "parcelId": second, "residentId": co_resident.id } }),
+    )
+    .await;
     assert_eq!(code(&twice), "CONFLICT");
     let third = log_parcel(app, &reception, unit, "Shelf A-3").await;
-    let to_resident = run(app, &gate, HAND, json!({ "input": { "parcelId": third, "residentId": co_resident.id } })).await;
-    assert_eq!(ok(&to_resident)["handOverParcel"]["parcel"]["collectorName"], co_resident.display_name.as_str());
-    assert_eq!(parcel_row(app, &third).await.collector_user_id, Some(co_resident.id));
+    let to_resident = run(
+        app,
+        &gate,
+        HAND,
+        json!({ "input": { "parcelId": third, "residentId": co_resident.id } }),
+    )
+    .await;
+    assert_eq!(
+        ok(&to_resident)["handOverParcel"]["parcel"]["collectorName"],
+        co_resident.display_name.as_str()
+    );
+    assert_eq!(
+        parcel_row(app, &third).await.collector_user_id,
+        Some(co_resident.id)
+    );
     // The shelf is empty again; the collected ones are there on asking.
     let shelf = run(app, &gate, PARCELS, json!({ "filter": { "unitId": unit } })).await;
     assert_eq!(ok(&shelf)["parcels"]["totalCount"], 0);
-    let collected = run(app, &gate, PARCELS, json!({ "filter": { "unitId": unit, "status": "COLLECTED" } })).await;
+    let collected = run(
+        app,
+        &gate,
+        PARCELS,
+        json!({ "filter": { "unitId": unit, "status": "COLLECTED" } }),
+    )
+    .await;
     assert_eq!(ok(&collected)["parcels"]["totalCount"], 3);
 }
 
@@ -327,7 +414,9 @@ async fn an_unclaimed_parcel_reminds_the_household_every_n_days_once_across_inst
     let name = ParcelReminders::NAME;
 
     assert_eq!(app.state.jobs.run_now(&app.state, name).await.unwrap(), 0);
-    app.state.clock.advance(Duration::days(2) - Duration::minutes(5));
+    app.state
+        .clock
+        .advance(Duration::days(2) - Duration::minutes(5));
     assert_eq!(app.state.jobs.run_now(&app.state, name).await.unwrap(), 0);
     for round in 1..=3 {
         app.state.clock.advance(Duration::days(2));
@@ -337,16 +426,27 @@ async fn an_unclaimed_parcel_reminds_the_household_every_n_days_once_across_inst
         );
         assert_eq!(a.unwrap() + b.unwrap(), 1, "round {round}");
         assert_eq!(app.state.jobs.run_now(&app.state, name).await.unwrap(), 0);
-        assert_eq!(notifications(app, "resident1@demo.test", "PARCEL_REMINDER").await, round);
-        assert_eq!(notifications(app, CO_RESIDENT, "PARCEL_REMINDER").await, round);
+        assert_eq!(
+            notifications(app, "resident1@demo.test", "PARCEL_REMINDER").await,
+            round
+        );
+        assert_eq!(
+            notifications(app, CO_RESIDENT, "PARCEL_REMINDER").await,
+            round
+        );
     }
     // Three at most; the collected parcel never reminded anyone.
     app.state.clock.advance(Duration::days(10));
     assert_eq!(app.state.jobs.run_now(&app.state, name).await.unwrap(), 0);
-    let seen = estate.run("resident", PARCEL, json!({ "id": waiting })).await;
+    let seen = estate
+        .run("resident", PARCEL, json!({ "id": waiting }))
+        .await;
     assert_eq!(ok(&seen)["parcel"]["remindersSent"], 3);
     assert_eq!(parcel_row(app, &collected).await.reminders_sent, 0);
-    assert_eq!(notifications(app, "resident2@demo.test", "PARCEL_REMINDER").await, 0);
+    assert_eq!(
+        notifications(app, "resident2@demo.test", "PARCEL_REMINDER").await,
+        0
+    );
 }
 
 // ----- visitors ---------------------------------------------------------------------------
@@ -371,25 +471,56 @@ async fn a_visitor_is_checked_in_within_the_window_never_when_blacklisted_and_th
     .await;
     assert_eq!(
         fields(&bad),
-        ["input.carPlate", "input.name", "input.people", "input.until"]
+        [
+            "input.carPlate",
+            "input.name",
+            "input.people",
+            "input.until"
+        ]
     );
-    let long = run(app, &resident, REGISTER, json!({ "input": { "name": "Chen Jing", "from": now, "until": now + Duration::days(8) } })).await;
+    let long = run(
+        app,
+        &resident,
+        REGISTER,
+        json!({ "input": { "name": "Chen Jing", "from": now, "until": now + Duration::days(8) } }),
+    )
+    .await;
     assert_eq!(fields(&long), ["input.until"]);
     let past = run(app, &resident, REGISTER, json!({ "input": { "name": "Chen Jing", "from": now - Duration::hours(3), "until": now - Duration::hours(1) } })).await;
     assert_eq!(fields(&past), ["input.until"]);
     let staff = estate.run("staff", REGISTER, json!({ "input": { "name": "Chen Jing", "from": now, "until": now + Duration::hours(1) } })).await;
     assert_eq!(code(&staff), "FORBIDDEN");
-    assert_eq!(entity::visitor_pass::Entity::find().count(&app.state.db).await.unwrap(), 0);
+    assert_eq!(
+        entity::visitor_pass::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
 
     // A pass: its code for the household, the car plate normalised.
-    let (early, early_code) = register(app, &resident, "Chen Jing", Duration::hours(1), Duration::hours(3), Some("ab 123-45")).await;
+    let (early, early_code) = register(
+        app,
+        &resident,
+        "Chen Jing",
+        Duration::hours(1),
+        Duration::hours(3),
+        Some("ab 123-45"),
+    )
+    .await;
     assert_eq!(early_code.len(), 8);
     let seen = run(app, &resident, PASS, json!({ "id": early })).await;
     assert_eq!(ok(&seen)["visitorPass"]["code"], early_code.as_str());
     let desk_seen = run(app, &gate, PASS, json!({ "id": early })).await;
     assert!(ok(&desk_seen)["visitorPass"]["code"].is_null());
     let day = (now + Duration::hours(1)).date_naive().to_string();
-    let list = run(app, &gate, VISITORS, json!({ "filter": { "date": day, "buildingId": building } })).await;
+    let list = run(
+        app,
+        &gate,
+        VISITORS,
+        json!({ "filter": { "date": day, "buildingId": building } }),
+    )
+    .await;
     assert_eq!(ok(&list)["visitors"]["totalCount"], 1);
     assert!(ok(&list)["visitors"]["edges"][0]["node"]["code"].is_null());
 
@@ -398,7 +529,10 @@ async fn a_visitor_is_checked_in_within_the_window_never_when_blacklisted_and_th
     let too_early = run(app, &gate, CHECK_IN, json!({ "code": early_code })).await;
     assert_eq!(code(&too_early), "INVALID_STATE");
     let wrong = run(app, &gate, CHECK_IN, json!({ "code": "ZZZZZZZ2" })).await;
-    assert_eq!((code(&wrong), fields(&wrong)), ("NOT_FOUND", vec!["input.code".to_owned()]));
+    assert_eq!(
+        (code(&wrong), fields(&wrong)),
+        ("NOT_FOUND", vec!["input.code".to_owned()])
+    );
     let by_resident = run(app, &resident, CHECK_IN, json!({ "code": early_code })).await;
     assert_eq!(code(&by_resident), "FORBIDDEN");
     assert_eq!(app.event_count().await, events);
@@ -408,7 +542,10 @@ async fn a_visitor_is_checked_in_within_the_window_never_when_blacklisted_and_th
     app.state.clock.advance(Duration::minutes(50));
     let arrived = run(app, &gate, CHECK_IN, json!({ "code": early_code })).await;
     assert_eq!(ok(&arrived)["checkInVisitor"]["pass"]["status"], "ARRIVED");
-    assert_eq!(notifications(app, "resident1@demo.test", "VISITOR_ARRIVED").await, 1);
+    assert_eq!(
+        notifications(app, "resident1@demo.test", "VISITOR_ARRIVED").await,
+        1
+    );
     assert_eq!(notifications(app, CO_RESIDENT, "VISITOR_ARRIVED").await, 0);
     let again = run(app, &gate, CHECK_IN, json!({ "code": early_code })).await;
     assert_eq!(code(&again), "CONFLICT");
@@ -420,8 +557,18 @@ async fn a_visitor_is_checked_in_within_the_window_never_when_blacklisted_and_th
     assert_eq!(code(&left_again), "INVALID_STATE");
 
     // An expired pass: INVALID_STATE, nothing written.
-    let (expired, expired_code) = register(app, &resident, "Lin Bo", Duration::zero(), Duration::hours(1), None).await;
-    app.state.clock.advance(Duration::hours(1) + Duration::minutes(16));
+    let (expired, expired_code) = register(
+        app,
+        &resident,
+        "Lin Bo",
+        Duration::zero(),
+        Duration::hours(1),
+        None,
+    )
+    .await;
+    app.state
+        .clock
+        .advance(Duration::hours(1) + Duration::minutes(16));
     let events = app.event_count().await;
     let late = run(app, &gate, CHECK_IN, json!({ "code": expired_code })).await;
     assert_eq!(code(&late), "INVALID_STATE", "{late}");
@@ -430,21 +577,58 @@ async fn a_visitor_is_checked_in_within_the_window_never_when_blacklisted_and_th
 
     // The blacklist: kept by the manager (not the desk, not residents), once per entry.
     let entry = json!({ "input": { "buildingId": building, "name": "Zhao  FENG", "reason": "Door-to-door sales" } });
-    assert_eq!(code(&run(app, &gate, ADD_BLACKLIST, entry.clone()).await), "FORBIDDEN");
-    assert_eq!(code(&run(app, &resident, ADD_BLACKLIST, entry.clone()).await), "FORBIDDEN");
-    let none = run(app, &gate, ADD_BLACKLIST, json!({ "input": { "buildingId": building, "reason": "?" } })).await;
+    assert_eq!(
+        code(&run(app, &gate, ADD_BLACKLIST, entry.clone()).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        code(&run(app, &resident, ADD_BLACKLIST, entry.clone()).await),
+        "FORBIDDEN"
+    );
+    let none = run(
+        app,
+        &gate,
+        ADD_BLACKLIST,
+        json!({ "input": { "buildingId": building, "reason": "?" } }),
+    )
+    .await;
     assert_eq!(fields(&none), ["input.name"]);
     let by_name = estate.run("manager", ADD_BLACKLIST, entry.clone()).await;
-    let by_name_id = ok(&by_name)["addVisitorBlacklistEntry"]["entry"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(code(&estate.run("manager", ADD_BLACKLIST, entry).await), "CONFLICT");
+    let by_name_id = ok(&by_name)["addVisitorBlacklistEntry"]["entry"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        code(&estate.run("manager", ADD_BLACKLIST, entry).await),
+        "CONFLICT"
+    );
     let plate = estate.run("admin", ADD_BLACKLIST, json!({ "input": { "buildingId": building, "carPlate": "CD-999 88", "reason": "Blocked the fire lane" } })).await;
-    assert_eq!(ok(&plate)["addVisitorBlacklistEntry"]["entry"]["carPlate"], "CD99988");
+    assert_eq!(
+        ok(&plate)["addVisitorBlacklistEntry"]["entry"]["carPlate"],
+        "CD99988"
+    );
     let listed = run(app, &gate, BLACKLIST, json!({ "b": building })).await;
     assert_eq!(ok(&listed)["visitorBlacklist"]["totalCount"], 2);
 
     // A blacklisted name (any case and spacing) or plate: FORBIDDEN, nothing written.
-    let (barred, barred_code) = register(app, &resident, "zhao feng", Duration::zero(), Duration::hours(2), None).await;
-    let (car, car_code) = register(app, &resident, "Sun Hao", Duration::zero(), Duration::hours(2), Some("cd 99988")).await;
+    let (barred, barred_code) = register(
+        app,
+        &resident,
+        "zhao feng",
+        Duration::zero(),
+        Duration::hours(2),
+        None,
+    )
+    .await;
+    let (car, car_code) = register(
+        app,
+        &resident,
+        "Sun Hao",
+        Duration::zero(),
+        Duration::hours(2),
+        Some("cd 99988"),
+    )
+    .await;
     let events = app.event_count().await;
     for c in [&barred_code, &car_code] {
         let refused = run(app, &gate, CHECK_IN, json!({ "code": c })).await;
@@ -452,16 +636,27 @@ async fn a_visitor_is_checked_in_within_the_window_never_when_blacklisted_and_th
     }
     assert_eq!(app.event_count().await, events);
     assert_eq!(pass_row(app, &barred).await.status, "EXPECTED");
-    assert_eq!(notifications(app, "resident1@demo.test", "VISITOR_ARRIVED").await, 1);
+    assert_eq!(
+        notifications(app, "resident1@demo.test", "VISITOR_ARRIVED").await,
+        1
+    );
     // Taken off the list, the visitor gets in.
-    assert_eq!(code(&run(app, &gate, REMOVE_BLACKLIST, json!({ "id": by_name_id })).await), "FORBIDDEN");
-    ok(&estate.run("manager", REMOVE_BLACKLIST, json!({ "id": by_name_id })).await);
+    assert_eq!(
+        code(&run(app, &gate, REMOVE_BLACKLIST, json!({ "id": by_name_id })).await),
+        "FORBIDDEN"
+    );
+    ok(&estate
+        .run("manager", REMOVE_BLACKLIST, json!({ "id": by_name_id }))
+        .await);
     let admitted = run(app, &gate, CHECK_IN, json!({ "code": barred_code })).await;
     assert_eq!(ok(&admitted)["checkInVisitor"]["pass"]["status"], "ARRIVED");
 
     // Cancelled by the household: the code no longer opens the gate.
     let cancelled = run(app, &resident, CANCEL, json!({ "id": car })).await;
-    assert_eq!(ok(&cancelled)["cancelVisitorPass"]["pass"]["status"], "CANCELLED");
+    assert_eq!(
+        ok(&cancelled)["cancelVisitorPass"]["pass"]["status"],
+        "CANCELLED"
+    );
     let refused = run(app, &gate, CHECK_IN, json!({ "code": car_code })).await;
     assert_eq!(code(&refused), "INVALID_STATE");
     let mine = run(app, &resident, MY_VISITORS, json!({})).await;
@@ -479,9 +674,25 @@ async fn who_sees_parcels_passes_codes_and_the_blacklist() {
     let building = building_of_unit(app, unit).await;
     let other_building = building_of_unit(app, home_unit(app, "resident25@demo.test").await).await;
     let parcel = log_parcel(app, &reception, unit, "Shelf A-1").await;
-    let (pass, _) = register(app, &estate.tokens["resident"], "Chen Jing", Duration::hours(1), Duration::hours(2), None).await;
-    let day = (app.state.clock.now() + Duration::hours(1)).date_naive().to_string();
-    ok(&estate.run("manager", ADD_BLACKLIST, json!({ "input": { "buildingId": building, "name": "Zhao Feng", "reason": "Sales" } })).await);
+    let (pass, _) = register(
+        app,
+        &estate.tokens["resident"],
+        "Chen Jing",
+        Duration::hours(1),
+        Duration::hours(2),
+        None,
+    )
+    .await;
+    let day = (app.state.clock.now() + Duration::hours(1))
+        .date_naive()
+        .to_string();
+    ok(&estate
+        .run(
+            "manager",
+            ADD_BLACKLIST,
+            json!({ "input": { "buildingId": building, "name": "Zhao Feng", "reason": "Sales" } }),
+        )
+        .await);
 
     // Security staff serving only the other building.
     let other_desk = app.user(&[Role::Staff]).await;
@@ -508,7 +719,16 @@ async fn who_sees_parcels_passes_codes_and_the_blacklist() {
     .unwrap();
 
     let mut viewers: Vec<(&str, String)> = Vec::new();
-    for role in ["resident", "resident2", "residentB", "staff", "manager", "supervisor", "admin", "merchant"] {
+    for role in [
+        "resident",
+        "resident2",
+        "residentB",
+        "staff",
+        "manager",
+        "supervisor",
+        "admin",
+        "merchant",
+    ] {
         viewers.push((role, estate.tokens[role].clone()));
     }
     viewers.push(("co-resident", token_of(app, CO_RESIDENT).await));
@@ -548,10 +768,26 @@ async fn who_sees_parcels_passes_codes_and_the_blacklist() {
             assert_eq!(ok(&node_pass)["node"]["id"], pass.as_str(), "{who}");
             assert_eq!(count(&shelf, "parcels"), 1, "{who}");
             assert_eq!(count(&visitors, "visitors"), 1, "{who}");
-            assert_eq!(one["data"]["parcel"]["pickupCode"].is_string(), codes, "{who}");
-            assert_eq!(one_pass["data"]["visitorPass"]["code"].is_string(), codes, "{who}");
-            assert_eq!(node["data"]["node"]["pickupCode"].is_string(), codes, "{who}");
-            assert_eq!(node_pass["data"]["node"]["code"].is_string(), codes, "{who}");
+            assert_eq!(
+                one["data"]["parcel"]["pickupCode"].is_string(),
+                codes,
+                "{who}"
+            );
+            assert_eq!(
+                one_pass["data"]["visitorPass"]["code"].is_string(),
+                codes,
+                "{who}"
+            );
+            assert_eq!(
+                node["data"]["node"]["pickupCode"].is_string(),
+                codes,
+                "{who}"
+            );
+            assert_eq!(
+                node_pass["data"]["node"]["code"].is_string(),
+                codes,
+                "{who}"
+            );
             let listed = &shelf["data"]["parcels"]["edges"][0]["node"];
             assert_eq!(listed["pickupCode"].is_string(), codes, "{who}");
         } else {
@@ -562,7 +798,11 @@ async fn who_sees_parcels_passes_codes_and_the_blacklist() {
             assert_eq!(count(&shelf, "parcels"), 0, "{who}");
             assert_eq!(count(&visitors, "visitors"), 0, "{who}");
         }
-        assert_eq!(count(&list, "visitorBlacklist"), u64::from(blacklist), "{who}");
+        assert_eq!(
+            count(&list, "visitorBlacklist"),
+            u64::from(blacklist),
+            "{who}"
+        );
     }
     // Anonymous callers get nothing.
     let (_, anonymous) = app.graphql(PARCEL, json!({ "id": parcel }), None).await;
@@ -573,16 +813,41 @@ async fn who_sees_parcels_passes_codes_and_the_blacklist() {
 async fn the_demo_has_parcels_waiting_visitors_today_and_a_blacklist_entry_once() {
     let estate = Estate::new().await;
     let app = &estate.app;
-    assert_eq!(resident_hub::demo::seed_front_desk(&app.state).await.unwrap(), 4);
-    assert_eq!(resident_hub::demo::seed_front_desk(&app.state).await.unwrap(), 0);
+    assert_eq!(
+        resident_hub::demo::seed_front_desk(&app.state)
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        resident_hub::demo::seed_front_desk(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
     let gate = token_of(app, GATE).await;
     let shelf = run(app, &gate, PARCELS, json!({})).await;
     assert_eq!(ok(&shelf)["parcels"]["totalCount"], 4);
     let mine = estate.run("resident", MY_PARCELS, json!({})).await;
     assert_eq!(ok(&mine)["myParcels"]["totalCount"], 2);
     let today = app.state.clock.today().to_string();
-    let expected = run(app, &gate, VISITORS, json!({ "filter": { "date": today, "status": "EXPECTED" } })).await;
+    let expected = run(
+        app,
+        &gate,
+        VISITORS,
+        json!({ "filter": { "date": today, "status": "EXPECTED" } }),
+    )
+    .await;
     assert_eq!(ok(&expected)["visitors"]["totalCount"], 2);
-    assert_eq!(entity::visitor_blacklist_entry::Entity::find().count(&app.state.db).await.unwrap(), 1);
-    assert_eq!(notifications(app, "resident1@demo.test", "PARCEL_ARRIVED").await, 2);
+    assert_eq!(
+        entity::visitor_blacklist_entry::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        notifications(app, "resident1@demo.test", "PARCEL_ARRIVED").await,
+        2
+    );
 }

@@ -46,7 +46,9 @@ impl Facet for DeskAccess {
             if let Some(staff) = guard::holds_active_post(scope, post).await? {
                 access.desk.extend(staff.served_buildings.iter().copied());
                 if post == StaffPost::Manager {
-                    access.manages.extend(staff.served_buildings.iter().copied());
+                    access
+                        .manages
+                        .extend(staff.served_buildings.iter().copied());
                 }
             }
         }

@@ -10,7 +10,9 @@ use super::{
         Collector, FrontDesk, MAX_PASS_DAYS, NewBlacklistEntry, NewParcel, NewVisitor,
         ParcelFilter, VisitorFilter, code_key, plate_key,
     },
-    types::{Parcel, ParcelSize, ParcelStatus, VisitorBlacklistEntry, VisitorPass, VisitorPassStatus},
+    types::{
+        Parcel, ParcelSize, ParcelStatus, VisitorBlacklistEntry, VisitorPass, VisitorPassStatus,
+    },
 };
 use crate::{
     error::AppError,
@@ -172,8 +174,10 @@ impl FrontDeskQuery {
         let page = PageRequest::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         let mut check = Checks::new();
-        let building_id =
-            check.field(parse_opt_id("filter.buildingId", filter.building_id.as_ref()));
+        let building_id = check.field(parse_opt_id(
+            "filter.buildingId",
+            filter.building_id.as_ref(),
+        ));
         let unit_id = check.field(parse_opt_id("filter.unitId", filter.unit_id.as_ref()));
         let filter = check.finish(|| {
             Some(ParcelFilter {
@@ -265,9 +269,7 @@ impl FrontDeskQuery {
     async fn visitor_pass(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<VisitorPass> {
         let id = parse_id("id", &id)?;
         let scope = ctx.scope().await?;
-        let (model, resident) = FrontDesk::new(ctx.state())
-            .visitor_pass(scope, id)
-            .await?;
+        let (model, resident) = FrontDesk::new(ctx.state()).visitor_pass(scope, id).await?;
         Ok(VisitorPass::try_from_model(model, resident)?)
     }
 
@@ -309,7 +311,10 @@ fn code(field: &str, raw: &str) -> Result<String, AppError> {
     let key = code_key(raw);
     if key.is_empty() || key.chars().count() > 16 || !key.chars().all(|c| c.is_ascii_alphanumeric())
     {
-        return Err(AppError::bad_input(field, "must be the code shown, letters and digits"));
+        return Err(AppError::bad_input(
+            field,
+            "must be the code shown, letters and digits",
+        ));
     }
     Ok(key)
 }
@@ -417,7 +422,11 @@ impl FrontDeskMutation {
         let unit_id = check.field(parse_opt_id("input.unitId", input.unit_id.as_ref()));
         let car_plate = check.field(plate("input.carPlate", input.car_plate.as_deref()));
         let people = input.people.unwrap_or(1);
-        check.rule((1..=50).contains(&people), "input.people", "must be 1 to 50");
+        check.rule(
+            (1..=50).contains(&people),
+            "input.people",
+            "must be 1 to 50",
+        );
         check.rule(
             input.until > input.from,
             "input.until",

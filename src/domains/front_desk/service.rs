@@ -395,7 +395,8 @@ impl<'a> FrontDesk<'a> {
                 message: "this parcel was collected already".to_owned(),
             });
         }
-        let residents = residents_of(&self.state.db, found.unit_id, self.state.clock.today()).await?;
+        let residents =
+            residents_of(&self.state.db, found.unit_id, self.state.clock.today()).await?;
         let mut write = Write::begin(self.state).await?;
         let now = write.now();
         let (user_id, member_id, name) = match collector {
@@ -403,15 +404,24 @@ impl<'a> FrontDesk<'a> {
             None => (None, None, None),
         };
         let changed = parcel::Entity::update_many()
-            .col_expr(parcel::Column::Status, Expr::value(ParcelStatus::Collected.as_str()))
-            .col_expr(parcel::Column::WaitingCode, Expr::value(Option::<String>::None))
+            .col_expr(
+                parcel::Column::Status,
+                Expr::value(ParcelStatus::Collected.as_str()),
+            )
+            .col_expr(
+                parcel::Column::WaitingCode,
+                Expr::value(Option::<String>::None),
+            )
             .col_expr(
                 parcel::Column::NextReminderAt,
                 Expr::value(Option::<DateTime<Utc>>::None),
             )
             .col_expr(parcel::Column::CollectedAt, Expr::value(Some(now)))
             .col_expr(parcel::Column::CollectedBy, Expr::value(Some(me)))
-            .col_expr(parcel::Column::CollectedHow, Expr::value(Some(how.as_str())))
+            .col_expr(
+                parcel::Column::CollectedHow,
+                Expr::value(Some(how.as_str())),
+            )
             .col_expr(parcel::Column::CollectorUserId, Expr::value(user_id))
             .col_expr(parcel::Column::CollectorMemberId, Expr::value(member_id))
             .col_expr(parcel::Column::CollectorName, Expr::value(name.clone()))
@@ -613,7 +623,9 @@ impl<'a> FrontDesk<'a> {
                     None => false,
                 };
                 return Err(if seen {
-                    AppError::Forbidden("only the unit's residents register its visitors".to_owned())
+                    AppError::Forbidden(
+                        "only the unit's residents register its visitors".to_owned(),
+                    )
                 } else {
                     AppError::unknown_id("input.unitId", "unit")
                 });
@@ -750,7 +762,10 @@ impl<'a> FrontDesk<'a> {
         let mut write = Write::begin(self.state).await?;
         let now = write.now();
         let changed = visitor_pass::Entity::update_many()
-            .col_expr(visitor_pass::Column::Status, Expr::value(VisitorPassStatus::Arrived.as_str()))
+            .col_expr(
+                visitor_pass::Column::Status,
+                Expr::value(VisitorPassStatus::Arrived.as_str()),
+            )
             .col_expr(visitor_pass::Column::CheckedInAt, Expr::value(Some(now)))
             .col_expr(visitor_pass::Column::CheckedInBy, Expr::value(Some(me)))
             .col_expr(visitor_pass::Column::UpdatedAt, Expr::value(now))
@@ -836,7 +851,11 @@ impl<'a> FrontDesk<'a> {
         let left = to == VisitorPassStatus::Left;
         Ok(visitor_pass::Model {
             status: to.as_str().to_owned(),
-            checked_out_at: if left { Some(now) } else { found.checked_out_at },
+            checked_out_at: if left {
+                Some(now)
+            } else {
+                found.checked_out_at
+            },
             checked_out_by: if left { Some(me) } else { found.checked_out_by },
             updated_at: now,
             ..found
@@ -859,8 +878,13 @@ impl<'a> FrontDesk<'a> {
                 found.status.to_lowercase()
             )));
         }
-        self.step_pass(found, VisitorPassStatus::Arrived, VisitorPassStatus::Left, me)
-            .await
+        self.step_pass(
+            found,
+            VisitorPassStatus::Arrived,
+            VisitorPassStatus::Left,
+            me,
+        )
+        .await
     }
 
     /// Cancels an expected visitor (the unit's residents, the building's front desk).
