@@ -618,6 +618,9 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::surveys::types::Survey => "A survey", "surveys",
         crate::domains::assessment::types::AssessmentCycle => "An assessment cycle", "assessment cycles",
         crate::domains::assessment::types::AssessmentResult => "An assessment result", "assessment results",
+        crate::domains::front_desk::types::Parcel => "A parcel", "parcels",
+        crate::domains::front_desk::types::VisitorPass => "A visitor pass", "visitor passes",
+        crate::domains::front_desk::types::VisitorBlacklistEntry => "A visitor blacklist entry", "visitor blacklist entries",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \
