@@ -410,7 +410,8 @@ async fn an_unclaimed_parcel_reminds_the_household_every_n_days_once_across_inst
     let collected = log_parcel(app, &reception, unit, "Shelf A-2").await;
     let code = pickup_code(app, &estate.tokens["resident"], &collected).await;
     ok(&run(app, &reception, PICK, json!({ "code": code })).await);
-    let sibling = app.spawn_sibling().await;
+    // A second instance with the same setting (an instance's own setting paces what it claims).
+    let sibling = app.spawn_sibling_with(|c| c.parcel_reminder_days = 2).await;
     let name = ParcelReminders::NAME;
 
     assert_eq!(app.state.jobs.run_now(&app.state, name).await.unwrap(), 0);
