@@ -404,6 +404,15 @@ pub struct Settings {
     /// instance, keyed by the user's access version, so a change is seen on the next request).
     #[arg(long, env = "RESIDENT_HUB_SHARE_ACCESS_FACETS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub share_access_facets: bool,
+    /// Days a parcel waits at the front desk before the unit's residents are reminded (and
+    /// again after as many days, three reminders at most).
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_PARCEL_REMINDER_DAYS",
+        default_value_t = 3,
+        global = true
+    )]
+    pub parcel_reminder_days: u32,
 }
 
 /// Where GraphiQL's assets come from by default.
@@ -459,6 +468,7 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_CHANNEL_BLOCKED_WORDS",
     "RESIDENT_HUB_CHANNEL_RESIDENTS_CREATE_INTEREST",
     "RESIDENT_HUB_SHARE_ACCESS_FACETS",
+    "RESIDENT_HUB_PARCEL_REMINDER_DAYS",
     "RUST_LOG",
 ];
 
@@ -549,6 +559,8 @@ pub struct Config {
     pub channels: ChannelSettings,
     /// Whether HTTP requests share their viewer's resident and staff facets.
     pub share_access_facets: bool,
+    /// Days before an unclaimed parcel's reminder (1–365).
+    pub parcel_reminder_days: u32,
 }
 
 /// How group channels are limited.
@@ -822,6 +834,12 @@ impl Settings {
                 "must be between 1 and 365",
             ));
         }
+        if !(1..=365).contains(&self.parcel_reminder_days) {
+            return Err(invalid(
+                "--parcel-reminder-days / RESIDENT_HUB_PARCEL_REMINDER_DAYS",
+                "must be between 1 and 365",
+            ));
+        }
         if self.rectification_reminder_hours > 24 * 30 {
             return Err(invalid(
                 "--rectification-reminder-hours / RESIDENT_HUB_RECTIFICATION_REMINDER_HOURS",
@@ -891,6 +909,7 @@ impl Settings {
                 residents_create_interest: self.channel_residents_create_interest,
             },
             share_access_facets: self.share_access_facets,
+            parcel_reminder_days: self.parcel_reminder_days,
         })
     }
 }
@@ -984,6 +1003,7 @@ impl Settings {
             channel_blocked_words: Vec::new(),
             channel_residents_create_interest: false,
             share_access_facets: true,
+            parcel_reminder_days: 3,
         }
     }
 }

@@ -24,6 +24,7 @@ mod community;
 mod complaints;
 mod partners;
 mod health;
+mod front_desk;
 mod rectifications;
 mod supervision;
 mod surveys;
@@ -71,6 +72,7 @@ pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
 pub use partners::seed_partners;
 pub use health::{DEMO_EXAM_DAY, seed_health};
+pub use front_desk::seed_front_desk;
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
 pub use surveys::seed_surveys;
@@ -173,6 +175,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_assessment(state).await?;
     seed_partners(state).await?;
     seed_health(state).await?;
+    front_desk::seed_front_desk(state).await?;
     Ok(outcome)
 }
 

@@ -27,6 +27,7 @@ mod m20261130_000023_channel_reactions;
 mod m20261130_000024_partners;
 mod m20261130_000025_perks;
 mod m20261130_000026_health;
+mod m20261130_000030_front_desk;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000024_partners::Migration),
             Box::new(m20261130_000025_perks::Migration),
             Box::new(m20261130_000026_health::Migration),
+            Box::new(m20261130_000030_front_desk::Migration),
         ]
     }
 }

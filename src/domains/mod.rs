@@ -10,6 +10,7 @@ pub mod compliance;
 pub mod conduct;
 pub mod estate;
 pub mod health;
+pub mod front_desk;
 pub mod identity;
 pub mod notices;
 pub mod partners;

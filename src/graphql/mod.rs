@@ -62,6 +62,7 @@ pub struct Query(
     crate::domains::assessment::graphql::AssessmentQuery,
     crate::domains::partners::graphql::PartnerQuery,
     crate::domains::health::graphql::HealthQuery,
+    crate::domains::front_desk::graphql::FrontDeskQuery,
 );
 
 /// Root mutation type.
@@ -88,6 +89,7 @@ pub struct Mutation(
     crate::domains::assessment::graphql::AssessmentMutation,
     crate::domains::partners::graphql::PartnerMutation,
     crate::domains::health::graphql::HealthMutation,
+    crate::domains::front_desk::graphql::FrontDeskMutation,
 );
 
 /// Root subscription type.

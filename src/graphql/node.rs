@@ -148,6 +148,11 @@ pub enum Node {
     Perk(Box<crate::domains::partners::types::Perk>),
     /// A perk redemption (its resident, the partner's merchants, administrators).
     PerkRedemption(Box<crate::domains::partners::types::PerkRedemption>),
+    /// A parcel at the front desk (the unit's residents, the building's front desk and
+    /// managers, administrators).
+    Parcel(Box<crate::domains::front_desk::types::Parcel>),
+    /// A visitor pass (as `parcel`).
+    VisitorPass(Box<crate::domains::front_desk::types::VisitorPass>),
 }
 
 /// The types `node(id:)` resolves.
@@ -221,6 +226,10 @@ pub enum NodeKind {
     Perk,
     /// A perk redemption.
     PerkRedemption,
+    /// A parcel.
+    Parcel,
+    /// A visitor pass.
+    VisitorPass,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -259,6 +268,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Partner, "partner"),
     (NodeKind::Perk, "perk"),
     (NodeKind::PerkRedemption, "perk_redemption"),
+    (NodeKind::Parcel, "parcel"),
+    (NodeKind::VisitorPass, "visitor_pass"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -537,6 +548,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                         runs,
                     )))
                 })
+        }
+        // As `parcel(id:)` and `visitorPass(id:)`.
+        NodeKind::Parcel => {
+            use crate::domains::front_desk::{service::FrontDesk, types::Parcel};
+            visible(FrontDesk::new(ctx.state()).parcel(scope, id).await)?
+                .map(|(model, resident)| Parcel::try_from_model(model, resident))
+                .transpose()?
+                .map(|parcel| Node::Parcel(Box::new(parcel)))
+        }
+        NodeKind::VisitorPass => {
+            use crate::domains::front_desk::{service::FrontDesk, types::VisitorPass};
+            visible(FrontDesk::new(ctx.state()).visitor_pass(scope, id).await)?
+                .map(|(model, resident)| VisitorPass::try_from_model(model, resident))
+                .transpose()?
+                .map(|pass| Node::VisitorPass(Box::new(pass)))
         }
     })
 }

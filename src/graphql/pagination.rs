@@ -626,6 +626,9 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::health::types::HealthExamResult => "An exam result", "exam results",
         crate::domains::health::types::HealthConsultationSlot => "A consultation slot", "consultation slots",
         crate::domains::health::types::HealthConsultation => "A health consultation", "health consultations",
+        crate::domains::front_desk::types::Parcel => "A parcel", "parcels",
+        crate::domains::front_desk::types::VisitorPass => "A visitor pass", "visitor passes",
+        crate::domains::front_desk::types::VisitorBlacklistEntry => "A visitor blacklist entry", "visitor blacklist entries",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

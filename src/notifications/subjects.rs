@@ -256,6 +256,35 @@ pub async fn resolve(
                     );
                 }
             }
+            crate::domains::front_desk::service::PARCEL_SUBJECT
+            | crate::domains::front_desk::service::VISITOR_SUBJECT => {
+                use crate::domains::front_desk::{
+                    service::{FrontDesk, PARCEL_SUBJECT},
+                    types::{Parcel, VisitorPass},
+                };
+                let desk = FrontDesk::new(state);
+                if kind == PARCEL_SUBJECT {
+                    for (model, resident) in desk.parcels_among(scope, ids).await? {
+                        let id = model.id;
+                        if let Ok(parcel) = Parcel::try_from_model(model, resident) {
+                            found.insert(
+                                (kind.to_owned(), id),
+                                NotificationSubject::Parcel(Box::new(parcel)),
+                            );
+                        }
+                    }
+                } else {
+                    for (model, resident) in desk.passes_among(scope, ids).await? {
+                        let id = model.id;
+                        if let Ok(pass) = VisitorPass::try_from_model(model, resident) {
+                            found.insert(
+                                (kind.to_owned(), id),
+                                NotificationSubject::VisitorPass(Box::new(pass)),
+                            );
+                        }
+                    }
+                }
+            }
             _ => {}
         }
     }

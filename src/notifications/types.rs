@@ -44,6 +44,8 @@ text_enum! {
         Account => "ACCOUNT",
         /// A group channel (a mention, a direct message, a report).
         Channel => "CHANNEL",
+        /// The front desk: parcels and visitors.
+        FrontDesk => "FRONT_DESK",
         /// A category this server version does not know (written by a newer version).
         Other => "OTHER",
     }
@@ -206,6 +208,10 @@ pub enum NotificationSubject {
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
     /// A perk redemption (your code was redeemed).
     PerkRedemption(Box<crate::domains::partners::types::PerkRedemption>),
+    /// A parcel at the front desk (arrived, collected, still waiting).
+    Parcel(Box<crate::domains::front_desk::types::Parcel>),
+    /// A visitor pass (the visitor arrived).
+    VisitorPass(Box<crate::domains::front_desk::types::VisitorPass>),
 }
 
 /// One notification in a user's inbox.

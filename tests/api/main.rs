@@ -17,6 +17,7 @@ mod conduct;
 mod demo;
 mod estate;
 mod events;
+mod front_desk;
 mod fuzz;
 mod fuzz_gen;
 mod hardening;
