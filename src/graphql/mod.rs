@@ -35,62 +35,102 @@ use crate::domains::surveys;
 
 pub use context::ContextExt;
 
-/// Root query type.
+/// Root query type: the groups below, merged (one flat list of this many members overflows the
+/// compiler's query depth when it lays out the resolver futures).
 #[derive(MergedObject, Default)]
-pub struct Query(
+pub struct Query(PlatformQuery, StaffQuery, CommunityQuery, OperationsQuery);
+
+/// Identity, estate, catalogue, notices, notifications and the platform's own queries.
+#[derive(MergedObject, Default)]
+pub struct PlatformQuery(
     identity::graphql::IdentityQuery,
     estate::graphql::EstateQuery,
     catalogue::graphql::CatalogueQuery,
     notices::graphql::NoticeQuery,
+    notifications::graphql::NotificationQuery,
+    system::graphql::SystemQuery,
+    node::NodeQuery,
+    reports::graphql::ReportQuery,
+);
+
+/// Work orders and the staff-quality domains.
+#[derive(MergedObject, Default)]
+pub struct StaffQuery(
     work_orders::graphql::WorkOrderQuery,
     compliance::graphql::ComplianceQuery,
     qualifications::graphql::QualificationQuery,
     conduct::graphql::ConductQuery,
     training::graphql::TrainingQuery,
-    notifications::graphql::NotificationQuery,
     supervision::graphql::SupervisionQuery,
-    volunteers::graphql::VolunteerQuery,
-    service_centres::graphql::ServiceCentreQuery,
-    system::graphql::SystemQuery,
-    node::NodeQuery,
     rectifications::graphql::RectificationQuery,
     complaints::graphql::ComplaintQuery,
-    activities::graphql::ActivityQuery,
-    reports::graphql::ReportQuery,
-    crate::domains::channels::graphql::ChannelQuery,
-    surveys::graphql::SurveyQuery,
     crate::domains::assessment::graphql::AssessmentQuery,
-    crate::domains::partners::graphql::PartnerQuery,
-    crate::domains::health::graphql::HealthQuery,
-    crate::domains::front_desk::graphql::FrontDeskQuery,
 );
 
-/// Root mutation type.
+/// Community, partners, health and care.
+#[derive(MergedObject, Default)]
+pub struct CommunityQuery(
+    volunteers::graphql::VolunteerQuery,
+    service_centres::graphql::ServiceCentreQuery,
+    activities::graphql::ActivityQuery,
+    crate::domains::channels::graphql::ChannelQuery,
+    surveys::graphql::SurveyQuery,
+    crate::domains::partners::graphql::PartnerQuery,
+    crate::domains::health::graphql::HealthQuery,
+);
+
+/// Property operations: the front desk, assets and maintenance, patrols.
+#[derive(MergedObject, Default)]
+pub struct OperationsQuery(crate::domains::front_desk::graphql::FrontDeskQuery);
+
+/// Root mutation type: the groups below, merged (as `Query`).
 #[derive(MergedObject, Default)]
 pub struct Mutation(
+    PlatformMutation,
+    StaffMutation,
+    CommunityMutation,
+    OperationsMutation,
+);
+
+/// Identity, estate, catalogue, notices, notifications and the platform's own mutations.
+#[derive(MergedObject, Default)]
+pub struct PlatformMutation(
     identity::graphql::IdentityMutation,
     estate::graphql::EstateMutation,
     catalogue::graphql::CatalogueMutation,
     notices::graphql::NoticeMutation,
+    notifications::graphql::NotificationMutation,
+    system::graphql::SystemMutation,
+);
+
+/// Work orders and the staff-quality domains.
+#[derive(MergedObject, Default)]
+pub struct StaffMutation(
     work_orders::graphql::WorkOrderMutation,
     qualifications::graphql::QualificationMutation,
     conduct::graphql::ConductMutation,
     training::graphql::TrainingMutation,
-    notifications::graphql::NotificationMutation,
     supervision::graphql::SupervisionMutation,
-    volunteers::graphql::VolunteerMutation,
-    service_centres::graphql::ServiceCentreMutation,
-    system::graphql::SystemMutation,
     rectifications::graphql::RectificationMutation,
     complaints::graphql::ComplaintMutation,
+    crate::domains::assessment::graphql::AssessmentMutation,
+);
+
+/// Community, partners, health and care.
+#[derive(MergedObject, Default)]
+pub struct CommunityMutation(
+    volunteers::graphql::VolunteerMutation,
+    service_centres::graphql::ServiceCentreMutation,
     activities::graphql::ActivityMutation,
     crate::domains::channels::graphql::ChannelMutation,
     surveys::graphql::SurveyMutation,
-    crate::domains::assessment::graphql::AssessmentMutation,
     crate::domains::partners::graphql::PartnerMutation,
     crate::domains::health::graphql::HealthMutation,
-    crate::domains::front_desk::graphql::FrontDeskMutation,
 );
+
+/// Property operations: the front desk, assets and maintenance, patrols.
+#[derive(MergedObject, Default)]
+pub struct OperationsMutation(crate::domains::front_desk::graphql::FrontDeskMutation);
 
 /// Root subscription type.
 #[derive(MergedSubscription, Default)]
