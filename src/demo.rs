@@ -26,6 +26,7 @@ mod rectifications;
 mod supervision;
 mod surveys;
 mod work_orders;
+mod patrols;
 
 use std::collections::HashSet;
 
@@ -71,6 +72,7 @@ pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
 pub use surveys::seed_surveys;
 pub use work_orders::{seed_work_orders, work_order_plan};
+pub use patrols::{DEMO_ROUTE, seed_patrols};
 
 /// Password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -167,6 +169,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_channels(state).await?;
     seed_surveys(state).await?;
     seed_assessment(state).await?;
+    seed_patrols(state).await?;
     Ok(outcome)
 }
 

@@ -12,6 +12,7 @@ pub mod estate;
 pub mod identity;
 pub mod notices;
 pub mod partners;
+pub mod patrols;
 pub mod qualifications;
 pub mod rectifications;
 pub mod reports;

@@ -60,6 +60,7 @@ pub struct Query(
     crate::domains::channels::graphql::ChannelQuery,
     surveys::graphql::SurveyQuery,
     crate::domains::assessment::graphql::AssessmentQuery,
+    crate::domains::patrols::graphql::PatrolQuery,
 );
 
 /// Root mutation type.
@@ -84,6 +85,7 @@ pub struct Mutation(
     crate::domains::channels::graphql::ChannelMutation,
     surveys::graphql::SurveyMutation,
     crate::domains::assessment::graphql::AssessmentMutation,
+    crate::domains::patrols::graphql::PatrolMutation,
 );
 
 /// Root subscription type.
@@ -100,6 +102,7 @@ pub struct Subscription(
     activities::graphql::ActivitySubscription,
     crate::domains::channels::graphql::ChannelSubscription,
     surveys::graphql::SurveySubscription,
+    crate::domains::patrols::graphql::PatrolSubscription,
 );
 
 /// The schema type served.

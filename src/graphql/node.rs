@@ -142,6 +142,10 @@ pub enum Node {
     AssessmentCycle(Box<crate::domains::assessment::types::AssessmentCycle>),
     /// A staff member's assessment result (as `assessmentResults`).
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
+    /// A patrol route (the building's staff of its post, managers, supervisors, administrators).
+    PatrolRoute(Box<crate::domains::patrols::types::PatrolRoute>),
+    /// A patrol run (as its route).
+    PatrolRun(Box<crate::domains::patrols::types::PatrolRun>),
 }
 
 /// The types `node(id:)` resolves.
@@ -209,6 +213,10 @@ pub enum NodeKind {
     AssessmentCycle,
     /// An assessment result.
     AssessmentResult,
+    /// A patrol route.
+    PatrolRoute,
+    /// A patrol run.
+    PatrolRun,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -244,6 +252,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Survey, "survey"),
     (NodeKind::AssessmentCycle, "assessment_cycle"),
     (NodeKind::AssessmentResult, "assessment_result"),
+    (NodeKind::PatrolRoute, "patrol_route"),
+    (NodeKind::PatrolRun, "patrol_run"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -481,6 +491,19 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(AssessmentResult::try_from_model)
                 .transpose()?
                 .map(|result| Node::AssessmentResult(Box::new(result)))
+        }
+        // As `patrolRoute(id:)` and `patrolRun(id:)`.
+        NodeKind::PatrolRoute => {
+            use crate::domains::patrols::{service::PatrolService, types::PatrolRoute};
+            visible(PatrolService::new(ctx.state()).route(scope, id).await)?
+                .map(|(model, checkpoints, codes)| PatrolRoute::new(model, checkpoints, codes))
+                .transpose()?
+                .map(|route| Node::PatrolRoute(Box::new(route)))
+        }
+        NodeKind::PatrolRun => {
+            use crate::domains::patrols::{service::PatrolService, types::PatrolRun};
+            visible(PatrolService::new(ctx.state()).run(scope, id).await)?
+                .map(|model| Node::PatrolRun(Box::new(PatrolRun::new(model, None))))
         }
     })
 }

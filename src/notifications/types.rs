@@ -44,6 +44,8 @@ text_enum! {
         Account => "ACCOUNT",
         /// A group channel (a mention, a direct message, a report).
         Channel => "CHANNEL",
+        /// A security or fire patrol (a run not started in time).
+        Patrol => "PATROL",
         /// A category this server version does not know (written by a newer version).
         Other => "OTHER",
     }
@@ -204,6 +206,8 @@ pub enum NotificationSubject {
     Survey(Box<crate::domains::surveys::types::Survey>),
     /// A staff member's assessment result (final).
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
+    /// A patrol run (not started in time).
+    PatrolRun(Box<crate::domains::patrols::types::PatrolRun>),
 }
 
 /// One notification in a user's inbox.

@@ -46,3 +46,4 @@ mod throttling;
 mod training;
 mod websocket;
 mod work_orders;
+mod patrols;
