@@ -408,6 +408,36 @@ async fn who_sees_what_every_cell_for_routes_runs_codes_and_changes() {
         )
         .await;
     assert_eq!(json["data"]["patrolRoutes"]["totalCount"], 0, "{json}");
+
+    // The demo: a night route whose run missed its last checkpoint after a finding that opened
+    // a work order; seeding twice adds nothing.
+    assert_eq!(resident_hub::demo::seed_patrols(&w.app.state).await.unwrap(), 1);
+    assert_eq!(resident_hub::demo::seed_patrols(&w.app.state).await.unwrap(), 0);
+    let json = w
+        .run(
+            "manager",
+            &format!("{{ patrolRuns(first: 50, filter: {{ statuses: [FINISHED] }}) {{ edges {{ node {{ {RUN} }} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let runs = json["data"]["patrolRuns"]["edges"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{json}");
+    let demo = &runs[0]["node"];
+    assert_eq!((demo["missedCount"].as_i64(), demo["abnormalCount"].as_i64()), (Some(1), Some(1)));
+    let statuses: Vec<&str> = demo["checkpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["SCANNED", "SCANNED", "SCANNED", "MISSED"]);
+    assert!(demo["checkpoints"][1]["workOrderId"].is_string(), "{demo}");
+    let routes = entity::patrol_route::Entity::find()
+        .filter(entity::patrol_route::Column::Name.eq(resident_hub::demo::DEMO_ROUTE))
+        .count(&w.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(routes, 1);
 }
 
 #[tokio::test]

@@ -322,7 +322,10 @@ impl<'a> PatrolService<'a> {
         let me = scope.require_user()?;
         let facet = Self::facet(scope).await?;
         if !facet.manages(new.building_id) {
-            if facet.all || facet.follows(new.building_id) {
+            // Staff of the building see it (and supervisors every one): for them it is a
+            // matter of rights, for anyone else the building is not there.
+            let staff = scope.staff().await?;
+            if facet.all || (staff.active && staff.served_buildings.contains(&new.building_id)) {
                 return Err(AppError::Forbidden(
                     "only the building's managers and administrators make patrol routes".to_owned(),
                 ));
