@@ -22,11 +22,11 @@ mod assessment;
 mod channels;
 mod community;
 mod complaints;
+mod patrols;
 mod rectifications;
 mod supervision;
 mod surveys;
 mod work_orders;
-mod patrols;
 
 use std::collections::HashSet;
 
@@ -68,11 +68,11 @@ pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
 pub use channels::seed_channels;
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
+pub use patrols::{DEMO_ROUTE, seed_patrols};
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
 pub use surveys::seed_surveys;
 pub use work_orders::{seed_work_orders, work_order_plan};
-pub use patrols::{DEMO_ROUTE, seed_patrols};
 
 /// Password of every demo account.
 pub const DEMO_PASSWORD: &str = "demo-password";

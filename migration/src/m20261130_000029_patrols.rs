@@ -34,7 +34,12 @@ impl MigrationTrait for Migration {
                     .col(uuid(R::CreatedBy))
                     .col(at(R::CreatedAt))
                     .col(at(R::UpdatedAt))
-                    .foreign_key(&mut fk(R::Table, R::BuildingId, Building::Table, Building::Id))
+                    .foreign_key(&mut fk(
+                        R::Table,
+                        R::BuildingId,
+                        Building::Table,
+                        Building::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -64,13 +69,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "patrol_checkpoint_code_key",
-                C::Table,
-                &["code"],
+            .create_index(
+                index("patrol_checkpoint_code_key", C::Table, &["code"])
+                    .unique()
+                    .to_owned(),
             )
-            .unique()
-            .to_owned())
             .await?;
         manager
             .create_index(index(
@@ -109,13 +112,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index(
-                "patrol_run_slot_key",
-                N::Table,
-                &["route_id", "scheduled_at"],
+            .create_index(
+                index(
+                    "patrol_run_slot_key",
+                    N::Table,
+                    &["route_id", "scheduled_at"],
+                )
+                .unique()
+                .to_owned(),
             )
-            .unique()
-            .to_owned())
             .await?;
         manager
             .create_index(index(
@@ -125,11 +130,7 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         manager
-            .create_index(index(
-                "patrol_run_due_idx",
-                N::Table,
-                &["status", "due_by"],
-            ))
+            .create_index(index("patrol_run_due_idx", N::Table, &["status", "due_by"]))
             .await?;
         manager
             .create_table(
@@ -153,23 +154,20 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(S::WorkOrderId))
                     .col(uuid_null(S::RectificationId))
                     .foreign_key(&mut fk(S::Table, S::RunId, N::Table, N::Id))
-                    .foreign_key(&mut fk(
-                        S::Table,
-                        S::CheckpointId,
-                        C::Table,
-                        C::Id,
-                    ))
+                    .foreign_key(&mut fk(S::Table, S::CheckpointId, C::Table, C::Id))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index(
-                "patrol_run_checkpoint_position_key",
-                S::Table,
-                &["run_id", "position"],
+            .create_index(
+                index(
+                    "patrol_run_checkpoint_position_key",
+                    S::Table,
+                    &["run_id", "position"],
+                )
+                .unique()
+                .to_owned(),
             )
-            .unique()
-            .to_owned())
             .await?;
         Ok(())
     }

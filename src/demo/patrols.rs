@@ -108,8 +108,8 @@ pub async fn seed_patrols(state: &AppState) -> AppResult<usize> {
         .await?;
     let guard = scope_of(state, GUARD).await?;
     let (run, _) = service.start(&guard, StartTarget::Route(route.id)).await?;
-    let scan = |code: &str, finding: PatrolFinding, note: Option<&str>, category: Option<Uuid>| {
-        Scan {
+    let scan =
+        |code: &str, finding: PatrolFinding, note: Option<&str>, category: Option<Uuid>| Scan {
             run_id: run.id,
             code: code.to_owned(),
             finding,
@@ -117,10 +117,12 @@ pub async fn seed_patrols(state: &AppState) -> AppResult<usize> {
             photo_url: category.map(|_| "https://photos.example/patrol/exit-light.jpg".to_owned()),
             work_category_id: category,
             rectification: false,
-        }
-    };
+        };
     service
-        .scan(&guard, scan(&checkpoints[0].code, PatrolFinding::Normal, None, None))
+        .scan(
+            &guard,
+            scan(&checkpoints[0].code, PatrolFinding::Normal, None, None),
+        )
         .await?;
     service
         .scan(
@@ -134,7 +136,10 @@ pub async fn seed_patrols(state: &AppState) -> AppResult<usize> {
         )
         .await?;
     service
-        .scan(&guard, scan(&checkpoints[2].code, PatrolFinding::Normal, None, None))
+        .scan(
+            &guard,
+            scan(&checkpoints[2].code, PatrolFinding::Normal, None, None),
+        )
         .await?;
     service.finish(&guard, run.id).await?;
     Ok(1)

@@ -130,7 +130,9 @@ async fn new_guard(app: &TestApp, building: Uuid, number: &str) -> String {
 async fn world() -> World {
     let app = TestApp::spawn().await;
     resident_hub::demo::seed_estate(&app.state).await.unwrap();
-    resident_hub::demo::seed_catalogue(&app.state).await.unwrap();
+    resident_hub::demo::seed_catalogue(&app.state)
+        .await
+        .unwrap();
     let mut tokens = HashMap::new();
     for (name, email) in PEOPLE {
         let user = user_by_email(&app, email).await;
@@ -227,7 +229,11 @@ impl World {
 
     async fn listed(&self, who: &str, list: &str) -> Vec<String> {
         let json = self
-            .run(who, &format!("{{ {list}(first: 50) {{ totalCount edges {{ node {{ id }} }} }} }}"), json!({}))
+            .run(
+                who,
+                &format!("{{ {list}(first: 50) {{ totalCount edges {{ node {{ id }} }} }} }}"),
+                json!({}),
+            )
             .await;
         assert!(json["errors"].is_null(), "{who}: {json}");
         json["data"][list]["edges"]
@@ -245,7 +251,11 @@ impl World {
             _ => ("patrolRun", "patrolRuns", "PatrolRun"),
         };
         let json = self
-            .run(who, &format!("query($id: ID!) {{ {one}(id: $id) {{ id }} }}"), json!({ "id": id }))
+            .run(
+                who,
+                &format!("query($id: ID!) {{ {one}(id: $id) {{ id }} }}"),
+                json!({ "id": id }),
+            )
             .await;
         let by_id = json["data"][one]["id"] == id;
         if !by_id {
@@ -272,7 +282,9 @@ impl World {
                 json!({ "id": route }),
             )
             .await;
-        let codes = json["data"]["patrolRoute"]["checkpoints"].as_array().unwrap();
+        let codes = json["data"]["patrolRoute"]["checkpoints"]
+            .as_array()
+            .unwrap();
         let shown = codes.iter().filter(|c| c["code"].is_string()).count();
         assert!(shown == 0 || shown == codes.len(), "{json}");
         shown > 0
@@ -301,7 +313,10 @@ impl World {
                 .await
                 .unwrap(),
             entity::work_order::Entity::find().count(db).await.unwrap(),
-            entity::rectification::Entity::find().count(db).await.unwrap(),
+            entity::rectification::Entity::find()
+                .count(db)
+                .await
+                .unwrap(),
             self.app.event_count().await,
         )
     }
@@ -338,17 +353,35 @@ async fn who_sees_what_every_cell_for_routes_runs_codes_and_changes() {
     ];
     let all = |b: bool| (b, b, b);
     for (who, sees_security, sees_fire, codes) in table {
-        assert_eq!(w.sees(who, "route", &security).await, all(sees_security), "{who}: security route");
-        assert_eq!(w.sees(who, "run", &security_run).await, all(sees_security), "{who}: security run");
-        assert_eq!(w.sees(who, "route", &fire).await, all(sees_fire), "{who}: fire route");
-        assert_eq!(w.sees(who, "run", &fire_run).await, all(sees_fire), "{who}: fire run");
+        assert_eq!(
+            w.sees(who, "route", &security).await,
+            all(sees_security),
+            "{who}: security route"
+        );
+        assert_eq!(
+            w.sees(who, "run", &security_run).await,
+            all(sees_security),
+            "{who}: security run"
+        );
+        assert_eq!(
+            w.sees(who, "route", &fire).await,
+            all(sees_fire),
+            "{who}: fire route"
+        );
+        assert_eq!(
+            w.sees(who, "run", &fire_run).await,
+            all(sees_fire),
+            "{who}: fire run"
+        );
         if sees_security {
             assert_eq!(w.codes_seen(who, &security).await, codes, "{who}: codes");
         }
     }
 
     // Making and changing routes: managers of the building and administrators.
-    let create = format!("mutation($input: CreatePatrolRouteInput!) {{ createPatrolRoute(input: $input) {{ route {{ {ROUTE} }} }} }}");
+    let create = format!(
+        "mutation($input: CreatePatrolRouteInput!) {{ createPatrolRoute(input: $input) {{ route {{ {ROUTE} }} }} }}"
+    );
     let input = |building: Uuid| {
         json!({ "input": { "buildingId": building, "name": "Gate round", "post": "SECURITY",
             "checkpoints": checkpoints(1), "schedule": { "days": ["SAT"], "startTimes": ["21:00"] } } })
@@ -366,7 +399,12 @@ async fn who_sees_what_every_cell_for_routes_runs_codes_and_changes() {
         if expected.is_empty() {
             let route = &json["data"]["createPatrolRoute"]["route"];
             assert_eq!(route["schedule"]["startTimes"], json!(["21:00"]));
-            assert!(route["checkpoints"][0]["code"].as_str().unwrap().starts_with("PT-"));
+            assert!(
+                route["checkpoints"][0]["code"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("PT-")
+            );
         } else if expected == "NOT_FOUND" {
             assert_eq!(field(&json), "input.buildingId", "{json}");
         }
@@ -380,7 +418,11 @@ async fn who_sees_what_every_cell_for_routes_runs_codes_and_changes() {
         ("manager", ""),
     ] {
         let json = w
-            .run(who, update, json!({ "input": { "id": security, "name": format!("Renamed by {who}") } }))
+            .run(
+                who,
+                update,
+                json!({ "input": { "id": security, "name": format!("Renamed by {who}") } }),
+            )
             .await;
         assert_eq!(code(&json), expected, "{who}: {json}");
     }
@@ -411,8 +453,18 @@ async fn who_sees_what_every_cell_for_routes_runs_codes_and_changes() {
 
     // The demo: a night route whose run missed its last checkpoint after a finding that opened
     // a work order; seeding twice adds nothing.
-    assert_eq!(resident_hub::demo::seed_patrols(&w.app.state).await.unwrap(), 1);
-    assert_eq!(resident_hub::demo::seed_patrols(&w.app.state).await.unwrap(), 0);
+    assert_eq!(
+        resident_hub::demo::seed_patrols(&w.app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        resident_hub::demo::seed_patrols(&w.app.state)
+            .await
+            .unwrap(),
+        0
+    );
     let json = w
         .run(
             "manager",
@@ -423,7 +475,10 @@ async fn who_sees_what_every_cell_for_routes_runs_codes_and_changes() {
     let runs = json["data"]["patrolRuns"]["edges"].as_array().unwrap();
     assert_eq!(runs.len(), 1, "{json}");
     let demo = &runs[0]["node"];
-    assert_eq!((demo["missedCount"].as_i64(), demo["abnormalCount"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (demo["missedCount"].as_i64(), demo["abnormalCount"].as_i64()),
+        (Some(1), Some(1))
+    );
     let statuses: Vec<&str> = demo["checkpoints"]
         .as_array()
         .unwrap()
@@ -456,9 +511,16 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
 
     // Bad starts: both ids, neither.
     let json = w.start("guard", json!({})).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input"), "{json}");
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input"),
+        "{json}"
+    );
     let json = w
-        .start("guard", json!({ "routeId": id_of(&route), "runId": id_of(&route) }))
+        .start(
+            "guard",
+            json!({ "routeId": id_of(&route), "runId": id_of(&route) }),
+        )
         .await;
     assert_eq!(code(&json), "BAD_USER_INPUT", "{json}");
 
@@ -472,18 +534,43 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
 
     // Bad scans: clear codes, nothing written.
     let before = w.footprint().await;
-    let json = w.scan("guard", json!({ "runId": run_id, "code": "PT-NOSUCHCODE" })).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.code"), "unknown: {json}");
-    let json = w.scan("guard", json!({ "runId": run_id, "code": fire_code })).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.code"), "another route's: {json}");
-    let json = w.scan("guard", json!({ "runId": run_id, "code": codes[1] })).await;
+    let json = w
+        .scan("guard", json!({ "runId": run_id, "code": "PT-NOSUCHCODE" }))
+        .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.code"),
+        "unknown: {json}"
+    );
+    let json = w
+        .scan("guard", json!({ "runId": run_id, "code": fire_code }))
+        .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.code"),
+        "another route's: {json}"
+    );
+    let json = w
+        .scan("guard", json!({ "runId": run_id, "code": codes[1] }))
+        .await;
     assert_eq!(code(&json), "INVALID_STATE", "out of order: {json}");
     let message = json["errors"][0]["message"].as_str().unwrap();
-    assert!(message.contains("out of order") && message.contains("Point 1"), "{message}");
-    let json = w.scan("guard2", json!({ "runId": run_id, "code": codes[0] })).await;
+    assert!(
+        message.contains("out of order") && message.contains("Point 1"),
+        "{message}"
+    );
+    let json = w
+        .scan("guard2", json!({ "runId": run_id, "code": codes[0] }))
+        .await;
     assert_eq!(code(&json), "FORBIDDEN", "someone else's run: {json}");
-    let json = w.scan("guardB", json!({ "runId": run_id, "code": codes[0] })).await;
-    assert_eq!((code(&json), field(&json)), ("NOT_FOUND", "input.runId"), "a run they may not see: {json}");
+    let json = w
+        .scan("guardB", json!({ "runId": run_id, "code": codes[0] }))
+        .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("NOT_FOUND", "input.runId"),
+        "a run they may not see: {json}"
+    );
     let json = w
         .scan(
             "guard",
@@ -501,7 +588,11 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
             json!({ "runId": run_id, "code": codes[0], "workCategoryId": w.category }),
         )
         .await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.finding"), "{json}");
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.finding"),
+        "{json}"
+    );
     let json = w
         .scan(
             "guard",
@@ -509,11 +600,17 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
                 "workCategoryId": Uuid::now_v7() }),
         )
         .await;
-    assert_eq!((code(&json), field(&json)), ("NOT_FOUND", "input.workCategoryId"), "{json}");
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("NOT_FOUND", "input.workCategoryId"),
+        "{json}"
+    );
     assert_eq!(w.footprint().await, before, "refused scans wrote nothing");
 
     // The first checkpoint, on time.
-    let json = w.scan("guard", json!({ "runId": run_id, "code": codes[0] })).await;
+    let json = w
+        .scan("guard", json!({ "runId": run_id, "code": codes[0] }))
+        .await;
     assert!(json["errors"].is_null(), "{json}");
     let scanned = &json["data"]["scanCheckpoint"];
     assert_eq!(scanned["checkpoint"]["status"], "SCANNED");
@@ -521,8 +618,14 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
     assert_eq!(scanned["run"]["scannedCount"], 1);
     // Twice: CONFLICT, nothing written.
     let before = w.footprint().await;
-    let json = w.scan("guard", json!({ "runId": run_id, "code": codes[0] })).await;
-    assert_eq!((code(&json), field(&json)), ("CONFLICT", "input.code"), "{json}");
+    let json = w
+        .scan("guard", json!({ "runId": run_id, "code": codes[0] }))
+        .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("CONFLICT", "input.code"),
+        "{json}"
+    );
     assert_eq!(w.footprint().await, before);
 
     // The second, 30 minutes in (expected at 10 ± 5): recorded, flagged late, with an abnormal
@@ -544,14 +647,20 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
     assert_eq!(scanned["run"]["lateCount"], 1);
     assert_eq!(scanned["run"]["abnormalCount"], 1);
     let (_, orders_after, rectifications_after, _) = w.footprint().await;
-    assert_eq!((orders_after, rectifications_after), (orders + 1, rectifications + 1));
+    assert_eq!(
+        (orders_after, rectifications_after),
+        (orders + 1, rectifications + 1)
+    );
     let order_id = Uuid::parse_str(scanned["checkpoint"]["workOrderId"].as_str().unwrap()).unwrap();
     let order = entity::work_order::Entity::find_by_id(order_id)
         .one(&w.app.state.db)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((order.channel.as_str(), order.building_id), ("PATROL", w.building_a));
+    assert_eq!(
+        (order.channel.as_str(), order.building_id),
+        ("PATROL", w.building_a)
+    );
     assert_eq!(order.description, "Fire door propped open");
     let rect_id =
         Uuid::parse_str(scanned["checkpoint"]["rectificationId"].as_str().unwrap()).unwrap();
@@ -579,9 +688,14 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
         .map(|c| c["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["SCANNED", "LATE", "MISSED"]);
-    assert_eq!(run["checkpoints"][1]["photoUrl"], "https://photos.test/door.jpg");
+    assert_eq!(
+        run["checkpoints"][1]["photoUrl"],
+        "https://photos.test/door.jpg"
+    );
     // After the end: no more scans, no second finish.
-    let json = w.scan("guard", json!({ "runId": run_id, "code": codes[2] })).await;
+    let json = w
+        .scan("guard", json!({ "runId": run_id, "code": codes[2] }))
+        .await;
     assert_eq!(code(&json), "INVALID_STATE", "{json}");
     let json = w.finish("guard", &run_id).await;
     assert_eq!(code(&json), "INVALID_STATE", "{json}");
@@ -601,14 +715,27 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
         .await;
     assert!(json["errors"].is_null(), "{json}");
     let list = &json["data"]["updatePatrolRoute"]["route"]["checkpoints"];
-    assert_eq!(list[1]["code"], first["code"], "a kept checkpoint keeps its tag");
+    assert_eq!(
+        list[1]["code"], first["code"],
+        "a kept checkpoint keeps its tag"
+    );
     assert_eq!(list[1]["position"], 2);
     assert_ne!(list[0]["code"], first["code"]);
     assert_eq!(list.as_array().unwrap().len(), 2);
     let json = w
-        .run("guard", &format!("query($id: ID!) {{ patrolRun(id: $id) {{ {RUN} }} }}"), json!({ "id": run_id }))
+        .run(
+            "guard",
+            &format!("query($id: ID!) {{ patrolRun(id: $id) {{ {RUN} }} }}"),
+            json!({ "id": run_id }),
+        )
         .await;
-    assert_eq!(json["data"]["patrolRun"]["checkpoints"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        json["data"]["patrolRun"]["checkpoints"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     // A checkpoint of another route cannot be kept.
     let json = w
         .run(
@@ -619,7 +746,11 @@ async fn a_run_is_scanned_in_order_late_and_missed_are_flagged_and_findings_open
             ] } }),
         )
         .await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.checkpoints[0].id"), "{json}");
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.checkpoints[0].id"),
+        "{json}"
+    );
     // Bad route input is reported whole.
     let json = w
         .run(
@@ -661,9 +792,15 @@ async fn the_job_makes_runs_once_alerts_managers_once_and_the_office_follows_liv
     assert!(json["errors"].is_null(), "{json}");
     let route = json["data"]["createPatrolRoute"]["route"].clone();
     // A fire route whose runs start half a day from now (so none is due in this test).
-    let later = (w.app.state.clock.now() + Duration::hours(12)).format("%H:%M").to_string();
+    let later = (w.app.state.clock.now() + Duration::hours(12))
+        .format("%H:%M")
+        .to_string();
     let fire = w
-        .route_with("FIRE_CONTROL", 1, json!({ "days": ["MON"], "startTimes": [later] }))
+        .route_with(
+            "FIRE_CONTROL",
+            1,
+            json!({ "days": ["MON"], "startTimes": [later] }),
+        )
         .await;
 
     // The office feed: the manager, the fire operator (their own post's runs only); a resident
@@ -674,40 +811,78 @@ async fn the_job_makes_runs_once_alerts_managers_once_and_the_office_follows_liv
     office
         .init(json!({ "Authorization": format!("Bearer {}", w.tokens["manager"]) }))
         .await;
-    office.subscribe("m", feed, json!({ "b": w.building_a, "after": nil })).await;
+    office
+        .subscribe("m", feed, json!({ "b": w.building_a, "after": nil }))
+        .await;
     let mut fire_office = w.app.ws().await;
     fire_office
         .init(json!({ "Authorization": format!("Bearer {}", w.tokens["fire"]) }))
         .await;
-    fire_office.subscribe("f", feed, json!({ "b": w.building_a, "after": nil })).await;
+    fire_office
+        .subscribe("f", feed, json!({ "b": w.building_a, "after": nil }))
+        .await;
     for who in ["resident", "clerk", "guardB"] {
         let mut outsider = w.app.ws().await;
         outsider
             .init(json!({ "Authorization": format!("Bearer {}", w.tokens[who]) }))
             .await;
-        outsider.subscribe("o", feed, json!({ "b": w.building_a })).await;
+        outsider
+            .subscribe("o", feed, json!({ "b": w.building_a }))
+            .await;
         let refused = outsider.recv().await;
-        assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{who}: {refused}");
+        assert_eq!(
+            refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND",
+            "{who}: {refused}"
+        );
     }
 
     // The job makes the next day of runs, once.
-    let made = w.app.state.jobs.run_now(&w.app.state, "patrol-runs").await.unwrap();
+    let made = w
+        .app
+        .state
+        .jobs
+        .run_now(&w.app.state, "patrol-runs")
+        .await
+        .unwrap();
     assert!(made >= 1, "{made}");
     let runs = w.runs_of(&id_of(&route)).await;
-    assert_eq!(runs["totalCount"], 1, "one daily start within the day ahead: {runs}");
+    assert_eq!(
+        runs["totalCount"], 1,
+        "one daily start within the day ahead: {runs}"
+    );
     let run = runs["edges"][0]["node"].clone();
     assert_eq!(run["status"], "SCHEDULED");
-    let again = w.app.state.jobs.run_now(&w.app.state, "patrol-runs").await.unwrap();
+    let again = w
+        .app
+        .state
+        .jobs
+        .run_now(&w.app.state, "patrol-runs")
+        .await
+        .unwrap();
     assert_eq!(again, 0, "nothing made twice");
     assert_eq!(w.runs_of(&id_of(&route)).await["totalCount"], 1);
 
     // Not started by start + grace: flagged, the managers alerted once.
     w.app.state.clock.advance(Duration::minutes(60 + 16));
-    w.app.state.jobs.run_now(&w.app.state, "patrol-runs").await.unwrap();
-    w.app.state.jobs.run_now(&w.app.state, "patrol-runs").await.unwrap();
+    w.app
+        .state
+        .jobs
+        .run_now(&w.app.state, "patrol-runs")
+        .await
+        .unwrap();
+    w.app
+        .state
+        .jobs
+        .run_now(&w.app.state, "patrol-runs")
+        .await
+        .unwrap();
     let run_id = id_of(&run);
     let json = w
-        .run("admin", &format!("query($id: ID!) {{ patrolRun(id: $id) {{ {RUN} }} }}"), json!({ "id": run_id }))
+        .run(
+            "admin",
+            &format!("query($id: ID!) {{ patrolRun(id: $id) {{ {RUN} }} }}"),
+            json!({ "id": run_id }),
+        )
         .await;
     assert_eq!(json["data"]["patrolRun"]["status"], "NOT_STARTED", "{json}");
     assert!(json["data"]["patrolRun"]["notStartedAlertedAt"].is_string());
@@ -718,7 +893,10 @@ async fn the_job_makes_runs_once_alerts_managers_once_and_the_office_follows_liv
         .unwrap();
     let manager = user_by_email(&w.app, "staff12@demo.test").await.id;
     assert_eq!(alerts.len(), 1, "one alert, to the one manager, once");
-    assert_eq!((alerts[0].user_id, alerts[0].kind.as_str()), (manager, "NOT_STARTED"));
+    assert_eq!(
+        (alerts[0].user_id, alerts[0].kind.as_str()),
+        (manager, "NOT_STARTED")
+    );
     let inbox = w
         .run(
             "manager",
@@ -740,10 +918,15 @@ async fn the_job_makes_runs_once_alerts_managers_once_and_the_office_follows_liv
     let json = w.start("guard2", json!({ "runId": run_id })).await;
     assert_eq!(code(&json), "INVALID_STATE", "started once: {json}");
     let code0 = route["checkpoints"][0]["code"].as_str().unwrap();
-    let json = w.scan("guard", json!({ "runId": run_id, "code": code0 })).await;
+    let json = w
+        .scan("guard", json!({ "runId": run_id, "code": code0 }))
+        .await;
     assert!(json["errors"].is_null(), "{json}");
     let json = w.finish("manager", &run_id).await;
-    assert!(json["errors"].is_null(), "a manager may close a run: {json}");
+    assert!(
+        json["errors"].is_null(),
+        "a manager may close a run: {json}"
+    );
     // A fire run, for the fire operator's feed.
     let json = w.start("fire", json!({ "routeId": id_of(&fire) })).await;
     assert!(json["errors"].is_null(), "{json}");
@@ -773,5 +956,9 @@ async fn the_job_makes_runs_once_alerts_managers_once_and_the_office_follows_liv
     // The fire operator's first event is their own post's run: none of the security run's
     // reached them, not even by replay.
     let first = ev(&fire_office.recv().await);
-    assert_eq!((first["action"].as_str(), first["run"]["id"].as_str()), (Some("STARTED"), Some(fire_run.as_str())), "{first}");
+    assert_eq!(
+        (first["action"].as_str(), first["run"]["id"].as_str()),
+        (Some("STARTED"), Some(fire_run.as_str())),
+        "{first}"
+    );
 }

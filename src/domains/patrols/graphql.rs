@@ -9,8 +9,8 @@ use super::{
     access::Patrols,
     schedule::{MAX_INTERVAL, MAX_START_TIMES, MIN_INTERVAL, Schedule, Window, parse_time},
     service::{
-        Change, MAX_CHECKPOINTS, NewCheckpoint, NewRoute, PatrolService, RouteChanges,
-        RouteFilter, RunFilter, Scan, StartTarget, UPDATED,
+        Change, MAX_CHECKPOINTS, NewCheckpoint, NewRoute, PatrolService, RouteChanges, RouteFilter,
+        RunFilter, Scan, StartTarget, UPDATED,
     },
     types::{
         PatrolFinding, PatrolPost, PatrolRoute, PatrolRun, PatrolRunAction, PatrolRunCheckpoint,
@@ -201,7 +201,11 @@ pub struct PatrolScanPayload {
     pub checkpoint: PatrolRunCheckpoint,
 }
 
-fn parse_schedule(check: &mut Checks, field: &str, input: &PatrolScheduleInput) -> Option<Schedule> {
+fn parse_schedule(
+    check: &mut Checks,
+    field: &str,
+    input: &PatrolScheduleInput,
+) -> Option<Schedule> {
     let days: HashSet<PatrolWeekday> = input.days.iter().copied().collect();
     check.rule(
         !input.days.is_empty() && days.len() == input.days.len(),
@@ -378,9 +382,11 @@ impl PatrolQuery {
                 &page,
             )
             .await?;
-        Ok(page.try_into_counted_connection(|(model, checkpoints, codes)| {
-            PatrolRoute::new(model, checkpoints, codes)
-        })?)
+        Ok(
+            page.try_into_counted_connection(|(model, checkpoints, codes)| {
+                PatrolRoute::new(model, checkpoints, codes)
+            })?,
+        )
     }
 
     /// One patrol route you may see.
@@ -547,9 +553,7 @@ impl PatrolMutation {
             _ => None,
         })?;
         let scope = ctx.scope().await?;
-        let (model, items) = PatrolService::new(ctx.state())
-            .start(scope, target)
-            .await?;
+        let (model, items) = PatrolService::new(ctx.state()).start(scope, target).await?;
         Ok(PatrolRunPayload {
             run: PatrolRun::new(model, Some(items)),
         })
@@ -654,9 +658,8 @@ impl PatrolSubscription {
         ctx: &Context<'_>,
         building_id: ID,
         after: Option<String>,
-    ) -> async_graphql::Result<
-        impl Stream<Item = async_graphql::Result<PatrolRunEvent>> + use<>,
-    > {
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PatrolRunEvent>> + use<>>
+    {
         let building = parse_id("buildingId", &building_id)?;
         let me = ctx.require_user()?.id;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;

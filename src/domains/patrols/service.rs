@@ -45,8 +45,8 @@ use crate::{
     },
 };
 use entity::{
-    building, patrol_checkpoint, patrol_route, patrol_run, patrol_run_checkpoint,
-    service_category, staff_building, staff_record,
+    building, patrol_checkpoint, patrol_route, patrol_run, patrol_run_checkpoint, service_category,
+    staff_building, staff_record,
 };
 
 /// Notification subject type of a patrol run.
@@ -303,7 +303,8 @@ impl<'a> PatrolService<'a> {
             query = query.filter(patrol_run::Column::RouteId.eq(route));
         }
         if let Some(statuses) = filter.statuses {
-            query = query.filter(patrol_run::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+            query =
+                query.filter(patrol_run::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
         }
         let page = Keyset::<patrol_run::Entity>::new()
             .desc(patrol_run::Column::Id)
@@ -484,8 +485,14 @@ impl<'a> PatrolService<'a> {
                         Some(cid) => {
                             let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
                             patrol_checkpoint::Entity::update_many()
-                                .col_expr(patrol_checkpoint::Column::Position, Expr::value(position))
-                                .col_expr(patrol_checkpoint::Column::Name, Expr::value(c.name.clone()))
+                                .col_expr(
+                                    patrol_checkpoint::Column::Position,
+                                    Expr::value(position),
+                                )
+                                .col_expr(
+                                    patrol_checkpoint::Column::Name,
+                                    Expr::value(c.name.clone()),
+                                )
                                 .col_expr(
                                     patrol_checkpoint::Column::Location,
                                     Expr::value(c.location.clone()),
@@ -520,9 +527,9 @@ impl<'a> PatrolService<'a> {
                         }
                         None => {
                             let fresh = fresh_checkpoint(model.id, i, c);
-                            patrol_checkpoint::Entity::insert(patrol_checkpoint::ActiveModel::from(
-                                fresh.clone(),
-                            ))
+                            patrol_checkpoint::Entity::insert(
+                                patrol_checkpoint::ActiveModel::from(fresh.clone()),
+                            )
                             .exec_without_returning(write.txn())
                             .await?;
                             out.push(fresh);

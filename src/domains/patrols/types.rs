@@ -311,6 +311,8 @@ impl PatrolRun {
     }
 }
 
+/// One patrol run of a route: scheduled by the `patrol-runs` job or started ad hoc, its guard,
+/// status, tallies and checkpoints.
 #[Object]
 impl PatrolRun {
     /// Id.
@@ -401,14 +403,12 @@ impl PatrolRun {
     ) -> async_graphql::Result<Vec<PatrolRunCheckpoint>> {
         let rows = match &self.checkpoints {
             Some(rows) => rows.clone(),
-            None => {
-                patrol_run_checkpoint::Entity::find()
-                    .filter(patrol_run_checkpoint::Column::RunId.eq(self.model.id))
-                    .order_by_asc(patrol_run_checkpoint::Column::Position)
-                    .all(&ctx.state().db)
-                    .await
-                    .map_err(AppError::from)?
-            }
+            None => patrol_run_checkpoint::Entity::find()
+                .filter(patrol_run_checkpoint::Column::RunId.eq(self.model.id))
+                .order_by_asc(patrol_run_checkpoint::Column::Position)
+                .all(&ctx.state().db)
+                .await
+                .map_err(AppError::from)?,
         };
         Ok(rows
             .into_iter()
