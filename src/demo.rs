@@ -25,6 +25,7 @@ mod complaints;
 mod front_desk;
 mod health;
 mod partners;
+mod patrols;
 mod rectifications;
 mod supervision;
 mod surveys;
@@ -73,6 +74,7 @@ pub use complaints::{complaint_plan, seed_complaints};
 pub use front_desk::seed_front_desk;
 pub use health::{DEMO_EXAM_DAY, seed_health};
 pub use partners::seed_partners;
+pub use patrols::{DEMO_ROUTE, seed_patrols};
 pub use rectifications::{rectification_plan, seed_rectifications};
 pub use supervision::seed_supervision;
 pub use surveys::seed_surveys;
@@ -176,6 +178,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_partners(state).await?;
     seed_health(state).await?;
     front_desk::seed_front_desk(state).await?;
+    seed_patrols(state).await?;
     Ok(outcome)
 }
 

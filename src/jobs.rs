@@ -46,6 +46,7 @@ impl Jobs {
                 Arc::new(crate::domains::activities::no_shows::ActivityNoShows),
                 Arc::new(crate::domains::surveys::reminders::SurveyReminders),
                 Arc::new(crate::domains::front_desk::reminders::ParcelReminders),
+                Arc::new(crate::domains::patrols::job::PatrolRuns),
             ]),
         }
     }

@@ -14,6 +14,7 @@ pub mod health;
 pub mod identity;
 pub mod notices;
 pub mod partners;
+pub mod patrols;
 pub mod qualifications;
 pub mod rectifications;
 pub mod reports;

@@ -70,6 +70,8 @@ pub enum Topic {
     /// Result counts of one survey (a state topic: a signal to recount; it carries nothing
     /// about who answered).
     SurveyResults(uuid::Uuid),
+    /// Every patrol run change (subscribers filter by building, post and access).
+    Patrols,
 }
 
 impl Topic {
@@ -90,6 +92,7 @@ impl Topic {
             Topic::Channel(channel) => format!("channel:{channel}"),
             Topic::ChannelActivity => "channel-activity".to_owned(),
             Topic::SurveyResults(survey) => format!("survey-results:{survey}"),
+            Topic::Patrols => "patrols".to_owned(),
         }
     }
 
@@ -110,6 +113,7 @@ impl Topic {
             Topic::ActivitySeats(_) => PERSONAL_TOPIC_BUFFER,
             Topic::Channel(_) | Topic::ChannelActivity => TOPIC_BUFFER,
             Topic::SurveyResults(_) => PERSONAL_TOPIC_BUFFER,
+            Topic::Patrols => TOPIC_BUFFER,
         }
     }
 

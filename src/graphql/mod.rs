@@ -81,7 +81,10 @@ pub struct CommunityQuery(
 
 /// Property operations: the front desk, assets and maintenance, patrols.
 #[derive(MergedObject, Default)]
-pub struct OperationsQuery(crate::domains::front_desk::graphql::FrontDeskQuery);
+pub struct OperationsQuery(
+    crate::domains::front_desk::graphql::FrontDeskQuery,
+    crate::domains::patrols::graphql::PatrolQuery,
+);
 
 /// Root mutation type: the groups below, merged (as `Query`).
 #[derive(MergedObject, Default)]
@@ -130,7 +133,10 @@ pub struct CommunityMutation(
 
 /// Property operations: the front desk, assets and maintenance, patrols.
 #[derive(MergedObject, Default)]
-pub struct OperationsMutation(crate::domains::front_desk::graphql::FrontDeskMutation);
+pub struct OperationsMutation(
+    crate::domains::front_desk::graphql::FrontDeskMutation,
+    crate::domains::patrols::graphql::PatrolMutation,
+);
 
 /// Root subscription type.
 #[derive(MergedSubscription, Default)]
@@ -146,6 +152,7 @@ pub struct Subscription(
     activities::graphql::ActivitySubscription,
     crate::domains::channels::graphql::ChannelSubscription,
     surveys::graphql::SurveySubscription,
+    crate::domains::patrols::graphql::PatrolSubscription,
 );
 
 /// The schema type served.

@@ -153,6 +153,10 @@ pub enum Node {
     Parcel(Box<crate::domains::front_desk::types::Parcel>),
     /// A visitor pass (as `parcel`).
     VisitorPass(Box<crate::domains::front_desk::types::VisitorPass>),
+    /// A patrol route (the building's staff of its post, managers, supervisors, administrators).
+    PatrolRoute(Box<crate::domains::patrols::types::PatrolRoute>),
+    /// A patrol run (as its route).
+    PatrolRun(Box<crate::domains::patrols::types::PatrolRun>),
 }
 
 /// The types `node(id:)` resolves.
@@ -230,6 +234,10 @@ pub enum NodeKind {
     Parcel,
     /// A visitor pass.
     VisitorPass,
+    /// A patrol route.
+    PatrolRoute,
+    /// A patrol run.
+    PatrolRun,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -270,6 +278,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::PerkRedemption, "perk_redemption"),
     (NodeKind::Parcel, "parcel"),
     (NodeKind::VisitorPass, "visitor_pass"),
+    (NodeKind::PatrolRoute, "patrol_route"),
+    (NodeKind::PatrolRun, "patrol_run"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -563,6 +573,19 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(|(model, resident)| VisitorPass::try_from_model(model, resident))
                 .transpose()?
                 .map(|pass| Node::VisitorPass(Box::new(pass)))
+        }
+        // As `patrolRoute(id:)` and `patrolRun(id:)`.
+        NodeKind::PatrolRoute => {
+            use crate::domains::patrols::{service::PatrolService, types::PatrolRoute};
+            visible(PatrolService::new(ctx.state()).route(scope, id).await)?
+                .map(|(model, checkpoints, codes)| PatrolRoute::new(model, checkpoints, codes))
+                .transpose()?
+                .map(|route| Node::PatrolRoute(Box::new(route)))
+        }
+        NodeKind::PatrolRun => {
+            use crate::domains::patrols::{service::PatrolService, types::PatrolRun};
+            visible(PatrolService::new(ctx.state()).run(scope, id).await)?
+                .map(|model| Node::PatrolRun(Box::new(PatrolRun::new(model, None))))
         }
     })
 }

@@ -629,6 +629,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::front_desk::types::Parcel => "A parcel", "parcels",
         crate::domains::front_desk::types::VisitorPass => "A visitor pass", "visitor passes",
         crate::domains::front_desk::types::VisitorBlacklistEntry => "A visitor blacklist entry", "visitor blacklist entries",
+        crate::domains::patrols::types::PatrolRoute => "A patrol route", "patrol routes",
+        crate::domains::patrols::types::PatrolRun => "A patrol run", "patrol runs",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

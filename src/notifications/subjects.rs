@@ -285,6 +285,20 @@ pub async fn resolve(
                     }
                 }
             }
+            crate::domains::patrols::service::SUBJECT => {
+                let runs = crate::domains::patrols::service::PatrolService::new(state)
+                    .runs_among(scope, ids)
+                    .await?;
+                for model in runs {
+                    let id = model.id;
+                    found.insert(
+                        (crate::domains::patrols::service::SUBJECT.to_owned(), id),
+                        NotificationSubject::PatrolRun(Box::new(
+                            crate::domains::patrols::types::PatrolRun::new(model, None),
+                        )),
+                    );
+                }
+            }
             _ => {}
         }
     }

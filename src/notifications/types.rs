@@ -46,6 +46,8 @@ text_enum! {
         Channel => "CHANNEL",
         /// The front desk: parcels and visitors.
         FrontDesk => "FRONT_DESK",
+        /// A security or fire patrol (a run not started in time).
+        Patrol => "PATROL",
         /// A category this server version does not know (written by a newer version).
         Other => "OTHER",
     }
@@ -212,6 +214,8 @@ pub enum NotificationSubject {
     Parcel(Box<crate::domains::front_desk::types::Parcel>),
     /// A visitor pass (the visitor arrived).
     VisitorPass(Box<crate::domains::front_desk::types::VisitorPass>),
+    /// A patrol run (not started in time).
+    PatrolRun(Box<crate::domains::patrols::types::PatrolRun>),
 }
 
 /// One notification in a user's inbox.

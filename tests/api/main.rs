@@ -35,6 +35,7 @@ mod notices;
 mod operations;
 mod ordering;
 mod pagination;
+mod patrols;
 mod perks;
 mod process;
 mod project;

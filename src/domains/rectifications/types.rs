@@ -31,6 +31,8 @@ text_enum! {
         LowRating => "LOW_RATING",
         /// A satisfaction survey.
         Survey => "SURVEY",
+        /// A security or fire patrol's finding.
+        Patrol => "PATROL",
     }
 }
 
@@ -280,7 +282,8 @@ impl Rectification {
                     )))
                 })
             }
-            RectificationSource::Survey => None,
+            // A patrol's run is found through `patrolRun(id: sourceId)`.
+            RectificationSource::Survey | RectificationSource::Patrol => None,
         })
     }
 

@@ -117,6 +117,8 @@ text_enum! {
         Inspection => "INSPECTION",
         /// From a complaint.
         Complaint => "COMPLAINT",
+        /// Found on a security or fire patrol.
+        Patrol => "PATROL",
     }
 }
 
