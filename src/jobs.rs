@@ -45,6 +45,7 @@ impl Jobs {
                 Arc::new(crate::domains::complaints::deadlines::ComplaintDeadlines),
                 Arc::new(crate::domains::activities::no_shows::ActivityNoShows),
                 Arc::new(crate::domains::surveys::reminders::SurveyReminders),
+                Arc::new(crate::domains::care::visits::CareVisits),
             ]),
         }
     }

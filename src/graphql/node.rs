@@ -142,6 +142,10 @@ pub enum Node {
     AssessmentCycle(Box<crate::domains::assessment::types::AssessmentCycle>),
     /// A staff member's assessment result (as `assessmentResults`).
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
+    /// A care plan (the household, the caregiver, the building's managers, administrators).
+    CarePlan(Box<crate::domains::care::types::CarePlan>),
+    /// A care visit (as its plan).
+    CareVisit(Box<crate::domains::care::types::CareVisit>),
 }
 
 /// The types `node(id:)` resolves.
@@ -209,6 +213,10 @@ pub enum NodeKind {
     AssessmentCycle,
     /// An assessment result.
     AssessmentResult,
+    /// A care plan.
+    CarePlan,
+    /// A care visit.
+    CareVisit,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -244,6 +252,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::Survey, "survey"),
     (NodeKind::AssessmentCycle, "assessment_cycle"),
     (NodeKind::AssessmentResult, "assessment_result"),
+    (NodeKind::CarePlan, "care_plan"),
+    (NodeKind::CareVisit, "care_visit"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -481,6 +491,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(AssessmentResult::try_from_model)
                 .transpose()?
                 .map(|result| Node::AssessmentResult(Box::new(result)))
+        }
+        // As `carePlan(id:)` and `careVisit(id:)`.
+        NodeKind::CarePlan => {
+            use crate::domains::care::{service::CareService, types::CarePlan};
+            visible(CareService::new(ctx.state()).plan(scope, id).await)?
+                .map(CarePlan::try_from_model)
+                .transpose()?
+                .map(|plan| Node::CarePlan(Box::new(plan)))
+        }
+        NodeKind::CareVisit => {
+            use crate::domains::care::{service::CareService, types::CareVisit};
+            visible(CareService::new(ctx.state()).visit(scope, id).await)?
+                .map(CareVisit::try_from_model)
+                .transpose()?
+                .map(|visit| Node::CareVisit(Box::new(visit)))
         }
     })
 }

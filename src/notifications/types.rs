@@ -204,6 +204,8 @@ pub enum NotificationSubject {
     Survey(Box<crate::domains::surveys::types::Survey>),
     /// A staff member's assessment result (final).
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
+    /// A care visit (missed: an elder's check-in alert).
+    CareVisit(Box<crate::domains::care::types::CareVisit>),
 }
 
 /// One notification in a user's inbox.
