@@ -65,8 +65,14 @@ impl MigrationTrait for Migration {
             ("care_plan_unit_idx", &["unit_id"][..]),
             ("care_plan_building_idx", &["building_id"][..]),
             ("care_plan_caregiver_user_idx", &["caregiver_user_id"][..]),
-            ("care_plan_caregiver_partner_idx", &["caregiver_partner_id"][..]),
-            ("care_plan_status_idx", &["status", "materialised_until"][..]),
+            (
+                "care_plan_caregiver_partner_idx",
+                &["caregiver_partner_id"][..],
+            ),
+            (
+                "care_plan_status_idx",
+                &["status", "materialised_until"][..],
+            ),
         ] {
             manager.create_index(index(name, P::Table, cols)).await?;
         }

@@ -618,6 +618,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::surveys::types::Survey => "A survey", "surveys",
         crate::domains::assessment::types::AssessmentCycle => "An assessment cycle", "assessment cycles",
         crate::domains::assessment::types::AssessmentResult => "An assessment result", "assessment results",
+        crate::domains::care::types::CarePlan => "A care plan", "care plans",
+        crate::domains::care::types::CareVisit => "A care visit", "care visits",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

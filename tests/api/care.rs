@@ -23,8 +23,7 @@ const UPDATE: &str = "mutation($input: UpdateCarePlanInput!) { updateCarePlan(in
 const END: &str = "mutation($id: ID!) { endCarePlan(input: { id: $id, reason: \"Moved to a care home\" }) { plan { id status endsOn endReason } } }";
 const RECORD: &str = "mutation($input: RecordCareVisitInput!) { recordCareVisit(input: $input) { visit { id status reason notes recordedById detected } } }";
 const PLAN: &str = "query($id: ID!) { carePlan(id: $id) { id visits(first: 50) { totalCount edges { node { id status scheduledAt detected reason } } } } }";
-const VISIT: &str =
-    "query($id: ID!) { careVisit(id: $id) { id status plan { id } } }";
+const VISIT: &str = "query($id: ID!) { careVisit(id: $id) { id status plan { id } } }";
 const PLANS: &str = "query { carePlans(first: 100) { totalCount edges { node { id } } } }";
 const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id } }";
 const AGENDA: &str = "query($from: DateTime!, $to: DateTime!) { myCareVisits(from: $from, to: $to, first: 50) { totalCount edges { node { id status scheduledAt plan { id } } } } }";
@@ -109,7 +108,10 @@ impl Care {
                     .await
                     .1
             }
-            "resident30" => self.as_email("resident30@demo.test", query, variables).await,
+            "resident30" => {
+                self.as_email("resident30@demo.test", query, variables)
+                    .await
+            }
             _ => self.estate.run(who, query, variables).await,
         }
     }
@@ -261,8 +263,24 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
             json!({}),
         )
         .await);
+    // Their inbox, live (from the very beginning: nothing is missed while subscribing).
+    let mut inbox = app.ws().await;
+    inbox
+        .init(json!({ "Authorization": format!("Bearer {}", care.estate.tokens["resident2"]) }))
+        .await;
+    inbox
+        .subscribe(
+            "inbox",
+            "subscription($after: String) { notificationReceived(after: $after) { notification { priority category title } } }",
+            json!({ "after": "00000000-0000-0000-0000-000000000000" }),
+        )
+        .await;
     let created = care
-        .run("resident2", CREATE, json!({ "input": elder_input(&care, elder) }))
+        .run(
+            "resident2",
+            CREATE,
+            json!({ "input": elder_input(&care, elder) }),
+        )
         .await;
     let plan = ok(&created)["createCarePlan"]["plan"].clone();
     assert_eq!(plan["status"], "ACTIVE");
@@ -280,8 +298,14 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
     assert_eq!(visits.len(), 1);
     let first = visits[0].clone();
     assert_eq!(first.status, "SCHEDULED");
-    assert_eq!(first.scheduled_at, midnight(app.state.clock.today()) + Duration::hours(9));
-    assert_eq!(first.window_ends_at, first.scheduled_at + Duration::minutes(30));
+    assert_eq!(
+        first.scheduled_at,
+        midnight(app.state.clock.today()) + Duration::hours(9)
+    );
+    assert_eq!(
+        first.window_ends_at,
+        first.scheduled_at + Duration::minutes(30)
+    );
     // A second instance running the job at the same moment adds nothing either.
     let sibling = app.spawn_sibling().await;
     assert_eq!(
@@ -315,10 +339,17 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
             json!({ "from": today, "to": today + Duration::days(40) }),
         )
         .await;
-    assert_eq!((code(&too_long), field(&too_long)), ("BAD_USER_INPUT", "to"));
+    assert_eq!(
+        (code(&too_long), field(&too_long)),
+        ("BAD_USER_INPUT", "to")
+    );
     // Nobody else has an agenda.
     let theirs = care
-        .run("resident2", AGENDA, json!({ "from": today, "to": today + Duration::days(2) }))
+        .run(
+            "resident2",
+            AGENDA,
+            json!({ "from": today, "to": today + Duration::days(2) }),
+        )
         .await;
     assert_eq!(ok(&theirs)["myCareVisits"]["totalCount"], 0);
 
@@ -346,7 +377,9 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
         }
     }
     assert_eq!(care.visits_of(&plan_id).await[0].status, "SCHEDULED");
-    let recorded = care.run("caregiver", RECORD, done("BP 130/85, pills taken")).await;
+    let recorded = care
+        .run("caregiver", RECORD, done("BP 130/85, pills taken"))
+        .await;
     let visit = &ok(&recorded)["recordCareVisit"]["visit"];
     assert_eq!(visit["status"], "DONE");
     assert_eq!(visit["notes"], "BP 130/85, pills taken");
@@ -393,9 +426,17 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
         assert_eq!(alerts[0].priority, "EMERGENCY");
         assert_eq!(alerts[0].subject_type, "CARE_VISIT");
         assert_eq!(alerts[0].subject_id, missed.id);
-        assert!(alerts[0].title.contains("Missed check-in call"), "{}", alerts[0].title);
+        assert!(
+            alerts[0].title.contains("Missed check-in call"),
+            "{}",
+            alerts[0].title
+        );
     }
     assert!(care_notifications(app, outsider).await.is_empty());
+    let live = inbox.recv().await;
+    let received = &live["payload"]["data"]["notificationReceived"]["notification"];
+    assert_eq!(received["priority"], "EMERGENCY", "{live}");
+    assert_eq!(received["category"], "CARE", "{live}");
     assert_eq!(care.run_job().await, 0, "marked and alerted once");
     assert_eq!(care_notifications(app, manager).await.len(), 1);
     // The household's inbox resolves the alert's subject to the visit.
@@ -431,7 +472,10 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
             json!({ "input": { "visitId": third, "outcome": "MISSED" } }),
         )
         .await;
-    assert_eq!((code(&no_reason), field(&no_reason)), ("BAD_USER_INPUT", "input.reason"));
+    assert_eq!(
+        (code(&no_reason), field(&no_reason)),
+        ("BAD_USER_INPUT", "input.reason")
+    );
     let recorded = care
         .run(
             "caregiver",
@@ -472,7 +516,11 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
     assert_eq!(kept.len(), 3, "the coming visit was dropped: {kept:?}");
     // The caregiver may not change the plan.
     let refused = care
-        .run("caregiver", UPDATE, json!({ "input": { "id": plan_id, "needs": "x" } }))
+        .run(
+            "caregiver",
+            UPDATE,
+            json!({ "input": { "id": plan_id, "needs": "x" } }),
+        )
         .await;
     assert_eq!(code(&refused), "FORBIDDEN");
 
@@ -525,14 +573,23 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
                 json!({ "input": { "visitId": visit.id, "outcome": "MISSED", "reason": "School trip ran late" } }),
             )
             .await;
-        assert_eq!(ok(&recorded)["recordCareVisit"]["visit"]["status"], "MISSED");
+        assert_eq!(
+            ok(&recorded)["recordCareVisit"]["visit"]["status"],
+            "MISSED"
+        );
         let resident1 = user_by_email(app, "resident1@demo.test").await.id;
         assert!(care_notifications(app, resident1).await.is_empty());
     }
 }
 
 /// Runs `query` as `who`, or as the pet service's member `walker`.
-async fn as_viewer(care: &Care, walker: &TestUser, who: &str, query: &str, variables: Value) -> Value {
+async fn as_viewer(
+    care: &Care,
+    walker: &TestUser,
+    who: &str,
+    query: &str,
+    variables: Value,
+) -> Value {
     if who == "walker" {
         care.app()
             .graphql(query, variables, Some(&walker.token))
@@ -551,13 +608,15 @@ async fn who_sees_care_plans_and_visits() {
     let app = care.app();
     let elder = member_of(app, "resident2@demo.test", "ELDER").await;
     let mut input = elder_input(&care, elder);
-    input["schedule"] = json!({ "days": ["SATURDAY"], "startTime": "09:00", "durationMinutes": 30 });
+    input["schedule"] =
+        json!({ "days": ["SATURDAY"], "startTime": "09:00", "durationMinutes": 30 });
     let created = care.run("manager", CREATE, json!({ "input": input })).await;
     let staff_plan = str_at(ok(&created), "/createCarePlan/plan/id").to_owned();
     let pet = member_of(app, "resident5@demo.test", "PET").await;
     let mut input = elder_input(&care, pet);
     input["visitKind"] = json!("WALK");
-    input["schedule"] = json!({ "days": ["SATURDAY"], "startTime": "10:00", "durationMinutes": 60 });
+    input["schedule"] =
+        json!({ "days": ["SATURDAY"], "startTime": "10:00", "durationMinutes": 60 });
     input["caregiverStaffId"] = Value::Null;
     input["caregiverPartnerId"] = json!(care.pet_service);
     let created = care.run("admin", CREATE, json!({ "input": input })).await;
@@ -616,7 +675,11 @@ async fn who_sees_care_plans_and_visits() {
             let node_visit = as_viewer(&care, &walker, who, NODE, json!({ "id": visit })).await;
             if sees {
                 assert_eq!(ok(&one)["carePlan"]["visits"]["totalCount"], 1, "{who}");
-                assert_eq!(ok(&visit_one)["careVisit"]["plan"]["id"], json!(plan), "{who}");
+                assert_eq!(
+                    ok(&visit_one)["careVisit"]["plan"]["id"],
+                    json!(plan),
+                    "{who}"
+                );
                 assert_eq!(ok(&node_plan)["node"]["__typename"], "CarePlan", "{who}");
                 assert_eq!(ok(&node_visit)["node"]["__typename"], "CareVisit", "{who}");
             } else {
@@ -633,7 +696,11 @@ async fn who_sees_care_plans_and_visits() {
     // The pet service's member records the walk; the staff caregiver may not.
     care.move_to(0, 10 * 60 + 5);
     let refused = care
-        .run("caregiver", RECORD, json!({ "input": { "visitId": pet_visit, "outcome": "DONE" } }))
+        .run(
+            "caregiver",
+            RECORD,
+            json!({ "input": { "visitId": pet_visit, "outcome": "DONE" } }),
+        )
         .await;
     assert_eq!(code(&refused), "NOT_FOUND");
     let walked = as_viewer(
@@ -662,7 +729,9 @@ async fn bad_care_input_writes_nothing() {
     input["schedule"] = json!({ "days": [], "startTime": "25:00", "durationMinutes": 0 });
     input["caregiverPartnerId"] = json!(care.agency);
     input["endsOn"] = json!("2020-01-01");
-    let refused = care.run("resident2", CREATE, json!({ "input": input })).await;
+    let refused = care
+        .run("resident2", CREATE, json!({ "input": input }))
+        .await;
     let mut fields: Vec<&str> = refused["errors"]
         .as_array()
         .unwrap()
@@ -687,15 +756,23 @@ async fn bad_care_input_writes_nothing() {
     );
     // A window past midnight, no caregiver, a weekday twice.
     let mut input = elder_input(&care, elder);
-    input["schedule"] = json!({ "days": ["MONDAY", "MONDAY"], "startTime": "22:00", "durationMinutes": 180 });
+    input["schedule"] =
+        json!({ "days": ["MONDAY", "MONDAY"], "startTime": "22:00", "durationMinutes": 180 });
     input["caregiverStaffId"] = Value::Null;
-    let refused = care.run("resident2", CREATE, json!({ "input": input })).await;
+    let refused = care
+        .run("resident2", CREATE, json!({ "input": input }))
+        .await;
     assert_eq!(refused["errors"].as_array().unwrap().len(), 3, "{refused}");
     // A start in the past.
     let mut input = elder_input(&care, elder);
     input["startsOn"] = json!((app.state.clock.today() - Duration::days(3)).to_string());
-    let refused = care.run("resident2", CREATE, json!({ "input": input })).await;
-    assert_eq!((code(&refused), field(&refused)), ("BAD_USER_INPUT", "input.startsOn"));
+    let refused = care
+        .run("resident2", CREATE, json!({ "input": input }))
+        .await;
+    assert_eq!(
+        (code(&refused), field(&refused)),
+        ("BAD_USER_INPUT", "input.startsOn")
+    );
     // A member of another household: NOT_FOUND for a resident elsewhere and for staff who do
     // not manage it.
     for who in ["resident", "residentB", "staff", "supervisor", "caregiver"] {
@@ -726,7 +803,9 @@ async fn bad_care_input_writes_nothing() {
         let mut input = elder_input(&care, elder);
         input["caregiverStaffId"] = Value::Null;
         input[key] = json!(id);
-        let refused = care.run("resident2", CREATE, json!({ "input": input })).await;
+        let refused = care
+            .run("resident2", CREATE, json!({ "input": input }))
+            .await;
         assert_eq!(
             (code(&refused), field(&refused)),
             (expected, format!("input.{key}").as_str()),
@@ -737,18 +816,28 @@ async fn bad_care_input_writes_nothing() {
 
     // Overlapping plans of one member: CONFLICT; a later time of day is fine.
     let created = care
-        .run("resident2", CREATE, json!({ "input": elder_input(&care, elder) }))
+        .run(
+            "resident2",
+            CREATE,
+            json!({ "input": elder_input(&care, elder) }),
+        )
         .await;
     let plan = str_at(ok(&created), "/createCarePlan/plan/id").to_owned();
     let mut overlapping = elder_input(&care, elder);
-    overlapping["schedule"] = json!({ "days": ["WEDNESDAY"], "startTime": "09:15", "durationMinutes": 60 });
-    let refused = care.run("resident2", CREATE, json!({ "input": overlapping })).await;
+    overlapping["schedule"] =
+        json!({ "days": ["WEDNESDAY"], "startTime": "09:15", "durationMinutes": 60 });
+    let refused = care
+        .run("resident2", CREATE, json!({ "input": overlapping }))
+        .await;
     assert_eq!(code(&refused), "CONFLICT", "{refused}");
     assert_eq!(care.plan_rows().await, before + 1);
     let mut later = elder_input(&care, elder);
     later["visitKind"] = json!("HOME_VISIT");
-    later["schedule"] = json!({ "days": ["WEDNESDAY"], "startTime": "09:30", "durationMinutes": 60 });
-    ok(&care.run("resident2", CREATE, json!({ "input": later })).await);
+    later["schedule"] =
+        json!({ "days": ["WEDNESDAY"], "startTime": "09:30", "durationMinutes": 60 });
+    ok(&care
+        .run("resident2", CREATE, json!({ "input": later }))
+        .await);
     // Moving the first plan onto the second's time is a conflict too, and changes nothing.
     let refused = care
         .run(
@@ -766,19 +855,42 @@ async fn bad_care_input_writes_nothing() {
     assert_eq!((row.start_minute, row.days), (9 * 60, 0b111_1111));
     // An end before the start.
     let refused = care
-        .run("resident2", UPDATE, json!({ "input": { "id": plan, "endsOn": "2020-01-01" } }))
+        .run(
+            "resident2",
+            UPDATE,
+            json!({ "input": { "id": plan, "endsOn": "2020-01-01" } }),
+        )
         .await;
-    assert_eq!((code(&refused), field(&refused)), ("BAD_USER_INPUT", "input.endsOn"));
+    assert_eq!(
+        (code(&refused), field(&refused)),
+        ("BAD_USER_INPUT", "input.endsOn")
+    );
     // Malformed and unknown ids.
     let refused = care
-        .run("resident2", RECORD, json!({ "input": { "visitId": "nope", "outcome": "DONE" } }))
+        .run(
+            "resident2",
+            RECORD,
+            json!({ "input": { "visitId": "nope", "outcome": "DONE" } }),
+        )
         .await;
-    assert_eq!((code(&refused), field(&refused)), ("BAD_USER_INPUT", "input.visitId"));
+    assert_eq!(
+        (code(&refused), field(&refused)),
+        ("BAD_USER_INPUT", "input.visitId")
+    );
     let refused = care
-        .run("resident2", RECORD, json!({ "input": { "visitId": Uuid::now_v7(), "outcome": "DONE", "reason": "x" } }))
+        .run(
+            "resident2",
+            RECORD,
+            json!({ "input": { "visitId": Uuid::now_v7(), "outcome": "DONE", "reason": "x" } }),
+        )
         .await;
-    assert_eq!((code(&refused), field(&refused)), ("BAD_USER_INPUT", "input.reason"));
-    let refused = care.run("resident2", END, json!({ "id": Uuid::now_v7() })).await;
+    assert_eq!(
+        (code(&refused), field(&refused)),
+        ("BAD_USER_INPUT", "input.reason")
+    );
+    let refused = care
+        .run("resident2", END, json!({ "id": Uuid::now_v7() }))
+        .await;
     assert_eq!((code(&refused), field(&refused)), ("NOT_FOUND", "input.id"));
 }
 
@@ -789,7 +901,9 @@ async fn bad_care_input_writes_nothing() {
 async fn a_care_booking_carries_the_household_member() {
     let care = Care::new().await;
     let app = care.app();
-    resident_hub::demo::seed_catalogue(&app.state).await.unwrap();
+    resident_hub::demo::seed_catalogue(&app.state)
+        .await
+        .unwrap();
     let category = entity::service_category::Entity::find()
         .filter(entity::service_category::Column::Code.eq("PET_CARE"))
         .one(&app.state.db)
@@ -827,7 +941,9 @@ async fn a_care_booking_carries_the_household_member() {
     // Another household's member, an unknown one, a malformed id: refused, nothing written.
     let elsewhere = member_of(app, "resident2@demo.test", "ELDER").await;
     for member in [json!(elsewhere), json!(Uuid::now_v7()), json!("nope")] {
-        let refused = care.as_email("resident5@demo.test", book, input(member)).await;
+        let refused = care
+            .as_email("resident5@demo.test", book, input(member))
+            .await;
         assert_eq!(
             (code(&refused), field(&refused)),
             ("BAD_USER_INPUT", "input.householdMemberId"),
@@ -835,7 +951,9 @@ async fn a_care_booking_carries_the_household_member() {
         );
     }
     assert_eq!(orders().await, before);
-    let booked = care.as_email("resident5@demo.test", book, input(json!(pet))).await;
+    let booked = care
+        .as_email("resident5@demo.test", book, input(json!(pet)))
+        .await;
     let order = &ok(&booked)["createWorkOrder"]["workOrder"];
     assert_eq!(order["householdMember"]["id"], json!(pet.to_string()));
     assert_eq!(order["householdMember"]["kind"], "PET");
@@ -876,18 +994,30 @@ pub async fn assert_demo_care(app: &TestApp) {
     use resident_hub::demo::{CARE_CHILDCARE_BOOKING, CARE_ELDER_NEEDS, CARE_PET_NEEDS};
     let db = &app.state.db;
     let plans = entity::care_plan::Entity::find().all(db).await.unwrap();
-    let elder: Vec<_> = plans.iter().filter(|p| p.needs == CARE_ELDER_NEEDS).collect();
+    let elder: Vec<_> = plans
+        .iter()
+        .filter(|p| p.needs == CARE_ELDER_NEEDS)
+        .collect();
     let pet: Vec<_> = plans.iter().filter(|p| p.needs == CARE_PET_NEEDS).collect();
     assert_eq!((elder.len(), pet.len()), (1, 1), "each demo plan once");
-    assert_eq!((elder[0].member_kind.as_str(), elder[0].visit_kind.as_str()), ("ELDER", "CHECK_IN_CALL"));
-    assert_eq!((pet[0].member_kind.as_str(), pet[0].visit_kind.as_str()), ("PET", "WALK"));
+    assert_eq!(
+        (elder[0].member_kind.as_str(), elder[0].visit_kind.as_str()),
+        ("ELDER", "CHECK_IN_CALL")
+    );
+    assert_eq!(
+        (pet[0].member_kind.as_str(), pet[0].visit_kind.as_str()),
+        ("PET", "WALK")
+    );
     let visits = entity::care_visit::Entity::find()
         .filter(entity::care_visit::Column::PlanId.eq(elder[0].id))
         .all(db)
         .await
         .unwrap();
     let missed: Vec<_> = visits.iter().filter(|v| v.status == "MISSED").collect();
-    assert!(!missed.is_empty(), "the elder plan has a missed visit: {visits:?}");
+    assert!(
+        !missed.is_empty(),
+        "the elder plan has a missed visit: {visits:?}"
+    );
     let alerts = entity::notification::Entity::find()
         .filter(entity::notification::Column::SubjectId.eq(missed[0].id))
         .all(db)
@@ -897,7 +1027,9 @@ pub async fn assert_demo_care(app: &TestApp) {
     let manager = user_by_email(app, "staff12@demo.test").await.id;
     for user in [resident2, manager] {
         assert!(
-            alerts.iter().any(|n| n.user_id == user && n.priority == "EMERGENCY"),
+            alerts
+                .iter()
+                .any(|n| n.user_id == user && n.priority == "EMERGENCY"),
             "{user} was alerted"
         );
     }
@@ -907,11 +1039,15 @@ pub async fn assert_demo_care(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(bookings.len(), 1);
-    let child = entity::household_member::Entity::find_by_id(bookings[0].household_member_id.unwrap())
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
+    let child =
+        entity::household_member::Entity::find_by_id(bookings[0].household_member_id.unwrap())
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(child.kind, "CHILD");
-    assert!(bookings[0].offering_id.is_some(), "booked from the catalogue");
+    assert!(
+        bookings[0].offering_id.is_some(),
+        "booked from the catalogue"
+    );
 }

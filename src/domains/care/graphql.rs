@@ -386,9 +386,7 @@ impl CareMutation {
         ));
         let (id, reason) = check.finish(|| Some((id?, reason?.map(Text::into_inner))))?;
         let scope = ctx.scope().await?;
-        let model = CareService::new(ctx.state())
-            .end(scope, id, reason)
-            .await?;
+        let model = CareService::new(ctx.state()).end(scope, id, reason).await?;
         Ok(CarePlanPayload {
             plan: CarePlan::try_from_model(model)?,
         })
@@ -435,9 +433,7 @@ impl CareMutation {
             })
         })?;
         let scope = ctx.scope().await?;
-        let model = CareService::new(ctx.state())
-            .record(scope, record)
-            .await?;
+        let model = CareService::new(ctx.state()).record(scope, record).await?;
         Ok(CareVisitPayload {
             visit: CareVisit::try_from_model(model)?,
         })

@@ -26,7 +26,8 @@ pub struct Schedule {
 
 /// The bit set of `days`.
 pub fn day_bits(days: &[Weekday]) -> i32 {
-    days.iter().fold(0, |bits, d| bits | (1 << (d.number() - 1)))
+    days.iter()
+        .fold(0, |bits, d| bits | (1 << (d.number() - 1)))
 }
 
 /// The weekdays in `bits`, Monday first.

@@ -35,8 +35,8 @@ use crate::{
     },
 };
 use entity::{
-    care_plan, care_visit, household_member, partner, partner_building, residency,
-    staff_building, staff_record, unit,
+    care_plan, care_visit, household_member, partner, partner_building, residency, staff_building,
+    staff_record, unit,
 };
 
 /// Notification subject type of a care visit.
@@ -613,7 +613,10 @@ impl<'a> CareService<'a> {
         let mut write = Write::begin(self.state).await?;
         let changed = care_visit::Entity::update_many()
             .col_expr(care_visit::Column::Status, Expr::value(status.as_str()))
-            .col_expr(care_visit::Column::Reason, Expr::value(record.reason.clone()))
+            .col_expr(
+                care_visit::Column::Reason,
+                Expr::value(record.reason.clone()),
+            )
             .col_expr(care_visit::Column::Notes, Expr::value(record.notes.clone()))
             .col_expr(care_visit::Column::RecordedBy, Expr::value(me))
             .col_expr(care_visit::Column::RecordedAt, Expr::value(now))
@@ -706,7 +709,10 @@ impl<'a> CareService<'a> {
         {
             let write = Write::begin(self.state).await?;
             let ended = care_plan::Entity::update_many()
-                .col_expr(care_plan::Column::Status, Expr::value(CarePlanStatus::Ended.as_str()))
+                .col_expr(
+                    care_plan::Column::Status,
+                    Expr::value(CarePlanStatus::Ended.as_str()),
+                )
                 .col_expr(care_plan::Column::EndedAt, Expr::value(now))
                 .col_expr(care_plan::Column::UpdatedAt, Expr::value(now))
                 .filter(care_plan::Column::Status.eq(CarePlanStatus::Active.as_str()))
