@@ -19,6 +19,7 @@
 
 mod activities;
 mod assessment;
+mod care;
 mod channels;
 mod community;
 mod complaints;
@@ -68,6 +69,10 @@ use entity::{
 
 pub use activities::seed_activities;
 pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
+pub use care::{
+    CHILDCARE_BOOKING as CARE_CHILDCARE_BOOKING, ELDER_NEEDS as CARE_ELDER_NEEDS,
+    PET_NEEDS as CARE_PET_NEEDS, seed_care,
+};
 pub use channels::seed_channels;
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
@@ -179,6 +184,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_health(state).await?;
     front_desk::seed_front_desk(state).await?;
     seed_patrols(state).await?;
+    seed_care(state).await?;
     Ok(outcome)
 }
 

@@ -47,6 +47,7 @@ impl Jobs {
                 Arc::new(crate::domains::surveys::reminders::SurveyReminders),
                 Arc::new(crate::domains::front_desk::reminders::ParcelReminders),
                 Arc::new(crate::domains::patrols::job::PatrolRuns),
+                Arc::new(crate::domains::care::visits::CareVisits),
             ]),
         }
     }

@@ -15,6 +15,8 @@ pub mod assessment_cycle;
 pub mod assessment_result;
 pub mod assessment_review;
 pub mod building;
+pub mod care_plan;
+pub mod care_visit;
 pub mod channel;
 pub mod channel_member;
 pub mod channel_message;

@@ -82,6 +82,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last changed at.
     pub updated_at: DateTimeUtc,
+    /// The household member a personalised service is for (childcare, elderly care, pet care).
+    pub household_member_id: Option<Uuid>,
 }
 
 /// Relations are followed with explicit queries and DataLoaders, not through the entity.

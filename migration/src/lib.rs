@@ -27,6 +27,7 @@ mod m20261130_000023_channel_reactions;
 mod m20261130_000024_partners;
 mod m20261130_000025_perks;
 mod m20261130_000026_health;
+mod m20261130_000027_care;
 mod m20261130_000029_patrols;
 mod m20261130_000030_front_desk;
 mod support;
@@ -63,8 +64,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000024_partners::Migration),
             Box::new(m20261130_000025_perks::Migration),
             Box::new(m20261130_000026_health::Migration),
-            Box::new(m20261130_000030_front_desk::Migration),
+            Box::new(m20261130_000027_care::Migration),
             Box::new(m20261130_000029_patrols::Migration),
+            Box::new(m20261130_000030_front_desk::Migration),
         ]
     }
 }

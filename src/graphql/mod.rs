@@ -77,6 +77,7 @@ pub struct CommunityQuery(
     surveys::graphql::SurveyQuery,
     crate::domains::partners::graphql::PartnerQuery,
     crate::domains::health::graphql::HealthQuery,
+    crate::domains::care::graphql::CareQuery,
 );
 
 /// Property operations: the front desk, assets and maintenance, patrols.
@@ -129,6 +130,7 @@ pub struct CommunityMutation(
     surveys::graphql::SurveyMutation,
     crate::domains::partners::graphql::PartnerMutation,
     crate::domains::health::graphql::HealthMutation,
+    crate::domains::care::graphql::CareMutation,
 );
 
 /// Property operations: the front desk, assets and maintenance, patrols.

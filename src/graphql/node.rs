@@ -157,6 +157,10 @@ pub enum Node {
     PatrolRoute(Box<crate::domains::patrols::types::PatrolRoute>),
     /// A patrol run (as its route).
     PatrolRun(Box<crate::domains::patrols::types::PatrolRun>),
+    /// A care plan (the household, the caregiver, the building's managers, administrators).
+    CarePlan(Box<crate::domains::care::types::CarePlan>),
+    /// A care visit (as its plan).
+    CareVisit(Box<crate::domains::care::types::CareVisit>),
 }
 
 /// The types `node(id:)` resolves.
@@ -238,6 +242,10 @@ pub enum NodeKind {
     PatrolRoute,
     /// A patrol run.
     PatrolRun,
+    /// A care plan.
+    CarePlan,
+    /// A care visit.
+    CareVisit,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -280,6 +288,8 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::VisitorPass, "visitor_pass"),
     (NodeKind::PatrolRoute, "patrol_route"),
     (NodeKind::PatrolRun, "patrol_run"),
+    (NodeKind::CarePlan, "care_plan"),
+    (NodeKind::CareVisit, "care_visit"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -586,6 +596,21 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
             use crate::domains::patrols::{service::PatrolService, types::PatrolRun};
             visible(PatrolService::new(ctx.state()).run(scope, id).await)?
                 .map(|model| Node::PatrolRun(Box::new(PatrolRun::new(model, None))))
+        }
+        // As `carePlan(id:)` and `careVisit(id:)`.
+        NodeKind::CarePlan => {
+            use crate::domains::care::{service::CareService, types::CarePlan};
+            visible(CareService::new(ctx.state()).plan(scope, id).await)?
+                .map(CarePlan::try_from_model)
+                .transpose()?
+                .map(|plan| Node::CarePlan(Box::new(plan)))
+        }
+        NodeKind::CareVisit => {
+            use crate::domains::care::{service::CareService, types::CareVisit};
+            visible(CareService::new(ctx.state()).visit(scope, id).await)?
+                .map(CareVisit::try_from_model)
+                .transpose()?
+                .map(|visit| Node::CareVisit(Box::new(visit)))
         }
     })
 }

@@ -631,6 +631,8 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::front_desk::types::VisitorBlacklistEntry => "A visitor blacklist entry", "visitor blacklist entries",
         crate::domains::patrols::types::PatrolRoute => "A patrol route", "patrol routes",
         crate::domains::patrols::types::PatrolRun => "A patrol run", "patrol runs",
+        crate::domains::care::types::CarePlan => "A care plan", "care plans",
+        crate::domains::care::types::CareVisit => "A care visit", "care visits",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -299,6 +299,21 @@ pub async fn resolve(
                     );
                 }
             }
+            crate::domains::care::service::VISIT_SUBJECT => {
+                use crate::domains::care::{
+                    service::{CareService, VISIT_SUBJECT},
+                    types::CareVisit,
+                };
+                for model in CareService::new(state).visits_among(scope, ids).await? {
+                    let id = model.id;
+                    if let Ok(visit) = CareVisit::try_from_model(model) {
+                        found.insert(
+                            (VISIT_SUBJECT.to_owned(), id),
+                            NotificationSubject::CareVisit(Box::new(visit)),
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -216,6 +216,8 @@ pub enum NotificationSubject {
     VisitorPass(Box<crate::domains::front_desk::types::VisitorPass>),
     /// A patrol run (not started in time).
     PatrolRun(Box<crate::domains::patrols::types::PatrolRun>),
+    /// A care visit (missed: an elder's check-in alert).
+    CareVisit(Box<crate::domains::care::types::CareVisit>),
 }
 
 /// One notification in a user's inbox.

@@ -765,6 +765,7 @@ async fn the_demo_estate_is_complete_idempotent_and_signs_in() {
     crate::qualifications::assert_demo_qualifications(&app).await;
     crate::demo::assert_demo_training(&app).await;
     crate::demo::assert_demo_work_orders(&app).await;
+    crate::care::assert_demo_care(&app).await;
     crate::assessment::assert_demo_assessment(&app).await;
     let db = &app.state.db;
     let count_role = |role: &'static str| async move {

@@ -58,6 +58,10 @@ pub struct CreateWorkOrderInput {
     pub offering_id: Option<ID>,
     /// A slot of that offering; a full slot is `CONFLICT` on `input.slotId`.
     pub slot_id: Option<ID>,
+    /// The household member a personalised service (childcare, elderly care, pet care) is for:
+    /// a member of the order's unit, where the requester lives; otherwise `BAD_USER_INPUT` on
+    /// `input.householdMemberId`.
+    pub household_member_id: Option<ID>,
 }
 
 /// Input naming one order, optionally with the version you saw.
@@ -344,6 +348,10 @@ impl WorkOrderMutation {
         ));
         let offering_id = check.field(parse_opt_id("input.offeringId", input.offering_id.as_ref()));
         let slot_id = check.field(parse_opt_id("input.slotId", input.slot_id.as_ref()));
+        let household_member_id = check.field(parse_opt_id(
+            "input.householdMemberId",
+            input.household_member_id.as_ref(),
+        ));
         let new = check.finish(|| {
             Some(NewWorkOrder {
                 category_id: category_id?,
@@ -357,6 +365,7 @@ impl WorkOrderMutation {
                 on_behalf_of: on_behalf_of?,
                 offering_id: offering_id?,
                 slot_id: slot_id?,
+                household_member_id: household_member_id?,
             })
         })?;
         let scope = ctx.scope().await?;

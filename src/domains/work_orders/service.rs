@@ -90,6 +90,9 @@ pub struct NewWorkOrder {
     pub offering_id: Option<Uuid>,
     /// The booked slot of that offering; a full slot is `CONFLICT`.
     pub slot_id: Option<Uuid>,
+    /// The household member the service is for (a member of the order's unit, where the
+    /// requester lives).
+    pub household_member_id: Option<Uuid>,
 }
 
 /// A submitted order and any warnings for the requester.
@@ -353,6 +356,10 @@ impl<'a> WorkOrderService<'a> {
                 ));
             }
         }
+        if let Some(member) = new.household_member_id {
+            self.check_household_member(member, unit_id, requester, staff_side)
+                .await?;
+        }
         let (policy, priority) = Self::policy(self.db(), new.category_id, new.priority).await?;
         if !staff_side && !policy.category.requestable {
             return Err(AppError::Forbidden(
@@ -395,6 +402,45 @@ impl<'a> WorkOrderService<'a> {
             warnings,
             new,
         })
+    }
+
+    /// `BAD_USER_INPUT` on `input.householdMemberId` unless `member` belongs to the order's unit
+    /// and the requester lives there now (a resident's own home was checked already).
+    async fn check_household_member(
+        &self,
+        member: Uuid,
+        unit_id: Option<Uuid>,
+        requester: Uuid,
+        staff_side: bool,
+    ) -> AppResult<()> {
+        let refuse = || {
+            AppError::bad_input(
+                "input.householdMemberId",
+                "must be a member of the requester's household (the order's unit)",
+            )
+        };
+        let found = entity::household_member::Entity::find_by_id(member)
+            .one(self.db())
+            .await?
+            .ok_or_else(refuse)?;
+        if Some(found.unit_id) != unit_id {
+            return Err(refuse());
+        }
+        if staff_side {
+            let lives_there = entity::residency::Entity::find()
+                .filter(entity::residency::Column::UserId.eq(requester))
+                .filter(entity::residency::Column::UnitId.eq(found.unit_id))
+                .filter(crate::domains::estate::access::current_residency(
+                    self.state.clock.today(),
+                ))
+                .one(self.db())
+                .await?
+                .is_some();
+            if !lives_there {
+                return Err(refuse());
+            }
+        }
+        Ok(())
     }
 
     /// Writes a prepared order inside `write` (which the caller commits): its number, the
@@ -465,6 +511,7 @@ impl<'a> WorkOrderService<'a> {
                 title: new.title,
                 description: new.description,
                 actor: me,
+                household_member_id: new.household_member_id,
             },
         )
         .await?;
@@ -1923,6 +1970,7 @@ pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<w
             title: new.title,
             description: new.description,
             actor: new.requester_id,
+            household_member_id: None,
         },
     )
     .await?;
@@ -1946,6 +1994,8 @@ struct Fresh {
     description: String,
     /// Who the `SUBMIT` entry names.
     actor: Uuid,
+    /// The household member the service is for.
+    household_member_id: Option<Uuid>,
 }
 
 /// The one place a work order is born, inside the caller's `write`: the row with the policy's
@@ -1970,6 +2020,7 @@ async fn insert_submitted(
         title,
         description,
         actor,
+        household_member_id,
     } = fresh;
     let order = work_order::Model {
         id: Uuid::now_v7(),
@@ -2009,6 +2060,7 @@ async fn insert_submitted(
         version: 0,
         created_at: now,
         updated_at: now,
+        household_member_id,
     };
     work_order::Entity::insert(work_order::ActiveModel::from(order.clone()))
         .exec_without_returning(write.txn())

@@ -287,6 +287,24 @@ impl WorkOrder {
         Ok(crate::domains::catalogue::types::CatalogueCategory::try_from_model(category)?)
     }
 
+    /// The household member a personalised service is for (childcare, elderly care, pet care),
+    /// when the booking named one; shown to whoever may see the order.
+    async fn household_member(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::domains::estate::types::HouseholdMember>> {
+        let Some(id) = self.model.household_member_id else {
+            return Ok(None);
+        };
+        let member = ctx
+            .loaders()?
+            .load_one::<crate::graphql::loaders::ById<entity::household_member::Entity>>(id)
+            .await?;
+        Ok(member
+            .map(crate::domains::estate::types::HouseholdMember::try_from_model)
+            .transpose()?)
+    }
+
     /// The booked offering, if any.
     async fn offering(
         &self,
