@@ -19,6 +19,7 @@
 
 mod activities;
 mod assessment;
+mod assets;
 mod channels;
 mod community;
 mod complaints;
@@ -64,6 +65,7 @@ use entity::{
 
 pub use activities::seed_activities;
 pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
+pub use assets::{DEMO_ELEVATOR, seed_assets};
 pub use channels::seed_channels;
 pub use community::seed_community_services;
 pub use complaints::{complaint_plan, seed_complaints};
@@ -167,6 +169,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     seed_channels(state).await?;
     seed_surveys(state).await?;
     seed_assessment(state).await?;
+    seed_assets(state).await?;
     Ok(outcome)
 }
 

@@ -45,6 +45,8 @@ impl Jobs {
                 Arc::new(crate::domains::complaints::deadlines::ComplaintDeadlines),
                 Arc::new(crate::domains::activities::no_shows::ActivityNoShows),
                 Arc::new(crate::domains::surveys::reminders::SurveyReminders),
+                Arc::new(crate::domains::assets::jobs::PreventiveMaintenance),
+                Arc::new(crate::domains::assets::jobs::AssetCertificates),
             ]),
         }
     }

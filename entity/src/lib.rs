@@ -90,3 +90,7 @@ pub mod work_order_comment;
 pub mod work_order_counter;
 pub mod work_order_entry;
 pub mod work_order_rating;
+pub mod asset;
+pub mod asset_history;
+pub mod maintenance_occurrence;
+pub mod maintenance_plan;

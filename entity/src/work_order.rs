@@ -82,6 +82,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Last changed at.
     pub updated_at: DateTimeUtc,
+    /// The facility asset it concerns, if any.
+    #[serde(default)]
+    pub asset_id: Option<Uuid>,
 }
 
 /// Relations are followed with explicit queries and DataLoaders, not through the entity.

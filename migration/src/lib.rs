@@ -25,6 +25,7 @@ mod m20261130_000020_channels;
 mod m20261130_000021_hot_path;
 mod m20261130_000023_channel_reactions;
 mod m20261130_000024_partners;
+mod m20261130_000028_assets;
 mod support;
 
 /// The list of every migration, oldest first.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000021_hot_path::Migration),
             Box::new(m20261130_000023_channel_reactions::Migration),
             Box::new(m20261130_000024_partners::Migration),
+            Box::new(m20261130_000028_assets::Migration),
         ]
     }
 }

@@ -267,6 +267,7 @@ pub async fn seed_work_orders(state: &AppState) -> AppResult<usize> {
                     on_behalf_of: None,
                     offering_id,
                     slot_id,
+                    asset_id: None,
                 },
             )
             .await?

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod assessment;
+pub mod assets;
 pub mod catalogue;
 pub mod channels;
 pub mod complaints;

@@ -60,6 +60,7 @@ pub struct Query(
     crate::domains::channels::graphql::ChannelQuery,
     surveys::graphql::SurveyQuery,
     crate::domains::assessment::graphql::AssessmentQuery,
+    crate::domains::assets::graphql::AssetQuery,
 );
 
 /// Root mutation type.
@@ -84,6 +85,7 @@ pub struct Mutation(
     crate::domains::channels::graphql::ChannelMutation,
     surveys::graphql::SurveyMutation,
     crate::domains::assessment::graphql::AssessmentMutation,
+    crate::domains::assets::graphql::AssetMutation,
 );
 
 /// Root subscription type.

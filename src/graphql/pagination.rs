@@ -618,6 +618,11 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::surveys::types::Survey => "A survey", "surveys",
         crate::domains::assessment::types::AssessmentCycle => "An assessment cycle", "assessment cycles",
         crate::domains::assessment::types::AssessmentResult => "An assessment result", "assessment results",
+        crate::domains::assets::types::Asset => "A facility asset", "facility assets",
+        crate::domains::assets::types::AssetHistoryEntry => "An asset history entry", "asset history entries",
+        crate::domains::assets::types::FacilityOutage => "A facility outage", "facility outages",
+        crate::domains::assets::types::MaintenancePlan => "A maintenance plan", "maintenance plans",
+        crate::domains::assets::types::MaintenanceOccurrence => "A maintenance occurrence", "maintenance occurrences",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

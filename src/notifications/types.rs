@@ -44,6 +44,8 @@ text_enum! {
         Account => "ACCOUNT",
         /// A group channel (a mention, a direct message, a report).
         Channel => "CHANNEL",
+        /// A facility asset (an outage, an inspection certificate) or its maintenance.
+        Facility => "FACILITY",
         /// A category this server version does not know (written by a newer version).
         Other => "OTHER",
     }
@@ -204,6 +206,12 @@ pub enum NotificationSubject {
     Survey(Box<crate::domains::surveys::types::Survey>),
     /// A staff member's assessment result (final).
     AssessmentResult(Box<crate::domains::assessment::types::AssessmentResult>),
+    /// A facility asset (for those who see its building's assets).
+    Asset(Box<crate::domains::assets::types::Asset>),
+    /// An outage of a shared facility (for the building's residents).
+    FacilityOutage(Box<crate::domains::assets::types::FacilityOutage>),
+    /// A preventive maintenance occurrence.
+    MaintenanceOccurrence(Box<crate::domains::assets::types::MaintenanceOccurrence>),
 }
 
 /// One notification in a user's inbox.

@@ -166,6 +166,7 @@ async fn rated_order(app: &TestApp, staff: Uuid, stars: i16, breached: bool) {
             version: 1,
             created_at: now,
             updated_at: now,
+            asset_id: None,
         },
     ))
     .exec_without_returning(db)

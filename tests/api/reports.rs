@@ -211,6 +211,7 @@ fn order(
         version: 1,
         created_at: created,
         updated_at: created,
+        asset_id: None,
     }
 }
 

@@ -755,6 +755,7 @@ impl<'a> ServiceCentres<'a> {
                     on_behalf_of: Some(found.user_id),
                     offering_id: None,
                     slot_id: None,
+                    asset_id: None,
                 },
             )
             .await

@@ -58,6 +58,9 @@ pub struct CreateWorkOrderInput {
     pub offering_id: Option<ID>,
     /// A slot of that offering; a full slot is `CONFLICT` on `input.slotId`.
     pub slot_id: Option<ID>,
+    /// The facility asset it concerns (staff and managers; an asset of the order's building,
+    /// else `BAD_USER_INPUT` on `input.assetId`).
+    pub asset_id: Option<ID>,
 }
 
 /// Input naming one order, optionally with the version you saw.
@@ -344,6 +347,7 @@ impl WorkOrderMutation {
         ));
         let offering_id = check.field(parse_opt_id("input.offeringId", input.offering_id.as_ref()));
         let slot_id = check.field(parse_opt_id("input.slotId", input.slot_id.as_ref()));
+        let asset_id = check.field(parse_opt_id("input.assetId", input.asset_id.as_ref()));
         let new = check.finish(|| {
             Some(NewWorkOrder {
                 category_id: category_id?,
@@ -357,6 +361,7 @@ impl WorkOrderMutation {
                 on_behalf_of: on_behalf_of?,
                 offering_id: offering_id?,
                 slot_id: slot_id?,
+                asset_id: asset_id?,
             })
         })?;
         let scope = ctx.scope().await?;

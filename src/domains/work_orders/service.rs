@@ -90,6 +90,8 @@ pub struct NewWorkOrder {
     pub offering_id: Option<Uuid>,
     /// The booked slot of that offering; a full slot is `CONFLICT`.
     pub slot_id: Option<Uuid>,
+    /// The facility asset it concerns (staff and managers; in the order's building).
+    pub asset_id: Option<Uuid>,
 }
 
 /// A submitted order and any warnings for the requester.
@@ -353,6 +355,15 @@ impl<'a> WorkOrderService<'a> {
                 ));
             }
         }
+        if let Some(asset_id) = new.asset_id {
+            if !staff_side {
+                return Err(AppError::Forbidden(
+                    "only staff link a work order to an asset".to_owned(),
+                ));
+            }
+            crate::domains::assets::service::check_in_building(self.db(), asset_id, building_id)
+                .await?;
+        }
         let (policy, priority) = Self::policy(self.db(), new.category_id, new.priority).await?;
         if !staff_side && !policy.category.requestable {
             return Err(AppError::Forbidden(
@@ -465,6 +476,7 @@ impl<'a> WorkOrderService<'a> {
                 title: new.title,
                 description: new.description,
                 actor: me,
+                asset_id: new.asset_id,
             },
         )
         .await?;
@@ -1897,6 +1909,8 @@ pub struct OpenedElsewhere {
     pub title: String,
     /// Description.
     pub description: String,
+    /// The facility asset it concerns, if any (in the building; checked by the caller).
+    pub asset_id: Option<Uuid>,
 }
 
 /// Opens a work order inside `write`, the caller's transaction, exactly as `createWorkOrder`
@@ -1923,6 +1937,7 @@ pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<w
             title: new.title,
             description: new.description,
             actor: new.requester_id,
+            asset_id: new.asset_id,
         },
     )
     .await?;
@@ -1946,6 +1961,8 @@ struct Fresh {
     description: String,
     /// Who the `SUBMIT` entry names.
     actor: Uuid,
+    /// The facility asset it concerns.
+    asset_id: Option<Uuid>,
 }
 
 /// The one place a work order is born, inside the caller's `write`: the row with the policy's
@@ -1970,6 +1987,7 @@ async fn insert_submitted(
         title,
         description,
         actor,
+        asset_id,
     } = fresh;
     let order = work_order::Model {
         id: Uuid::now_v7(),
@@ -2009,10 +2027,13 @@ async fn insert_submitted(
         version: 0,
         created_at: now,
         updated_at: now,
+        asset_id,
     };
     work_order::Entity::insert(work_order::ActiveModel::from(order.clone()))
         .exec_without_returning(write.txn())
         .await?;
+    // An order about an asset joins the asset's history in the same write.
+    crate::domains::assets::service::record_work_order(write.txn(), &order).await?;
     let submitted = entry(
         &order,
         Some(actor),

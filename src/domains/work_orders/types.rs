@@ -117,6 +117,8 @@ text_enum! {
         Inspection => "INSPECTION",
         /// From a complaint.
         Complaint => "COMPLAINT",
+        /// Preventive maintenance of a facility asset (the `preventive-maintenance` job).
+        Maintenance => "MAINTENANCE",
     }
 }
 
