@@ -58,7 +58,12 @@ impl MigrationTrait for Migration {
                     .col(id(A::CreatedBy))
                     .col(at(A::CreatedAt))
                     .col(at(A::UpdatedAt))
-                    .foreign_key(&mut fk(A::Table, A::BuildingId, Building::Table, Building::Id))
+                    .foreign_key(&mut fk(
+                        A::Table,
+                        A::BuildingId,
+                        Building::Table,
+                        Building::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -96,7 +101,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("asset_history_asset_idx", H::Table, &["asset_id", "at"]))
+            .create_index(index(
+                "asset_history_asset_idx",
+                H::Table,
+                &["asset_id", "at"],
+            ))
             .await?;
         manager
             .create_table(
@@ -120,12 +129,21 @@ impl MigrationTrait for Migration {
                     .col(id(P::CreatedBy))
                     .col(at(P::CreatedAt))
                     .col(at(P::UpdatedAt))
-                    .foreign_key(&mut fk(P::Table, P::BuildingId, Building::Table, Building::Id))
+                    .foreign_key(&mut fk(
+                        P::Table,
+                        P::BuildingId,
+                        Building::Table,
+                        Building::Id,
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("maintenance_plan_building_idx", P::Table, &["building_id"]))
+            .create_index(index(
+                "maintenance_plan_building_idx",
+                P::Table,
+                &["building_id"],
+            ))
             .await?;
         manager
             .create_table(
@@ -187,7 +205,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("work_order_asset_idx", WorkOrder::Table, &["asset_id"]))
+            .create_index(index(
+                "work_order_asset_idx",
+                WorkOrder::Table,
+                &["asset_id"],
+            ))
             .await?;
         Ok(())
     }

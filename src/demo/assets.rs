@@ -101,13 +101,40 @@ pub async fn seed_assets(state: &AppState) -> AppResult<usize> {
     let mut ids = std::collections::HashMap::new();
     for kind in AssetKind::ALL {
         let (code, name, location, qual) = match kind {
-            AssetKind::Elevator => (DEMO_ELEVATOR, "Passenger lift 1", "Core, east", elevator_safety),
-            AssetKind::FireExtinguisher => ("A-FE-01", "Extinguisher, lobby", "Lobby", fire_operator),
+            AssetKind::Elevator => (
+                DEMO_ELEVATOR,
+                "Passenger lift 1",
+                "Core, east",
+                elevator_safety,
+            ),
+            AssetKind::FireExtinguisher => {
+                ("A-FE-01", "Extinguisher, lobby", "Lobby", fire_operator)
+            }
             AssetKind::Hydrant => ("A-HY-01", "Hydrant, forecourt", "Forecourt", fire_operator),
-            AssetKind::FireAlarm => ("A-FA-01", "Fire alarm panel", "Security office", fire_operator),
-            AssetKind::SprinklerPump => ("A-SP-01", "Sprinkler pump", "Basement plant room", fire_operator),
-            AssetKind::WaterPump => ("A-WP-01", "Booster water pump", "Basement plant room", electrician),
-            AssetKind::Generator => ("A-GN-01", "Standby generator", "Basement plant room", electrician),
+            AssetKind::FireAlarm => (
+                "A-FA-01",
+                "Fire alarm panel",
+                "Security office",
+                fire_operator,
+            ),
+            AssetKind::SprinklerPump => (
+                "A-SP-01",
+                "Sprinkler pump",
+                "Basement plant room",
+                fire_operator,
+            ),
+            AssetKind::WaterPump => (
+                "A-WP-01",
+                "Booster water pump",
+                "Basement plant room",
+                electrician,
+            ),
+            AssetKind::Generator => (
+                "A-GN-01",
+                "Standby generator",
+                "Basement plant room",
+                electrician,
+            ),
             AssetKind::Cctv => ("A-CC-01", "CCTV recorder", "Security office", None),
             AssetKind::AccessGate => ("A-AG-01", "Pedestrian gate", "Main entrance", None),
             AssetKind::Hvac => ("A-HV-01", "Lobby air handler", "Roof", None),
@@ -144,7 +171,11 @@ pub async fn seed_assets(state: &AppState) -> AppResult<usize> {
     }
     for (kind, code, name) in [
         (AssetKind::Elevator, "B-EL-01", "Passenger lift 1"),
-        (AssetKind::FireExtinguisher, "B-FE-01", "Extinguisher, lobby"),
+        (
+            AssetKind::FireExtinguisher,
+            "B-FE-01",
+            "Extinguisher, lobby",
+        ),
     ] {
         assets
             .create(
@@ -173,7 +204,12 @@ pub async fn seed_assets(state: &AppState) -> AppResult<usize> {
             "Monthly lift service",
             ids.get(&AssetKind::Elevator).copied(),
             None,
-            vec!["Doors and sensors", "Brakes", "Emergency phone", "Pit and car top clean"],
+            vec![
+                "Doors and sensors",
+                "Brakes",
+                "Emergency phone",
+                "Pit and car top clean",
+            ],
             lift,
             elevator_safety,
             today + Duration::days(10),
@@ -183,7 +219,11 @@ pub async fn seed_assets(state: &AppState) -> AppResult<usize> {
             "Monthly extinguisher check",
             None,
             Some(AssetKind::FireExtinguisher),
-            vec!["Pressure in the green", "Seal and pin intact", "Label in date"],
+            vec![
+                "Pressure in the green",
+                "Seal and pin intact",
+                "Label in date",
+            ],
             fire,
             fire_operator,
             today,
@@ -259,7 +299,8 @@ pub async fn seed_assets(state: &AppState) -> AppResult<usize> {
                     .map(|(i, item)| ChecklistResult {
                         item: (*item).to_owned(),
                         ok: i != 2,
-                        note: (i == 2).then(|| "Stairwell B sounder faint: ticket raised".to_owned()),
+                        note: (i == 2)
+                            .then(|| "Stairwell B sounder faint: ticket raised".to_owned()),
                     })
                     .collect(),
             )

@@ -515,7 +515,9 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
             use crate::domains::assets::{maintenance::Maintenance, types::MaintenanceOccurrence};
             let now = ctx.state().clock.now();
             visible(Maintenance::new(ctx.state()).occurrence(scope, id).await)?
-                .map(|(model, plan)| MaintenanceOccurrence::try_from_model(model, plan.grace_days, now))
+                .map(|(model, plan)| {
+                    MaintenanceOccurrence::try_from_model(model, plan.grace_days, now)
+                })
                 .transpose()?
                 .map(|o| Node::MaintenanceOccurrence(Box::new(o)))
         }

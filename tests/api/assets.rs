@@ -208,24 +208,57 @@ async fn who_sees_what_outages_history_and_bad_input() {
     let w = world().await;
     let t = |name: &str| Some(w.tokens[name].as_str());
     // Registering: administrators and the building's managers only.
-    let lift_a = create_asset(&w, "admin", asset_input(w.a, "ELEVATOR", "EL-1", Some(day(&w, 100)))).await;
-    let lift_a = ok(&lift_a)["createAsset"]["asset"]["id"].as_str().unwrap().to_owned();
-    let lift_b = create_asset(&w, "manager", asset_input(w.b, "ELEVATOR", "EL-1", Some(day(&w, 100)))).await;
-    let lift_b = ok(&lift_b)["createAsset"]["asset"]["id"].as_str().unwrap().to_owned();
+    let lift_a = create_asset(
+        &w,
+        "admin",
+        asset_input(w.a, "ELEVATOR", "EL-1", Some(day(&w, 100))),
+    )
+    .await;
+    let lift_a = ok(&lift_a)["createAsset"]["asset"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lift_b = create_asset(
+        &w,
+        "manager",
+        asset_input(w.b, "ELEVATOR", "EL-1", Some(day(&w, 100))),
+    )
+    .await;
+    let lift_b = ok(&lift_b)["createAsset"]["asset"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let pump = create_asset(&w, "manager", asset_input(w.a, "WATER_PUMP", "WP-1", None)).await;
     assert_eq!(ok(&pump)["createAsset"]["asset"]["status"], "IN_SERVICE");
-    for who in ["supervisor", "technicianA", "electrician", "cleaner", "residentA", "merchant"] {
+    for who in [
+        "supervisor",
+        "technicianA",
+        "electrician",
+        "cleaner",
+        "residentA",
+        "merchant",
+    ] {
         let json = create_asset(&w, who, asset_input(w.a, "CCTV", "CC-9", None)).await;
         assert_eq!(code(&json), "FORBIDDEN", "{who}: {json}");
     }
-    let json = gql(&w.app, None, CREATE_ASSET, asset_input(w.a, "CCTV", "CC-9", None)).await;
+    let json = gql(
+        &w.app,
+        None,
+        CREATE_ASSET,
+        asset_input(w.a, "CCTV", "CC-9", None),
+    )
+    .await;
     assert_eq!(code(&json), "UNAUTHENTICATED");
 
     // Bad input: every malformed field at once; a certificate missing for an elevator; a code
     // taken; nothing written.
-    let json = create_asset(&w, "manager", json!({ "input": {
+    let json = create_asset(
+        &w,
+        "manager",
+        json!({ "input": {
         "buildingId": w.a, "kind": "ELEVATOR", "code": " ", "name": "Lift", "location": "Core",
-    } }))
+    } }),
+    )
     .await;
     let fields: Vec<&str> = json["errors"]
         .as_array()
@@ -233,25 +266,67 @@ async fn who_sees_what_outages_history_and_bad_input() {
         .iter()
         .map(|e| e["extensions"]["field"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(fields, ["input.code", "input.certificateExpiresOn"], "{json}");
+    assert_eq!(
+        fields,
+        ["input.code", "input.certificateExpiresOn"],
+        "{json}"
+    );
     assert_eq!(code(&json), "BAD_USER_INPUT");
     let json = create_asset(&w, "manager", asset_input(w.a, "FIRE_ALARM", "FA-1", None)).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.certificateExpiresOn"));
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.certificateExpiresOn")
+    );
     let json = create_asset(&w, "manager", asset_input(w.a, "HVAC", "EL-1", None)).await;
     assert_eq!((code(&json), field(&json)), ("CONFLICT", "input.code"));
-    let json = gql(&w.app, t("manager"), UPDATE_ASSET, json!({ "input": { "id": lift_a, "certificateExpiresOn": null } })).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.certificateExpiresOn"));
-    let json = gql(&w.app, t("manager"), UPDATE_ASSET, json!({ "input": { "id": lift_a, "name": "Lift A" } })).await;
+    let json = gql(
+        &w.app,
+        t("manager"),
+        UPDATE_ASSET,
+        json!({ "input": { "id": lift_a, "certificateExpiresOn": null } }),
+    )
+    .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.certificateExpiresOn")
+    );
+    let json = gql(
+        &w.app,
+        t("manager"),
+        UPDATE_ASSET,
+        json!({ "input": { "id": lift_a, "name": "Lift A" } }),
+    )
+    .await;
     assert_eq!(ok(&json)["updateAsset"]["asset"]["name"], "Lift A");
     for who in ["supervisor", "technicianA", "electrician"] {
-        let json = gql(&w.app, t(who), UPDATE_ASSET, json!({ "input": { "id": lift_a, "name": "X" } })).await;
+        let json = gql(
+            &w.app,
+            t(who),
+            UPDATE_ASSET,
+            json!({ "input": { "id": lift_a, "name": "X" } }),
+        )
+        .await;
         assert_eq!(code(&json), "FORBIDDEN", "{who}");
     }
     for who in ["cleaner", "residentA", "merchant"] {
-        let json = gql(&w.app, t(who), UPDATE_ASSET, json!({ "input": { "id": lift_a, "name": "X" } })).await;
-        assert_eq!((code(&json), field(&json)), ("NOT_FOUND", "input.id"), "{who}");
+        let json = gql(
+            &w.app,
+            t(who),
+            UPDATE_ASSET,
+            json!({ "input": { "id": lift_a, "name": "X" } }),
+        )
+        .await;
+        assert_eq!(
+            (code(&json), field(&json)),
+            ("NOT_FOUND", "input.id"),
+            "{who}"
+        );
     }
-    let count = entity::asset::Entity::find().all(&w.app.state.db).await.unwrap().len();
+    let count = entity::asset::Entity::find()
+        .all(&w.app.state.db)
+        .await
+        .unwrap()
+        .len();
     assert_eq!(count, 3, "refused writes wrote nothing");
 
     // Reading: lists by building served and post; residents and others never.
@@ -270,10 +345,21 @@ async fn who_sees_what_outages_history_and_bad_input() {
         assert!(json["errors"].is_null(), "{who}: {json}");
     }
     for who in ["cleaner", "desk", "residentA", "merchant"] {
-        assert_eq!(code(&gql(&w.app, t(who), ASSETS, json!({})).await), "FORBIDDEN", "{who}");
-        assert_eq!(code(&gql(&w.app, t(who), PLANS, json!({})).await), "FORBIDDEN", "{who}");
+        assert_eq!(
+            code(&gql(&w.app, t(who), ASSETS, json!({})).await),
+            "FORBIDDEN",
+            "{who}"
+        );
+        assert_eq!(
+            code(&gql(&w.app, t(who), PLANS, json!({})).await),
+            "FORBIDDEN",
+            "{who}"
+        );
     }
-    assert_eq!(code(&gql(&w.app, None, ASSETS, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        code(&gql(&w.app, None, ASSETS, json!({})).await),
+        "UNAUTHENTICATED"
+    );
     for (who, visible) in [
         ("admin", true),
         ("supervisor", true),
@@ -297,13 +383,34 @@ async fn who_sees_what_outages_history_and_bad_input() {
 
     // Status: staff of the building may change it, supervisors not; a shared facility going
     // out of service tells the building's residents, who see the outage without internals.
-    let json = gql(&w.app, t("supervisor"), SET_STATUS, json!({ "input": { "id": lift_a, "status": "OUT_OF_SERVICE", "reason": "x" } })).await;
+    let json = gql(
+        &w.app,
+        t("supervisor"),
+        SET_STATUS,
+        json!({ "input": { "id": lift_a, "status": "OUT_OF_SERVICE", "reason": "x" } }),
+    )
+    .await;
     assert_eq!(code(&json), "FORBIDDEN");
-    let json = gql(&w.app, t("cleaner"), SET_STATUS, json!({ "input": { "id": lift_a, "status": "OUT_OF_SERVICE", "reason": "x" } })).await;
+    let json = gql(
+        &w.app,
+        t("cleaner"),
+        SET_STATUS,
+        json!({ "input": { "id": lift_a, "status": "OUT_OF_SERVICE", "reason": "x" } }),
+    )
+    .await;
     assert_eq!(code(&json), "NOT_FOUND");
     let json = gql(&w.app, t("electrician"), SET_STATUS, json!({ "input": { "id": lift_a, "status": "OUT_OF_SERVICE", "reason": "Door sensor failed" } })).await;
-    assert_eq!(ok(&json)["setAssetStatus"]["asset"]["status"], "OUT_OF_SERVICE");
-    let json = gql(&w.app, t("electrician"), SET_STATUS, json!({ "input": { "id": lift_a, "status": "OUT_OF_SERVICE", "reason": "again" } })).await;
+    assert_eq!(
+        ok(&json)["setAssetStatus"]["asset"]["status"],
+        "OUT_OF_SERVICE"
+    );
+    let json = gql(
+        &w.app,
+        t("electrician"),
+        SET_STATUS,
+        json!({ "input": { "id": lift_a, "status": "OUT_OF_SERVICE", "reason": "again" } }),
+    )
+    .await;
     assert_eq!(code(&json), "INVALID_STATE");
     for (who, outages) in [
         ("residentA", 1),
@@ -325,10 +432,24 @@ async fn who_sees_what_outages_history_and_bad_input() {
     assert_eq!(first["category"], "FACILITY", "{json}");
     assert_eq!(first["kind"], "FACILITY_OUT_OF_SERVICE");
     assert_eq!(first["subject"]["__typename"], "FacilityOutage");
-    let json = gql(&w.app, t("residentB"), "{ notifications(first: 5) { totalCount } }", json!({})).await;
-    assert_eq!(ok(&json)["notifications"]["totalCount"], 0, "B's residents hear nothing");
+    let json = gql(
+        &w.app,
+        t("residentB"),
+        "{ notifications(first: 5) { totalCount } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        ok(&json)["notifications"]["totalCount"],
+        0,
+        "B's residents hear nothing"
+    );
     let json = gql(&w.app, t("residentA"), ASSET, json!({ "id": lift_a })).await;
-    assert_eq!(code(&json), "NOT_FOUND", "residents see the outage, never the asset");
+    assert_eq!(
+        code(&json),
+        "NOT_FOUND",
+        "residents see the outage, never the asset"
+    );
 
     // Work orders about an asset: staff and managers, an asset of the order's building.
     let order = |asset: &str, building: Uuid| {
@@ -336,18 +457,33 @@ async fn who_sees_what_outages_history_and_bad_input() {
             "title": "Lift door", "description": "Sensor", "assetId": asset } })
     };
     let json = gql(&w.app, t("manager"), CREATE_ORDER, order(&lift_a, w.a)).await;
-    let order_id = ok(&json)["createWorkOrder"]["workOrder"]["id"].as_str().unwrap().to_owned();
+    let order_id = ok(&json)["createWorkOrder"]["workOrder"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let json = gql(&w.app, t("manager"), CREATE_ORDER, order(&lift_b, w.a)).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.assetId"));
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.assetId")
+    );
     let json = gql(&w.app, t("residentA"), CREATE_ORDER, order(&lift_a, w.a)).await;
     assert_eq!(code(&json), "FORBIDDEN");
-    let json = gql(&w.app, t("manager"), CREATE_ORDER, order(&Uuid::now_v7().to_string(), w.a)).await;
+    let json = gql(
+        &w.app,
+        t("manager"),
+        CREATE_ORDER,
+        order(&Uuid::now_v7().to_string(), w.a),
+    )
+    .await;
     assert_eq!((code(&json), field(&json)), ("NOT_FOUND", "input.assetId"));
     let json = gql(&w.app, t("electrician"), ASSET, json!({ "id": lift_a })).await;
     let history = &ok(&json)["asset"]["history"];
     assert_eq!(history["totalCount"], 2, "{json}");
     assert_eq!(history["edges"][0]["node"]["kind"], "WORK_ORDER");
-    assert_eq!(history["edges"][0]["node"]["workOrderId"], order_id.as_str());
+    assert_eq!(
+        history["edges"][0]["node"]["workOrderId"],
+        order_id.as_str()
+    );
     assert_eq!(history["edges"][1]["node"]["kind"], "STATUS_CHANGE");
     assert_eq!(history["edges"][1]["node"]["fromStatus"], "IN_SERVICE");
     assert_eq!(history["edges"][1]["node"]["toStatus"], "OUT_OF_SERVICE");
@@ -359,41 +495,101 @@ async fn who_sees_what_outages_history_and_bad_input() {
             "checklist": ["Seals", "Bearings"], "recurrence": "MONTHS", "every": 1,
             "anchorOn": day(&w, 0), "categoryId": w.category } })
     };
-    let pump = ok(&pump)["createAsset"]["asset"]["id"].as_str().unwrap().to_owned();
+    let pump = ok(&pump)["createAsset"]["asset"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for who in ["supervisor", "technicianA", "electrician"] {
-        assert_eq!(code(&gql(&w.app, t(who), CREATE_PLAN, plan(&pump)).await), "FORBIDDEN", "{who}");
+        assert_eq!(
+            code(&gql(&w.app, t(who), CREATE_PLAN, plan(&pump)).await),
+            "FORBIDDEN",
+            "{who}"
+        );
     }
     let json = gql(&w.app, t("manager"), CREATE_PLAN, plan(&pump)).await;
-    let plan_id = ok(&json)["createMaintenancePlan"]["plan"]["id"].as_str().unwrap().to_owned();
-    let json = gql(&w.app, t("technicianA"), PAUSE_PLAN, json!({ "input": { "id": plan_id } })).await;
+    let plan_id = ok(&json)["createMaintenancePlan"]["plan"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let json = gql(
+        &w.app,
+        t("technicianA"),
+        PAUSE_PLAN,
+        json!({ "input": { "id": plan_id } }),
+    )
+    .await;
     assert_eq!(code(&json), "FORBIDDEN");
-    let json = gql(&w.app, t("residentA"), PAUSE_PLAN, json!({ "input": { "id": plan_id } })).await;
+    let json = gql(
+        &w.app,
+        t("residentA"),
+        PAUSE_PLAN,
+        json!({ "input": { "id": plan_id } }),
+    )
+    .await;
     assert_eq!(code(&json), "NOT_FOUND");
     let json = gql(&w.app, t("technicianA"), PLANS, json!({})).await;
     assert_eq!(ok(&json)["maintenancePlans"]["totalCount"], 1);
     for who in ["manager", "supervisor", "electrician", "residentA"] {
-        assert_eq!(code(&gql(&w.app, t(who), RUN, json!({})).await), "FORBIDDEN", "{who}");
+        assert_eq!(
+            code(&gql(&w.app, t(who), RUN, json!({})).await),
+            "FORBIDDEN",
+            "{who}"
+        );
     }
-    let json = gql(&w.app, t("admin"), PAUSE_PLAN, json!({ "input": { "id": plan_id } })).await;
-    assert_eq!(ok(&json)["pauseMaintenancePlan"]["plan"]["status"], "PAUSED");
+    let json = gql(
+        &w.app,
+        t("admin"),
+        PAUSE_PLAN,
+        json!({ "input": { "id": plan_id } }),
+    )
+    .await;
+    assert_eq!(
+        ok(&json)["pauseMaintenancePlan"]["plan"]["status"],
+        "PAUSED"
+    );
     let json = gql(&w.app, t("admin"), RUN, json!({})).await;
-    assert_eq!(ok(&json)["runMaintenanceJobsNow"], 0, "a paused plan makes nothing");
+    assert_eq!(
+        ok(&json)["runMaintenanceJobsNow"],
+        0,
+        "a paused plan makes nothing"
+    );
     // Bad plans: both an asset and a kind, no checklist, no anchor, all at once.
-    let json = gql(&w.app, t("manager"), CREATE_PLAN, json!({ "input": { "buildingId": w.a,
+    let json = gql(
+        &w.app,
+        t("manager"),
+        CREATE_PLAN,
+        json!({ "input": { "buildingId": w.a,
         "assetId": pump, "assetKind": "HVAC", "name": "X", "checklist": [], "recurrence": "DAYS",
-        "every": 0, "categoryId": w.category } })).await;
+        "every": 0, "categoryId": w.category } }),
+    )
+    .await;
     let fields: Vec<&str> = json["errors"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["extensions"]["field"].as_str().unwrap_or(""))
         .collect();
-    assert_eq!(fields, ["input.assetId", "input.checklist", "input.every", "input.anchorOn"], "{json}");
+    assert_eq!(
+        fields,
+        [
+            "input.assetId",
+            "input.checklist",
+            "input.every",
+            "input.anchorOn"
+        ],
+        "{json}"
+    );
 }
 
 /// The occurrences of `plan`, latest due first: (id, status, work order, escalated).
 async fn occurrences(w: &World, plan: &str) -> Vec<(String, String, String, bool)> {
-    let json = gql(&w.app, Some(&w.tokens["manager"]), OCCURRENCES, json!({ "id": plan })).await;
+    let json = gql(
+        &w.app,
+        Some(&w.tokens["manager"]),
+        OCCURRENCES,
+        json!({ "id": plan }),
+    )
+    .await;
     ok(&json)["maintenancePlan"]["occurrences"]["edges"]
         .as_array()
         .unwrap()
@@ -441,32 +637,83 @@ async fn overdue_notices(w: &World) -> Vec<entity::notification::Model> {
 async fn recurrence_completion_escalation_meters_and_certificates() {
     let w = world().await;
     let t = |name: &str| Some(w.tokens[name].as_str());
-    let lift = create_asset(&w, "manager", asset_input(w.a, "ELEVATOR", "EL-1", Some(day(&w, 20)))).await;
-    let lift = ok(&lift)["createAsset"]["asset"]["id"].as_str().unwrap().to_owned();
+    let lift = create_asset(
+        &w,
+        "manager",
+        asset_input(w.a, "ELEVATOR", "EL-1", Some(day(&w, 20))),
+    )
+    .await;
+    let lift = ok(&lift)["createAsset"]["asset"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let pump = create_asset(&w, "manager", asset_input(w.a, "WATER_PUMP", "WP-1", None)).await;
-    let pump = ok(&pump)["createAsset"]["asset"]["id"].as_str().unwrap().to_owned();
+    let pump = ok(&pump)["createAsset"]["asset"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let plan = |asset: &str, recurrence: &str, every: i32, anchor: Option<String>, lead: i32| {
         json!({ "input": { "buildingId": w.a, "assetId": asset, "name": format!("{recurrence} plan"),
             "checklist": ["Doors", "Brakes", "Phone"], "recurrence": recurrence, "every": every,
             "anchorOn": anchor, "categoryId": w.category, "leadDays": lead, "graceDays": 3 } })
     };
-    let json = gql(&w.app, t("manager"), CREATE_PLAN, plan(&lift, "WEEKS", 1, Some(day(&w, 0)), 0)).await;
-    let weekly = ok(&json)["createMaintenancePlan"]["plan"]["id"].as_str().unwrap().to_owned();
-    let json = gql(&w.app, t("manager"), CREATE_PLAN, plan(&pump, "DAYS", 30, Some(day(&w, 5)), 5)).await;
-    let ahead = ok(&json)["createMaintenancePlan"]["plan"]["id"].as_str().unwrap().to_owned();
-    let json = gql(&w.app, t("manager"), CREATE_PLAN, plan(&pump, "METER", 100, None, 0)).await;
-    let metered = ok(&json)["createMaintenancePlan"]["plan"]["id"].as_str().unwrap().to_owned();
+    let json = gql(
+        &w.app,
+        t("manager"),
+        CREATE_PLAN,
+        plan(&lift, "WEEKS", 1, Some(day(&w, 0)), 0),
+    )
+    .await;
+    let weekly = ok(&json)["createMaintenancePlan"]["plan"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let json = gql(
+        &w.app,
+        t("manager"),
+        CREATE_PLAN,
+        plan(&pump, "DAYS", 30, Some(day(&w, 5)), 5),
+    )
+    .await;
+    let ahead = ok(&json)["createMaintenancePlan"]["plan"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let json = gql(
+        &w.app,
+        t("manager"),
+        CREATE_PLAN,
+        plan(&pump, "METER", 100, None, 0),
+    )
+    .await;
+    let metered = ok(&json)["createMaintenancePlan"]["plan"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // Day 0: the weekly plan's first order, and the 30-day plan's order five days ahead.
     let json = gql(&w.app, t("admin"), RUN, json!({})).await;
     assert_eq!(ok(&json)["runMaintenanceJobsNow"], 2);
     let json = gql(&w.app, t("admin"), RUN, json!({})).await;
-    assert_eq!(ok(&json)["runMaintenanceJobsNow"], 0, "run twice: nothing more");
+    assert_eq!(
+        ok(&json)["runMaintenanceJobsNow"],
+        0,
+        "run twice: nothing more"
+    );
     let planned = occurrences(&w, &ahead).await;
     assert_eq!(planned.len(), 1);
     assert_eq!(planned[0].1, "PLANNED", "ordered ahead of its due date");
-    let json = gql(&w.app, t("manager"), SKIP, json!({ "input": { "occurrenceId": planned[0].0, "reason": "Pump replaced" } })).await;
-    assert_eq!(ok(&json)["skipMaintenance"]["occurrence"]["skipReason"], "Pump replaced");
+    let json = gql(
+        &w.app,
+        t("manager"),
+        SKIP,
+        json!({ "input": { "occurrenceId": planned[0].0, "reason": "Pump replaced" } }),
+    )
+    .await;
+    assert_eq!(
+        ok(&json)["skipMaintenance"]["occurrence"]["skipReason"],
+        "Pump replaced"
+    );
     let first = occurrences(&w, &weekly).await;
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].1, "ORDERED");
@@ -482,37 +729,113 @@ async fn recurrence_completion_escalation_meters_and_certificates() {
             .collect::<Vec<_>>()
     };
     let input = |items: &[&str]| json!({ "input": { "occurrenceId": occurrence, "results": results(items) } });
-    let json = gql(&w.app, t("manager"), COMPLETE, input(&["Doors", "Brakes", "Phone"])).await;
+    let json = gql(
+        &w.app,
+        t("manager"),
+        COMPLETE,
+        input(&["Doors", "Brakes", "Phone"]),
+    )
+    .await;
     assert_eq!(code(&json), "FORBIDDEN", "not the assignee");
-    let json = gql(&w.app, t("residentA"), COMPLETE, input(&["Doors", "Brakes", "Phone"])).await;
-    assert_eq!((code(&json), field(&json)), ("NOT_FOUND", "input.occurrenceId"));
-    let json = gql(&w.app, Some(&worker_token), COMPLETE, input(&["Doors", "Brakes"])).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.results"), "{json}");
-    let json = gql(&w.app, Some(&worker_token), COMPLETE, input(&["Doors", "Brakes", "Phone", "Roof"])).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.results"));
-    assert_eq!(occurrences(&w, &weekly).await[0].1, "ORDERED", "nothing written");
-    let json = gql(&w.app, Some(&worker_token), COMPLETE, input(&["Phone", "Doors", "Brakes"])).await;
+    let json = gql(
+        &w.app,
+        t("residentA"),
+        COMPLETE,
+        input(&["Doors", "Brakes", "Phone"]),
+    )
+    .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("NOT_FOUND", "input.occurrenceId")
+    );
+    let json = gql(
+        &w.app,
+        Some(&worker_token),
+        COMPLETE,
+        input(&["Doors", "Brakes"]),
+    )
+    .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.results"),
+        "{json}"
+    );
+    let json = gql(
+        &w.app,
+        Some(&worker_token),
+        COMPLETE,
+        input(&["Doors", "Brakes", "Phone", "Roof"]),
+    )
+    .await;
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.results")
+    );
+    assert_eq!(
+        occurrences(&w, &weekly).await[0].1,
+        "ORDERED",
+        "nothing written"
+    );
+    let json = gql(
+        &w.app,
+        Some(&worker_token),
+        COMPLETE,
+        input(&["Phone", "Doors", "Brakes"]),
+    )
+    .await;
     let done = &ok(&json)["completeMaintenance"]["occurrence"];
     assert_eq!(done["status"], "DONE");
-    assert_eq!(done["results"][0]["item"], "Doors", "kept in the checklist's order");
+    assert_eq!(
+        done["results"][0]["item"], "Doors",
+        "kept in the checklist's order"
+    );
     assert_eq!(done["results"][2]["ok"], false);
     assert_eq!(done["results"][2]["note"], "No dial tone");
     assert_eq!(done["completedById"], worker.to_string().as_str());
-    let json = gql(&w.app, Some(&worker_token), COMPLETE, input(&["Doors", "Brakes", "Phone"])).await;
+    let json = gql(
+        &w.app,
+        Some(&worker_token),
+        COMPLETE,
+        input(&["Doors", "Brakes", "Phone"]),
+    )
+    .await;
     assert_eq!(code(&json), "INVALID_STATE");
 
     // Meter plan: due at each multiple of 100 units reached.
     let read = |value: f64| json!({ "input": { "assetId": pump, "value": value } });
-    assert!(ok(&gql(&w.app, t("technicianA"), METER, read(120.0)).await)["recordMeterReading"].is_object());
+    assert!(
+        ok(&gql(&w.app, t("technicianA"), METER, read(120.0)).await)["recordMeterReading"]
+            .is_object()
+    );
     let json = gql(&w.app, t("technicianA"), METER, read(90.0)).await;
-    assert_eq!((code(&json), field(&json)), ("BAD_USER_INPUT", "input.value"));
+    assert_eq!(
+        (code(&json), field(&json)),
+        ("BAD_USER_INPUT", "input.value")
+    );
     let json = gql(&w.app, t("residentA"), METER, read(130.0)).await;
     assert_eq!((code(&json), field(&json)), ("NOT_FOUND", "input.assetId"));
 
     // The certificate's 30-day reminder, once.
-    let reminders = w.app.state.jobs.run_now(&w.app.state, "asset-certificates").await.unwrap();
-    assert_eq!(reminders, 1, "30 days before the lift's certificate expires");
-    assert_eq!(w.app.state.jobs.run_now(&w.app.state, "asset-certificates").await.unwrap(), 0);
+    let reminders = w
+        .app
+        .state
+        .jobs
+        .run_now(&w.app.state, "asset-certificates")
+        .await
+        .unwrap();
+    assert_eq!(
+        reminders, 1,
+        "30 days before the lift's certificate expires"
+    );
+    assert_eq!(
+        w.app
+            .state
+            .jobs
+            .run_now(&w.app.state, "asset-certificates")
+            .await
+            .unwrap(),
+        0
+    );
 
     // Two weeks on, two instances at once: the weekly plan's two further orders and the meter
     // plan's one, each once; the week-1 occurrence is overdue and escalated once, as an
@@ -520,8 +843,14 @@ async fn recurrence_completion_escalation_meters_and_certificates() {
     w.app.state.clock.advance(Duration::days(14));
     let sibling = w.app.spawn_sibling().await;
     let (one, two) = tokio::join!(
-        w.app.state.jobs.run_now(&w.app.state, "preventive-maintenance"),
-        sibling.state.jobs.run_now(&sibling.state, "preventive-maintenance"),
+        w.app
+            .state
+            .jobs
+            .run_now(&w.app.state, "preventive-maintenance"),
+        sibling
+            .state
+            .jobs
+            .run_now(&sibling.state, "preventive-maintenance"),
     );
     let (one, two) = (one.unwrap(), two.unwrap());
     // Created: week 1, week 2, the meter's 100; escalated: week 1 (due day 7, grace 3).
@@ -530,8 +859,15 @@ async fn recurrence_completion_escalation_meters_and_certificates() {
     assert_eq!(ok(&json)["runMaintenanceJobsNow"], 0, "no duplicate");
     let weeks = occurrences(&w, &weekly).await;
     let statuses: Vec<&str> = weeks.iter().map(|o| o.1.as_str()).collect();
-    assert_eq!(statuses, ["ORDERED", "OVERDUE", "DONE"], "three periods, three orders");
-    assert_eq!(weeks.iter().map(|o| o.3).collect::<Vec<_>>(), [false, true, false]);
+    assert_eq!(
+        statuses,
+        ["ORDERED", "OVERDUE", "DONE"],
+        "three periods, three orders"
+    );
+    assert_eq!(
+        weeks.iter().map(|o| o.3).collect::<Vec<_>>(),
+        [false, true, false]
+    );
     let orders = entity::work_order::Entity::find()
         .filter(entity::work_order::Column::AssetId.eq(Uuid::parse_str(&lift).unwrap()))
         .all(&w.app.state.db)
@@ -543,26 +879,46 @@ async fn recurrence_completion_escalation_meters_and_certificates() {
     assert_eq!(notices.len(), 1, "escalated once");
     assert_eq!(notices[0].priority, "EMERGENCY");
     assert_eq!(occurrences(&w, &metered).await.len(), 1);
-    assert_eq!(w.app.state.jobs.run_now(&w.app.state, "asset-certificates").await.unwrap(), 1, "the 7-day reminder");
+    assert_eq!(
+        w.app
+            .state
+            .jobs
+            .run_now(&w.app.state, "asset-certificates")
+            .await
+            .unwrap(),
+        1,
+        "the 7-day reminder"
+    );
 
     // Skipping: managers only, with a reason; the current week's occurrence.
-    let skip = json!({ "input": { "occurrenceId": weeks[0].0, "reason": "Lift replaced this week" } });
-    assert_eq!(code(&gql(&w.app, t("technicianA"), SKIP, skip.clone()).await), "FORBIDDEN");
-    assert_eq!(code(&gql(&w.app, t("supervisor"), SKIP, skip.clone()).await), "FORBIDDEN");
+    let skip =
+        json!({ "input": { "occurrenceId": weeks[0].0, "reason": "Lift replaced this week" } });
+    assert_eq!(
+        code(&gql(&w.app, t("technicianA"), SKIP, skip.clone()).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        code(&gql(&w.app, t("supervisor"), SKIP, skip.clone()).await),
+        "FORBIDDEN"
+    );
     let json = gql(&w.app, t("manager"), SKIP, skip.clone()).await;
-    assert_eq!(ok(&json)["skipMaintenance"]["occurrence"]["status"], "SKIPPED");
-    assert_eq!(code(&gql(&w.app, t("manager"), SKIP, skip).await), "INVALID_STATE");
+    assert_eq!(
+        ok(&json)["skipMaintenance"]["occurrence"]["status"],
+        "SKIPPED"
+    );
+    assert_eq!(
+        code(&gql(&w.app, t("manager"), SKIP, skip).await),
+        "INVALID_STATE"
+    );
 
     // The lift's history holds its maintenance.
     let json = gql(&w.app, t("manager"), ASSET, json!({ "id": lift })).await;
     let history = &ok(&json)["asset"]["history"];
     assert_eq!(history["totalCount"], 3, "{json}");
     assert!(
-        history["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["node"]["kind"] == "MAINTENANCE" && e["node"]["occurrence"]["id"].is_string())
+        history["edges"].as_array().unwrap().iter().all(
+            |e| e["node"]["kind"] == "MAINTENANCE" && e["node"]["occurrence"]["id"].is_string()
+        )
     );
     // Another reading past 200: one more meter occurrence.
     ok(&gql(&w.app, t("technicianA"), METER, read(250.0)).await);

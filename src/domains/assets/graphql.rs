@@ -409,7 +409,10 @@ impl AssetMutation {
         let code = check.field(Text::<64>::parse("input.code", &input.code));
         let name = check.field(Text::<200>::parse("input.name", &input.name));
         let location = check.field(Text::<200>::parse("input.location", &input.location));
-        let model = check.field(Text::<200>::parse_opt("input.model", input.model.as_deref()));
+        let model = check.field(Text::<200>::parse_opt(
+            "input.model",
+            input.model.as_deref(),
+        ));
         let qualification_id = check.field(parse_opt_id(
             "input.qualificationId",
             input.qualification_id.as_ref(),
@@ -457,10 +460,7 @@ impl AssetMutation {
         let model = check.field(Text::<200>::parse_change("input.model", input.model));
         let qualification_id = check.field(
             change(input.qualification_id)
-                .map(|q| {
-                    q.map(|q| parse_id("input.qualificationId", &q))
-                        .transpose()
-                })
+                .map(|q| q.map(|q| parse_id("input.qualificationId", &q)).transpose())
                 .transpose(),
         );
         let (id, changes) = check.finish(|| {
@@ -622,10 +622,7 @@ impl AssetMutation {
         let category_id = check.field(parse_opt_id("input.categoryId", input.category_id.as_ref()));
         let qualification_id = check.field(
             change(input.qualification_id)
-                .map(|q| {
-                    q.map(|q| parse_id("input.qualificationId", &q))
-                        .transpose()
-                })
+                .map(|q| q.map(|q| parse_id("input.qualificationId", &q)).transpose())
                 .transpose(),
         );
         days(&mut check, "input.leadDays", input.lead_days);

@@ -110,7 +110,12 @@ fn step(recurrence: MaintenanceRecurrence, every: i32, date: NaiveDate) -> Optio
 }
 
 /// The `k`-th due date from the anchor.
-fn nth(recurrence: MaintenanceRecurrence, every: i32, anchor: NaiveDate, k: u32) -> Option<NaiveDate> {
+fn nth(
+    recurrence: MaintenanceRecurrence,
+    every: i32,
+    anchor: NaiveDate,
+    k: u32,
+) -> Option<NaiveDate> {
     let n = u32::try_from(every.max(1)).unwrap_or(1);
     match recurrence {
         MaintenanceRecurrence::Days => {
@@ -539,8 +544,7 @@ impl<'a> Maintenance<'a> {
             .map_err(|e| e.on_field("input.occurrenceId"))?;
         if self.assignee_user(&found).await? != Some(me) {
             return Err(AppError::Forbidden(
-                "only the assignee of its work order completes a maintenance occurrence"
-                    .to_owned(),
+                "only the assignee of its work order completes a maintenance occurrence".to_owned(),
             ));
         }
         if found.status != ORDERED {
@@ -579,9 +583,15 @@ impl<'a> Maintenance<'a> {
         let now = write.now();
         let updated = maintenance_occurrence::Entity::update_many()
             .col_expr(maintenance_occurrence::Column::Status, Expr::value(DONE))
-            .col_expr(maintenance_occurrence::Column::Results, Expr::value(text.clone()))
+            .col_expr(
+                maintenance_occurrence::Column::Results,
+                Expr::value(text.clone()),
+            )
             .col_expr(maintenance_occurrence::Column::CompletedBy, Expr::value(me))
-            .col_expr(maintenance_occurrence::Column::CompletedAt, Expr::value(now))
+            .col_expr(
+                maintenance_occurrence::Column::CompletedAt,
+                Expr::value(now),
+            )
             .filter(maintenance_occurrence::Column::Id.eq(id))
             .filter(maintenance_occurrence::Column::Status.eq(ORDERED))
             .exec(write.txn())
@@ -666,7 +676,10 @@ impl<'a> Maintenance<'a> {
                 (None, Some(kind)) => assets.filter(asset::Column::Kind.eq(kind)),
                 (None, None) => continue,
             };
-            let assets = assets.order_by_asc(asset::Column::Id).all(self.db()).await?;
+            let assets = assets
+                .order_by_asc(asset::Column::Id)
+                .all(self.db())
+                .await?;
             for target in assets {
                 let existing = maintenance_occurrence::Entity::find()
                     .filter(maintenance_occurrence::Column::PlanId.eq(plan.id))
@@ -900,7 +913,11 @@ fn calendar_due(
         if date - lead > today || out.len() >= CATCH_UP {
             break;
         }
-        out.push((date.format("%Y-%m-%d").to_string(), expired_from(date), None));
+        out.push((
+            date.format("%Y-%m-%d").to_string(),
+            expired_from(date),
+            None,
+        ));
         next = step(recurrence, plan.every, date);
     }
     out

@@ -589,7 +589,9 @@ impl<'a> Assets<'a> {
         let write = Write::begin(self.state).await?;
         next.updated_at = write.now();
         let updated = asset::Entity::update_many()
-            .set(sea_orm::ActiveModelTrait::reset_all(asset::ActiveModel::from(next.clone())))
+            .set(sea_orm::ActiveModelTrait::reset_all(
+                asset::ActiveModel::from(next.clone()),
+            ))
             .filter(asset::Column::Id.eq(id))
             .filter(asset::Column::UpdatedAt.eq(current.updated_at))
             .exec(write.txn())
@@ -764,7 +766,11 @@ impl<'a> Assets<'a> {
             };
             let at: DateTime<Utc> = expired_from(expires_on);
             let stages = [
-                (at, C::CertificateExpiredNotified, "ASSET_CERTIFICATE_EXPIRED"),
+                (
+                    at,
+                    C::CertificateExpiredNotified,
+                    "ASSET_CERTIFICATE_EXPIRED",
+                ),
                 (
                     at - Duration::days(SECOND_REMINDER_DAYS),
                     C::CertificateWarned7,
@@ -794,7 +800,10 @@ impl<'a> Assets<'a> {
             }
             let (title, priority) = if index == 0 {
                 (
-                    format!("{} ({}): inspection certificate expired", model.name, model.code),
+                    format!(
+                        "{} ({}): inspection certificate expired",
+                        model.name, model.code
+                    ),
                     NotificationPriority::Important,
                 )
             } else {
