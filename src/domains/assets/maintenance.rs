@@ -687,7 +687,7 @@ impl<'a> Maintenance<'a> {
                     .all(self.db())
                     .await?;
                 let due = if recurrence == MaintenanceRecurrence::Meter {
-                    meter_due(&plan, &target, &existing)
+                    meter_due(&plan, &target, &existing, today)
                 } else {
                     calendar_due(&plan, recurrence, &existing, today)
                 };
@@ -924,13 +924,14 @@ fn calendar_due(
 }
 
 /// The due occurrence of a meter plan for one asset, if its reading passed a multiple of the
-/// plan's interval that has no occurrence yet.
+/// plan's interval that has no occurrence yet: due at the end of `today`.
 fn meter_due(
     plan: &maintenance_plan::Model,
     target: &asset::Model,
     existing: &[maintenance_occurrence::Model],
+    today: NaiveDate,
 ) -> Vec<(String, DateTime<Utc>, Option<f64>)> {
-    let (Some(value), Some(read_at)) = (target.meter_value, target.meter_read_at) else {
+    let Some(value) = target.meter_value else {
         return Vec::new();
     };
     let every = f64::from(plan.every.max(1));
@@ -942,6 +943,7 @@ fn meter_due(
     if threshold < every || threshold <= last {
         return Vec::new();
     }
-    let due = expired_from(read_at.date_naive());
+    // Due the day the job finds it (the reading may have been taken earlier).
+    let due = expired_from(today);
     vec![(format!("meter:{threshold}"), due, Some(threshold))]
 }
