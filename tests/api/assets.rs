@@ -832,7 +832,7 @@ async fn recurrence_completion_escalation_meters_and_certificates() {
         0
     );
     assert_eq!(
-        manager_notices(&w, "ASSET_CERTIFICATE_EXPIRES_IN_30_DAYS")
+        manager_notices(&w, "ASSET_CERT_EXPIRES_IN_30_DAYS")
             .await
             .len(),
         1,
@@ -882,7 +882,7 @@ async fn recurrence_completion_escalation_meters_and_certificates() {
     assert_eq!(notices[0].priority, "EMERGENCY");
     assert_eq!(occurrences(&w, &metered).await.len(), 1);
     assert_eq!(
-        manager_notices(&w, "ASSET_CERTIFICATE_EXPIRES_IN_7_DAYS")
+        manager_notices(&w, "ASSET_CERT_EXPIRES_IN_7_DAYS")
             .await
             .len(),
         1,

@@ -769,17 +769,17 @@ impl<'a> Assets<'a> {
                 (
                     at,
                     C::CertificateExpiredNotified,
-                    "ASSET_CERTIFICATE_EXPIRED",
+                    "ASSET_CERT_EXPIRED",
                 ),
                 (
                     at - Duration::days(SECOND_REMINDER_DAYS),
                     C::CertificateWarned7,
-                    "ASSET_CERTIFICATE_EXPIRES_IN_7_DAYS",
+                    "ASSET_CERT_EXPIRES_IN_7_DAYS",
                 ),
                 (
                     at - Duration::days(FIRST_REMINDER_DAYS),
                     C::CertificateWarned30,
-                    "ASSET_CERTIFICATE_EXPIRES_IN_30_DAYS",
+                    "ASSET_CERT_EXPIRES_IN_30_DAYS",
                 ),
             ];
             let Some(index) = stages.iter().position(|(from, _, _)| now >= *from) else {
