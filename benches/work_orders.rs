@@ -205,6 +205,7 @@ impl Bench {
                     on_behalf_of: Some(requester),
                     offering_id: None,
                     slot_id: None,
+                    asset_id: None,
                 },
             )
             .await
