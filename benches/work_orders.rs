@@ -206,6 +206,7 @@ impl Bench {
                     offering_id: None,
                     slot_id: None,
                     household_member_id: None,
+                    asset_id: None,
                 },
             )
             .await

@@ -19,6 +19,7 @@
 
 mod activities;
 mod assessment;
+mod assets;
 mod care;
 mod channels;
 mod community;
@@ -69,6 +70,7 @@ use entity::{
 
 pub use activities::seed_activities;
 pub use assessment::{DEMO_FINAL_CYCLE, DEMO_OPEN_CYCLE, seed_assessment};
+pub use assets::{DEMO_ELEVATOR, seed_assets};
 pub use care::{
     CHILDCARE_BOOKING as CARE_CHILDCARE_BOOKING, ELDER_NEEDS as CARE_ELDER_NEEDS,
     PET_NEEDS as CARE_PET_NEEDS, seed_care,
@@ -185,6 +187,7 @@ pub async fn seed(state: &AppState) -> AppResult<SeedOutcome> {
     front_desk::seed_front_desk(state).await?;
     seed_patrols(state).await?;
     seed_care(state).await?;
+    seed_assets(state).await?;
     Ok(outcome)
 }
 

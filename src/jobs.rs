@@ -48,6 +48,8 @@ impl Jobs {
                 Arc::new(crate::domains::front_desk::reminders::ParcelReminders),
                 Arc::new(crate::domains::patrols::job::PatrolRuns),
                 Arc::new(crate::domains::care::visits::CareVisits),
+                Arc::new(crate::domains::assets::jobs::PreventiveMaintenance),
+                Arc::new(crate::domains::assets::jobs::AssetCertificates),
             ]),
         }
     }

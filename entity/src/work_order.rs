@@ -84,6 +84,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The household member a personalised service is for (childcare, elderly care, pet care).
     pub household_member_id: Option<Uuid>,
+    /// The facility asset it concerns, if any.
+    #[serde(default)]
+    pub asset_id: Option<Uuid>,
 }
 
 /// Relations are followed with explicit queries and DataLoaders, not through the entity.

@@ -28,6 +28,7 @@ mod m20261130_000024_partners;
 mod m20261130_000025_perks;
 mod m20261130_000026_health;
 mod m20261130_000027_care;
+mod m20261130_000028_assets;
 mod m20261130_000029_patrols;
 mod m20261130_000030_front_desk;
 mod support;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000027_care::Migration),
             Box::new(m20261130_000029_patrols::Migration),
             Box::new(m20261130_000030_front_desk::Migration),
+            Box::new(m20261130_000028_assets::Migration),
         ]
     }
 }

@@ -268,6 +268,7 @@ pub async fn seed_work_orders(state: &AppState) -> AppResult<usize> {
                     offering_id,
                     slot_id,
                     household_member_id: None,
+                    asset_id: None,
                 },
             )
             .await?

@@ -3,6 +3,7 @@
 
 pub mod activities;
 pub mod assessment;
+pub mod assets;
 pub mod care;
 pub mod catalogue;
 pub mod channels;

@@ -85,6 +85,7 @@ pub struct CommunityQuery(
 pub struct OperationsQuery(
     crate::domains::front_desk::graphql::FrontDeskQuery,
     crate::domains::patrols::graphql::PatrolQuery,
+    crate::domains::assets::graphql::AssetQuery,
 );
 
 /// Root mutation type: the groups below, merged (as `Query`).
@@ -138,6 +139,7 @@ pub struct CommunityMutation(
 pub struct OperationsMutation(
     crate::domains::front_desk::graphql::FrontDeskMutation,
     crate::domains::patrols::graphql::PatrolMutation,
+    crate::domains::assets::graphql::AssetMutation,
 );
 
 /// Root subscription type.

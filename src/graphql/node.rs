@@ -161,6 +161,12 @@ pub enum Node {
     CarePlan(Box<crate::domains::care::types::CarePlan>),
     /// A care visit (as its plan).
     CareVisit(Box<crate::domains::care::types::CareVisit>),
+    /// A facility asset (as `asset(id:)`).
+    Asset(Box<crate::domains::assets::types::Asset>),
+    /// A preventive maintenance plan (as `maintenancePlan(id:)`).
+    MaintenancePlan(Box<crate::domains::assets::types::MaintenancePlan>),
+    /// A preventive maintenance occurrence (as `maintenanceOccurrence(id:)`).
+    MaintenanceOccurrence(Box<crate::domains::assets::types::MaintenanceOccurrence>),
 }
 
 /// The types `node(id:)` resolves.
@@ -246,6 +252,12 @@ pub enum NodeKind {
     CarePlan,
     /// A care visit.
     CareVisit,
+    /// A facility asset.
+    Asset,
+    /// A maintenance plan.
+    MaintenancePlan,
+    /// A maintenance occurrence.
+    MaintenanceOccurrence,
 }
 
 /// Where each kind's rows live; every table has a UUID primary key `id`.
@@ -290,6 +302,9 @@ pub const TABLES: &[(NodeKind, &str)] = &[
     (NodeKind::PatrolRun, "patrol_run"),
     (NodeKind::CarePlan, "care_plan"),
     (NodeKind::CareVisit, "care_visit"),
+    (NodeKind::Asset, "asset"),
+    (NodeKind::MaintenancePlan, "maintenance_plan"),
+    (NodeKind::MaintenanceOccurrence, "maintenance_occurrence"),
 ];
 
 /// Loads one object of a known kind through its type's own access rules; `None` when the viewer
@@ -611,6 +626,30 @@ async fn load(ctx: &Context<'_>, kind: NodeKind, id: Uuid) -> AppResult<Option<N
                 .map(CareVisit::try_from_model)
                 .transpose()?
                 .map(|visit| Node::CareVisit(Box::new(visit)))
+        }
+        NodeKind::Asset => {
+            use crate::domains::assets::{service::Assets, types::Asset};
+            visible(Assets::new(ctx.state()).get(scope, id).await)?
+                .map(Asset::try_from_model)
+                .transpose()?
+                .map(|asset| Node::Asset(Box::new(asset)))
+        }
+        NodeKind::MaintenancePlan => {
+            use crate::domains::assets::{maintenance::Maintenance, types::MaintenancePlan};
+            visible(Maintenance::new(ctx.state()).plan(scope, id).await)?
+                .map(MaintenancePlan::try_from_model)
+                .transpose()?
+                .map(|plan| Node::MaintenancePlan(Box::new(plan)))
+        }
+        NodeKind::MaintenanceOccurrence => {
+            use crate::domains::assets::{maintenance::Maintenance, types::MaintenanceOccurrence};
+            let now = ctx.state().clock.now();
+            visible(Maintenance::new(ctx.state()).occurrence(scope, id).await)?
+                .map(|(model, plan)| {
+                    MaintenanceOccurrence::try_from_model(model, plan.grace_days, now)
+                })
+                .transpose()?
+                .map(|o| Node::MaintenanceOccurrence(Box::new(o)))
         }
     })
 }

@@ -633,6 +633,11 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
         crate::domains::patrols::types::PatrolRun => "A patrol run", "patrol runs",
         crate::domains::care::types::CarePlan => "A care plan", "care plans",
         crate::domains::care::types::CareVisit => "A care visit", "care visits",
+        crate::domains::assets::types::Asset => "A facility asset", "facility assets",
+        crate::domains::assets::types::AssetHistoryEntry => "An asset history entry", "asset history entries",
+        crate::domains::assets::types::FacilityOutage => "A facility outage", "facility outages",
+        crate::domains::assets::types::MaintenancePlan => "A maintenance plan", "maintenance plans",
+        crate::domains::assets::types::MaintenanceOccurrence => "A maintenance occurrence", "maintenance occurrences",
     )
     .override_output_type_description::<PageInfo>(
         "Where a page of a connection sits in the whole list: whether more items exist after \

@@ -314,6 +314,56 @@ pub async fn resolve(
                     }
                 }
             }
+            crate::domains::assets::service::SUBJECT => {
+                use crate::domains::assets::{
+                    service::{Assets, SUBJECT},
+                    types::{Asset, FacilityOutage},
+                };
+                let service = Assets::new(state);
+                let mut seen = HashSet::new();
+                for model in service.visible_among(scope, ids.clone()).await? {
+                    let id = model.id;
+                    if let Ok(asset) = Asset::try_from_model(model) {
+                        seen.insert(id);
+                        found.insert(
+                            (SUBJECT.to_owned(), id),
+                            NotificationSubject::Asset(Box::new(asset)),
+                        );
+                    }
+                }
+                let rest: HashSet<Uuid> = ids.difference(&seen).copied().collect();
+                if !rest.is_empty() {
+                    for model in service.outages_among(scope, rest).await? {
+                        let id = model.id;
+                        if let Ok(outage) = FacilityOutage::try_from_model(model) {
+                            found.insert(
+                                (SUBJECT.to_owned(), id),
+                                NotificationSubject::FacilityOutage(Box::new(outage)),
+                            );
+                        }
+                    }
+                }
+            }
+            crate::domains::assets::maintenance::OCCURRENCE_SUBJECT => {
+                use crate::domains::assets::{
+                    maintenance::{Maintenance, OCCURRENCE_SUBJECT},
+                    types::MaintenanceOccurrence,
+                };
+                let now = state.clock.now();
+                for (model, grace) in Maintenance::new(state)
+                    .occurrences_among(scope, ids)
+                    .await?
+                {
+                    let id = model.id;
+                    if let Ok(occurrence) = MaintenanceOccurrence::try_from_model(model, grace, now)
+                    {
+                        found.insert(
+                            (OCCURRENCE_SUBJECT.to_owned(), id),
+                            NotificationSubject::MaintenanceOccurrence(Box::new(occurrence)),
+                        );
+                    }
+                }
+            }
             _ => {}
         }
     }

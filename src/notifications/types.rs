@@ -48,6 +48,8 @@ text_enum! {
         FrontDesk => "FRONT_DESK",
         /// A security or fire patrol (a run not started in time).
         Patrol => "PATROL",
+        /// A facility asset (an outage, an inspection certificate) or its maintenance.
+        Facility => "FACILITY",
         /// A category this server version does not know (written by a newer version).
         Other => "OTHER",
     }
@@ -218,6 +220,12 @@ pub enum NotificationSubject {
     PatrolRun(Box<crate::domains::patrols::types::PatrolRun>),
     /// A care visit (missed: an elder's check-in alert).
     CareVisit(Box<crate::domains::care::types::CareVisit>),
+    /// A facility asset (for those who see its building's assets).
+    Asset(Box<crate::domains::assets::types::Asset>),
+    /// An outage of a shared facility (for the building's residents).
+    FacilityOutage(Box<crate::domains::assets::types::FacilityOutage>),
+    /// A preventive maintenance occurrence.
+    MaintenanceOccurrence(Box<crate::domains::assets::types::MaintenanceOccurrence>),
 }
 
 /// One notification in a user's inbox.

@@ -167,6 +167,7 @@ async fn rated_order(app: &TestApp, staff: Uuid, stars: i16, breached: bool) {
             created_at: now,
             updated_at: now,
             household_member_id: None,
+            asset_id: None,
         },
     ))
     .exec_without_returning(db)

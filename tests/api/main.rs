@@ -7,6 +7,7 @@
 mod access;
 mod activities;
 mod assessment;
+mod assets;
 mod care;
 mod catalogue;
 mod channels;

@@ -212,6 +212,7 @@ fn order(
         created_at: created,
         updated_at: created,
         household_member_id: None,
+        asset_id: None,
     }
 }
 

@@ -756,6 +756,7 @@ impl<'a> ServiceCentres<'a> {
                     offering_id: None,
                     slot_id: None,
                     household_member_id: None,
+                    asset_id: None,
                 },
             )
             .await

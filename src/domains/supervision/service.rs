@@ -1012,6 +1012,7 @@ impl<'a> SupervisionService<'a> {
                                 .take(200)
                                 .collect(),
                             description: finding.note.clone(),
+                            asset_id: None,
                         },
                     )
                     .await

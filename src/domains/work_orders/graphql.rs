@@ -62,6 +62,9 @@ pub struct CreateWorkOrderInput {
     /// a member of the order's unit, where the requester lives; otherwise `BAD_USER_INPUT` on
     /// `input.householdMemberId`.
     pub household_member_id: Option<ID>,
+    /// The facility asset it concerns (staff and managers; an asset of the order's building,
+    /// else `BAD_USER_INPUT` on `input.assetId`).
+    pub asset_id: Option<ID>,
 }
 
 /// Input naming one order, optionally with the version you saw.
@@ -352,6 +355,7 @@ impl WorkOrderMutation {
             "input.householdMemberId",
             input.household_member_id.as_ref(),
         ));
+        let asset_id = check.field(parse_opt_id("input.assetId", input.asset_id.as_ref()));
         let new = check.finish(|| {
             Some(NewWorkOrder {
                 category_id: category_id?,
@@ -366,6 +370,7 @@ impl WorkOrderMutation {
                 offering_id: offering_id?,
                 slot_id: slot_id?,
                 household_member_id: household_member_id?,
+                asset_id: asset_id?,
             })
         })?;
         let scope = ctx.scope().await?;

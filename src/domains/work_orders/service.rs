@@ -93,6 +93,8 @@ pub struct NewWorkOrder {
     /// The household member the service is for (a member of the order's unit, where the
     /// requester lives).
     pub household_member_id: Option<Uuid>,
+    /// The facility asset it concerns (staff and managers; in the order's building).
+    pub asset_id: Option<Uuid>,
 }
 
 /// A submitted order and any warnings for the requester.
@@ -360,6 +362,15 @@ impl<'a> WorkOrderService<'a> {
             self.check_household_member(member, unit_id, requester, staff_side)
                 .await?;
         }
+        if let Some(asset_id) = new.asset_id {
+            if !staff_side {
+                return Err(AppError::Forbidden(
+                    "only staff link a work order to an asset".to_owned(),
+                ));
+            }
+            crate::domains::assets::service::check_in_building(self.db(), asset_id, building_id)
+                .await?;
+        }
         let (policy, priority) = Self::policy(self.db(), new.category_id, new.priority).await?;
         if !staff_side && !policy.category.requestable {
             return Err(AppError::Forbidden(
@@ -512,6 +523,7 @@ impl<'a> WorkOrderService<'a> {
                 description: new.description,
                 actor: me,
                 household_member_id: new.household_member_id,
+                asset_id: new.asset_id,
             },
         )
         .await?;
@@ -1944,6 +1956,8 @@ pub struct OpenedElsewhere {
     pub title: String,
     /// Description.
     pub description: String,
+    /// The facility asset it concerns, if any (in the building; checked by the caller).
+    pub asset_id: Option<Uuid>,
 }
 
 /// Opens a work order inside `write`, the caller's transaction, exactly as `createWorkOrder`
@@ -1971,6 +1985,7 @@ pub async fn open_in(write: &mut Write<'_>, new: OpenedElsewhere) -> AppResult<w
             description: new.description,
             actor: new.requester_id,
             household_member_id: None,
+            asset_id: new.asset_id,
         },
     )
     .await?;
@@ -1996,6 +2011,8 @@ struct Fresh {
     actor: Uuid,
     /// The household member the service is for.
     household_member_id: Option<Uuid>,
+    /// The facility asset it concerns.
+    asset_id: Option<Uuid>,
 }
 
 /// The one place a work order is born, inside the caller's `write`: the row with the policy's
@@ -2021,6 +2038,7 @@ async fn insert_submitted(
         description,
         actor,
         household_member_id,
+        asset_id,
     } = fresh;
     let order = work_order::Model {
         id: Uuid::now_v7(),
@@ -2061,10 +2079,13 @@ async fn insert_submitted(
         created_at: now,
         updated_at: now,
         household_member_id,
+        asset_id,
     };
     work_order::Entity::insert(work_order::ActiveModel::from(order.clone()))
         .exec_without_returning(write.txn())
         .await?;
+    // An order about an asset joins the asset's history in the same write.
+    crate::domains::assets::service::record_work_order(write.txn(), &order).await?;
     let submitted = entry(
         &order,
         Some(actor),

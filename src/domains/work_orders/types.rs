@@ -119,6 +119,8 @@ text_enum! {
         Complaint => "COMPLAINT",
         /// Found on a security or fire patrol.
         Patrol => "PATROL",
+        /// Preventive maintenance of a facility asset (the `preventive-maintenance` job).
+        Maintenance => "MAINTENANCE",
     }
 }
 
