@@ -276,6 +276,7 @@ async fn seed_booking(state: &AppState) -> AppResult<()> {
                 offering_id: offering.map(|o| o.id),
                 slot_id: None,
                 household_member_id: Some(child.id),
+                asset_id: None,
             },
         )
         .await?;

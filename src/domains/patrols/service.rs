@@ -850,6 +850,7 @@ impl<'a> PatrolService<'a> {
                         channel: WorkOrderChannel::Patrol,
                         title: title.clone(),
                         description: note.clone(),
+                        asset_id: None,
                     },
                 )
                 .await
