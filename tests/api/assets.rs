@@ -461,6 +461,18 @@ async fn who_sees_what_outages_history_and_bad_input() {
         .as_str()
         .unwrap()
         .to_owned();
+    let json = gql(
+        &w.app,
+        t("manager"),
+        "query($id: ID!) { workOrder(id: $id) { asset { id kind } } }",
+        json!({ "id": order_id }),
+    )
+    .await;
+    assert_eq!(
+        ok(&json)["workOrder"]["asset"]["id"],
+        json!(lift_a),
+        "the order names its asset for the manager"
+    );
     let json = gql(&w.app, t("manager"), CREATE_ORDER, order(&lift_b, w.a)).await;
     assert_eq!(
         (code(&json), field(&json)),

@@ -307,6 +307,22 @@ impl WorkOrder {
             .transpose()?)
     }
 
+    /// The facility asset it concerns, if any, as `asset(id:)` shows it: null for those who may
+    /// not see assets (residents see outages, not assets).
+    async fn asset(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<crate::domains::assets::types::Asset>> {
+        use crate::graphql::node::{Node, NodeKind, load_of};
+        let Some(id) = self.model.asset_id else {
+            return Ok(None);
+        };
+        Ok(match load_of(ctx, id, &[NodeKind::Asset]).await? {
+            Some(Node::Asset(asset)) => Some(*asset),
+            _ => None,
+        })
+    }
+
     /// The booked offering, if any.
     async fn offering(
         &self,
