@@ -19,32 +19,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
+
 use std::{
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 use serde_json::{Value, json};
-
-const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
+use support::{Server, graphql, percentile, with_database};
 
 /// The home page.
 const PAGE: &str = "{ viewer { displayName units { number floor building { name address } householdMembers { name kind } } } notices(first: 10) { edges { node { id title kind priority publishAt pinned requiresAck } } } unreadNotificationCount }";
-
-fn with_database(url: &str, name: &str) -> String {
-    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
-    format!("{base}/{name}")
-}
-
-async fn admin(url: &str, sql: &str) {
-    let conn = Database::connect(url).await.unwrap();
-    conn.execute_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
-        .await
-        .unwrap();
-    conn.close().await.unwrap();
-}
 
 /// Committed transactions of database `name` so far.
 async fn commits(admin_url: &str, name: &str) -> i64 {
@@ -64,23 +52,6 @@ async fn commits(admin_url: &str, name: &str) -> i64 {
     let value: i64 = row.try_get("", "xact_commit").unwrap();
     conn.close().await.unwrap();
     value
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// `pgbench -S -c 8` for `seconds`: its TPS (without the initial connection time).
@@ -175,28 +146,9 @@ async fn load(url: &str, token: &str, connections: usize, seconds: u64) -> Phase
     }
 }
 
-async fn graphql(
-    http: &reqwest::Client,
-    url: &str,
-    token: Option<&str>,
-    query: &str,
-    variables: Value,
-) -> Value {
-    let mut request = http
-        .post(url)
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let json: Value = request.send().await.unwrap().json().await.unwrap();
-    assert!(json["errors"].is_null(), "{json}");
-    json["data"].clone()
-}
-
 #[tokio::main]
 async fn main() {
-    let admin_url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+    let admin_url = support::admin_url();
     let seconds: u64 = std::env::var("BENCH_SECONDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -204,12 +156,7 @@ async fn main() {
     let pid = std::process::id();
     let (name, yardstick) = (format!("rh_http_{pid}"), format!("rh_pgbench_{pid}"));
     for db in [&name, &yardstick] {
-        admin(
-            &admin_url,
-            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        )
-        .await;
-        admin(&admin_url, &format!("CREATE DATABASE {db}")).await;
+        support::fresh_database(&admin_url, db).await;
     }
     // Both the server and pgbench talk to PostgreSQL on the loopback without TLS (the README's
     // advice for loopback URLs), unless the URL says otherwise.
@@ -230,46 +177,10 @@ async fn main() {
         .expect("pgbench -i runs");
     assert!(init.success(), "pgbench -i failed");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let data = tempfile::tempdir().unwrap();
-    let server = Server(
-        Command::new(env!("CARGO_BIN_EXE_resident-hub"))
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--data-dir",
-            ])
-            .arg(data.path())
-            .env("DATABASE_URL", &url)
-            .env("RESIDENT_HUB_JWT_SECRET", SECRET)
-            .env("RESIDENT_HUB_DEMO", "true")
-            .env("RUST_LOG", "warn")
-            .env_remove("REDIS_URL")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("release binary starts"),
-    );
+    let server = Server::start(&url, &[("RESIDENT_HUB_DEMO", "true".to_owned())]);
     let http = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..600 {
-        if http
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "the server did not become ready");
+    server.ready(&http).await;
+    let base = server.base();
     let gql = format!("{base}/graphql");
     let sign_in = "mutation($e: String!) { signIn(input: { email: $e, password: \"demo-password\" }) { accessToken } }";
     // The demo seed runs at start; wait until its accounts sign in.
@@ -360,10 +271,6 @@ async fn main() {
     }
     drop(server);
     for db in [&name, &yardstick] {
-        admin(
-            &admin_url,
-            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        )
-        .await;
+        support::drop_database(&admin_url, db).await;
     }
 }
