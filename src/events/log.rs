@@ -305,7 +305,9 @@ impl<S: ReplaySource> ReplayState<S> {
                 return Some(Ok(row));
             }
             if self.catching_up {
-                match self.source.rows_after(&self.db, self.last).await {
+                // Boxed while it runs: the stream lives as long as the subscription, and an
+                // idle one should not carry a database read's state.
+                match Box::pin(self.source.rows_after(&self.db, self.last)).await {
                     Ok(batch) => {
                         self.catching_up = batch.more;
                         if let Some(read_to) = batch.read_to {

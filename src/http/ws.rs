@@ -215,6 +215,9 @@ impl Connection {
         metrics.websocket_closed();
     }
 
+    /// The connection's loop. The task lives as long as the socket and its future is as large
+    /// as its largest state, so what handles a message (token checks, database reads, sending)
+    /// is boxed while it runs: an idle socket keeps only the `select!` below.
     async fn serve(&mut self) {
         let config = self.ctx.state.config.clone();
         let shutdown = self.ctx.shutdown.clone();
@@ -238,17 +241,17 @@ impl Connection {
                         let _ = futures_util::SinkExt::flush(&mut self.socket).await;
                         return;
                     }
-                    Some(Ok(Message::Text(text))) => self.on_text(&text).await,
+                    Some(Ok(Message::Text(text))) => Box::pin(self.on_text(&text)).await,
                     Some(Ok(Message::Binary(_))) => {
                         Flow::Close(4400, "Binary messages are not part of the protocol".to_owned())
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => Flow::Continue,
                 },
                 Some((id, item)) = self.subscriptions.next(), if !self.subscriptions.is_empty() => {
-                    self.on_item(id, item).await
+                    Box::pin(self.on_item(id, item)).await
                 }
                 change = self.access.recv(), if self.session.is_some() => {
-                    self.on_access_change(change).await
+                    Box::pin(self.on_access_change(change)).await
                 }
                 _ = pings.tick() => match self.expired() {
                     Some(flow) => flow,
@@ -256,7 +259,7 @@ impl Connection {
                 },
             };
             if let Flow::Close(code, reason) = flow {
-                self.close(code, &reason).await;
+                Box::pin(self.close(code, &reason)).await;
                 return;
             }
         }
@@ -560,16 +563,20 @@ impl Connection {
                 if info.accepted() {
                     shape_data(&self.ctx.shape, &info, &mut response);
                     let limit = self.ctx.state.config.max_response_bytes;
-                    let mut payload = response_json(&response, true);
-                    if payload.to_string().len() > limit {
+                    // Serialised once: the size check measures the text that is sent.
+                    let mut payload = response_json(&response, true).to_string();
+                    if payload.len() > limit {
                         self.ctx
                             .state
                             .metrics
                             .record_error(ErrorCode::QueryTooComplex);
-                        payload = json!({ "errors": [too_large_error(limit)] });
+                        payload = json!({ "errors": [too_large_error(limit)] }).to_string();
                     }
-                    self.send(json!({ "id": id, "type": "next", "payload": payload }))
-                        .await
+                    let id = Value::String(id).to_string();
+                    self.send_text(format!(
+                        r#"{{"id":{id},"type":"next","payload":{payload}}}"#
+                    ))
+                    .await
                 } else {
                     // Refused before execution: `error` ends the operation, no `complete` follows.
                     self.subscriptions.remove(&id);
@@ -613,11 +620,11 @@ impl Connection {
     }
 
     async fn send(&mut self, message: Value) -> Flow {
-        match self
-            .socket
-            .send(Message::Text(Utf8Bytes::from(message.to_string())))
-            .await
-        {
+        self.send_text(message.to_string()).await
+    }
+
+    async fn send_text(&mut self, text: String) -> Flow {
+        match self.socket.send(Message::Text(Utf8Bytes::from(text))).await {
             Ok(()) => Flow::Continue,
             // The peer is gone; nothing more can be said to it.
             Err(_) => Flow::Close(1006, String::new()),
