@@ -18,16 +18,16 @@
 mod support;
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::HashMap,
     process::{Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use resident_hub::auth::tokens::TokenKeys;
 use sea_orm::Database;
-use serde_json::{Value, json};
+use serde_json::json;
 use support::{Server, bare, collect, connect_all, ms_since, report};
 
 use tokio_tungstenite::tungstenite::Message;
