@@ -6,6 +6,11 @@
 //! cargo bench --bench notices                                   # PostgreSQL on 127.0.0.1, in-process bus
 //! BENCH_REDIS_URL=redis://127.0.0.1:6379 cargo bench --bench notices   # with the Redis bus
 //! BENCH_SUBSCRIBERS=2000 cargo bench --bench notices            # a smaller run
+//! # a heap profile of the server once every subscriber is connected and settled (the last
+//! # detailed snapshot before the shutdown; subscribing under valgrind is slow, so settle long):
+//! BENCH_SUBSCRIBERS=1000 BENCH_MEMORY_ONLY=1 BENCH_SETTLE_SECONDS=120 \
+//!   BENCH_SERVER_WRAPPER="valgrind --tool=massif --massif-out-file=/tmp/massif.%p" \
+//!   cargo bench --bench notices
 //! ```
 //!
 //! It creates a database of its own (`rh_bench_<pid>`) next to `BENCH_DATABASE_URL`'s (default
@@ -189,6 +194,14 @@ async fn main() {
         cost.socket_kib,
         kib / bare_kib
     );
+    if std::env::var_os("BENCH_MEMORY_ONLY").is_some() {
+        // For heap profiles of the server (`BENCH_SERVER_WRAPPER`): stop at the peak, with
+        // every subscriber connected.
+        drop(server);
+        db.close().await.unwrap();
+        support::drop_database(&admin_url, &name).await;
+        return;
+    }
     let mut returned = HashMap::new();
     for n in 0..messages {
         let title = format!("notice {n}");

@@ -105,10 +105,24 @@ pub struct Server {
 impl Server {
     /// The release server on `port`, with `env` on top of the bench defaults (the bench secret,
     /// warnings only, no Redis unless `env` names one).
+    ///
+    /// `BENCH_SERVER_WRAPPER` runs the server under another program (its words split on
+    /// spaces, the server's command line after them), for example
+    /// `BENCH_SERVER_WRAPPER="valgrind --tool=massif --massif-out-file=/tmp/massif.%p"`; the server
+    /// is then stopped with SIGTERM, so that the wrapper writes its report.
     pub fn start(database_url: &str, env: &[(&str, String)]) -> Self {
         let port = free_port();
         let data = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_resident-hub"));
+        let wrapper = std::env::var("BENCH_SERVER_WRAPPER").unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(env!("CARGO_BIN_EXE_resident-hub"));
+                command
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_resident-hub")),
+        };
         command
             .args([
                 "serve",
@@ -149,9 +163,14 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Waits (at most 60 s) until `/readyz` answers 200.
+    /// Waits (at most 60 s, 10 minutes under `BENCH_SERVER_WRAPPER`) until `/readyz` answers 200.
     pub async fn ready(&self, http: &reqwest::Client) {
-        for _ in 0..600 {
+        let tries = if std::env::var_os("BENCH_SERVER_WRAPPER").is_some() {
+            6000
+        } else {
+            600
+        };
+        for _ in 0..tries {
             if http
                 .get(format!("{}/readyz", self.base()))
                 .send()
@@ -162,12 +181,24 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("the server did not become ready within 60 s");
+        panic!("the server did not become ready");
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if std::env::var_os("BENCH_SERVER_WRAPPER").is_some() {
+            // Stopped as an operator would, so that a profiler around it writes its report.
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            for _ in 0..600 {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -431,8 +462,13 @@ pub async fn connect_all(
     for (index, ws) in sockets {
         read(ws, index, key, done_tx.clone());
     }
-    // Let every subscription settle (bus subscriptions, first reads of scopes).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Let every subscription settle (bus subscriptions, first reads of scopes):
+    // `BENCH_SETTLE_SECONDS`, default 3 (longer under a profiler).
+    let settle = std::env::var("BENCH_SETTLE_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    tokio::time::sleep(Duration::from_secs(settle)).await;
     let rss_after = rss_kib(pid);
     let n = tokens.len() as f64;
     let connected = Connected {

@@ -52,12 +52,15 @@ where
     F: Fn(AppState, Arc<Scope>, LiveEvent<P>) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = AppResult<Option<T>>> + Send + 'static,
 {
-    let events = replay_then_live(state.db.clone(), &state.bus, topic, after).await?;
+    // Boxed while they run: a subscription keeps its streams for its whole life, and an idle
+    // one should not carry the space of a database read or of a judgement (`filter_map` keeps
+    // room for one pending future inline).
+    let events = Box::pin(replay_then_live(state.db.clone(), &state.bus, topic, after)).await?;
     let state = state.clone();
     Ok(events.filter_map(move |event| {
         let state = state.clone();
         let judge = judge.clone();
-        async move {
+        Box::pin(async move {
             let result: AppResult<Option<T>> = async {
                 let event = event?;
                 let payload = match serde_json::from_value::<P>(event.payload.clone()) {
@@ -78,6 +81,6 @@ where
             }
             .await;
             result.map_err(Into::into).transpose()
-        }
+        })
     }))
 }

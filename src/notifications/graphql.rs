@@ -207,17 +207,19 @@ impl NotificationSubscription {
             .field("subject")
             .exists();
         let state = ctx.state().clone();
-        let rows = replay_rows_then_live(
+        // Boxed while they run: async-graphql keeps this future's space, and `then` keeps room
+        // for one pending future, for the life of the subscription.
+        let rows = Box::pin(replay_rows_then_live(
             state.db.clone(),
             &state.bus,
             Topic::UserFeed(me),
             InboxSource(me),
             after,
-        )
+        ))
         .await?;
         Ok(rows.then(move |row: AppResult<NotificationRow>| {
             let state = state.clone();
-            async move {
+            Box::pin(async move {
                 let row = row?;
                 let kind = if row.removed_at.is_some() {
                     NotificationEventKind::NotificationRemoved
@@ -237,7 +239,7 @@ impl NotificationSubscription {
                     kind,
                     notification: Notification::from_row(row, subject),
                 })
-            }
+            })
         }))
     }
 }

@@ -715,9 +715,10 @@ impl ChannelSubscription {
         let me = ctx.require_user()?.id;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
         let state = ctx.state().clone();
-        let scope = state.scopes.get(&state, me).await?;
-        let (channel, _) = ChannelService::new(&state)
-            .get(&scope, id)
+        // Every step is boxed while it runs: async-graphql keeps this future's space for the
+        // life of the subscription.
+        let scope = Box::pin(state.scopes.get(&state, me)).await?;
+        let (channel, _) = Box::pin(ChannelService::new(&state).get(&scope, id))
             .await
             .map_err(|e| e.on_field("channelId"))?;
         let stream = judged(

@@ -10,13 +10,16 @@ use super::{
     service::{MAX_BODY, NewNotice, NoticeService, PUBLISHED, Publication, WITHDRAWN, Withdrawal},
     types::{Notice, NoticeKind, NoticePriority},
 };
+use uuid::Uuid;
+
 use crate::{
+    app::AppState,
     auth::Role,
     domains::estate::types::Unit,
     error::{AppError, AppResult},
     events::{
         Topic,
-        log::{parse_cursor, replay_rows_then_live},
+        log::{Cursor, parse_cursor, replay_rows_then_live},
     },
     graphql::{
         ContextExt,
@@ -402,72 +405,9 @@ impl NoticeSubscription {
         let me = ctx.require_user()?.id;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
         let state = ctx.state().clone();
-        // Load the subscriber's scope and the facets the audience rule reads now, while
-        // subscribing: the first notice fanned out to thousands of sockets then finds every
-        // scope in the cache instead of loading them all at once.
-        let scope = state.scopes.get(&state, me).await?;
-        scope.resident().await?;
-        scope.staff().await?;
-        let events = replay_rows_then_live(
-            state.db.clone(),
-            &state.bus,
-            Topic::Notices,
-            NoticeLog,
-            after,
-        )
-        .await?;
-        Ok(events.filter_map(move |event| {
-            let state = state.clone();
-            async move {
-                let result = async {
-                    let event = event?;
-                    let cursor = event.cursor();
-                    if event.kind == WITHDRAWN {
-                        let withdrawal: Withdrawal =
-                            serde_json::from_value(event.payload).map_err(AppError::internal)?;
-                        // Judged like the publication was: only the audience (and
-                        // administrators) learn of it. A withdrawal from before audiences were
-                        // recorded names only an id, which reveals nothing.
-                        if let Some(audience) = &withdrawal.audience {
-                            let scope = state.scopes.get(&state, me).await?;
-                            if !(scope.admin || audience.includes(&scope).await?) {
-                                return Ok(None);
-                            }
-                        }
-                        return Ok(Some(NoticeEvent {
-                            cursor,
-                            kind: NoticeEventKind::NoticeWithdrawn,
-                            notice_id: ID(withdrawal.id.to_string()),
-                            notice: None,
-                        }));
-                    }
-                    if event.kind != PUBLISHED {
-                        return Ok(None);
-                    }
-                    let publication: Publication =
-                        serde_json::from_value(event.payload).map_err(AppError::internal)?;
-                    // Judged with the subscriber's rights now, not when they subscribed: a
-                    // resident who moved out stops receiving that building's notices.
-                    let scope = state.scopes.get(&state, me).await?;
-                    if !(scope.admin || publication.audience.includes(&scope).await?) {
-                        return Ok(None);
-                    }
-                    let notice_id = ID(publication.notice.id.to_string());
-                    let notice =
-                        Notice::try_from_model(publication.notice.into(), state.clock.now())?;
-                    Ok(Some(NoticeEvent {
-                        cursor,
-                        kind: NoticeEventKind::NoticePublished,
-                        notice_id,
-                        notice: Some(notice),
-                    }))
-                }
-                .await;
-                result
-                    .map_err(|e: AppError| async_graphql::Error::from(e))
-                    .transpose()
-            }
-        }))
+        // Boxed: async-graphql keeps the space of this future for the life of the subscription,
+        // and setting up (scope, facets, replay position) would make it several KiB.
+        Box::pin(notice_events(state, me, after)).await
     }
 
     /// Read and acknowledgement counts of a notice, live, as readers act (administrators and
@@ -507,4 +447,78 @@ impl NoticeSubscription {
         });
         Ok(futures_util::stream::once(async move { Ok(current) }).chain(updates))
     }
+}
+
+/// `noticePublished`'s events for `me` (see there).
+async fn notice_events(
+    state: AppState,
+    me: Uuid,
+    after: Option<Cursor>,
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NoticeEvent>> + use<>> {
+    // Load the subscriber's scope and the facets the audience rule reads now, while
+    // subscribing: the first notice fanned out to thousands of sockets then finds every
+    // scope in the cache instead of loading them all at once.
+    let scope = state.scopes.get(&state, me).await?;
+    scope.resident().await?;
+    scope.staff().await?;
+    let events = replay_rows_then_live(
+        state.db.clone(),
+        &state.bus,
+        Topic::Notices,
+        NoticeLog,
+        after,
+    )
+    .await?;
+    // Each event's judgement is boxed too: `filter_map` keeps room for one inline.
+    Ok(events.filter_map(move |event| {
+        let state = state.clone();
+        Box::pin(async move {
+            let result = async {
+                let event = event?;
+                let cursor = event.cursor();
+                if event.kind == WITHDRAWN {
+                    let withdrawal: Withdrawal =
+                        serde_json::from_value(event.payload).map_err(AppError::internal)?;
+                    // Judged like the publication was: only the audience (and
+                    // administrators) learn of it. A withdrawal from before audiences were
+                    // recorded names only an id, which reveals nothing.
+                    if let Some(audience) = &withdrawal.audience {
+                        let scope = state.scopes.get(&state, me).await?;
+                        if !(scope.admin || audience.includes(&scope).await?) {
+                            return Ok(None);
+                        }
+                    }
+                    return Ok(Some(NoticeEvent {
+                        cursor,
+                        kind: NoticeEventKind::NoticeWithdrawn,
+                        notice_id: ID(withdrawal.id.to_string()),
+                        notice: None,
+                    }));
+                }
+                if event.kind != PUBLISHED {
+                    return Ok(None);
+                }
+                let publication: Publication =
+                    serde_json::from_value(event.payload).map_err(AppError::internal)?;
+                // Judged with the subscriber's rights now, not when they subscribed: a
+                // resident who moved out stops receiving that building's notices.
+                let scope = state.scopes.get(&state, me).await?;
+                if !(scope.admin || publication.audience.includes(&scope).await?) {
+                    return Ok(None);
+                }
+                let notice_id = ID(publication.notice.id.to_string());
+                let notice = Notice::try_from_model(publication.notice.into(), state.clock.now())?;
+                Ok(Some(NoticeEvent {
+                    cursor,
+                    kind: NoticeEventKind::NoticePublished,
+                    notice_id,
+                    notice: Some(notice),
+                }))
+            }
+            .await;
+            result
+                .map_err(|e: AppError| async_graphql::Error::from(e))
+                .transpose()
+        })
+    }))
 }
