@@ -28,7 +28,7 @@ use std::{
 use resident_hub::auth::tokens::TokenKeys;
 use sea_orm::Database;
 use serde_json::{Value, json};
-use support::{Server, collect, connect_all, ms_since, percentile, report};
+use support::{collect, connect_all, ms_since, percentile, report};
 
 fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
     std::env::var(key)
@@ -45,33 +45,13 @@ async fn main() {
     let members: usize = env_or("BENCH_MEMBERS", 2_000);
     let rate: u64 = env_or("BENCH_RATE", 10);
     let seconds: u64 = env_or("BENCH_SECONDS", 60);
-    let redis = std::env::var("BENCH_REDIS_URL").ok();
     let name = format!("rh_channels_{}", std::process::id());
     let url = support::fresh_database(&admin_url, &name).await;
-    let mut env = vec![
-        ("RESIDENT_HUB_ADMIN_EMAIL", "admin@bench.test".to_owned()),
-        (
-            "RESIDENT_HUB_ADMIN_PASSWORD",
-            "bench-admin-password".to_owned(),
-        ),
-        ("RESIDENT_HUB_DB_MAX_CONNECTIONS", "20".to_owned()),
-    ];
-    if let Some(redis) = &redis {
-        env.push(("REDIS_URL", redis.clone()));
-        env.push((
-            "RESIDENT_HUB_BUS_PREFIX",
-            format!("bench-{}", std::process::id()),
-        ));
-    }
-    let server = Server::start(&url, &env);
-    let http = reqwest::Client::new();
-    server.ready(&http).await;
-    let gql = format!("{}/graphql", server.base());
+    let (server, http, gql) = support::start_with_admin(&url).await;
 
     let db = Database::connect(&url).await.unwrap();
     let (building, users) = support::seed_building(&db, members).await;
-    let admin_token =
-        support::sign_in(&http, &gql, "admin@bench.test", "bench-admin-password").await;
+    let admin_token = support::sign_in(&http, &gql, support::ADMIN.0, support::ADMIN.1).await;
     let channel = support::graphql(
         &http,
         &gql,

@@ -48,7 +48,6 @@ async fn main() {
         return;
     }
     let admin_url = support::admin_url();
-    let redis = std::env::var("BENCH_REDIS_URL").ok();
     let subscribers: usize = std::env::var("BENCH_SUBSCRIBERS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -61,25 +60,7 @@ async fn main() {
     let name = format!("rh_bench_{}", std::process::id());
     let url = support::fresh_database(&admin_url, &name).await;
 
-    let mut env = vec![
-        ("RESIDENT_HUB_ADMIN_EMAIL", "admin@bench.test".to_owned()),
-        (
-            "RESIDENT_HUB_ADMIN_PASSWORD",
-            "bench-admin-password".to_owned(),
-        ),
-        ("RESIDENT_HUB_DB_MAX_CONNECTIONS", "20".to_owned()),
-    ];
-    if let Some(redis) = &redis {
-        env.push(("REDIS_URL", redis.clone()));
-        env.push((
-            "RESIDENT_HUB_BUS_PREFIX",
-            format!("bench-{}", std::process::id()),
-        ));
-    }
-    let server = Server::start(&url, &env);
-    let http = reqwest::Client::new();
-    server.ready(&http).await;
-    let gql = format!("{}/graphql", server.base());
+    let (server, http, gql) = support::start_with_admin(&url).await;
 
     // An estate of `audience` residents in one building, written directly.
     let db = Database::connect(&url).await.unwrap();
@@ -89,8 +70,7 @@ async fn main() {
         "seeded {audience} residents in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let admin_token =
-        support::sign_in(&http, &gql, "admin@bench.test", "bench-admin-password").await;
+    let admin_token = support::sign_in(&http, &gql, support::ADMIN.0, support::ADMIN.1).await;
     // Publishes a notice to the building: (request start, response received).
     let publish = |title: String| {
         let (http, gql, token) = (http.clone(), gql.clone(), admin_token.clone());

@@ -204,6 +204,32 @@ impl Drop for Server {
     }
 }
 
+/// The administrator the bench servers start with: email and password.
+pub const ADMIN: (&str, &str) = ("admin@bench.test", "bench-admin-password");
+
+/// The release server on `database_url` with the bench administrator and 20 database
+/// connections, on the Redis bus when `BENCH_REDIS_URL` is set (with a prefix of its own), once
+/// ready; the server, an HTTP client and the GraphQL URL.
+pub async fn start_with_admin(database_url: &str) -> (Server, reqwest::Client, String) {
+    let mut env = vec![
+        ("RESIDENT_HUB_ADMIN_EMAIL", ADMIN.0.to_owned()),
+        ("RESIDENT_HUB_ADMIN_PASSWORD", ADMIN.1.to_owned()),
+        ("RESIDENT_HUB_DB_MAX_CONNECTIONS", "20".to_owned()),
+    ];
+    if let Ok(redis) = std::env::var("BENCH_REDIS_URL") {
+        env.push(("REDIS_URL", redis));
+        env.push((
+            "RESIDENT_HUB_BUS_PREFIX",
+            format!("bench-{}", std::process::id()),
+        ));
+    }
+    let server = Server::start(database_url, &env);
+    let http = reqwest::Client::new();
+    server.ready(&http).await;
+    let gql = format!("{}/graphql", server.base());
+    (server, http, gql)
+}
+
 /// A GraphQL request that must succeed; its `data`.
 pub async fn graphql(
     http: &reqwest::Client,
