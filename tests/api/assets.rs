@@ -7,13 +7,13 @@ use std::collections::HashMap;
 
 use chrono::Duration;
 use resident_hub::auth::AuthenticatedUser;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
     estate::user_by_email,
-    helpers::{TEST_TOKEN_TTL, TestApp},
+    helpers::{TEST_TOKEN_TTL, TestApp, add_repair_category},
 };
 
 const CREATE_ASSET: &str = "mutation($input: CreateAssetInput!) { createAsset(input: $input) { asset { id code kind status certificateExpiresOn } } }";
@@ -122,44 +122,7 @@ async fn resident_of(app: &TestApp, building: Uuid) -> Uuid {
 
 /// A work category dispatched automatically to repair staff (no qualification needed).
 async fn add_category(app: &TestApp) -> Uuid {
-    let now = app.state.clock.now();
-    let id = Uuid::now_v7();
-    entity::service_category::Entity::insert(entity::service_category::ActiveModel {
-        id: Set(id),
-        code: Set("PLANT_SERVICE".to_owned()),
-        name: Set("Plant service".to_owned()),
-        description: Set(String::new()),
-        group_kind: Set("REPAIR".to_owned()),
-        requestable: Set(false),
-        default_priority: Set("NORMAL".to_owned()),
-        warning_minutes: Set(30),
-        dispatch_mode: Set("AUTO".to_owned()),
-        return_visit_required: Set(false),
-        payable: Set(false),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(&app.state.db)
-    .await
-    .unwrap();
-    for (priority, response, resolution) in [
-        ("LOW", 240, 2880),
-        ("NORMAL", 60, 480),
-        ("HIGH", 30, 240),
-        ("EMERGENCY", 10, 120),
-    ] {
-        entity::service_category_sla::Entity::insert(entity::service_category_sla::ActiveModel {
-            category_id: Set(id),
-            priority: Set(priority.to_owned()),
-            response_minutes: Set(response),
-            resolution_minutes: Set(resolution),
-        })
-        .exec_without_returning(&app.state.db)
-        .await
-        .unwrap();
-    }
-    id
+    add_repair_category(app, "PLANT_SERVICE", "Plant service", "AUTO").await
 }
 
 async fn world() -> World {

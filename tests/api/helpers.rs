@@ -803,3 +803,53 @@ impl WsClient {
         .expect("the socket closes in time")
     }
 }
+
+/// A REPAIR catalogue category residents cannot request, dispatched by `dispatch_mode`
+/// (`AUTO` or `ASSIGN`), with the usual SLA per priority (response / resolution minutes:
+/// LOW 240 / 2880, NORMAL 60 / 480, HIGH 30 / 240, EMERGENCY 10 / 120).
+pub async fn add_repair_category(
+    app: &TestApp,
+    code: &str,
+    name: &str,
+    dispatch_mode: &str,
+) -> Uuid {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let now = app.state.clock.now();
+    let id = Uuid::now_v7();
+    entity::service_category::Entity::insert(entity::service_category::ActiveModel {
+        id: Set(id),
+        code: Set(code.to_owned()),
+        name: Set(name.to_owned()),
+        description: Set(String::new()),
+        group_kind: Set("REPAIR".to_owned()),
+        requestable: Set(false),
+        default_priority: Set("NORMAL".to_owned()),
+        warning_minutes: Set(30),
+        dispatch_mode: Set(dispatch_mode.to_owned()),
+        return_visit_required: Set(false),
+        payable: Set(false),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(&app.state.db)
+    .await
+    .unwrap();
+    for (priority, response, resolution) in [
+        ("LOW", 240, 2880),
+        ("NORMAL", 60, 480),
+        ("HIGH", 30, 240),
+        ("EMERGENCY", 10, 120),
+    ] {
+        entity::service_category_sla::Entity::insert(entity::service_category_sla::ActiveModel {
+            category_id: Set(id),
+            priority: Set(priority.to_owned()),
+            response_minutes: Set(response),
+            resolution_minutes: Set(resolution),
+        })
+        .exec_without_returning(&app.state.db)
+        .await
+        .unwrap();
+    }
+    id
+}

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     estate::user_by_email,
-    helpers::{TEST_TOKEN_TTL, TestApp},
+    helpers::{TEST_TOKEN_TTL, TestApp, add_repair_category},
 };
 
 const INSPECTION: &str = "id kind status total inspectorName plan { id } \
@@ -104,44 +104,7 @@ async fn user_id(app: &TestApp, email: &str) -> Uuid {
 
 /// A catalogue category for findings' work orders (dispatched by a manager).
 async fn add_category(app: &TestApp) -> Uuid {
-    let now = app.state.clock.now();
-    let id = Uuid::now_v7();
-    entity::service_category::Entity::insert(entity::service_category::ActiveModel {
-        id: Set(id),
-        code: Set("LOBBY_REPAIR".to_owned()),
-        name: Set("Lobby repair".to_owned()),
-        description: Set(String::new()),
-        group_kind: Set("REPAIR".to_owned()),
-        requestable: Set(false),
-        default_priority: Set("NORMAL".to_owned()),
-        warning_minutes: Set(30),
-        dispatch_mode: Set("ASSIGN".to_owned()),
-        return_visit_required: Set(false),
-        payable: Set(false),
-        active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(&app.state.db)
-    .await
-    .unwrap();
-    for (priority, response, resolution) in [
-        ("LOW", 240, 2880),
-        ("NORMAL", 60, 480),
-        ("HIGH", 30, 240),
-        ("EMERGENCY", 10, 120),
-    ] {
-        entity::service_category_sla::Entity::insert(entity::service_category_sla::ActiveModel {
-            category_id: Set(id),
-            priority: Set(priority.to_owned()),
-            response_minutes: Set(response),
-            resolution_minutes: Set(resolution),
-        })
-        .exec_without_returning(&app.state.db)
-        .await
-        .unwrap();
-    }
-    id
+    add_repair_category(app, "LOBBY_REPAIR", "Lobby repair", "ASSIGN").await
 }
 
 const ADD_MEMBER: &str = "mutation($input: AddSupervisionMemberInput!) { addSupervisionMember(input: $input) { member { id role current displayName } } }";
