@@ -17,6 +17,9 @@ use crate::config::DatabaseConfig;
 /// Arbitrary but fixed key of the advisory lock that serialises migrations.
 const MIGRATION_LOCK_KEY: i64 = 0x5245_5349_4445_4e54; // "RESIDENT"
 
+/// A PostgreSQL connection idle for this long is pinged before it is used again.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Opens the connection pool. `metric` sees every statement (used by tests to count queries).
 pub async fn connect(
     config: &DatabaseConfig,
@@ -40,9 +43,19 @@ pub async fn connect(
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5))
             });
+            // A connection to a file cannot be lost while it sits in the pool: no ping on
+            // acquire (it is a round trip to the connection's worker thread).
+            options.test_before_acquire(false);
             options
         }
-        DatabaseConfig::Postgres(url) => ConnectOptions::new(url.clone()),
+        DatabaseConfig::Postgres(url) => {
+            let mut options = ConnectOptions::new(url.clone());
+            // SQLx pings a connection when it returns to the pool, and by default again when it
+            // is taken: three round trips per statement. Only a connection idle for a while
+            // (one PostgreSQL may have closed meanwhile) is pinged before use now.
+            options.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
+            options
+        }
     };
     options
         .max_connections(max_connections)
