@@ -95,20 +95,121 @@ impl RequestInfo {
 pub struct Guardrails {
     /// The configured limits.
     pub limits: QueryLimits,
+    /// Documents that passed the parse-time checks, shared by every request of the schema.
+    pub documents: Arc<DocumentCache>,
+}
+
+impl Guardrails {
+    /// Guardrails with `limits` and an empty document cache.
+    pub fn new(limits: QueryLimits) -> Guardrails {
+        Guardrails {
+            limits,
+            documents: Arc::new(DocumentCache::default()),
+        }
+    }
 }
 
 impl ExtensionFactory for Guardrails {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(GuardrailsExtension {
             limits: self.limits,
-            introspection_only: AtomicBool::new(false),
+            documents: self.documents.clone(),
+            prepared: OnceLock::new(),
         })
+    }
+}
+
+/// Longest query text kept in the [`DocumentCache`]; longer documents are parsed every time.
+const MAX_CACHED_QUERY: usize = 16 * 1024;
+/// Documents kept before the cache starts again from empty (so a client sending ever new
+/// documents costs a re-parse of the common ones now and then, never unbounded memory).
+const MAX_CACHED_DOCUMENTS: usize = 512;
+
+/// Parsed documents by query text, each with the checks already passed and its validation
+/// result when it was validated without variables. An application sends the same few documents
+/// over and over: parsing (a PEG parser) and validating them was about a tenth of the home
+/// page's CPU. What is cached depends only on the text and the schema, never on the viewer.
+#[derive(Default)]
+pub struct DocumentCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, Arc<Prepared>>>,
+}
+
+impl DocumentCache {
+    fn get(&self, query: &str) -> Option<Arc<Prepared>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(query)
+            .cloned()
+    }
+
+    fn insert(&self, query: &str, prepared: Arc<Prepared>) {
+        if query.len() > MAX_CACHED_QUERY {
+            return;
+        }
+        let mut entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if entries.len() >= MAX_CACHED_DOCUMENTS {
+            entries.clear();
+        }
+        entries.insert(query.to_owned(), prepared);
+    }
+
+    /// How many documents are cached (for tests).
+    pub fn len(&self) -> usize {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A document that passed the parse-time checks.
+struct Prepared {
+    document: Arc<ExecutableDocument>,
+    /// Validation results without variables, by operation name (validation with variables
+    /// depends on their values and always runs).
+    validated: std::sync::Mutex<Vec<(Option<String>, ValidationResult)>>,
+}
+
+impl Prepared {
+    fn validated(&self, operation_name: Option<&str>) -> Option<ValidationResult> {
+        self.validated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(name, _)| name.as_deref() == operation_name)
+            .map(|(_, result)| *result)
+    }
+
+    fn remember(&self, operation_name: Option<&str>, result: ValidationResult) {
+        let mut validated = self
+            .validated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if validated.len() < 16
+            && !validated
+                .iter()
+                .any(|(name, _)| name.as_deref() == operation_name)
+        {
+            validated.push((operation_name.map(str::to_owned), result));
+        }
     }
 }
 
 struct GuardrailsExtension {
     limits: QueryLimits,
-    introspection_only: AtomicBool,
+    documents: Arc<DocumentCache>,
+    /// This request's document, whether it is introspection only, and whether its validation
+    /// may be cached (no variables).
+    prepared: OnceLock<(Arc<Prepared>, bool, bool)>,
 }
 
 fn error(code: ErrorCode, message: impl Into<String>) -> ServerError {
@@ -124,9 +225,10 @@ fn with_default_code(mut err: ServerError, code: ErrorCode) -> ServerError {
     err
 }
 
-#[async_trait::async_trait]
-impl Extension for GuardrailsExtension {
-    async fn parse_query(
+impl GuardrailsExtension {
+    /// Parses `query` with the checks that depend on its text alone: nesting before the parser
+    /// runs, then introspection lists and aliases.
+    async fn parse_and_check(
         &self,
         ctx: &ExtensionContext<'_>,
         query: &str,
@@ -147,7 +249,6 @@ impl Extension for GuardrailsExtension {
             .run(ctx, query, variables)
             .await
             .map_err(|err| with_default_code(err, ErrorCode::GraphqlParseFailed))?;
-        let info = ctx.data_opt::<Arc<RequestInfo>>();
 
         let lists = introspection_lists(&doc);
         if lists > self.limits.max_introspection_lists {
@@ -169,6 +270,34 @@ impl Extension for GuardrailsExtension {
                 ),
             ));
         }
+        Ok(doc)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for GuardrailsExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let cached = self.documents.get(query);
+        let prepared = match cached {
+            Some(prepared) => prepared,
+            None => {
+                let doc = self.parse_and_check(ctx, query, variables, next).await?;
+                let prepared = Arc::new(Prepared {
+                    document: Arc::new(doc),
+                    validated: std::sync::Mutex::new(Vec::new()),
+                });
+                self.documents.insert(query, prepared.clone());
+                prepared
+            }
+        };
+        let doc = &*prepared.document;
+        let info = ctx.data_opt::<Arc<RequestInfo>>();
 
         let operation_name = info.and_then(|info| info.operation_name.as_deref());
         let operation = match (&doc.operations, operation_name) {
@@ -243,14 +372,15 @@ impl Extension for GuardrailsExtension {
                 _ => {}
             }
         }
-        self.introspection_only.store(
-            is_introspection_only(&operation.node.selection_set.node),
-            Ordering::Relaxed,
-        );
+        let introspection_only = is_introspection_only(&operation.node.selection_set.node);
         if let Some(info) = info {
-            let _ = info.document.set(Arc::new(doc.clone()));
+            let _ = info.document.set(prepared.document.clone());
         }
-        Ok(doc)
+        let document = doc.clone();
+        let _ = self
+            .prepared
+            .set((prepared, introspection_only, variables.is_empty()));
+        Ok(document)
     }
 
     async fn resolve(
@@ -276,15 +406,32 @@ impl Extension for GuardrailsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|err| with_default_code(err, ErrorCode::GraphqlValidationFailed))
-                .collect::<Vec<_>>()
-        })?;
+        let operation_name = ctx
+            .data_opt::<Arc<RequestInfo>>()
+            .and_then(|info| info.operation_name());
+        let (cacheable, introspection_only) = match self.prepared.get() {
+            Some((prepared, introspection_only, true)) => (Some(prepared), *introspection_only),
+            Some((_, introspection_only, false)) => (None, *introspection_only),
+            None => (None, false),
+        };
+        let result = match cacheable.and_then(|prepared| prepared.validated(operation_name)) {
+            Some(result) => result,
+            None => {
+                let result = next.run(ctx).await.map_err(|errors| {
+                    errors
+                        .into_iter()
+                        .map(|err| with_default_code(err, ErrorCode::GraphqlValidationFailed))
+                        .collect::<Vec<_>>()
+                })?;
+                if let Some(prepared) = cacheable {
+                    prepared.remember(operation_name, result);
+                }
+                result
+            }
+        };
         // The standard introspection query (GraphiQL's) is deeper than any sensible data query;
         // it is bounded by the recursion limit and by the introspection switch instead.
-        if !self.introspection_only.load(Ordering::Relaxed) {
+        if !introspection_only {
             if result.depth > self.limits.max_depth {
                 return Err(vec![error(
                     ErrorCode::QueryTooComplex,

@@ -176,7 +176,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 /// The schema bound to the application state, with limits and guardrails applied.
 pub fn build(state: AppState, limits: QueryLimits, introspection: bool) -> AppSchema {
     let mut builder = builder()
-        .extension(guardrails::Guardrails { limits })
+        .extension(guardrails::Guardrails::new(limits))
         .limit_recursive_depth(64)
         .data(state);
     if !introspection {

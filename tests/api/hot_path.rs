@@ -250,3 +250,44 @@ async fn a_revoked_session_ends_on_the_other_instance_at_once_and_closes_its_soc
         "{seen:?}"
     );
 }
+
+/// Documents are parsed and validated once per instance and cached by their text: whatever a
+/// later request brings with the same text (other variables, none, another document beside it)
+/// is still judged as a fresh instance judges it.
+#[tokio::test]
+async fn a_cached_document_is_judged_again_with_each_requests_variables() {
+    let app = sharing().await;
+    let fresh = TestApp::spawn().await;
+    let (token, _) = sign_in(&app, "resident1@demo.test").await;
+    let optional = "query($first: Int) { notices(first: $first) { edges { node { id } } } }";
+    let required = "query($first: Int!) { notices(first: $first) { edges { node { id } } } }";
+    let unknown = "{ notices(first: 1) { edges { node { noSuchField } } } }";
+
+    // Valid without variables: the validation result is cached.
+    for _ in 0..2 {
+        data(&app, optional, json!({}), &token).await;
+    }
+    // The same text with a variable of the wrong type, and a required variable left out after
+    // the same text was validated with it: refused on the warm instance as on a fresh one.
+    data(&app, required, json!({ "first": 2 }), &token).await;
+    let cases = [
+        (optional, json!({ "first": "ten" })),
+        (required, json!({})),
+        (unknown, json!({})),
+        (unknown, json!({})),
+    ];
+    for (query, variables) in cases {
+        let (_, warm) = app.graphql(query, variables.clone(), Some(&token)).await;
+        let (_, cold) = fresh.graphql(query, variables.clone(), None).await;
+        assert!(!code(&warm).is_empty(), "{query} {variables}: {warm}");
+        assert_eq!(
+            code(&warm),
+            code(&cold),
+            "{query} {variables}: {warm} / {cold}"
+        );
+        assert!(warm["data"].is_null(), "{warm}");
+    }
+    // And the cached text still answers with its own variables.
+    let two = data(&app, optional, json!({ "first": 2 }), &token).await;
+    assert_eq!(two["notices"]["edges"].as_array().map(Vec::len), Some(2));
+}
