@@ -8,7 +8,7 @@ use futures_util::{Stream, StreamExt};
 
 use super::{
     access::relation,
-    loaders::AudienceBySurvey,
+    loaders::{AudienceBySurvey, ChoicesBySurvey, QuestionsBySurvey},
     service::{AnswerFields, QuestionFields, SurveyFields, SurveyService},
     types::{
         AssessmentIndicator, Survey, SurveyOncePer, SurveyQuestionKind, SurveyResponse,
@@ -17,7 +17,11 @@ use super::{
 };
 use crate::{
     domains::{
-        estate::{access::Scope, types::StaffPost},
+        estate::{
+            access::Scope,
+            loaders::{BuildingById, UnitById},
+            types::StaffPost,
+        },
         notices::graphql::NoticeAudienceInput,
     },
     error::{AppError, AppResult},
@@ -267,6 +271,7 @@ pub(crate) async fn views(
         .get::<AudienceBySurvey>()
         .load_many(ids.iter().copied())
         .await?;
+    prime(ctx, &ids, &audiences).await?;
     let refs: Vec<&survey::Model> = models.iter().collect();
     let mut mine = SurveyService::new(ctx.state())
         .mine_among(scope, &refs)
@@ -282,6 +287,52 @@ pub(crate) async fn views(
         out.push(view);
     }
     Ok(out)
+}
+
+/// Loads, for every survey of a page at once, what the page's selection will ask of each
+/// (questions and choices; the audiences' buildings and units), so that each survey's fields
+/// find it in the request's loaders. Left to the fields, the keys of a long page register over
+/// several polls and a busy machine splits them into batches past the loaders' window.
+async fn prime(
+    ctx: &Context<'_>,
+    ids: &[uuid::Uuid],
+    audiences: &std::collections::HashMap<uuid::Uuid, Vec<entity::survey_audience::Model>>,
+) -> async_graphql::Result<()> {
+    if ids.len() < 2 {
+        return Ok(());
+    }
+    let ahead = ctx.look_ahead();
+    let selects = |field: &str| {
+        ahead.field("edges").field("node").field(field).exists()
+            || ahead.field("nodes").field(field).exists()
+    };
+    let loaders = ctx.loaders()?;
+    if selects("questions") {
+        let (questions, choices) = (
+            loaders.get::<QuestionsBySurvey>(),
+            loaders.get::<ChoicesBySurvey>(),
+        );
+        let (questions, choices) = futures_util::join!(
+            questions.load_many(ids.iter().copied()),
+            choices.load_many(ids.iter().copied()),
+        );
+        questions?;
+        choices?;
+    }
+    if selects("audience") {
+        let rows = || audiences.values().flatten();
+        let buildings: HashSet<uuid::Uuid> = rows().filter_map(|r| r.building_id).collect();
+        let units: HashSet<uuid::Uuid> = rows().filter_map(|r| r.unit_id).collect();
+        let (building_loader, unit_loader) =
+            (loaders.get::<BuildingById>(), loaders.get::<UnitById>());
+        let (buildings, units) = futures_util::join!(
+            building_loader.load_many(buildings),
+            unit_loader.load_many(units),
+        );
+        buildings?;
+        units?;
+    }
+    Ok(())
 }
 
 async fn view(ctx: &Context<'_>, model: survey::Model) -> async_graphql::Result<Survey> {
