@@ -38,6 +38,20 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Current scopes of this process's subscribers.
     pub scopes: ScopeCache,
+    /// Turns for setting up a subscription (see [`AppState::setup_turn`]).
+    setups: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// Waits for a turn to set up a subscription (its token check, scope and replay position),
+    /// one per database connection. Ten thousand sockets that subscribe at once would otherwise
+    /// each hold a set-up future of several KiB while they queue for the pool, and the heap
+    /// would peak at that and keep the pages; queued behind this gate they hold only their place
+    /// in the queue. Hold the permit until the set-up's reads are done.
+    pub async fn setup_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        // The semaphore is never closed, so this never answers `None` in practice.
+        self.setups.acquire().await.ok()
+    }
 }
 
 /// Options that only tests and tools set.
@@ -275,7 +289,13 @@ pub async fn build_state(
         .map_err(|err| start_error("cannot load the token-signing secret")(err.into()))?;
     let scopes = ScopeCache::default();
     scopes.listen(&bus, shutdown).await;
+    let setups = Arc::new(tokio::sync::Semaphore::new(
+        usize::try_from(config.db_max_connections)
+            .unwrap_or(1)
+            .max(1),
+    ));
     Ok(AppState {
+        setups,
         config: Arc::new(config),
         db,
         bus,

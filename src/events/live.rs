@@ -55,7 +55,11 @@ where
     // Boxed while they run: a subscription keeps its streams for its whole life, and an idle
     // one should not carry the space of a database read or of a judgement (`filter_map` keeps
     // room for one pending future inline).
-    let events = Box::pin(replay_then_live(state.db.clone(), &state.bus, topic, after)).await?;
+    // Set up in turn (see `AppState::setup_turn`).
+    let turn = state.setup_turn().await;
+    let events = Box::pin(replay_then_live(state.db.clone(), &state.bus, topic, after)).await;
+    drop(turn);
+    let events = events?;
     let state = state.clone();
     Ok(events.filter_map(move |event| {
         let state = state.clone();

@@ -277,7 +277,10 @@ impl Connection {
                 }
                 self.init_received = true;
                 let state = self.ctx.state.clone();
-                match authenticate(&state, payload).await {
+                let turn = state.setup_turn().await;
+                let authenticated = Box::pin(authenticate(&state, payload)).await;
+                drop(turn);
+                match authenticated {
                     Ok(Some((viewer, token, claims))) => {
                         self.viewer = viewer;
                         self.session = Some((token, claims));
@@ -301,7 +304,7 @@ impl Connection {
                 self.send(json!({ "type": "connection_ack" })).await
             }
             ClientMessage::Ping { payload } => {
-                if let Some(flow) = self.reauthenticate(payload).await {
+                if let Some(flow) = Box::pin(self.reauthenticate(payload)).await {
                     return flow;
                 }
                 self.send(json!({ "type": "pong" })).await
@@ -314,8 +317,13 @@ impl Connection {
                 if self.running.contains_key(&id) {
                     return Flow::Close(4409, format!("Subscriber for {id} already exists"));
                 }
-                // Every operation runs as the user is now, not as they were at init.
-                if let Some(flow) = self.refresh_viewer().await {
+                // Every operation runs as the user is now, not as they were at init. Boxed after
+                // the turn: a socket queued for it holds no database future.
+                let state = self.ctx.state.clone();
+                let turn = state.setup_turn().await;
+                let refreshed = Box::pin(self.refresh_viewer()).await;
+                drop(turn);
+                if let Some(flow) = refreshed {
                     return flow;
                 }
                 let max = self.ctx.state.config.ws_max_subscriptions;

@@ -291,3 +291,74 @@ async fn a_cached_document_is_judged_again_with_each_requests_variables() {
     let two = data(&app, optional, json!({ "first": 2 }), &token).await;
     assert_eq!(two["notices"]["edges"].as_array().map(Vec::len), Some(2));
 }
+
+/// Subscription set-ups take turns, one per database connection: with two connections, two
+/// turns are out and a third waits until one comes back.
+#[tokio::test]
+async fn subscription_set_ups_take_one_turn_per_database_connection() {
+    use futures_util::FutureExt;
+    let app = TestApp::builder()
+        .config(|c| c.db_max_connections = 2)
+        .spawn()
+        .await;
+    let state = &app.state;
+    let first = state.setup_turn().now_or_never().flatten();
+    let second = state.setup_turn().now_or_never().flatten();
+    assert!(first.is_some() && second.is_some(), "two turns are free");
+    assert!(
+        state.setup_turn().now_or_never().is_none(),
+        "a third turn waits while both connections' turns are out"
+    );
+    drop(first);
+    assert!(
+        state.setup_turn().now_or_never().flatten().is_some(),
+        "a turn given back is free again"
+    );
+}
+
+/// Forty sockets subscribing at once on a server with two database connections all set up in
+/// turn, none is starved, and each gets the next notice once.
+#[tokio::test]
+async fn a_burst_of_subscribers_beyond_the_pool_all_set_up_and_receive() {
+    let app = TestApp::builder()
+        .config(|c| c.db_max_connections = 2)
+        .spawn()
+        .await;
+    // Four administrators with ten sockets each (a user may hold sixteen).
+    let mut admins = Vec::new();
+    for _ in 0..4 {
+        admins.push(app.token(&[resident_hub::auth::Role::Admin]).await);
+    }
+    let mut sockets = Vec::new();
+    for i in 0..40 {
+        let mut ws = app.ws().await;
+        ws.init(json!({ "Authorization": format!("Bearer {}", admins[i % 4]) }))
+            .await;
+        sockets.push(ws);
+    }
+    // Every subscribe is sent before any is read, so the set-ups queue for the two turns.
+    // Replaying from the start makes each subscription see the notice however late it goes
+    // live.
+    for ws in &mut sockets {
+        ws.subscribe(
+            "n",
+            "subscription($a: String) { noticePublished(after: $a) { notice { title } } }",
+            json!({ "a": uuid::Uuid::nil().to_string() }),
+        )
+        .await;
+    }
+    data(
+        &app,
+        "mutation($i: PublishNoticeInput!) { publishNotice(input: $i) { notice { id } } }",
+        json!({ "i": { "title": "Burst", "body": "To everyone.", "kind": "GENERAL", "audience": { "estate": true } } }),
+        &admins[0],
+    )
+    .await;
+    for ws in &mut sockets {
+        let message = ws.recv().await;
+        assert_eq!(
+            message["payload"]["data"]["noticePublished"]["notice"]["title"], "Burst",
+            "{message}"
+        );
+    }
+}

@@ -406,8 +406,12 @@ impl NoticeSubscription {
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
         let state = ctx.state().clone();
         // Boxed: async-graphql keeps the space of this future for the life of the subscription,
-        // and setting up (scope, facets, replay position) would make it several KiB.
-        Box::pin(notice_events(state, me, after)).await
+        // and setting up (scope, facets, replay position) would make it several KiB. Made only
+        // once it is this subscription's turn, so a burst of subscribers queues cheaply.
+        let turn = state.setup_turn().await;
+        let events = Box::pin(notice_events(state.clone(), me, after)).await;
+        drop(turn);
+        events
     }
 
     /// Read and acknowledgement counts of a notice, live, as readers act (administrators and
