@@ -10,7 +10,8 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`): `rh_http_<pid>` for the release server
 //! (started with the demo estate, then given notices up to 30) and `rh_pgbench_<pid>` for
 //! `pgbench -i`. Then: `pgbench -S -c 8`, the page at 16 and at 64 connections with the load
-//! generator below (one keep-alive HTTP/1.1 connection per worker), `pgbench -S -c 8` again.
+//! generator below (one keep-alive HTTP/1.1 connection per worker, the request written by hand
+//! and the answer read by its length), `pgbench -S -c 8` again.
 //! It prints requests per second, p50/p99 latency, the ratio to the mean pgbench TPS, and the
 //! statements per request (PostgreSQL transactions of the server's database per request: each
 //! of the page's statements runs on its own, outside any transaction). The server and pgbench
@@ -87,42 +88,92 @@ struct Phase {
     requests: usize,
 }
 
+/// One keep-alive HTTP/1.1 connection of the load generator: it writes a request prepared once
+/// and reads the answer by its `Content-Length`, so the generator's own cost per request is two
+/// socket calls and a scan of the head (pgbench, the yardstick, is a lean C client too; a general
+/// HTTP client spent a good share of the two cores the server needs).
+struct Conn {
+    stream: tokio::net::TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(addr: std::net::SocketAddr) -> Conn {
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream.set_nodelay(true).unwrap();
+        Conn {
+            stream,
+            buffer: Vec::with_capacity(16 * 1024),
+        }
+    }
+
+    /// Sends `request` and reads one answer: whether it was a 200 whose body has no `errors`.
+    /// `None` when the connection failed (the caller opens a new one).
+    async fn round_trip(&mut self, request: &[u8]) -> Option<bool> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.stream.write_all(request).await.ok()?;
+        self.buffer.clear();
+        let mut head_end = None;
+        let mut length = 0usize;
+        loop {
+            if head_end.is_none()
+                && let Some(i) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n")
+            {
+                let head = std::str::from_utf8(&self.buffer[..i])
+                    .ok()?
+                    .to_ascii_lowercase();
+                length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .expect("the server answers with a Content-Length");
+                head_end = Some(i + 4);
+            }
+            if let Some(start) = head_end
+                && self.buffer.len() >= start + length
+            {
+                let ok = self.buffer.starts_with(b"HTTP/1.1 200")
+                    && !self.buffer[start..start + length]
+                        .windows(9)
+                        .any(|w| w == b"\"errors\":");
+                return Some(ok);
+            }
+            let read = self.stream.read_buf(&mut self.buffer).await.ok()?;
+            if read == 0 {
+                return None;
+            }
+        }
+    }
+}
+
 /// The page at `connections` concurrent keep-alive connections for `seconds`.
-async fn load(url: &str, token: &str, connections: usize, seconds: u64) -> Phase {
-    let body = Arc::new(serde_json::to_vec(&json!({ "query": PAGE })).unwrap());
+async fn load(addr: std::net::SocketAddr, token: &str, connections: usize, seconds: u64) -> Phase {
+    let body = serde_json::to_vec(&json!({ "query": PAGE })).unwrap();
+    let mut request = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\nauthorization: Bearer {token}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(&body);
+    let request = Arc::new(request);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut workers = Vec::with_capacity(connections);
     for _ in 0..connections {
-        let (url, token, body) = (url.to_owned(), token.to_owned(), body.clone());
+        let request = request.clone();
         workers.push(tokio::spawn(async move {
-            // One client per worker, so each worker keeps one connection of its own.
-            let client = reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .build()
-                .unwrap();
+            let mut conn = Conn::open(addr).await;
             let mut latencies = Vec::new();
             let mut errors = 0usize;
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                let answer = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("authorization", format!("Bearer {token}"))
-                    .body(body.as_ref().clone())
-                    .send()
-                    .await;
-                let ok = match answer {
-                    Ok(response) if response.status().is_success() => response
-                        .bytes()
-                        .await
-                        .is_ok_and(|b| !b.windows(9).any(|w| w == b"\"errors\":")),
-                    _ => false,
-                };
-                if ok {
-                    latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
-                } else {
-                    errors += 1;
+                match conn.round_trip(&request).await {
+                    Some(true) => latencies.push(sent.elapsed().as_secs_f64() * 1000.0),
+                    Some(false) => errors += 1,
+                    None => {
+                        errors += 1;
+                        conn = Conn::open(addr).await;
+                    }
                 }
             }
             (latencies, errors)
@@ -247,11 +298,12 @@ async fn main() {
     let before = pgbench(&pgbench_url, seconds);
     println!("pgbench -S -c 8 (before): {before:.0} TPS");
     // Warm the instance (viewer facets, connection pool, prepared statements).
-    load(&gql, &resident, 4, 1).await;
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    load(addr, &resident, 4, 1).await;
     let mut phases = Vec::new();
     for connections in [16, 64] {
         let start = commits(&admin_url, &name).await;
-        let phase = load(&gql, &resident, connections, seconds).await;
+        let phase = load(addr, &resident, connections, seconds).await;
         let end = commits(&admin_url, &name).await;
         let statements = (end - start) as f64 / phase.requests.max(1) as f64;
         phases.push((connections, phase, statements));
