@@ -16,6 +16,12 @@ use resident_hub::{
 };
 use tokio_util::sync::CancellationToken;
 
+/// mimalloc instead of the system allocator: on the home-page bench glibc's malloc and free were
+/// a fifth of the server's CPU (README, Benchmarks). Only the binary sets it; the library and its
+/// tests keep the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match cli.settings.into_config() {
