@@ -52,6 +52,14 @@ impl AppState {
         // The semaphore is never closed, so this never answers `None` in practice.
         self.setups.acquire().await.ok()
     }
+
+    /// Runs the set-up that `make` returns in a turn ([`AppState::setup_turn`]): the future is
+    /// made, and boxed, only once the turn is taken, so a caller still waiting holds no database
+    /// future, and the turn is given back as soon as the set-up is done.
+    pub async fn in_turn<F: std::future::Future>(&self, make: impl FnOnce() -> F) -> F::Output {
+        let _turn = self.setup_turn().await;
+        Box::pin(make()).await
+    }
 }
 
 /// Options that only tests and tools set.

@@ -56,10 +56,9 @@ where
     // one should not carry the space of a database read or of a judgement (`filter_map` keeps
     // room for one pending future inline).
     // Set up in turn (see `AppState::setup_turn`).
-    let turn = state.setup_turn().await;
-    let events = Box::pin(replay_then_live(state.db.clone(), &state.bus, topic, after)).await;
-    drop(turn);
-    let events = events?;
+    let events = state
+        .in_turn(|| replay_then_live(state.db.clone(), &state.bus, topic, after))
+        .await?;
     let state = state.clone();
     Ok(events.filter_map(move |event| {
         let state = state.clone();

@@ -277,10 +277,7 @@ impl Connection {
                 }
                 self.init_received = true;
                 let state = self.ctx.state.clone();
-                let turn = state.setup_turn().await;
-                let authenticated = Box::pin(authenticate(&state, payload)).await;
-                drop(turn);
-                match authenticated {
+                match state.in_turn(|| authenticate(&state, payload)).await {
                     Ok(Some((viewer, token, claims))) => {
                         self.viewer = viewer;
                         self.session = Some((token, claims));
@@ -320,10 +317,7 @@ impl Connection {
                 // Every operation runs as the user is now, not as they were at init. Boxed after
                 // the turn: a socket queued for it holds no database future.
                 let state = self.ctx.state.clone();
-                let turn = state.setup_turn().await;
-                let refreshed = Box::pin(self.refresh_viewer()).await;
-                drop(turn);
-                if let Some(flow) = refreshed {
+                if let Some(flow) = state.in_turn(|| self.refresh_viewer()).await {
                     return flow;
                 }
                 let max = self.ctx.state.config.ws_max_subscriptions;

@@ -408,10 +408,9 @@ impl NoticeSubscription {
         // Boxed: async-graphql keeps the space of this future for the life of the subscription,
         // and setting up (scope, facets, replay position) would make it several KiB. Made only
         // once it is this subscription's turn, so a burst of subscribers queues cheaply.
-        let turn = state.setup_turn().await;
-        let events = Box::pin(notice_events(state.clone(), me, after)).await;
-        drop(turn);
-        events
+        state
+            .in_turn(|| notice_events(state.clone(), me, after))
+            .await
     }
 
     /// Read and acknowledgement counts of a notice, live, as readers act (administrators and
