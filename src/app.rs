@@ -133,6 +133,7 @@ impl Application {
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),
             user_sockets: Default::default(),
+            shared: Default::default(),
         };
         let metrics = match state.config.metrics_listen {
             None => None,

@@ -192,6 +192,15 @@ pub struct Settings {
         global = true
     )]
     pub ws_max_sockets_per_user: usize,
+    /// Events a shared subscription group holds for each member that has not taken them yet;
+    /// a member further behind leaves the group and reads what it missed from the database.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_WS_SHARED_BUFFER",
+        default_value_t = 256,
+        global = true
+    )]
+    pub ws_shared_buffer: usize,
     /// Deepest selection nesting an operation may have.
     #[arg(
         long,
@@ -525,6 +534,8 @@ pub struct Config {
     pub ws_max_subscriptions: usize,
     /// Most WebSockets open per signed-in user.
     pub ws_max_sockets_per_user: usize,
+    /// Events a shared subscription group buffers per member.
+    pub ws_shared_buffer: usize,
     /// Query limits.
     pub limits: QueryLimits,
     /// Whether introspection is on.
@@ -753,6 +764,10 @@ impl Settings {
                 "--ws-max-sockets-per-user / RESIDENT_HUB_WS_MAX_SOCKETS_PER_USER",
                 self.ws_max_sockets_per_user,
             ),
+            (
+                "--ws-shared-buffer / RESIDENT_HUB_WS_SHARED_BUFFER",
+                self.ws_shared_buffer,
+            ),
             ("--max-depth / RESIDENT_HUB_MAX_DEPTH", self.max_depth),
             (
                 "--max-complexity / RESIDENT_HUB_MAX_COMPLEXITY",
@@ -870,6 +885,7 @@ impl Settings {
             ws_ping_interval: Duration::from_millis(self.ws_ping_interval_ms),
             ws_max_subscriptions: self.ws_max_subscriptions,
             ws_max_sockets_per_user: self.ws_max_sockets_per_user,
+            ws_shared_buffer: self.ws_shared_buffer,
             limits: QueryLimits {
                 max_depth: self.max_depth,
                 max_complexity: self.max_complexity,
@@ -975,6 +991,7 @@ impl Settings {
             ws_ping_interval_ms: 15_000,
             ws_max_subscriptions: 100,
             ws_max_sockets_per_user: 16,
+            ws_shared_buffer: 256,
             max_depth: 12,
             max_complexity: 1000,
             max_aliases: 30,

@@ -64,6 +64,9 @@ pub struct Metrics {
     latency: [Histogram; 4],
     errors: [AtomicU64; ErrorCode::ALL.len()],
     open_websockets: AtomicI64,
+    shared_groups: AtomicI64,
+    shared_members: AtomicI64,
+    shared_fallbacks: AtomicU64,
     events_published: AtomicU64,
     events_publish_failed: AtomicU64,
     events_delivered: AtomicU64,
@@ -108,6 +111,38 @@ impl Metrics {
     /// WebSockets open right now.
     pub fn open_websockets(&self) -> i64 {
         self.open_websockets.load(Ordering::Relaxed)
+    }
+
+    /// A shared subscription group started (`true`) or ended (`false`).
+    pub fn shared_group(&self, started: bool) {
+        self.shared_groups
+            .fetch_add(if started { 1 } else { -1 }, Ordering::Relaxed);
+    }
+
+    /// A socket's operation joined (`true`) or left (`false`) a shared group.
+    pub fn shared_member(&self, joined: bool) {
+        self.shared_members
+            .fetch_add(if joined { 1 } else { -1 }, Ordering::Relaxed);
+    }
+
+    /// A member left its group to go on alone (it fell behind, or the group ended).
+    pub fn shared_fallback(&self) {
+        self.shared_fallbacks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Shared subscription groups running now.
+    pub fn shared_groups(&self) -> i64 {
+        self.shared_groups.load(Ordering::Relaxed)
+    }
+
+    /// Operations served by a shared group now.
+    pub fn shared_members(&self) -> i64 {
+        self.shared_members.load(Ordering::Relaxed)
+    }
+
+    /// Members that went on alone so far.
+    pub fn shared_fallbacks(&self) -> u64 {
+        self.shared_fallbacks.load(Ordering::Relaxed)
     }
 
     /// An event went out on the bus.
@@ -229,6 +264,22 @@ impl Metrics {
         )?;
         for (name, help, value) in [
             (
+                "resident_hub_shared_subscription_groups",
+                "Shared subscription groups running now (one execution per event each).",
+                self.shared_groups(),
+            ),
+            (
+                "resident_hub_shared_subscribers",
+                "Subscriptions served by a shared group now.",
+                self.shared_members(),
+            ),
+        ] {
+            writeln!(out, "# HELP {name} {help}")?;
+            writeln!(out, "# TYPE {name} gauge")?;
+            writeln!(out, "{name} {value}")?;
+        }
+        for (name, help, value) in [
+            (
                 "resident_hub_events_published_total",
                 "Events published on the bus.",
                 &self.events_published,
@@ -262,6 +313,11 @@ impl Metrics {
                 "resident_hub_event_gap_reads_total",
                 "Times a subscriber read events back from the database because a later one arrived first.",
                 &self.gap_reads,
+            ),
+            (
+                "resident_hub_shared_subscription_fallbacks_total",
+                "Shared subscribers that went on alone (they fell behind, or their group ended).",
+                &self.shared_fallbacks,
             ),
         ] {
             writeln!(out, "# HELP {name} {help}")?;

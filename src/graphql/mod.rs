@@ -12,6 +12,7 @@ pub mod node;
 pub mod pagination;
 pub mod scalars;
 pub mod shape;
+pub mod shared;
 pub mod text;
 pub mod text_enum;
 

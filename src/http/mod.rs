@@ -47,6 +47,8 @@ pub struct HttpContext {
     pub user_sockets: std::sync::Arc<limits::UserSockets>,
     /// The schema's field types, for shaping responses as the specification says.
     pub shape: std::sync::Arc<crate::graphql::shape::ResponseShape>,
+    /// The shared subscription groups of this server (see `ws::shared`).
+    pub(crate) shared: std::sync::Arc<ws::SharedGroups>,
 }
 
 /// Builds the router with every route and layer.

@@ -35,6 +35,8 @@
 //! The server pings on an interval; the client's pongs need no answer. One task per connection
 //! drives every subscription of that connection, so a slow socket only slows itself.
 
+mod shared;
+
 use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Instant};
 
 use async_graphql::Variables;
@@ -61,6 +63,7 @@ use crate::{
     error::{ErrorCode, set_code},
     graphql::context::LazyLoaders,
     graphql::guardrails::{RequestInfo, Transport},
+    graphql::shared::{ResumeAfter, SharedProbe},
     metrics::OperationKind,
 };
 
@@ -169,8 +172,14 @@ pub(super) fn upgrade(
         })
 }
 
+pub(crate) use shared::SharedGroups;
+
 enum Item {
     Response(Box<async_graphql::Response>),
+    /// A shared group's payload for this operation.
+    Shared(Arc<str>),
+    /// The operation leaves its shared group and goes on alone from here.
+    Resume(Box<shared::Resume>),
     /// A query or mutation ran past the request timeout.
     TimedOut,
     End,
@@ -511,17 +520,56 @@ impl Connection {
             Arc::from(format!("{}/{id}", self.request_id)),
             payload.operation_name.clone(),
         );
-        let mut request = async_graphql::Request::new(payload.query)
+        let shareable =
+            crate::graphql::shared::shareable(&payload.query, payload.operation_name.as_deref());
+        let stream = match shareable {
+            // Served by a shared group once a probe with this socket's viewer passes.
+            Some(field) => {
+                let key = Arc::new(shared::GroupKey::new(
+                    payload.query,
+                    payload.operation_name,
+                    payload.variables,
+                ));
+                let probe = self.request(&info, &key).data(SharedProbe);
+                let user = match &self.viewer {
+                    Viewer::User(user) => Some(user.id),
+                    Viewer::Anonymous => None,
+                };
+                shared::member_stream(self.ctx.clone(), field, key, probe, user)
+            }
+            None => {
+                let key =
+                    shared::GroupKey::new(payload.query, payload.operation_name, payload.variables);
+                let request = self.request(&info, &key);
+                self.execution(request, &info)
+            }
+        };
+        self.running.insert(id.clone(), (Instant::now(), info));
+        self.subscriptions.insert(id, stream);
+    }
+
+    /// The operation `key` names, as this socket's viewer runs it.
+    fn request(&self, info: &Arc<RequestInfo>, key: &shared::GroupKey) -> async_graphql::Request {
+        let mut request = async_graphql::Request::new(key.query.clone())
             .data(self.viewer.clone())
             .data(info.clone())
             .data(ClientAddr(self.client))
             .data(LazyLoaders::default());
-        if let Some(name) = payload.operation_name {
-            request = request.operation_name(name);
+        if let Some(name) = &key.operation_name {
+            request = request.operation_name(name.clone());
         }
-        if let Some(variables) = payload.variables {
-            request = request.variables(Variables::from_json(Value::Object(variables)));
+        if let Some(variables) = &key.variables {
+            request = request.variables(Variables::from_json(Value::Object(variables.clone())));
         }
+        request
+    }
+
+    /// The items of `request` run on its own.
+    fn execution(
+        &self,
+        request: async_graphql::Request,
+        info: &Arc<RequestInfo>,
+    ) -> BoxStream<'static, Item> {
         // Queries and mutations get the HTTP request timeout; subscriptions run until completed.
         let timeout = self.ctx.state.config.request_timeout;
         let timed_out = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -536,8 +584,7 @@ impl Connection {
                 timed_out.store(true, std::sync::atomic::Ordering::Release);
             }
         };
-        let stream = self
-            .ctx
+        self.ctx
             .schema
             .execute_stream(request)
             .map(|response| Item::Response(Box::new(response)))
@@ -549,9 +596,7 @@ impl Connection {
                     Item::End
                 }
             }))
-            .boxed();
-        self.running.insert(id.clone(), (Instant::now(), info));
-        self.subscriptions.insert(id, stream);
+            .boxed()
     }
 
     async fn on_item(&mut self, id: String, item: Item) -> Flow {
@@ -560,6 +605,30 @@ impl Connection {
         };
         let info = info.clone();
         match item {
+            Item::Shared(payload) => {
+                let id = Value::String(id).to_string();
+                self.send_text(format!(
+                    r#"{{"id":{id},"type":"next","payload":{payload}}}"#
+                ))
+                .await
+            }
+            Item::Resume(resume) => {
+                // The same operation, alone, after the last event its group handled for it.
+                let info = RequestInfo::new(
+                    Transport::WebSocket,
+                    info.request_id.clone(),
+                    resume.key.operation_name.clone(),
+                );
+                let request = self
+                    .request(&info, &resume.key)
+                    .data(ResumeAfter(resume.after));
+                let stream = self.execution(request, &info);
+                if let Some(running) = self.running.get_mut(&id) {
+                    running.1 = info;
+                }
+                self.subscriptions.insert(id, stream);
+                Flow::Continue
+            }
             Item::Response(mut response) => {
                 finish_errors(&mut response.errors, &info, &self.ctx.state.metrics);
                 if info.accepted() {

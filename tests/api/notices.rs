@@ -1937,3 +1937,210 @@ async fn managers_manage_only_the_notices_they_could_have_published() {
         "{json}"
     );
 }
+
+/// The board document the shared subscription tests run: no cursor, nothing of the viewer.
+const SHARED_BOARD: &str = "subscription { noticePublished { cursor kind notice { title } } }";
+
+/// Waits (bounded by [`crate::helpers::WAIT`]) until `value` reads `expected`.
+async fn until_metric(what: &str, expected: i64, value: impl Fn() -> i64) {
+    let reached = tokio::time::timeout(crate::helpers::WAIT, async {
+        while value() != expected {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(
+        reached.is_ok(),
+        "{what} never reached {expected}: it reads {}",
+        value()
+    );
+}
+
+/// A socket signed in as `role`, running `query` (no variables) as operation `id`.
+async fn subscribed(estate: &Estate, role: &str, id: &str, query: &str) -> WsClient {
+    let mut ws = estate.app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {}", estate.tokens[role]) }))
+        .await;
+    ws.subscribe(id, query, json!({})).await;
+    ws
+}
+
+/// The next `next` message of operation `id`, skipping other operations' messages.
+async fn next_of(ws: &mut WsClient, id: &str) -> Value {
+    loop {
+        let message = ws.recv().await;
+        if message["id"] == id {
+            assert_eq!(message["type"], "next", "{message}");
+            return message["payload"]["data"]["noticePublished"].clone();
+        }
+    }
+}
+
+#[tokio::test]
+async fn sockets_running_one_board_document_share_one_group_and_each_gets_only_its_own() {
+    let estate = Estate::new().await;
+    let metrics = estate.app.state.metrics.clone();
+    let bus = estate.app.state.bus.clone();
+    let topics_before = bus.local_topics() as i64;
+    let a = building_of(&estate, "resident1@demo.test").await;
+    let mut resident = subscribed(&estate, "resident", "n", SHARED_BOARD).await;
+    let mut resident_b = subscribed(&estate, "residentB", "n", SHARED_BOARD).await;
+    let mut admin = subscribed(&estate, "admin", "n", SHARED_BOARD).await;
+    until_metric("shared subscribers", 3, || metrics.shared_members()).await;
+    assert_eq!(metrics.shared_groups(), 1, "one document, one group");
+
+    let for_a = |title: &str| notice(title, json!({ "buildingIds": [a.to_string()] }));
+    let everyone = |title: &str| notice(title, json!({ "estate": true }));
+    publish(&estate, "admin", for_a("Only A")).await;
+    publish(&estate, "admin", everyone("Everyone")).await;
+    let first = next_of(&mut resident, "n").await;
+    assert_eq!(first["notice"]["title"], "Only A");
+    assert_eq!(first["kind"], "NOTICE_PUBLISHED");
+    let admins_first = next_of(&mut admin, "n").await;
+    assert_eq!(admins_first, first, "one payload for everyone it is for");
+    assert_eq!(
+        next_of(&mut resident, "n").await["notice"]["title"],
+        "Everyone"
+    );
+    assert_eq!(
+        next_of(&mut admin, "n").await["notice"]["title"],
+        "Everyone"
+    );
+    assert_eq!(
+        next_of(&mut resident_b, "n").await["notice"]["title"],
+        "Everyone",
+        "B never saw A's notice"
+    );
+
+    // Each member is judged with its access when the event arrives: moving out stops A's
+    // notices for this member at once, and only for it.
+    let today = estate.app.state.clock.today().to_string();
+    end_residency(&estate, "resident1@demo.test", &today).await;
+    publish(&estate, "admin", for_a("After moving out")).await;
+    publish(&estate, "admin", everyone("Everyone again")).await;
+    assert_eq!(
+        next_of(&mut resident, "n").await["notice"]["title"],
+        "Everyone again",
+        "the building's notice after moving out is not delivered"
+    );
+    assert_eq!(
+        next_of(&mut admin, "n").await["notice"]["title"],
+        "After moving out"
+    );
+
+    // Completing an operation leaves the group; the last member out ends it.
+    resident
+        .send(json!({ "id": "n", "type": "complete" }))
+        .await;
+    until_metric("shared subscribers", 2, || metrics.shared_members()).await;
+    drop(resident_b);
+    drop(admin);
+    until_metric("shared subscribers", 0, || metrics.shared_members()).await;
+    until_metric("shared groups", 0, || metrics.shared_groups()).await;
+    until_metric(
+        "topics subscribed (the group's is let go)",
+        topics_before,
+        || bus.local_topics() as i64,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn board_documents_that_read_the_viewer_or_resume_run_alone_and_are_refused_alike() {
+    let estate = Estate::new().await;
+    let metrics = estate.app.state.metrics.clone();
+    // The viewer's own receipt differs per subscriber; a cursor replays per subscriber.
+    let mut receipt = subscribed(
+        &estate,
+        "resident",
+        "r",
+        "subscription { noticePublished { notice { title viewerReceipt { readAt } } } }",
+    )
+    .await;
+    let mut resuming = from_the_start(
+        &estate.app,
+        &estate.tokens["resident"],
+        "c",
+        "subscription($a: String) { noticePublished(after: $a) { notice { title } } }",
+    )
+    .await;
+    let mut shared = subscribed(&estate, "resident", "s", SHARED_BOARD).await;
+    until_metric("shared subscribers", 1, || metrics.shared_members()).await;
+    // An anonymous socket gets what the unshared operation gives it: the error, then complete.
+    let mut anonymous = estate.app.ws().await;
+    anonymous.init(json!({})).await;
+    anonymous.subscribe("a", SHARED_BOARD, json!({})).await;
+    let refused = anonymous.recv().await;
+    assert_eq!(refused["type"], "next", "{refused}");
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{refused}"
+    );
+    assert_eq!(anonymous.recv().await["type"], "complete");
+
+    publish(
+        &estate,
+        "admin",
+        notice("For all", json!({ "estate": true })),
+    )
+    .await;
+    let event = receipt.recv().await;
+    assert_eq!(
+        event["payload"]["data"]["noticePublished"]["notice"],
+        json!({ "title": "For all", "viewerReceipt": null }),
+        "{event}"
+    );
+    let event = resuming.recv().await;
+    assert_eq!(
+        event["payload"]["data"]["noticePublished"]["notice"]["title"],
+        "For all"
+    );
+    assert_eq!(
+        next_of(&mut shared, "s").await["notice"]["title"],
+        "For all"
+    );
+    assert_eq!(
+        metrics.shared_members(),
+        1,
+        "only the plain document shares"
+    );
+}
+
+#[tokio::test]
+async fn a_member_that_falls_behind_its_group_reads_what_it_missed_and_loses_nothing() {
+    // A group holds one event per member; setting up takes one of two turns.
+    let estate = Estate::with(|c| {
+        c.ws_shared_buffer = 1;
+        c.db_max_connections = 2;
+    })
+    .await;
+    let state = estate.app.state.clone();
+    let mut ws = subscribed(&estate, "resident", "n", SHARED_BOARD).await;
+    until_metric("shared subscribers", 1, || state.metrics.shared_members()).await;
+    // The test takes both set-up turns, then subscribes again on the same socket: its task
+    // waits for a turn and takes nothing from the group meanwhile.
+    let turns = (state.setup_turn().await, state.setup_turn().await);
+    ws.subscribe("block", SHARED_BOARD, json!({})).await;
+    for i in 1..=4 {
+        publish(
+            &estate,
+            "admin",
+            notice(&format!("n{i}"), json!({ "estate": true })),
+        )
+        .await;
+    }
+    drop(turns);
+    for i in 1..=4 {
+        assert_eq!(
+            next_of(&mut ws, "n").await["notice"]["title"],
+            format!("n{i}"),
+            "every notice, in order, once"
+        );
+    }
+    assert!(
+        state.metrics.shared_fallbacks() >= 1,
+        "the member fell behind and went on alone"
+    );
+    publish(&estate, "admin", notice("n5", json!({ "estate": true }))).await;
+    assert_eq!(next_of(&mut ws, "n").await["notice"]["title"], "n5");
+}

@@ -2,7 +2,9 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, future::BoxFuture, stream::BoxStream};
+use serde::Deserialize;
+use std::sync::Arc;
 
 use super::{
     audience::Audience,
@@ -15,17 +17,18 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     auth::Role,
-    domains::estate::types::Unit,
+    domains::estate::{access::Scope, types::Unit},
     error::{AppError, AppResult},
     events::{
         Topic,
-        log::{Cursor, parse_cursor, replay_rows_then_live},
+        log::{Cursor, LoggedEvent, ReplaySource, parse_cursor, replay_rows_then_live},
     },
     graphql::{
         ContextExt,
         checks::Checks,
         ids::{parse_id, parse_ids, parse_opt_id},
         pagination::{CountedConnection, PageRequest},
+        shared::{Admits, ResumeAfter, Shape, ShareableField, SharedEvent, SharedProbe},
         text::Text,
     },
 };
@@ -401,16 +404,31 @@ impl NoticeSubscription {
         &self,
         ctx: &Context<'_>,
         after: Option<String>,
-    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NoticeEvent>> + use<>> {
+    ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<NoticeEvent>>> {
+        let state = ctx.state().clone();
+        // One execution for a whole shared group: each member's judgement decides delivery.
+        if let Some(SharedEvent(event)) = ctx.data_opt::<SharedEvent>() {
+            let item = BoardEvent::decode(event)
+                .map(|decoded| decoded.into_item(event.cursor(), state.clock.now()));
+            return Ok(futures_util::stream::iter(item.map(|r| r.map_err(Into::into))).boxed());
+        }
         let me = ctx.require_user()?.id;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
-        let state = ctx.state().clone();
+        if ctx.data_opt::<SharedProbe>().is_some() {
+            // A member of a shared group: its scope is warmed like an unshared set-up's.
+            state.in_turn(|| warm_scope(state.clone(), me)).await?;
+            return Ok(futures_util::stream::empty().boxed());
+        }
+        let after = after.or(ctx
+            .data_opt::<ResumeAfter>()
+            .map(|resume| Cursor::Seq(resume.0)));
         // Boxed: async-graphql keeps the space of this future for the life of the subscription,
         // and setting up (scope, facets, replay position) would make it several KiB. Made only
         // once it is this subscription's turn, so a burst of subscribers queues cheaply.
-        state
+        Ok(state
             .in_turn(|| notice_events(state.clone(), me, after))
-            .await
+            .await?
+            .boxed())
     }
 
     /// Read and acknowledgement counts of a notice, live, as readers act (administrators and
@@ -452,18 +470,144 @@ impl NoticeSubscription {
     }
 }
 
+/// `noticePublished` as a shared subscription (see `graphql::shared`): its payload reads only
+/// the event, so the sockets running one document share its execution.
+pub(crate) static SHARED_NOTICE_PUBLISHED: ShareableField = ShareableField {
+    name: "noticePublished",
+    shape: &NOTICE_EVENT_SHAPE,
+    live: |state| {
+        Box::pin(async move {
+            replay_rows_then_live(
+                state.db.clone(),
+                &state.bus,
+                Topic::Notices,
+                NoticeLog,
+                None,
+            )
+            .await
+        })
+    },
+    head: |state| Box::pin(async move { NoticeLog.head(&state.db).await }),
+    judgement: |event| {
+        let audience = BoardEvent::decode(event)?.audience().cloned();
+        Some(Arc::new(BoardAudience(audience)) as Arc<dyn Admits>)
+    },
+};
+
+/// `NoticeEvent`'s fields that read nothing of the viewer.
+static NOTICE_EVENT_SHAPE: Shape = Shape {
+    fields: &[
+        ("cursor", None),
+        ("kind", None),
+        ("noticeId", None),
+        ("notice", Some(&NOTICE_SHAPE)),
+    ],
+};
+
+/// `Notice`'s stored fields (its resolved ones read access or the viewer).
+static NOTICE_SHAPE: Shape = Shape {
+    fields: &[
+        ("id", None),
+        ("title", None),
+        ("body", None),
+        ("kind", None),
+        ("priority", None),
+        ("status", None),
+        ("publishAt", None),
+        ("expiresAt", None),
+        ("pinned", None),
+        ("requiresAck", None),
+    ],
+};
+
+/// Who may receive one board event: its audience (`None`: anyone, for a withdrawal from before
+/// audiences were recorded, which names only an id).
+struct BoardAudience(Option<Audience>);
+
+impl BoardAudience {
+    async fn admits_scope(audience: Option<&Audience>, scope: &Scope) -> AppResult<bool> {
+        Ok(match audience {
+            None => true,
+            Some(audience) => scope.admin || audience.includes(scope).await?,
+        })
+    }
+}
+
+impl Admits for BoardAudience {
+    fn admits<'a>(
+        &'a self,
+        _state: &'a AppState,
+        scope: &'a Scope,
+    ) -> BoxFuture<'a, AppResult<bool>> {
+        Box::pin(BoardAudience::admits_scope(self.0.as_ref(), scope))
+    }
+}
+
+/// An event of the notices topic that the board shows, decoded.
+enum BoardEvent {
+    Published(Publication),
+    Withdrawn(Withdrawal),
+}
+
+impl BoardEvent {
+    /// `None` for another kind, or a payload that does not decode (logged).
+    fn decode(event: &LoggedEvent) -> Option<BoardEvent> {
+        let decoded = match event.kind.as_str() {
+            PUBLISHED => Publication::deserialize(&event.payload).map(BoardEvent::Published),
+            WITHDRAWN => Withdrawal::deserialize(&event.payload).map(BoardEvent::Withdrawn),
+            _ => return None,
+        };
+        decoded
+            .inspect_err(
+                |err| tracing::warn!(error = %err, kind = %event.kind, "undecodable board event"),
+            )
+            .ok()
+    }
+
+    /// Who it is for (see [`BoardAudience`]).
+    fn audience(&self) -> Option<&Audience> {
+        match self {
+            BoardEvent::Published(publication) => Some(&publication.audience),
+            BoardEvent::Withdrawn(withdrawal) => withdrawal.audience.as_ref(),
+        }
+    }
+
+    /// The item every receiver gets; the notice's status is judged at `now`.
+    fn into_item(self, cursor: String, now: DateTime<Utc>) -> AppResult<NoticeEvent> {
+        Ok(match self {
+            BoardEvent::Withdrawn(withdrawal) => NoticeEvent {
+                cursor,
+                kind: NoticeEventKind::NoticeWithdrawn,
+                notice_id: ID(withdrawal.id.to_string()),
+                notice: None,
+            },
+            BoardEvent::Published(publication) => NoticeEvent {
+                cursor,
+                kind: NoticeEventKind::NoticePublished,
+                notice_id: ID(publication.notice.id.to_string()),
+                notice: Some(Notice::try_from_model(publication.notice.into(), now)?),
+            },
+        })
+    }
+}
+
+/// Loads the subscriber's scope and the facets the audience rule reads, while subscribing: the
+/// first notice fanned out to thousands of sockets then finds every scope in the cache instead
+/// of loading them all at once.
+async fn warm_scope(state: AppState, me: Uuid) -> AppResult<()> {
+    let scope = state.scopes.get(&state, me).await?;
+    scope.resident().await?;
+    scope.staff().await?;
+    Ok(())
+}
+
 /// `noticePublished`'s events for `me` (see there).
 async fn notice_events(
     state: AppState,
     me: Uuid,
     after: Option<Cursor>,
 ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<NoticeEvent>> + use<>> {
-    // Load the subscriber's scope and the facets the audience rule reads now, while
-    // subscribing: the first notice fanned out to thousands of sockets then finds every
-    // scope in the cache instead of loading them all at once.
-    let scope = state.scopes.get(&state, me).await?;
-    scope.resident().await?;
-    scope.staff().await?;
+    warm_scope(state.clone(), me).await?;
     let events = replay_rows_then_live(
         state.db.clone(),
         &state.bus,
@@ -478,45 +622,19 @@ async fn notice_events(
         Box::pin(async move {
             let result = async {
                 let event = event?;
-                let cursor = event.cursor();
-                if event.kind == WITHDRAWN {
-                    let withdrawal: Withdrawal =
-                        serde_json::from_value(event.payload).map_err(AppError::internal)?;
-                    // Judged like the publication was: only the audience (and
-                    // administrators) learn of it. A withdrawal from before audiences were
-                    // recorded names only an id, which reveals nothing.
-                    if let Some(audience) = &withdrawal.audience {
-                        let scope = state.scopes.get(&state, me).await?;
-                        if !(scope.admin || audience.includes(&scope).await?) {
-                            return Ok(None);
-                        }
-                    }
-                    return Ok(Some(NoticeEvent {
-                        cursor,
-                        kind: NoticeEventKind::NoticeWithdrawn,
-                        notice_id: ID(withdrawal.id.to_string()),
-                        notice: None,
-                    }));
-                }
-                if event.kind != PUBLISHED {
-                    return Ok(None);
-                }
-                let publication: Publication =
-                    serde_json::from_value(event.payload).map_err(AppError::internal)?;
                 // Judged with the subscriber's rights now, not when they subscribed: a
-                // resident who moved out stops receiving that building's notices.
+                // resident who moved out stops receiving that building's notices. A
+                // withdrawal is judged like the publication was.
+                let Some(decoded) = BoardEvent::decode(&event) else {
+                    return Ok(None);
+                };
                 let scope = state.scopes.get(&state, me).await?;
-                if !(scope.admin || publication.audience.includes(&scope).await?) {
+                if !BoardAudience::admits_scope(decoded.audience(), &scope).await? {
                     return Ok(None);
                 }
-                let notice_id = ID(publication.notice.id.to_string());
-                let notice = Notice::try_from_model(publication.notice.into(), state.clock.now())?;
-                Ok(Some(NoticeEvent {
-                    cursor,
-                    kind: NoticeEventKind::NoticePublished,
-                    notice_id,
-                    notice: Some(notice),
-                }))
+                decoded
+                    .into_item(event.cursor(), state.clock.now())
+                    .map(Some)
             }
             .await;
             result
