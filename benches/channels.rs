@@ -76,6 +76,7 @@ async fn main() {
         "subscription($c: ID!) { channelMessages(channelId: $c) { cursor change message { id number text sender { displayName } } } }",
         &json!({ "c": channel }),
         "text",
+        None,
     )
     .await;
     println!(

@@ -121,6 +121,7 @@ async fn main() {
         NOTICES,
         &json!({}),
         "title",
+        None,
     )
     .await;
     let bare_kib = bare_cost.subscriber_kib;
@@ -158,6 +159,8 @@ async fn main() {
     drop(bare_done);
 
     // 2. The server: `noticePublished` subscribers, `messages` notices one second apart.
+    // Every socket runs the same plain document, so all share one execution: the phase starts
+    // once the server serves each of them in its group.
     let (mut done, cost) = connect_all(
         server.port,
         server.pid(),
@@ -165,8 +168,13 @@ async fn main() {
         NOTICES,
         &json!({}),
         "title",
+        Some((&server, &http)),
     )
     .await;
+    println!(
+        "resident-hub: every subscription shared {:.1} s after the last subscribe was sent",
+        cost.shared_seconds.unwrap_or_default()
+    );
     let kib = cost.subscriber_kib;
     println!(
         "resident-hub: {subscribers} sockets connected in {:.1} s; RSS per idle socket (no operation) {:.1} KiB, per idle noticePublished subscriber {kib:.1} KiB ({:.2}x the bare broadcaster's)",

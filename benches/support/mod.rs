@@ -99,6 +99,8 @@ pub fn free_port() -> u16 {
 pub struct Server {
     pub child: Child,
     pub port: u16,
+    /// The `/metrics` listener's port (`--metrics-listen`), when there is one.
+    pub metrics_port: Option<u16>,
     _data: Option<tempfile::TempDir>,
 }
 
@@ -112,6 +114,7 @@ impl Server {
     /// is then stopped with SIGTERM, so that the wrapper writes its report.
     pub fn start(database_url: &str, env: &[(&str, String)]) -> Self {
         let port = free_port();
+        let metrics_port = free_port();
         let data = tempfile::tempdir().unwrap();
         let wrapper = std::env::var("BENCH_SERVER_WRAPPER").unwrap_or_default();
         let mut words = wrapper.split_whitespace();
@@ -133,6 +136,10 @@ impl Server {
             .arg(data.path())
             .env("DATABASE_URL", database_url)
             .env("RESIDENT_HUB_JWT_SECRET", SECRET)
+            .env(
+                "RESIDENT_HUB_METRICS_LISTEN",
+                format!("127.0.0.1:{metrics_port}"),
+            )
             .env("RUST_LOG", "warn")
             .env_remove("REDIS_URL")
             .stdout(Stdio::null());
@@ -142,6 +149,7 @@ impl Server {
         Self {
             child: command.spawn().expect("release binary starts"),
             port,
+            metrics_port: Some(metrics_port),
             _data: Some(data),
         }
     }
@@ -151,6 +159,7 @@ impl Server {
         Self {
             child,
             port,
+            metrics_port: None,
             _data: None,
         }
     }
@@ -161,6 +170,37 @@ impl Server {
 
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The value of the gauge or counter `name` on the server's `/metrics`, if it has one.
+    pub async fn metric(&self, http: &reqwest::Client, name: &str) -> Option<f64> {
+        let url = format!("http://127.0.0.1:{}/metrics", self.metrics_port?);
+        let text = http.get(url).send().await.ok()?.text().await.ok()?;
+        text.lines()
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .find_map(|value| value.trim().parse().ok())
+    }
+
+    /// Seconds from now until the server serves `expected` operations in shared groups
+    /// (`resident_hub_shared_subscribers`); panics after `limit`.
+    pub async fn until_shared(
+        &self,
+        http: &reqwest::Client,
+        expected: usize,
+        limit: Duration,
+    ) -> f64 {
+        let started = Instant::now();
+        loop {
+            let now = self.metric(http, "resident_hub_shared_subscribers").await;
+            if now.is_some_and(|n| n >= expected as f64) {
+                return started.elapsed().as_secs_f64();
+            }
+            assert!(
+                started.elapsed() < limit,
+                "only {now:?} of {expected} subscriptions were shared after {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits (at most 60 s, 10 minutes under `BENCH_SERVER_WRAPPER`) until `/readyz` answers 200.
@@ -458,10 +498,14 @@ pub struct Connected {
     pub socket_kib: f64,
     /// RSS growth per socket once its subscription has settled (socket included), KiB.
     pub subscriber_kib: f64,
+    /// Seconds from the last `subscribe` sent until the server served every operation in a
+    /// shared group (when asked to wait for that).
+    pub shared_seconds: Option<f64>,
 }
 
 /// Connects `tokens.len()` sockets to `port` and then subscribes `query` on each; their
-/// arrivals and what they cost the server (process `pid`) in memory.
+/// arrivals and what they cost the server (process `pid`) in memory. With `shared`, waits until
+/// that server serves every subscription in a shared group before settling.
 pub async fn connect_all(
     port: u16,
     pid: u32,
@@ -469,6 +513,7 @@ pub async fn connect_all(
     query: &str,
     variables: &Value,
     key: &'static str,
+    shared: Option<(&Server, &reqwest::Client)>,
 ) -> (mpsc::UnboundedReceiver<Arrival>, Connected) {
     let rss_before = rss_kib(pid);
     let (done_tx, done_rx) = mpsc::unbounded_channel();
@@ -488,6 +533,14 @@ pub async fn connect_all(
     for (index, ws) in sockets {
         read(ws, index, key, done_tx.clone());
     }
+    let shared_seconds = match shared {
+        Some((server, http)) => Some(
+            server
+                .until_shared(http, tokens.len(), Duration::from_secs(300))
+                .await,
+        ),
+        None => None,
+    };
     // Let every subscription settle (bus subscriptions, first reads of scopes):
     // `BENCH_SETTLE_SECONDS`, default 3 (longer under a profiler).
     let settle = std::env::var("BENCH_SETTLE_SECONDS")
@@ -501,6 +554,7 @@ pub async fn connect_all(
         seconds,
         socket_kib: rss_sockets.saturating_sub(rss_before) as f64 / n,
         subscriber_kib: rss_after.saturating_sub(rss_before) as f64 / n,
+        shared_seconds,
     };
     (done_rx, connected)
 }

@@ -11,7 +11,7 @@
 //!   [`Admits::admits`] is then asked for each member with their access as it is now.
 //!
 //! Its resolver honours three request data markers: [`SharedProbe`] (check the arguments and the
-//! caller, warm what judging will read, then yield nothing), [`SharedEvent`] (map exactly this
+//! caller without touching the database, then yield nothing), [`SharedEvent`] (map exactly this
 //! event, unjudged, for the whole group) and [`ResumeAfter`] (a member that fell behind goes on
 //! alone from its last position).
 //!
@@ -27,6 +27,7 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use futures_util::{future::BoxFuture, stream::BoxStream};
+use uuid::Uuid;
 
 use crate::{app::AppState, domains::estate::access::Scope, error::AppResult, events::log};
 
@@ -70,6 +71,9 @@ pub struct ShareableField {
     pub live: fn(AppState) -> BoxFuture<'static, AppResult<LiveEvents>>,
     /// The topic's last position committed.
     pub head: fn(AppState) -> BoxFuture<'static, AppResult<i64>>,
+    /// Loads into the caches what judging will read for `user` (while joining, so that the
+    /// first event fanned out to thousands finds it there).
+    pub warm: fn(AppState, Uuid) -> BoxFuture<'static, AppResult<()>>,
     /// What deciding delivery needs, decoded once per event; `None` for an event no one gets.
     pub judgement: fn(&log::LoggedEvent) -> Option<Arc<dyn Admits>>,
 }
@@ -82,6 +86,9 @@ pub fn fields() -> &'static [&'static ShareableField] {
     &FIELDS
 }
 
+/// Deepest nesting of a document considered for sharing (shareable shapes are shallow).
+const MAX_NESTING: usize = 16;
+
 /// The shareable field `query` (with `operation_name`) runs, if it is a subscription of one such
 /// root field, with no arguments or directives, selecting only what the field's shape allows. A
 /// document that does not parse is not shareable (the unshared path reports its errors).
@@ -92,7 +99,9 @@ pub fn shareable(query: &str, operation_name: Option<&str>) -> Option<&'static S
         .copied()
         .filter(|field| query.contains(field.name))
         .collect();
-    if candidates.is_empty() {
+    // The parser recurses: a document nested deeper than any shareable one is left to the
+    // unshared path, whose guardrails refuse it before parsing.
+    if candidates.is_empty() || super::guardrails::nesting_depth(query, MAX_NESTING) > MAX_NESTING {
         return None;
     }
     let document = async_graphql::parser::parse_query(query).ok()?;
@@ -194,6 +203,13 @@ mod tests {
         ] {
             assert_eq!(field(query, None), None, "{query}");
         }
+        // Nested past any shareable shape: not even parsed (the parser recurses).
+        let deep = format!(
+            "subscription {{ noticePublished {}{} }}",
+            "{ notice ".repeat(100_000),
+            "}".repeat(100_000)
+        );
+        assert_eq!(field(&deep, None), None);
         // Several operations without a name to choose one.
         let two = "subscription A { noticePublished { cursor } } subscription B { noticePublished { kind } }";
         assert_eq!(field(two, None), None);

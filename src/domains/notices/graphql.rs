@@ -415,8 +415,7 @@ impl NoticeSubscription {
         let me = ctx.require_user()?.id;
         let after = after.map(|c| parse_cursor("after", &c)).transpose()?;
         if ctx.data_opt::<SharedProbe>().is_some() {
-            // A member of a shared group: its scope is warmed like an unshared set-up's.
-            state.in_turn(|| warm_scope(state.clone(), me)).await?;
+            // Checked; the group serves it (and warms its scope while it joins).
             return Ok(futures_util::stream::empty().boxed());
         }
         let after = after.or(ctx
@@ -488,6 +487,7 @@ pub(crate) static SHARED_NOTICE_PUBLISHED: ShareableField = ShareableField {
         })
     },
     head: |state| Box::pin(async move { NoticeLog.head(&state.db).await }),
+    warm: |state, user| Box::pin(warm_scope(state, user)),
     judgement: |event| {
         let audience = BoardEvent::decode(event)?.audience().cloned();
         Some(Arc::new(BoardAudience(audience)) as Arc<dyn Admits>)

@@ -343,7 +343,14 @@ enum Next {
 impl Member {
     async fn next(&mut self) -> Next {
         loop {
-            let item = match self.receiver.recv().await {
+            // What the group sent before it stopped is taken first; a group that stopped (it
+            // may have said so before this member subscribed) sends nothing more.
+            let received = tokio::select! {
+                biased;
+                received = self.receiver.recv() => received,
+                () = self.group.stop.cancelled() => return Next::Alone,
+            };
+            let item = match received {
                 Ok(Shared::Event(item)) => item,
                 Ok(Shared::Closed)
                 | Err(broadcast::error::RecvError::Lagged(_))
@@ -384,36 +391,22 @@ pub(super) fn member_stream(
     probe: Request,
     user: Option<Uuid>,
 ) -> BoxStream<'static, Item> {
-    // Boxed: the set-up's space is given back once the member is in its group.
+    // Set up in one turn (`AppState::in_turn`), made and boxed only once the turn is taken: a
+    // socket queued behind a burst of subscribers holds only its request. Boxed itself, so
+    // that its space is given back once the member is in its group.
+    let state = ctx.state.clone();
     let setup = Box::pin(async move {
-        if let Some(response) = ctx.schema.execute_stream(probe).next().await {
-            return Err(Item::Response(Box::new(response)));
-        }
-        // A probe that passed ran a resolver that requires a signed-in user.
-        let Some(user) = user else {
-            return Err(failed(AppError::Unauthenticated));
-        };
-        let state = ctx.state.clone();
-        let groups = ctx.shared.clone();
         state
             .in_turn(|| async {
-                let group = groups.group(&ctx, field, key);
-                group.start(&ctx).await?;
-                // Subscribed before the head is read: whatever commits after the head reaches
-                // this member through the group.
-                let receiver = group.sender.subscribe();
-                let head = (field.head)(ctx.state.clone()).await?;
-                state.metrics.shared_member(true);
-                Ok(Member {
-                    state: state.clone(),
-                    user,
-                    receiver,
-                    last: head,
-                    group,
-                })
+                // The probe reads nothing from the database (see `graphql::shared`).
+                if let Some(response) = ctx.schema.execute_stream(probe).next().await {
+                    return Err(Item::Response(Box::new(response)));
+                }
+                // A probe that passed ran a resolver that requires a signed-in user.
+                let user = user.ok_or_else(|| failed(AppError::Unauthenticated))?;
+                join(&ctx, field, key, user).await.map_err(failed)
             })
             .await
-            .map_err(failed)
     });
     futures_util::stream::once(setup)
         .flat_map(|joined| match joined {
@@ -421,6 +414,31 @@ pub(super) fn member_stream(
             Ok(member) => deliveries(member),
         })
         .boxed()
+}
+
+/// `user`'s place in the group of `key`, starting the group if needed.
+async fn join(
+    ctx: &HttpContext,
+    field: &'static ShareableField,
+    key: Arc<GroupKey>,
+    user: Uuid,
+) -> AppResult<Member> {
+    let state = &ctx.state;
+    (field.warm)(state.clone(), user).await?;
+    let group = ctx.shared.group(ctx, field, key);
+    group.start(ctx).await?;
+    // Subscribed before the head is read: whatever commits after the head reaches this member
+    // through the group.
+    let receiver = group.sender.subscribe();
+    let head = (field.head)(state.clone()).await?;
+    state.metrics.shared_member(true);
+    Ok(Member {
+        state: state.clone(),
+        user,
+        receiver,
+        last: head,
+        group,
+    })
 }
 
 /// A member's items until it fails or leaves its group.
@@ -458,29 +476,16 @@ mod tests {
 
     #[test]
     fn keys_are_equal_by_their_text_and_variables() {
-        let vars = |v: Value| v.as_object().cloned();
-        let a = HashKey(Arc::new(GroupKey::new(
-            "subscription { x }".into(),
-            None,
-            vars(json!({ "a": 1 })),
-        )));
-        let b = HashKey(Arc::new(GroupKey::new(
-            "subscription { x }".into(),
-            None,
-            vars(json!({ "a": 1 })),
-        )));
-        let c = HashKey(Arc::new(GroupKey::new(
-            "subscription { x }".into(),
-            None,
-            vars(json!({ "a": 2 })),
-        )));
-        let d = HashKey(Arc::new(GroupKey::new(
-            "subscription { x }".into(),
-            Some("X".into()),
-            vars(json!({ "a": 1 })),
-        )));
-        assert!(a == b);
-        assert!(a != c);
-        assert!(a != d);
+        let key = |operation_name: Option<&str>, variables: Value| {
+            HashKey(Arc::new(GroupKey::new(
+                "subscription { x }".into(),
+                operation_name.map(str::to_owned),
+                variables.as_object().cloned(),
+            )))
+        };
+        let a = key(None, json!({ "a": 1 }));
+        assert!(a == key(None, json!({ "a": 1 })));
+        assert!(a != key(None, json!({ "a": 2 })));
+        assert!(a != key(Some("X"), json!({ "a": 1 })));
     }
 }
