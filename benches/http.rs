@@ -11,7 +11,9 @@
 //! (started with the demo estate, then given notices up to 30) and `rh_pgbench_<pid>` for
 //! `pgbench -i`. Then: `pgbench -S -c 8`, the page at 16 and at 64 connections with the load
 //! generator below (one keep-alive HTTP/1.1 connection per worker, the request written by hand
-//! and the answer read by its length), `pgbench -S -c 8` again.
+//! and the answer read by its length), two floors at 16 connections (`{ __typename }` anonymous:
+//! HTTP and the executor with no data; `{ viewer { displayName } }`: the token check alone),
+//! `pgbench -S -c 8` again.
 //! It prints requests per second, p50/p99 latency, the ratio to the mean pgbench TPS, and the
 //! statements per request (PostgreSQL transactions of the server's database per request: each
 //! of the page's statements runs on its own, outside any transaction). The server and pgbench
@@ -146,11 +148,28 @@ impl Conn {
     }
 }
 
-/// The page at `connections` concurrent keep-alive connections for `seconds`.
-async fn load(addr: std::net::SocketAddr, token: &str, connections: usize, seconds: u64) -> Phase {
-    let body = serde_json::to_vec(&json!({ "query": PAGE })).unwrap();
+/// Floors of the hot path, each loaded like the page at 16 connections after it: what HTTP and
+/// the executor cost with no data (anonymous), and with only the token check and its user.
+const FLOORS: [(&str, &str, bool); 2] = [
+    ("{ __typename }, anonymous", "{ __typename }", false),
+    ("{ viewer { displayName } }", "{ viewer { displayName } }", true),
+];
+
+/// `document` (as `token`'s user, or anonymous) at `connections` concurrent keep-alive
+/// connections for `seconds`.
+async fn load(
+    addr: std::net::SocketAddr,
+    document: &str,
+    token: Option<&str>,
+    connections: usize,
+    seconds: u64,
+) -> Phase {
+    let body = serde_json::to_vec(&json!({ "query": document })).unwrap();
+    let authorization = token
+        .map(|token| format!("authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
     let mut request = format!(
-        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\nauthorization: Bearer {token}\r\ncontent-length: {}\r\n\r\n",
+        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\n{authorization}content-length: {}\r\n\r\n",
         body.len()
     )
     .into_bytes();
@@ -299,21 +318,29 @@ async fn main() {
     println!("pgbench -S -c 8 (before): {before:.0} TPS");
     // Warm the instance (viewer facets, connection pool, prepared statements).
     let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
-    load(addr, &resident, 4, 1).await;
+    load(addr, PAGE, Some(&resident), 4, 1).await;
     let mut phases = Vec::new();
     for connections in [16, 64] {
         let start = commits(&admin_url, &name).await;
-        let phase = load(addr, &resident, connections, seconds).await;
+        let phase = load(addr, PAGE, Some(&resident), connections, seconds).await;
         let end = commits(&admin_url, &name).await;
         let statements = (end - start) as f64 / phase.requests.max(1) as f64;
-        phases.push((connections, phase, statements));
+        phases.push((format!("home page, {connections} connections"), phase, statements));
+    }
+    for (label, document, signed_in) in FLOORS {
+        let token = signed_in.then_some(resident.as_str());
+        let start = commits(&admin_url, &name).await;
+        let phase = load(addr, document, token, 16, seconds).await;
+        let end = commits(&admin_url, &name).await;
+        let statements = (end - start) as f64 / phase.requests.max(1) as f64;
+        phases.push((format!("floor {label}, 16 connections"), phase, statements));
     }
     let after = pgbench(&pgbench_url, seconds);
     println!("pgbench -S -c 8 (after): {after:.0} TPS");
     let mean = (before + after) / 2.0;
-    for (connections, phase, statements) in &phases {
+    for (label, phase, statements) in &phases {
         println!(
-            "home page, {connections} connections: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, {:.3}x pgbench mean TPS ({mean:.0}), {statements:.2} statements/request",
+            "{label}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, {:.3}x pgbench mean TPS ({mean:.0}), {statements:.2} statements/request",
             phase.rps,
             phase.p50_ms,
             phase.p99_ms,
