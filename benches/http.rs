@@ -152,7 +152,11 @@ impl Conn {
 /// the executor cost with no data (anonymous), and with only the token check and its user.
 const FLOORS: [(&str, &str, bool); 2] = [
     ("{ __typename }, anonymous", "{ __typename }", false),
-    ("{ viewer { displayName } }", "{ viewer { displayName } }", true),
+    (
+        "{ viewer { displayName } }",
+        "{ viewer { displayName } }",
+        true,
+    ),
 ];
 
 /// `document` (as `token`'s user, or anonymous) at `connections` concurrent keep-alive
@@ -325,7 +329,11 @@ async fn main() {
         let phase = load(addr, PAGE, Some(&resident), connections, seconds).await;
         let end = commits(&admin_url, &name).await;
         let statements = (end - start) as f64 / phase.requests.max(1) as f64;
-        phases.push((format!("home page, {connections} connections"), phase, statements));
+        phases.push((
+            format!("home page, {connections} connections"),
+            phase,
+            statements,
+        ));
     }
     for (label, document, signed_in) in FLOORS {
         let token = signed_in.then_some(resident.as_str());

@@ -409,8 +409,9 @@ pub struct Settings {
         global = true
     )]
     pub channel_residents_create_interest: bool,
-    /// Whether a user's HTTP requests share their resident and staff access facets (kept per
-    /// instance, keyed by the user's access version, so a change is seen on the next request).
+    /// Whether a user's HTTP requests share their resident and staff access facets, and the
+    /// homes and notice board page kept with them (per instance, keyed by the user's access
+    /// version, so a change is seen on the next request).
     #[arg(long, env = "RESIDENT_HUB_SHARE_ACCESS_FACETS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub share_access_facets: bool,
     /// Days a parcel waits at the front desk before the unit's residents are reminded (and
@@ -569,7 +570,8 @@ pub struct Config {
     pub complaints: ComplaintSettings,
     /// Group channels' limits and blocked words.
     pub channels: ChannelSettings,
-    /// Whether HTTP requests share their viewer's resident and staff facets.
+    /// Whether HTTP requests share their viewer's resident and staff facets (and what is kept
+    /// with them: homes, the notice board's first page).
     pub share_access_facets: bool,
     /// Days before an unclaimed parcel's reminder (1–365).
     pub parcel_reminder_days: u32,

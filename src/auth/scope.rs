@@ -5,6 +5,8 @@
 //! - A change to residencies, staff records, staff buildings, roles or a user's status queues an
 //!   [`AccessChanged`] event on [`Topic::Access`] in its write; every instance drops the scopes
 //!   it names, so the next event is judged on the new rights (on every instance, through the bus).
+//!   So does a change to what a resident's homes show (a unit, its building, its household), for
+//!   the residents living there.
 //! - After a gap on the bus (lag or Redis reconnect) the whole cache is dropped: a missed
 //!   invalidation can never leave a stale scope behind.
 //! - A cached scope keeps the facets its subscriber's events have needed so far (loaded on first
@@ -97,6 +99,16 @@ impl Default for ScopeCache {
 /// The access version a request's token check read for its viewer (request data).
 #[derive(Clone, Copy, Debug)]
 pub struct AccessStamp(pub i64);
+
+/// What a request's token check read besides its viewer, in the same statement (request data):
+/// each is as fresh as a statement of its own at the start of the request would be.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TokenReads {
+    /// The notices topic's head: the notice board kept for it still holds while it is the same.
+    pub notices_head: Option<i64>,
+    /// The viewer's unread notification count.
+    pub unread: Option<u64>,
+}
 
 /// The facets one user's requests share, and what they were loaded for.
 struct SharedEntry {

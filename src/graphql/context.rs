@@ -6,7 +6,10 @@ use async_graphql::Context;
 
 use crate::{
     app::AppState,
-    auth::{AuthenticatedUser, Viewer, scope::AccessStamp},
+    auth::{
+        AuthenticatedUser, Viewer,
+        scope::{AccessStamp, TokenReads},
+    },
     domains::estate::access::Scope,
     error::{AppError, AppResult},
     graphql::loaders::Loaders,
@@ -28,6 +31,9 @@ pub trait ContextExt {
     /// `UNAUTHENTICATED` for anonymous callers. Making it runs no query: its facets load when
     /// first read (`let scope = ctx.scope().await?; scope.resident().await?`).
     fn scope(&self) -> impl Future<Output = AppResult<&Scope>> + Send;
+    /// What the request's token check read besides the viewer (nothing over WebSocket, for
+    /// anonymous callers, or what the document's text did not name).
+    fn token_reads(&self) -> TokenReads;
 }
 
 static ANONYMOUS: Viewer = Viewer::Anonymous;
@@ -52,6 +58,10 @@ impl ContextExt for Context<'_> {
 
     fn viewer(&self) -> &Viewer {
         self.data_opt::<Viewer>().unwrap_or(&ANONYMOUS)
+    }
+
+    fn token_reads(&self) -> TokenReads {
+        self.data_opt::<TokenReads>().copied().unwrap_or_default()
     }
 
     // Async in shape so a later core check (say, the user's status) can query without changing

@@ -140,6 +140,11 @@ impl PageRequest {
     pub fn size(&self) -> usize {
         self.size
     }
+
+    /// Whether this is the list's first page forward (no cursor, not `last`).
+    pub fn is_first_page(&self) -> bool {
+        self.after.is_none() && self.before.is_none() && !self.backward
+    }
 }
 
 /// The value types a sort key may have.
@@ -647,7 +652,9 @@ pub fn describe<Q, M, S>(builder: SchemaBuilder<Q, M, S>) -> SchemaBuilder<Q, M,
     )
 }
 
-/// One page of rows, their cursors, and whether more exist on either side.
+/// One page of rows, their cursors, and whether more exist on either side (a clone counts the
+/// whole list afresh when asked, as the original does).
+#[derive(Clone)]
 pub struct Page<M> {
     /// The rows, in the keyset's order.
     pub items: Vec<M>,

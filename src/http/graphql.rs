@@ -29,10 +29,13 @@ use super::{
     ws,
 };
 use crate::{
-    auth::{Viewer, bearer_token, scope::AccessStamp},
+    auth::{
+        Viewer, bearer_token,
+        scope::{AccessStamp, TokenReads},
+    },
     domains::identity::{
         graphql::{ClientAddr, SignedInUser},
-        service::IdentityService,
+        service::{IdentityService, WantedReads},
     },
     error::ErrorCode,
     graphql::context::LazyLoaders,
@@ -254,25 +257,30 @@ fn is_json(headers: &HeaderMap) -> bool {
     essence.eq_ignore_ascii_case("application/json") && charset_ok
 }
 
-/// The viewer named by the `Authorization` header, with the user record loaded to check it:
-/// anonymous without one, `None` when it does not verify or names a user who may no longer sign
-/// in.
+/// What the token check found for a signed-in request: the user as loaded, their access
+/// version, and what else it read for the document (request data, all three).
+type Checked = (SignedInUser, AccessStamp, TokenReads);
+
+/// The viewer named by the `Authorization` header, with the user record loaded to check it (and
+/// what the document may need besides, read in the same statement): anonymous without one,
+/// `None` when it does not verify or names a user who may no longer sign in.
 async fn viewer(
     ctx: &HttpContext,
     headers: &HeaderMap,
-) -> Option<(Viewer, Option<(SignedInUser, AccessStamp)>)> {
+    query: &str,
+) -> Option<(Viewer, Option<Checked>)> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Some((Viewer::Anonymous, None));
     };
     let token = value.to_str().ok().and_then(bearer_token)?;
     IdentityService::new(&ctx.state)
-        .verify_token_stamped(token)
+        .verify_token_reading(token, WantedReads::for_document(query))
         .await
         .ok()
-        .map(|(viewer, _, record, version)| {
+        .map(|(viewer, _, record, version, reads)| {
             (
                 viewer,
-                Some((SignedInUser(Arc::new(record)), AccessStamp(version))),
+                Some((SignedInUser(Arc::new(record)), AccessStamp(version), reads)),
             )
         })
 }
@@ -356,7 +364,7 @@ async fn execute(
             metrics,
         );
     };
-    let (viewer, signed_in) = match viewer(ctx, headers).await {
+    let (viewer, signed_in) = match viewer(ctx, headers, &query).await {
         Some(found) => found,
         // The session mutations carry their own credentials: a client that attaches its stale
         // token to every request can still sign in, refresh or sign out.
@@ -376,8 +384,8 @@ async fn execute(
         .data(info.clone())
         .data(ClientAddr(client))
         .data(LazyLoaders::default());
-    if let Some((signed_in, stamp)) = signed_in {
-        request = request.data(signed_in).data(stamp);
+    if let Some((signed_in, stamp, reads)) = signed_in {
+        request = request.data(signed_in).data(stamp).data(reads);
     }
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);

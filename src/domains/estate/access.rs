@@ -58,7 +58,11 @@ pub struct Scope {
     db: DatabaseConnection,
     today: NaiveDate,
     facets: Mutex<HashMap<TypeId, Slot>>,
+    shared: Option<Memos>,
 }
+
+/// The memos of shared facets, by type.
+type Memos = Arc<Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>>;
 
 impl std::fmt::Debug for Scope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -168,10 +172,14 @@ impl Facet for Staff {
 /// The resident and staff facet slots that one user's HTTP requests share between two changes
 /// of their access (see [`ScopeCache::shared`](crate::auth::scope::ScopeCache::shared)): loaded
 /// by the first request that reads them, reused by the next ones.
+///
+/// They also keep what those requests read that changes only with the same things (the
+/// viewer's homes, their notice board): see [`Scope::shared_memo`].
 #[derive(Clone, Default)]
 pub struct SharedFacets {
     resident: Slot,
     staff: Slot,
+    memos: Memos,
 }
 
 impl Scope {
@@ -186,7 +194,27 @@ impl Scope {
             facets.insert(TypeId::of::<Resident>(), shared.resident.clone());
             facets.insert(TypeId::of::<Staff>(), shared.staff.clone());
         }
-        self
+        Scope {
+            shared: Some(shared.memos.clone()),
+            ..self
+        }
+    }
+
+    /// What the requests that share this scope's facets keep of type `T` (made with
+    /// `T::default()` by the first that asks): it lives exactly as long as the facets, so it may
+    /// hold anything that changes only with the viewer's access version, roles or day. `None`
+    /// when the scope shares nothing (subscriptions, WebSocket operations, sharing turned off):
+    /// the caller then reads afresh.
+    pub fn shared_memo<T: Default + Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let memos = self.shared.as_ref()?;
+        let memo = memos
+            .lock()
+            // A panic while holding the lock cannot leave the map half-changed: recover it.
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()))
+            .clone();
+        memo.downcast::<T>().ok()
     }
 
     /// The scope of `viewer` on `today`. Runs no query: facets load when first asked for.
@@ -203,6 +231,7 @@ impl Scope {
             db,
             today,
             facets: Mutex::new(HashMap::new()),
+            shared: None,
         }
     }
 

@@ -5,7 +5,10 @@
 //! statement of their own. Other users' units (an administrator's list) still go through the
 //! batched [`CurrentResidenciesLoader`].
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use chrono::NaiveDate;
 use sea_orm::{
@@ -15,22 +18,86 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    access::current_residency,
+    access::{Scope, current_residency},
     loaders::{BuildingById, CurrentResidenciesLoader, HouseholdByUnit},
 };
 use crate::{error::AppResult, graphql::loaders::Loaders};
 use entity::{building, household_member, residency, unit};
 
-/// The current residencies of `user_id` on `today` with their units, oldest first, read in one
-/// statement together with the buildings (and, with `members`, the households' members), all of
-/// which prime `loaders`.
+/// The current residencies of `scope`'s viewer on the scope's day with their units, oldest
+/// first, read in one statement together with the buildings (and, with `members`, the
+/// households' members), all of which prime `loaders`. Requests that share the viewer's facets
+/// share what was read, too ([`Scope::shared_memo`]): every change to a resident's homes (their
+/// residencies, a unit's floor or number, a building's name or address, a household's members)
+/// raises the access version of the residents it concerns, which starts a new memo.
 pub async fn current_homes(
     loaders: &Loaders,
+    scope: &Scope,
+    members: bool,
+) -> AppResult<Vec<(residency::Model, unit::Model)>> {
+    let user_id = scope.require_user()?;
+    let memo = scope.shared_memo::<HomesMemo>();
+    let kept = memo.as_ref().and_then(|memo| {
+        memo.lock()
+            .clone()
+            .filter(|homes| homes.members || !members)
+    });
+    let homes = match kept {
+        Some(homes) => homes,
+        None => {
+            let homes = Arc::new(read_homes(scope.db(), user_id, scope.today(), members).await?);
+            if let Some(memo) = &memo {
+                *memo.lock() = Some(homes.clone());
+            }
+            homes
+        }
+    };
+    loaders
+        .get::<CurrentResidenciesLoader>()
+        .feed_one(user_id, homes.homes.clone())
+        .await;
+    loaders
+        .get::<BuildingById>()
+        .feed_many(homes.buildings.clone())
+        .await;
+    if homes.members {
+        loaders
+            .get::<HouseholdByUnit>()
+            .feed_many(homes.households.clone())
+            .await;
+    }
+    Ok(homes.homes.clone())
+}
+
+/// A viewer's homes as [`current_homes`] read them.
+struct Homes {
+    /// Whether the households' members were read.
+    members: bool,
+    homes: Vec<(residency::Model, unit::Model)>,
+    buildings: HashMap<Uuid, building::Model>,
+    households: HashMap<Uuid, Vec<household_member::Model>>,
+}
+
+/// The homes that requests sharing one viewer's facets read last.
+#[derive(Default)]
+struct HomesMemo(Mutex<Option<Arc<Homes>>>);
+
+impl HomesMemo {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<Homes>>> {
+        // Replacing the value cannot leave it half-changed: recover a poisoned lock.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The statement of [`current_homes`].
+async fn read_homes(
     db: &DatabaseConnection,
     user_id: Uuid,
     today: NaiveDate,
     members: bool,
-) -> AppResult<Vec<(residency::Model, unit::Model)>> {
+) -> AppResult<Homes> {
     let mut query = residency::Entity::find()
         .select_only()
         .filter(residency::Column::UserId.eq(user_id))
@@ -68,15 +135,12 @@ pub async fn current_homes(
         }
         buildings.insert(row.building.id, row.building);
     }
-    loaders
-        .get::<CurrentResidenciesLoader>()
-        .feed_one(user_id, homes.clone())
-        .await;
-    loaders.get::<BuildingById>().feed_many(buildings).await;
-    if members {
-        loaders.get::<HouseholdByUnit>().feed_many(households).await;
-    }
-    Ok(homes)
+    Ok(Homes {
+        members,
+        homes,
+        buildings,
+        households,
+    })
 }
 
 /// One row of [`current_homes`]: a residency, its unit and building, and one member (if any).

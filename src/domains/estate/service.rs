@@ -324,15 +324,22 @@ impl<'a> EstateService<'a> {
         changes: BuildingChanges,
     ) -> AppResult<building::Model> {
         guard::require_admin(scope)?;
-        let model = find_or_not_found::<building::Entity, _>(self.db(), id).await?;
+        let mut write = Write::begin(self.state).await?;
+        let model = find_or_not_found::<building::Entity, _>(write.txn(), id).await?;
         let mut active: building::ActiveModel = model.into();
         apply_changes!(active, {
             name: changes.name,
             address: changes.address,
             service_centre_hours: changes.service_centre_hours,
         });
-        active.updated_at = Set(self.state.clock.now());
-        Ok(active.update(self.db()).await?)
+        active.updated_at = Set(write.now());
+        let building = active.update(write.txn()).await?;
+        // The residents' homes read the building: their next requests read it again.
+        let today = self.state.clock.today();
+        let residents = residents_of(write.txn(), Homes::Building(id), today).await?;
+        write.access_changed(&residents)?;
+        write.commit().await?;
+        Ok(building)
     }
 
     async fn units_query(scope: &Scope, filter: &EstateFilter) -> AppResult<Select<unit::Entity>> {
@@ -422,10 +429,11 @@ impl<'a> EstateService<'a> {
         changes: UnitChanges,
     ) -> AppResult<unit::Model> {
         guard::require_admin(scope)?;
-        let txn = crate::db::begin_write(self.db()).await?;
-        let model = find_or_not_found::<unit::Entity, _>(&txn, id).await?;
+        let mut write = Write::begin(self.state).await?;
+        let txn = write.txn();
+        let model = find_or_not_found::<unit::Entity, _>(txn, id).await?;
         if let Some(number) = &changes.number {
-            Self::check_unit_number(&txn, model.building_id, number, Some(id)).await?;
+            Self::check_unit_number(txn, model.building_id, number, Some(id)).await?;
         }
         let mut active: unit::ActiveModel = model.into();
         apply_changes!(active, {
@@ -433,8 +441,12 @@ impl<'a> EstateService<'a> {
             number: changes.number,
             kind: changes.kind.map(|kind| kind.as_str()),
         });
-        let unit = active.update(&txn).await?;
-        txn.commit().await?;
+        let unit = active.update(txn).await?;
+        // A floor decides which floor notices reach the residents, and their homes show the
+        // unit: their next requests (and open subscriptions) judge them afresh.
+        let residents = residents_of(txn, Homes::Unit(id), self.state.clock.today()).await?;
+        write.access_changed(&residents)?;
+        write.commit().await?;
         Ok(unit)
     }
 
@@ -651,8 +663,9 @@ impl<'a> EstateService<'a> {
                 "you can only add members to your own household".to_owned(),
             ));
         }
-        let now = self.state.clock.now();
-        Ok(household_member::ActiveModel {
+        let write = Write::begin(self.state).await?;
+        let now = write.now();
+        let member = household_member::ActiveModel {
             id: Set(Uuid::now_v7()),
             unit_id: Set(new.unit_id),
             kind: Set(new.kind.as_str().to_owned()),
@@ -663,8 +676,10 @@ impl<'a> EstateService<'a> {
             consent_at: Set(now),
             created_at: Set(now),
         }
-        .insert(self.db())
-        .await?)
+        .insert(write.txn())
+        .await?;
+        household_changed(write, member.unit_id).await?;
+        Ok(member)
     }
 
     /// Changes a member of one of the viewer's households.
@@ -675,6 +690,7 @@ impl<'a> EstateService<'a> {
         changes: HouseholdMemberChanges,
     ) -> AppResult<household_member::Model> {
         let model = self.household_member(scope, id).await?;
+        let write = Write::begin(self.state).await?;
         let mut active: household_member::ActiveModel = model.into();
         apply_changes!(active, {
             name: changes.name,
@@ -682,7 +698,9 @@ impl<'a> EstateService<'a> {
             species: changes.species.map(|species| species.map(String::from)),
             care_needs: changes.care_needs,
         });
-        Ok(active.update(self.db()).await?)
+        let member = active.update(write.txn()).await?;
+        household_changed(write, member.unit_id).await?;
+        Ok(member)
     }
 
     /// Removes a member of one of the viewer's households.
@@ -692,9 +710,11 @@ impl<'a> EstateService<'a> {
         id: Uuid,
     ) -> AppResult<household_member::Model> {
         let model = self.household_member(scope, id).await?;
+        let write = Write::begin(self.state).await?;
         household_member::Entity::delete_by_id(id)
-            .exec(self.db())
+            .exec(write.txn())
             .await?;
+        household_changed(write, model.unit_id).await?;
         Ok(model)
     }
 
@@ -856,4 +876,51 @@ impl<'a> EstateService<'a> {
         write.commit().await?;
         Ok(record)
     }
+}
+
+/// Where residents live, for [`residents_of`].
+enum Homes {
+    Unit(Uuid),
+    Building(Uuid),
+}
+
+/// The users living in `homes` on `today` or from a later day (their residency has not ended): those whose homes, as their requests keep them, change with it.
+async fn residents_of<C: ConnectionTrait>(
+    db: &C,
+    homes: Homes,
+    today: NaiveDate,
+) -> AppResult<Vec<Uuid>> {
+    use sea_orm::{QuerySelect, sea_query::Query};
+    let mut query = residency::Entity::find()
+        .select_only()
+        .column(residency::Column::UserId)
+        .distinct()
+        .filter(
+            sea_orm::Condition::any()
+                .add(residency::Column::MovedOut.is_null())
+                .add(residency::Column::MovedOut.gt(today)),
+        );
+    query = match homes {
+        Homes::Unit(unit) => query.filter(residency::Column::UnitId.eq(unit)),
+        Homes::Building(building) => query.filter(
+            residency::Column::UnitId.in_subquery(
+                Query::select()
+                    .column(unit::Column::Id)
+                    .from(unit::Entity)
+                    .and_where(unit::Column::BuildingId.eq(building))
+                    .to_owned(),
+            ),
+        ),
+    };
+    Ok(query.into_tuple::<Uuid>().all(db).await?)
+}
+
+/// Commits `write`, a change to the household of `unit`: its residents' homes show the
+/// household, so their next requests read it again.
+async fn household_changed(mut write: Write<'_>, unit: Uuid) -> AppResult<()> {
+    let today = write.state().clock.today();
+    let residents = residents_of(write.txn(), Homes::Unit(unit), today).await?;
+    write.access_changed(&residents)?;
+    write.commit().await?;
+    Ok(())
 }

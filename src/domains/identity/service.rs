@@ -21,20 +21,21 @@ use crate::{
     app::AppState,
     apply_changes,
     auth::scope::AccessChanged,
+    auth::scope::TokenReads,
     auth::{
         AuthenticatedUser, Role, Viewer,
         password::{self, NewPassword},
         tokens::Claims,
     },
     error::{AppError, AppResult},
-    events::outbox::Write,
+    events::{Topic, outbox::Write},
     graphql::{
         checks::Checks,
         pagination::{Keyset, Page, PageRequest},
     },
     store::replace_links,
 };
-use entity::{session, user, user_role};
+use entity::{notification, session, user, user_role};
 
 /// How long an access token is valid.
 pub const ACCESS_TOKEN_TTL: Duration = Duration::minutes(15);
@@ -144,20 +145,53 @@ const ACCESS_VERSION: &str = "access_version";
 /// The alias of the joined role in the token check.
 const JOINED_ROLE: &str = "joined_role";
 
-/// One row of the token check: the user, their access version, and one of their roles.
+/// The token check's column for the notices topic's head.
+const NOTICES_HEAD: &str = "notices_head";
+
+/// The token check's column for the viewer's unread count.
+const UNREAD: &str = "unread_count";
+
+/// One row of the token check: the user, their access version, one of their roles, and what
+/// else it was asked to read.
 struct StampedUser {
     user: user::Model,
     version: i64,
     role: Option<String>,
+    notices_head: Option<i64>,
+    unread: Option<i64>,
 }
 
 impl sea_orm::FromQueryResult for StampedUser {
     fn from_query_result(res: &sea_orm::QueryResult, pre: &str) -> Result<Self, sea_orm::DbErr> {
+        // Columns not asked for are absent; a head is NULL until the topic's first event.
+        let optional = |column: &str| res.try_get::<Option<i64>>(pre, column).unwrap_or(None);
         Ok(StampedUser {
             user: user::Model::from_query_result(res, pre)?,
             version: res.try_get(pre, ACCESS_VERSION)?,
             role: res.try_get(pre, JOINED_ROLE)?,
+            notices_head: optional(NOTICES_HEAD),
+            unread: optional(UNREAD),
         })
+    }
+}
+
+/// What a token check may read besides the user, in the same statement.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WantedReads {
+    /// The notices topic's head (for the notice board kept in memory).
+    pub notices_head: bool,
+    /// The viewer's unread notification count.
+    pub unread: bool,
+}
+
+impl WantedReads {
+    /// What a document may need, judged from its text: naming a field is enough to ask (a
+    /// document that never selects it only pays for a subquery).
+    pub fn for_document(query: &str) -> WantedReads {
+        WantedReads {
+            notices_head: query.contains("notices"),
+            unread: query.contains("unreadNotificationCount"),
+        }
     }
 }
 
@@ -260,37 +294,70 @@ impl<'a> IdentityService<'a> {
     }
 
     /// Like [`Self::verify_token_with_user`], also answering the user's access version (raised
-    /// by every change of their access, see [`Write::access_changed`]). One statement: the user,
-    /// their roles and version, provided the token's session is not revoked.
+    /// by every change of their access or homes, see [`Write::access_changed`]). One statement:
+    /// the user, their roles and version, provided the token's session is not revoked.
     pub async fn verify_token_stamped(
         &self,
         token: &str,
     ) -> AppResult<(Viewer, Claims, UserRecord, i64)> {
+        self.verify_token_reading(token, WantedReads::default())
+            .await
+            .map(|(viewer, claims, record, version, _)| (viewer, claims, record, version))
+    }
+
+    /// Like [`Self::verify_token_stamped`], also reading in the same statement what `wanted`
+    /// names (the notices topic's head, the viewer's unread count): the fields that can answer
+    /// from them or from memory kept for them then need no statement of their own.
+    pub async fn verify_token_reading(
+        &self,
+        token: &str,
+        wanted: WantedReads,
+    ) -> AppResult<(Viewer, Claims, UserRecord, i64, TokenReads)> {
+        use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder};
         use sea_orm::{JoinType, QuerySelect, RelationTrait};
         let claims = self
             .state
             .tokens
             .verify_claims(token, self.state.clock.now())?;
-        let revoked = sea_orm::sea_query::Query::select()
-            .expr(sea_orm::sea_query::Expr::val(1))
+        let revoked = Query::select()
+            .expr(Expr::val(1))
             .from(session::Entity)
             .and_where(session::Column::FamilyId.eq(claims.sid))
             .and_where(session::Column::RevokedAt.is_not_null())
             .to_owned();
-        let rows = user::Entity::find_by_id(claims.sub)
-            .filter(sea_orm::sea_query::Expr::exists(revoked).not())
+        let mut query = user::Entity::find_by_id(claims.sub)
+            .filter(Expr::exists(revoked).not())
             .join(JoinType::LeftJoin, user::Relation::UserRole.def())
             .column_as(
-                sea_orm::sea_query::Expr::col((
-                    user::Entity,
-                    sea_orm::sea_query::Alias::new(ACCESS_VERSION),
-                )),
+                Expr::col((user::Entity, Alias::new(ACCESS_VERSION))),
                 ACCESS_VERSION,
             )
-            .column_as(user_role::Column::Role, JOINED_ROLE)
-            .into_model::<StampedUser>()
-            .all(self.db())
-            .await?;
+            .column_as(user_role::Column::Role, JOINED_ROLE);
+        if wanted.notices_head {
+            let head = Query::select()
+                .column(Alias::new("last"))
+                .from(Alias::new("topic_sequence"))
+                .and_where(Expr::col(Alias::new("topic")).eq(Topic::Notices.key()))
+                .to_owned();
+            query = query.column_as(
+                Expr::SubQuery(None, Box::new(head.into_sub_query_statement())),
+                NOTICES_HEAD,
+            );
+        }
+        if wanted.unread {
+            let unread = Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(notification::Entity)
+                .and_where(notification::Column::UserId.eq(claims.sub))
+                .and_where(notification::Column::ReadAt.is_null())
+                .and_where(notification::Column::RemovedAt.is_null())
+                .to_owned();
+            query = query.column_as(
+                Expr::SubQuery(None, Box::new(unread.into_sub_query_statement())),
+                UNREAD,
+            );
+        }
+        let rows = query.into_model::<StampedUser>().all(self.db()).await?;
         let Some(first) = rows.first() else {
             return Err(AppError::Unauthenticated);
         };
@@ -298,6 +365,13 @@ impl<'a> IdentityService<'a> {
         if user.status != UserStatus::Active.as_str() {
             return Err(AppError::Unauthenticated);
         }
+        let reads = TokenReads {
+            // A topic nothing was published on yet has no row: position 0.
+            notices_head: wanted.notices_head.then(|| first.notices_head.unwrap_or(0)),
+            unread: wanted
+                .unread
+                .then(|| u64::try_from(first.unread.unwrap_or(0)).unwrap_or(0)),
+        };
         let mut roles: Vec<Role> = rows
             .iter()
             .filter_map(|row| row.role.as_deref().and_then(Role::parse))
@@ -308,7 +382,7 @@ impl<'a> IdentityService<'a> {
             id: user.id,
             roles: roles.clone(),
         });
-        Ok((viewer, claims, UserRecord { user, roles }, version))
+        Ok((viewer, claims, UserRecord { user, roles }, version, reads))
     }
 
     async fn issue_session<C: ConnectionTrait>(

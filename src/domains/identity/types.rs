@@ -55,17 +55,10 @@ impl User {
         let loaders = ctx.loaders()?;
         let homes = if scope.user_id == Some(self.uuid) {
             // The viewer's own homes (the home page): one statement with the buildings and,
-            // when asked for, the households, priming their loaders.
+            // when asked for, the households, priming their loaders; none while the requests
+            // sharing the viewer's facets keep what one of them read.
             let members = ctx.look_ahead().field("householdMembers").exists();
-            let state = ctx.state();
-            crate::domains::estate::homes::current_homes(
-                loaders,
-                &state.db,
-                self.uuid,
-                scope.today(),
-                members,
-            )
-            .await?
+            crate::domains::estate::homes::current_homes(loaders, scope, members).await?
         } else {
             loaders
                 .load_one::<CurrentResidenciesLoader>(self.uuid)

@@ -1,7 +1,12 @@
 //! Notice rules that read: the board in its order, one notice, notices as notification
 //! subjects, the viewer's receipts, and the publishers' receipt counts.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Mutex,
+};
+
+use chrono::{DateTime, Utc};
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -58,6 +63,49 @@ pub async fn audience_of<C: ConnectionTrait>(db: &C, notice_id: Uuid) -> AppResu
     ))
 }
 
+/// The first page of one viewer's board, kept for the requests that share their facets.
+#[derive(Default)]
+struct BoardMemo(Mutex<Option<KeptBoard>>);
+
+/// A kept first page and what it holds for.
+struct KeptBoard {
+    /// The notices topic's head it was read at (or after).
+    head: i64,
+    /// Its page size.
+    size: usize,
+    /// The first expiry among the visible notices: the page is stale from then on.
+    until: Option<DateTime<Utc>>,
+    page: Page<notice::Model>,
+}
+
+impl BoardMemo {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<KeptBoard>> {
+        // Replacing the value cannot leave it half-changed: recover a poisoned lock.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The kept page of `size` rows, if it holds at `head` and `now`.
+    fn kept(&self, head: i64, size: usize, now: DateTime<Utc>) -> Option<Page<notice::Model>> {
+        self.lock()
+            .as_ref()
+            .filter(|kept| {
+                kept.head == head && kept.size == size && kept.until.is_none_or(|until| now < until)
+            })
+            .map(|kept| kept.page.clone())
+    }
+
+    /// Keeps `board`, unless a page read at a later head is kept already (a request that
+    /// started before a publication may finish after one that started after it).
+    fn keep(&self, board: KeptBoard) {
+        let mut kept = self.lock();
+        if kept.as_ref().is_none_or(|kept| kept.head <= board.head) {
+            *kept = Some(board);
+        }
+    }
+}
+
 /// The board: what the viewer may read.
 pub struct NoticeBoard<'a> {
     state: &'a AppState,
@@ -75,15 +123,38 @@ impl<'a> NoticeBoard<'a> {
 
     /// Notices visible to the viewer, pinned first, then newest first; expired ones only when
     /// asked for. Both directions, keyset cursors over (pinned, id).
+    ///
+    /// The plain first page (no cursor, filter or expired notices) is kept for the requests that
+    /// share the viewer's facets when the request's token check read the notices topic's head
+    /// (`head`): it holds while the head is the same (every publication and withdrawal of a
+    /// published notice moves it, in the same transaction) and until the first listed notice
+    /// expires. Administrators' pages are never kept: they list drafts and scheduled notices too,
+    /// whose changes the topic does not carry.
     pub async fn notices(
         &self,
         scope: &Scope,
         include_expired: bool,
         kind: Option<NoticeKind>,
         page: &PageRequest,
+        head: Option<i64>,
     ) -> AppResult<Page<notice::Model>> {
         scope.require_user()?;
         let now = self.state.clock.now();
+        let memo = match head {
+            Some(head)
+                if !scope.admin && !include_expired && kind.is_none() && page.is_first_page() =>
+            {
+                scope
+                    .shared_memo::<BoardMemo>()
+                    .map(|memo| (memo, head, page.size()))
+            }
+            _ => None,
+        };
+        if let Some((memo, head, size)) = &memo
+            && let Some(kept) = memo.kept(*head, *size, now)
+        {
+            return Ok(kept);
+        }
         let mut query = notice::Entity::find().filter(visible(scope).await?);
         if !include_expired {
             query = query.filter(
@@ -95,7 +166,26 @@ impl<'a> NoticeBoard<'a> {
         if let Some(kind) = kind {
             query = query.filter(notice::Column::Kind.eq(kind.as_str()));
         }
-        board_order().fetch(self.db(), query, page).await
+        let found = board_order().fetch(self.db(), query.clone(), page).await?;
+        if let Some((memo, head, size)) = memo {
+            // The first expiry among the listed notices (and those after them, which decide
+            // whether a next page exists).
+            let until: Option<DateTime<Utc>> = query
+                .select_only()
+                .column_as(notice::Column::ExpiresAt.min(), "until")
+                .filter(notice::Column::ExpiresAt.gt(now))
+                .into_tuple::<Option<DateTime<Utc>>>()
+                .one(self.db())
+                .await?
+                .flatten();
+            memo.keep(KeptBoard {
+                head,
+                size,
+                until,
+                page: found.clone(),
+            });
+        }
+        Ok(found)
     }
 
     /// One visible notice; `NOT_FOUND` for one the viewer may not see.

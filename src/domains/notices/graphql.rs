@@ -230,7 +230,13 @@ impl NoticeQuery {
         let page = PageRequest::parse(first, after, last, before)?;
         let scope = ctx.scope().await?;
         let page = NoticeBoard::new(ctx.state())
-            .notices(scope, include_expired.unwrap_or(false), kind, &page)
+            .notices(
+                scope,
+                include_expired.unwrap_or(false),
+                kind,
+                &page,
+                ctx.token_reads().notices_head,
+            )
             .await?;
         let now = ctx.state().clock.now();
         Ok(page.try_into_counted_connection(|model| Notice::try_from_model(model, now))?)
