@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     domains::{
-        estate::access::{Scope, current_residency},
+        estate::access::{Scope, current_residency, units_of_building},
         supervision::{
             service::{
                 Completion, NewFinding, NewInspection, NewItem, NewMember, NewPlan, NewScore,
@@ -23,7 +23,7 @@ use crate::{
     },
     error::{AppError, AppResult},
 };
-use entity::{building, residency, staff_record, unit, user};
+use entity::{building, residency, staff_record, user};
 
 /// The demo plan's name (its presence means the supervision demo is seeded).
 pub const DEMO_PLAN: &str = "Quarterly service standard check";
@@ -75,15 +75,7 @@ async fn scope_of(state: &AppState, email: &str) -> AppResult<(Scope, Uuid)> {
 async fn residents_of(state: &AppState, building: Uuid) -> AppResult<Vec<Uuid>> {
     let living: Vec<Uuid> = residency::Entity::find()
         .filter(current_residency(state.clock.today()))
-        .filter(
-            residency::Column::UnitId.in_subquery(
-                Query::select()
-                    .column(unit::Column::Id)
-                    .from(unit::Entity)
-                    .and_where(unit::Column::BuildingId.eq(building))
-                    .to_owned(),
-            ),
-        )
+        .filter(residency::Column::UnitId.in_subquery(units_of_building(building)))
         .all(&state.db)
         .await?
         .into_iter()

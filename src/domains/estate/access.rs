@@ -100,6 +100,15 @@ pub struct Staff {
 /// Status of a staff record that serves its buildings.
 pub const ACTIVE_STAFF: &str = "ACTIVE";
 
+/// The ids of the units of `building`, as a subquery (`unit_id IN (…)`).
+pub fn units_of_building(building: Uuid) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(unit::Column::Id)
+        .from(unit::Entity)
+        .and_where(unit::Column::BuildingId.eq(building))
+        .to_owned()
+}
+
 /// Condition for residencies current on `today`: moved in, not moved out.
 pub fn current_residency(today: NaiveDate) -> Condition {
     Condition::all()

@@ -11,7 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    access::Scope,
+    access::{Scope, units_of_building},
     types::{
         HouseholdMemberKind, ResidencyRelation, ServiceCategory, StaffPost, StaffStatus, UnitKind,
     },
@@ -890,7 +890,7 @@ async fn residents_of<C: ConnectionTrait>(
     homes: Homes,
     today: NaiveDate,
 ) -> AppResult<Vec<Uuid>> {
-    use sea_orm::{QuerySelect, sea_query::Query};
+    use sea_orm::QuerySelect;
     let mut query = residency::Entity::find()
         .select_only()
         .column(residency::Column::UserId)
@@ -902,15 +902,9 @@ async fn residents_of<C: ConnectionTrait>(
         );
     query = match homes {
         Homes::Unit(unit) => query.filter(residency::Column::UnitId.eq(unit)),
-        Homes::Building(building) => query.filter(
-            residency::Column::UnitId.in_subquery(
-                Query::select()
-                    .column(unit::Column::Id)
-                    .from(unit::Entity)
-                    .and_where(unit::Column::BuildingId.eq(building))
-                    .to_owned(),
-            ),
-        ),
+        Homes::Building(building) => {
+            query.filter(residency::Column::UnitId.in_subquery(units_of_building(building)))
+        }
     };
     Ok(query.into_tuple::<Uuid>().all(db).await?)
 }

@@ -27,7 +27,9 @@ use super::{
 use crate::{
     app::AppState,
     domains::{
-        estate::access::{ACTIVE_STAFF, Scope, StaffOversight, current_residency},
+        estate::access::{
+            ACTIVE_STAFF, Scope, StaffOversight, current_residency, units_of_building,
+        },
         estate::types::StaffPost,
         rectifications::{
             service::{NewRectification, open as open_rectification},
@@ -52,7 +54,7 @@ use crate::{
 use entity::{
     building, inspection, inspection_finding, inspection_plan, inspection_plan_item,
     inspection_score, residency, service_category, staff_building, staff_record,
-    supervision_member, unit, user,
+    supervision_member, user,
 };
 
 /// Event kind of every inspection change on [`Topic::Supervision`].
@@ -1243,15 +1245,7 @@ async fn living_in<C: ConnectionTrait>(
         .column(residency::Column::UserId)
         .filter(residency::Column::UserId.is_in(users))
         .filter(current_residency(today))
-        .filter(
-            residency::Column::UnitId.in_subquery(
-                Query::select()
-                    .column(unit::Column::Id)
-                    .from(unit::Entity)
-                    .and_where(unit::Column::BuildingId.eq(building))
-                    .to_owned(),
-            ),
-        )
+        .filter(residency::Column::UnitId.in_subquery(units_of_building(building)))
         .into_tuple::<Uuid>()
         .all(db)
         .await?
