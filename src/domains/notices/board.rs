@@ -3,7 +3,10 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::Mutex,
+    sync::{
+        Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use chrono::{DateTime, Utc};
@@ -76,6 +79,51 @@ struct KeptBoard {
     /// The first expiry among the visible notices: the page is stale from then on.
     until: Option<DateTime<Utc>>,
     page: Page<notice::Model>,
+    /// What it counts against [`MAX_KEPT_BOARD_BYTES`].
+    bytes: usize,
+}
+
+/// Bytes (roughly: the notices' texts and a fixed share per row) that kept boards may hold in
+/// this process together: every user keeps a copy of their own, and a body may be 20,000
+/// characters. Past it, pages are read afresh (one statement each) until kept ones go.
+const MAX_KEPT_BOARD_BYTES: usize = 64 * 1024 * 1024;
+
+/// Bytes the kept boards of this process hold now.
+static KEPT_BOARD_BYTES: AtomicUsize = AtomicUsize::new(0);
+
+impl KeptBoard {
+    /// `page` read at `head`, counted against the process's budget; `None` when it does not
+    /// fit.
+    fn new(
+        head: i64,
+        size: usize,
+        until: Option<DateTime<Utc>>,
+        page: Page<notice::Model>,
+    ) -> Option<KeptBoard> {
+        let bytes = page
+            .items
+            .iter()
+            .map(|n| n.title.len() + n.body.len() + 256)
+            .sum::<usize>();
+        let taken = KEPT_BOARD_BYTES.fetch_add(bytes, Ordering::Relaxed);
+        if taken + bytes > MAX_KEPT_BOARD_BYTES {
+            KEPT_BOARD_BYTES.fetch_sub(bytes, Ordering::Relaxed);
+            return None;
+        }
+        Some(KeptBoard {
+            head,
+            size,
+            until,
+            page,
+            bytes,
+        })
+    }
+}
+
+impl Drop for KeptBoard {
+    fn drop(&mut self) {
+        KEPT_BOARD_BYTES.fetch_sub(self.bytes, Ordering::Relaxed);
+    }
 }
 
 impl BoardMemo {
@@ -178,12 +226,9 @@ impl<'a> NoticeBoard<'a> {
                 .one(self.db())
                 .await?
                 .flatten();
-            memo.keep(KeptBoard {
-                head,
-                size,
-                until,
-                page: found.clone(),
-            });
+            if let Some(board) = KeptBoard::new(head, size, until, found.clone()) {
+                memo.keep(board);
+            }
         }
         Ok(found)
     }
