@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
-    auth::{scope::ScopeCache, tokens::TokenKeys},
+    auth::{scope::ScopeCache, token_cache::TokenCache, tokens::TokenKeys},
     clock::Clock,
     config::Config,
     db::{self, MetricCallback},
@@ -38,6 +38,8 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Current scopes of this process's subscribers.
     pub scopes: ScopeCache,
+    /// Token checks kept for the next HTTP requests of their sessions.
+    pub token_checks: TokenCache,
     /// Turns for setting up a subscription (see [`AppState::setup_turn`]).
     setups: Arc<tokio::sync::Semaphore>,
 }
@@ -69,6 +71,9 @@ pub struct BuildOptions {
     pub sql_metric: Option<MetricCallback>,
     /// The clock to use instead of the system clock (tests move it).
     pub clock: Option<Clock>,
+    /// An in-process bus to share instead of opening one (instances of one process that act as
+    /// one deployment: tests). Ignored when a Redis URL is configured.
+    pub bus: Option<EventBus>,
 }
 
 /// A built server, bound to its port, not yet serving.
@@ -284,7 +289,9 @@ pub async fn build_state(
         .await
         .map_err(|err| start_error("cannot migrate the database")(err.into()))?;
     let bus = match &config.redis_url {
-        None => EventBus::in_process(config.bus_prefix.clone(), metrics.clone()),
+        None => options
+            .bus
+            .unwrap_or_else(|| EventBus::in_process(config.bus_prefix.clone(), metrics.clone())),
         Some(url) => EventBus::redis(
             url,
             config.bus_prefix.clone(),
@@ -297,7 +304,10 @@ pub async fn build_state(
     let tokens = TokenKeys::load(config.jwt_secret.as_deref(), &config.data_dir)
         .map_err(|err| start_error("cannot load the token-signing secret")(err.into()))?;
     let scopes = ScopeCache::default();
-    scopes.listen(&bus, shutdown).await;
+    scopes.listen(&bus, shutdown.clone()).await;
+    let clock = options.clock.unwrap_or_default();
+    let token_checks = TokenCache::new(config.token_cache_ttl, clock.clone());
+    token_checks.listen(&bus, shutdown).await;
     let setups = Arc::new(tokio::sync::Semaphore::new(
         usize::try_from(config.db_max_connections)
             .unwrap_or(1)
@@ -310,8 +320,9 @@ pub async fn build_state(
         bus,
         tokens: Arc::new(tokens),
         metrics,
-        clock: options.clock.unwrap_or_default(),
+        clock,
         jobs: Jobs::all(),
         scopes,
+        token_checks,
     })
 }

@@ -414,6 +414,17 @@ pub struct Settings {
     /// version, so a change is seen on the next request).
     #[arg(long, env = "RESIDENT_HUB_SHARE_ACCESS_FACETS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub share_access_facets: bool,
+    /// How long an instance keeps an HTTP request's token check (the viewer, the notices head,
+    /// the unread count) for the session's next requests, in milliseconds; changes drop it at
+    /// once through the bus, this bounds a lost message. 0 checks against the database on every
+    /// request.
+    #[arg(
+        long,
+        env = "RESIDENT_HUB_TOKEN_CACHE_TTL_MS",
+        default_value_t = 5000,
+        global = true
+    )]
+    pub token_cache_ttl_ms: u64,
     /// Days a parcel waits at the front desk before the unit's residents are reminded (and
     /// again after as many days, three reminders at most).
     #[arg(
@@ -479,6 +490,7 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_CHANNEL_BLOCKED_WORDS",
     "RESIDENT_HUB_CHANNEL_RESIDENTS_CREATE_INTEREST",
     "RESIDENT_HUB_SHARE_ACCESS_FACETS",
+    "RESIDENT_HUB_TOKEN_CACHE_TTL_MS",
     "RESIDENT_HUB_PARCEL_REMINDER_DAYS",
     "RUST_LOG",
 ];
@@ -573,6 +585,8 @@ pub struct Config {
     /// Whether HTTP requests share their viewer's resident and staff facets (and what is kept
     /// with them: homes, the notice board's first page).
     pub share_access_facets: bool,
+    /// How long a token check is kept for the session's next HTTP requests (zero: never).
+    pub token_cache_ttl: Duration,
     /// Days before an unclaimed parcel's reminder (1–365).
     pub parcel_reminder_days: u32,
 }
@@ -928,6 +942,7 @@ impl Settings {
                 residents_create_interest: self.channel_residents_create_interest,
             },
             share_access_facets: self.share_access_facets,
+            token_cache_ttl: Duration::from_millis(self.token_cache_ttl_ms),
             parcel_reminder_days: self.parcel_reminder_days,
         })
     }
@@ -1023,6 +1038,7 @@ impl Settings {
             channel_blocked_words: Vec::new(),
             channel_residents_create_interest: false,
             share_access_facets: true,
+            token_cache_ttl_ms: 5000,
             parcel_reminder_days: 3,
         }
     }

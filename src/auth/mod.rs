@@ -8,6 +8,7 @@
 pub mod guard;
 pub mod password;
 pub mod scope;
+pub mod token_cache;
 pub mod tokens;
 
 use async_graphql::Enum;

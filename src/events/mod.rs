@@ -72,6 +72,9 @@ pub enum Topic {
     SurveyResults(uuid::Uuid),
     /// Every patrol run change (subscribers filter by building, post and access).
     Patrols,
+    /// Users whose unread notification count changed (a state topic whose messages name them:
+    /// kept token checks drop their counts).
+    ViewerReads,
 }
 
 impl Topic {
@@ -93,6 +96,7 @@ impl Topic {
             Topic::ChannelActivity => "channel-activity".to_owned(),
             Topic::SurveyResults(survey) => format!("survey-results:{survey}"),
             Topic::Patrols => "patrols".to_owned(),
+            Topic::ViewerReads => "viewer-reads".to_owned(),
         }
     }
 
@@ -113,7 +117,7 @@ impl Topic {
             Topic::ActivitySeats(_) => PERSONAL_TOPIC_BUFFER,
             Topic::Channel(_) | Topic::ChannelActivity => TOPIC_BUFFER,
             Topic::SurveyResults(_) => PERSONAL_TOPIC_BUFFER,
-            Topic::Patrols => TOPIC_BUFFER,
+            Topic::Patrols | Topic::ViewerReads => TOPIC_BUFFER,
         }
     }
 

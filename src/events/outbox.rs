@@ -70,6 +70,8 @@ pub struct Write<'a> {
     order: Vec<Queued>,
     /// Users whose access version goes up at commit (`None`: everyone's).
     access: Option<Vec<Uuid>>,
+    /// Users whose unread notification count changed other than by the rows queued here.
+    reads: Vec<Uuid>,
 }
 
 /// What a committed write produced.
@@ -90,6 +92,7 @@ impl<'a> Write<'a> {
             moved: Vec::new(),
             order: Vec::new(),
             access: Some(Vec::new()),
+            reads: Vec::new(),
         })
     }
 
@@ -142,6 +145,13 @@ impl<'a> Write<'a> {
             self.order.push(Queued::Moved(self.moved.len()));
             self.moved.push(row);
         }
+    }
+
+    /// Queues word that `users`' unread notification counts changed (marked read) for
+    /// [`Topic::ViewerReads`]. Inbox rows queued through [`Write::notify_rows`] and
+    /// [`Write::move_rows`] name their users themselves.
+    pub fn unread_changed(&mut self, users: &[Uuid]) {
+        self.reads.extend_from_slice(users);
     }
 
     /// Queues a "changed" signal on a state topic (no row: its subscribers read the current
@@ -249,6 +259,14 @@ impl<'a> Write<'a> {
                 }
                 Queued::Raw(topic, json) => (topic, json),
             });
+        }
+        if let Some(reads) = reads_changed(&self.notifications, &self.moved, self.reads)? {
+            out.push((Topic::ViewerReads, reads));
+        }
+        // This instance's kept token checks follow the change before its caller hears of the
+        // commit; other instances' follow when the bus delivers it.
+        for (topic, json) in &out {
+            self.state.token_checks.apply(topic, json);
         }
         if !out.is_empty() {
             self.state.bus.publish_json(out).await;
@@ -363,6 +381,32 @@ impl<'a> Write<'a> {
         }
         Ok(())
     }
+}
+
+/// Users named at most by one [`Topic::ViewerReads`] message; a write that reaches more names
+/// everyone (an estate-wide notice).
+const MAX_NAMED_READERS: usize = 1000;
+
+/// The [`Topic::ViewerReads`] message of a write whose inbox rows (new or moved) and marked
+/// reads concern the users found in them; `None` when there are none.
+fn reads_changed(
+    notifications: &[NotificationRow],
+    moved: &[NotificationRow],
+    marked: Vec<Uuid>,
+) -> AppResult<Option<String>> {
+    let mut users = marked;
+    users.extend(notifications.iter().chain(moved).map(|row| row.user_id));
+    if users.is_empty() {
+        return Ok(None);
+    }
+    users.sort_unstable();
+    users.dedup();
+    let change = crate::auth::token_cache::ReadsChanged {
+        users: (users.len() <= MAX_NAMED_READERS).then_some(users),
+    };
+    serde_json::to_string(&change)
+        .map(Some)
+        .map_err(AppError::internal)
 }
 
 /// Writes inbox rows on PostgreSQL in one statement: the rows travel as one JSON parameter

@@ -274,13 +274,17 @@ async fn viewer(
     };
     let token = value.to_str().ok().and_then(bearer_token)?;
     IdentityService::new(&ctx.state)
-        .verify_token_reading(token, WantedReads::for_document(query))
+        .verify_token_kept(token, WantedReads::for_document(query))
         .await
         .ok()
-        .map(|(viewer, _, record, version, reads)| {
+        .map(|check| {
             (
-                viewer,
-                Some((SignedInUser(Arc::new(record)), AccessStamp(version), reads)),
+                check.viewer,
+                Some((
+                    SignedInUser(check.record),
+                    AccessStamp(check.version),
+                    check.reads,
+                )),
             )
         })
 }

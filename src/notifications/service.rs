@@ -104,6 +104,9 @@ impl<'a> Inbox<'a> {
             update = update.filter(notification::Column::Id.is_in(ids));
         }
         let read = update.exec_with_returning(write.txn()).await?;
+        if !read.is_empty() {
+            write.unread_changed(&[user_id]);
+        }
         super::subjects::on_read(&mut write, user_id, &read).await?;
         write.commit().await?;
         Ok(read.len() as u64)

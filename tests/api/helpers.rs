@@ -46,6 +46,22 @@ pub const WARM_UP_WAIT: Duration = Duration::from_millis(500);
 /// the server's own request timeout).
 pub const HTTP_WAIT: Duration = Duration::from_secs(60);
 
+/// Waits until `holds` answers true (asked again every few milliseconds), at most [`WAIT`]:
+/// for what another instance learns over the bus. Fails the test naming `what` otherwise.
+pub async fn eventually<F, Fut>(what: &str, mut holds: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let reached = tokio::time::timeout(WAIT, async {
+        while !holds().await {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(reached.is_ok(), "{what}: not within {WAIT:?}");
+}
+
 /// Sends a hand-written HTTP/1.1 request (so no client adds headers of its own); returns the
 /// status, the lower-cased head and the body.
 pub async fn raw_http(addr: SocketAddr, request: &str) -> (u16, String, String) {
@@ -197,6 +213,9 @@ pub struct Backing {
     pub jwt_secret: String,
     /// The clock, shared by instances of one test: moving it moves every instance's time.
     pub clock: resident_hub::clock::Clock,
+    /// The first instance's in-process bus, shared by its siblings (as Redis is): instances of
+    /// one test are one deployment.
+    pub bus: Option<resident_hub::events::EventBus>,
 }
 
 /// A running server for one test.
@@ -245,6 +264,22 @@ impl TestApp {
     /// A server with the default test configuration.
     pub async fn spawn() -> TestApp {
         TestApp::builder().spawn().await
+    }
+
+    /// An instance that keeps token checks as production does (`--token-cache-ttl-ms`'s
+    /// default), so that its siblings (made with `spawn_sibling_with(TestApp::keep_checks)`)
+    /// learn of changes only through the bus.
+    pub async fn keeping() -> TestApp {
+        TestApp::builder()
+            .config(TestApp::keep_checks)
+            .spawn()
+            .await
+    }
+
+    /// Keeps token checks as production does.
+    pub fn keep_checks(config: &mut Config) {
+        config.token_cache_ttl =
+            Config::embedded(std::path::Path::new("."), ([127, 0, 0, 1], 0).into()).token_cache_ttl;
     }
 
     /// A builder to adjust the configuration first.
@@ -450,6 +485,7 @@ impl TestAppBuilder {
                     bus_prefix: format!("rh-test-{}", Uuid::now_v7().simple()),
                     jwt_secret: format!("test-secret-{}", Uuid::now_v7().simple()),
                     clock: resident_hub::clock::Clock::system(),
+                    bus: None,
                 };
                 (backing, Some(dir))
             }
@@ -469,6 +505,10 @@ impl TestAppBuilder {
         // Statement counts measure a request whose viewer's facets are not shared yet (the
         // first request of a user and the next one cost the same); the hot path's tests share.
         config.share_access_facets = false;
+        // Likewise a request checks its token against the database: the kept token check is
+        // the production default (5 s) and the hot path's and the sessions' tests turn it on
+        // ([`TestApp::keeping`]).
+        config.token_cache_ttl = Duration::ZERO;
         for f in self.configure {
             f(&mut config);
         }
@@ -491,6 +531,7 @@ impl TestAppBuilder {
                     }
                 })),
                 clock: Some(backing.clock.clone()),
+                bus: backing.bus.clone(),
             },
         )
         .await
@@ -498,6 +539,10 @@ impl TestAppBuilder {
         let addr = app.local_addr();
         let metrics_addr = app.metrics_addr();
         let state = app.state().clone();
+        let mut backing = backing;
+        if backing.redis_url.is_none() {
+            backing.bus = Some(state.bus.clone());
+        }
         let shutdown = app.shutdown_token();
         let server = tokio::spawn(app.run_until_stopped());
         TestApp {

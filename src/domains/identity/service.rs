@@ -1,6 +1,6 @@
 //! Identity rules: sign-in, session rotation, passwords, the viewer, and user administration.
 
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -22,6 +22,7 @@ use crate::{
     apply_changes,
     auth::scope::AccessChanged,
     auth::scope::TokenReads,
+    auth::token_cache::KeptCheck,
     auth::{
         AuthenticatedUser, Role, Viewer,
         password::{self, NewPassword},
@@ -383,6 +384,36 @@ impl<'a> IdentityService<'a> {
             roles: roles.clone(),
         });
         Ok((viewer, claims, UserRecord { user, roles }, version, reads))
+    }
+
+    /// [`IdentityService::verify_token_reading`] for an HTTP request: answered from this
+    /// instance's kept check of the token's session while it holds (see
+    /// [`crate::auth::token_cache`]), otherwise from the database, and then kept. The token's
+    /// signature and expiry are checked either way.
+    pub async fn verify_token_kept(
+        &self,
+        token: &str,
+        wanted: WantedReads,
+    ) -> AppResult<KeptCheck> {
+        let cache = &self.state.token_checks;
+        let claims = self
+            .state
+            .tokens
+            .verify_claims(token, self.state.clock.now())?;
+        let generation = match cache.get(claims.sid, claims.sub, wanted) {
+            Ok(kept) => return Ok(kept),
+            Err(generation) => generation,
+        };
+        let (viewer, claims, record, version, reads) =
+            self.verify_token_reading(token, wanted).await?;
+        let check = KeptCheck {
+            viewer,
+            record: Arc::new(record),
+            version,
+            reads,
+        };
+        cache.keep(generation, claims.sid, claims.sub, &check);
+        Ok(check)
     }
 
     async fn issue_session<C: ConnectionTrait>(

@@ -622,7 +622,7 @@ impl<'a> NoticeService<'a> {
             changed = acknowledged.rows_affected > 0;
         }
         // One read state: reading the notice reads the notifications it produced.
-        notification::Entity::update_many()
+        let read = notification::Entity::update_many()
             .col_expr(notification::Column::ReadAt, Expr::value(now))
             .filter(notification::Column::UserId.eq(user_id))
             .filter(notification::Column::SubjectType.eq(SubjectRef::NOTICE))
@@ -630,6 +630,9 @@ impl<'a> NoticeService<'a> {
             .filter(notification::Column::ReadAt.is_null())
             .exec(write.txn())
             .await?;
+        if read.rows_affected > 0 {
+            write.unread_changed(&[user_id]);
+        }
         let receipt = notice_receipt::Entity::find_by_id((id, user_id))
             .one(write.txn())
             .await?
