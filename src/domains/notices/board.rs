@@ -173,10 +173,11 @@ impl<'a> NoticeBoard<'a> {
     /// asked for. Both directions, keyset cursors over (pinned, id).
     ///
     /// The plain first page (no cursor, filter or expired notices) is kept for the requests that
-    /// share the viewer's facets when the request's token check read the notices topic's head
-    /// (`head`): it holds while the head is the same (every publication and withdrawal of a
-    /// published notice moves it, in the same transaction) and until the first listed notice
-    /// expires. Administrators' pages are never kept: they list drafts and scheduled notices too,
+    /// share the viewer's facets when the request's token check answered the notices topic's
+    /// head (`head`): it holds while the head is the same (every publication and withdrawal of a
+    /// published notice moves it, in the same transaction) and until the first expiry among all
+    /// the notices visible to the viewer (one statement, and never later than the first expiry
+    /// among the listed ones, which is what changes the page). Administrators' pages are never kept: they list drafts and scheduled notices too,
     /// whose changes the topic does not carry.
     pub async fn notices(
         &self,
