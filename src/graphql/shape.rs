@@ -250,19 +250,49 @@ impl<'d> Walk<'d> {
         sets: &[(&'d SelectionSet, &'d str)],
         path: &mut Vec<PathSegment>,
     ) -> Result<(), NullField> {
+        let fields = self.collect(sets);
+        self.object_of(map, &fields, path)
+    }
+
+    /// [`Walk::object`] with its selection collected already (once for every item of a list).
+    fn object_of(
+        &self,
+        map: &mut IndexMap<Name, Value>,
+        fields: &[Collected<'d>],
+        path: &mut Vec<PathSegment>,
+    ) -> Result<(), NullField> {
+        // Paths are only read to find failed fields.
+        let tracking = !self.failed.is_empty();
+        if !tracking
+            && map.len() == fields.len()
+            && map
+                .keys()
+                .zip(fields)
+                .all(|(key, field)| key.as_str() == field.key)
+        {
+            // In order, nothing missing: only what is under the fields may need work.
+            for (value, field) in map.values_mut().zip(fields) {
+                self.complete(value, field.ty, &field.sub, path)?;
+            }
+            return Ok(());
+        }
         let mut old = std::mem::take(map);
-        for field in self.collect(sets) {
-            path.push(PathSegment::Field(field.key.to_owned()));
+        for field in fields {
+            if tracking {
+                path.push(PathSegment::Field(field.key.to_owned()));
+            }
             let value = match old.shift_remove(field.key) {
                 Some(mut value) => match self.complete(&mut value, field.ty, &field.sub, path) {
                     Ok(()) => Some(value),
                     Err(NullField) => {
-                        path.pop();
+                        if tracking {
+                            path.pop();
+                        }
                         return Err(NullField);
                     }
                 },
                 // Left out because it failed: null, if its type allows.
-                None if self.failed_at(path) || self.failed_under(path) => {
+                None if tracking && (self.failed_at(path) || self.failed_under(path)) => {
                     if field.ty.is_some_and(|ty| !ty.nullable) {
                         path.pop();
                         return Err(NullField);
@@ -272,7 +302,9 @@ impl<'d> Walk<'d> {
                 // Skipped by a directive.
                 None => None,
             };
-            path.pop();
+            if tracking {
+                path.pop();
+            }
             if let Some(value) = value {
                 map.insert(Name::new(field.key), value);
             }
@@ -307,9 +339,27 @@ impl<'d> Walk<'d> {
                     _ => None,
                 };
                 let mut failed = false;
+                // The items share their selection: collected once.
+                let fields = (!sub.is_empty()).then(|| self.collect(sub));
                 for (index, item) in items.iter_mut().enumerate() {
                     path.push(PathSegment::Index(index));
-                    let done = self.complete(item, item_ty, sub, path);
+                    let done = match (&mut *item, &fields) {
+                        (Value::Object(map), Some(fields)) => {
+                            if self.object_of(map, fields, path).is_err() {
+                                // As `complete` does: the item is null, which its type may
+                                // forbid.
+                                *item = Value::Null;
+                                if item_ty.is_some_and(|ty| !ty.nullable) {
+                                    Err(NullField)
+                                } else {
+                                    Ok(())
+                                }
+                            } else {
+                                Ok(())
+                            }
+                        }
+                        _ => self.complete(item, item_ty, sub, path),
+                    };
                     path.pop();
                     if done.is_err() {
                         failed = true;
@@ -388,6 +438,27 @@ mod tests {
         assert_eq!(
             out.to_string(),
             r#"{"notices":[{"title":"t","body":null,"id":"1"}],"viewer":{"roles":[],"name":"a"}}"#
+        );
+    }
+
+    #[test]
+    fn every_item_of_a_list_is_ordered_whether_or_not_it_came_in_order() {
+        let out = run(
+            "{ notices { id author { id name } title } }",
+            json!({ "notices": [
+                { "id": "1", "author": { "id": "u", "name": "a" }, "title": "in order" },
+                { "title": "out of order", "id": "2", "author": { "name": "b", "id": "v" } },
+                { "id": "3", "author": { "name": "c", "id": "w" }, "title": "only below" },
+            ] }),
+            &[],
+        );
+        assert_eq!(
+            out.to_string(),
+            concat!(
+                r#"{"notices":[{"id":"1","author":{"id":"u","name":"a"},"title":"in order"},"#,
+                r#"{"id":"2","author":{"id":"v","name":"b"},"title":"out of order"},"#,
+                r#"{"id":"3","author":{"id":"w","name":"c"},"title":"only below"}]}"#
+            )
         );
     }
 
