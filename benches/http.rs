@@ -12,7 +12,8 @@
 //! `pgbench -i`. Then: `pgbench -S -c 8`, the page at 16 and at 64 connections with the load
 //! generator below (one keep-alive HTTP/1.1 connection per worker, the request written by hand
 //! and the answer read by its length), two floors at 16 connections (`{ __typename }` anonymous:
-//! HTTP and the executor with no data; `{ viewer { displayName } }`: the token check alone),
+//! HTTP and the executor with no data; `{ viewer { displayName } }`: the token check alone, kept
+//! after the first request with the server's default `--token-cache-ttl-ms`),
 //! `pgbench -S -c 8` again.
 //! It prints requests per second, p50/p99 latency, the ratio to the mean pgbench TPS, and the
 //! statements per request (PostgreSQL transactions of the server's database per request: each
