@@ -114,8 +114,11 @@ function inbox(token, after) {
 }
 
 // Starting from the newest notification the home screen showed, nothing published in between
-// can be missed: the subscription replays whatever came after that cursor, then goes live.
-const newest = home.body.data.notifications.edges[0]?.cursor ?? null;
+// can be missed: the subscription replays whatever came after that cursor, then goes live. An
+// empty inbox starts from the beginning of the feed (the nil UUID), never live-only, which
+// could miss what is published before the subscription is set up.
+const newest = home.body.data.notifications.edges[0]?.cursor
+  ?? '00000000-0000-0000-0000-000000000000';
 const first = inbox(access, newest);
 await publish('Lift service');
 const live = await first.next();
