@@ -115,12 +115,13 @@ impl TokenCache {
     /// The kept check of session `sid` for `user`, when it holds everything `wanted` asks for;
     /// otherwise the generation to hand back to [`TokenCache::keep`] with the fresh answer.
     pub fn get(&self, sid: Uuid, user: Uuid, wanted: WantedReads) -> Result<KeptCheck, Generation> {
+        if !self.enabled() {
+            // Nothing is kept, so nothing is looked up (and `keep` keeps nothing).
+            return Err(Generation(0));
+        }
         let now = self.clock.now();
         let inner = self.lock();
         let generation = Generation(inner.generation);
-        if !self.enabled() {
-            return Err(generation);
-        }
         let Some(entry) = inner.sessions.get(&sid) else {
             return Err(generation);
         };

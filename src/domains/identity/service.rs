@@ -314,12 +314,22 @@ impl<'a> IdentityService<'a> {
         token: &str,
         wanted: WantedReads,
     ) -> AppResult<(Viewer, Claims, UserRecord, i64, TokenReads)> {
-        use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder};
-        use sea_orm::{JoinType, QuerySelect, RelationTrait};
         let claims = self
             .state
             .tokens
             .verify_claims(token, self.state.clock.now())?;
+        let (viewer, record, version, reads) = self.read_checked(&claims, wanted).await?;
+        Ok((viewer, claims, record, version, reads))
+    }
+
+    /// The statement of [`Self::verify_token_reading`], for claims verified already.
+    async fn read_checked(
+        &self,
+        claims: &Claims,
+        wanted: WantedReads,
+    ) -> AppResult<(Viewer, UserRecord, i64, TokenReads)> {
+        use sea_orm::sea_query::{Alias, Expr, Query, QueryStatementBuilder};
+        use sea_orm::{JoinType, QuerySelect, RelationTrait};
         let revoked = Query::select()
             .expr(Expr::val(1))
             .from(session::Entity)
@@ -383,7 +393,7 @@ impl<'a> IdentityService<'a> {
             id: user.id,
             roles: roles.clone(),
         });
-        Ok((viewer, claims, UserRecord { user, roles }, version, reads))
+        Ok((viewer, UserRecord { user, roles }, version, reads))
     }
 
     /// [`IdentityService::verify_token_reading`] for an HTTP request: answered from this
@@ -404,8 +414,7 @@ impl<'a> IdentityService<'a> {
             Ok(kept) => return Ok(kept),
             Err(generation) => generation,
         };
-        let (viewer, claims, record, version, reads) =
-            self.verify_token_reading(token, wanted).await?;
+        let (viewer, record, version, reads) = self.read_checked(&claims, wanted).await?;
         let check = KeptCheck {
             viewer,
             record: Arc::new(record),

@@ -177,8 +177,8 @@ impl<'a> NoticeBoard<'a> {
     /// head (`head`): it holds while the head is the same (every publication and withdrawal of a
     /// published notice moves it, in the same transaction) and until the first expiry among all
     /// the notices visible to the viewer (one statement, and never later than the first expiry
-    /// among the listed ones, which is what changes the page). Administrators' pages are never kept: they list drafts and scheduled notices too,
-    /// whose changes the topic does not carry.
+    /// among the listed ones, which is what changes the page). Administrators' pages are never
+    /// kept: they list drafts and scheduled notices too, whose changes the topic does not carry.
     pub async fn notices(
         &self,
         scope: &Scope,
