@@ -124,7 +124,7 @@ impl Application {
         state
             .jobs
             .spawn_all(&state, state.config.scheduler_interval, &shutdown);
-        let schema = graphql::build(
+        let (schema, accepted) = graphql::build(
             state.clone(),
             state.config.limits,
             state.config.introspection,
@@ -135,6 +135,7 @@ impl Application {
             state: state.clone(),
             shape,
             schema,
+            accepted,
             shutdown: shutdown.clone(),
             sockets: sockets.clone(),
             user_sockets: Default::default(),

@@ -414,6 +414,10 @@ pub struct Settings {
     /// version, so a change is seen on the next request).
     #[arg(long, env = "RESIDENT_HUB_SHARE_ACCESS_FACETS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub share_access_facets: bool,
+    /// Whether a query whose document this instance already parsed, validated and accepted
+    /// (sent without variables) runs again without the guardrails' per-field hook.
+    #[arg(long, env = "RESIDENT_HUB_REUSE_ACCEPTED_DOCUMENTS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub reuse_accepted_documents: bool,
     /// How long an instance keeps an HTTP request's token check (the viewer, the notices head,
     /// the unread count) for the session's next requests, in milliseconds; changes drop it at
     /// once through the bus, this bounds a lost message. 0 checks against the database on every
@@ -490,6 +494,7 @@ pub const ENV_VARS: &[&str] = &[
     "RESIDENT_HUB_CHANNEL_BLOCKED_WORDS",
     "RESIDENT_HUB_CHANNEL_RESIDENTS_CREATE_INTEREST",
     "RESIDENT_HUB_SHARE_ACCESS_FACETS",
+    "RESIDENT_HUB_REUSE_ACCEPTED_DOCUMENTS",
     "RESIDENT_HUB_TOKEN_CACHE_TTL_MS",
     "RESIDENT_HUB_PARCEL_REMINDER_DAYS",
     "RUST_LOG",
@@ -585,6 +590,8 @@ pub struct Config {
     /// Whether HTTP requests share their viewer's resident and staff facets (and what is kept
     /// with them: homes, the notice board's first page).
     pub share_access_facets: bool,
+    /// Whether queries accepted before run again without the guardrails' per-field hook.
+    pub reuse_accepted_documents: bool,
     /// How long a token check is kept for the session's next HTTP requests (zero: never).
     pub token_cache_ttl: Duration,
     /// Days before an unclaimed parcel's reminder (1–365).
@@ -942,6 +949,7 @@ impl Settings {
                 residents_create_interest: self.channel_residents_create_interest,
             },
             share_access_facets: self.share_access_facets,
+            reuse_accepted_documents: self.reuse_accepted_documents,
             token_cache_ttl: Duration::from_millis(self.token_cache_ttl_ms),
             parcel_reminder_days: self.parcel_reminder_days,
         })
@@ -1038,6 +1046,7 @@ impl Settings {
             channel_blocked_words: Vec::new(),
             channel_residents_create_interest: false,
             share_access_facets: true,
+            reuse_accepted_documents: true,
             token_cache_ttl_ms: 5000,
             parcel_reminder_days: 3,
         }

@@ -74,6 +74,7 @@ pub struct Metrics {
     sequencing_waits_micros: AtomicU64,
     sequencing_timeouts: AtomicU64,
     gap_reads: AtomicU64,
+    documents_reused: AtomicU64,
 }
 
 impl Metrics {
@@ -143,6 +144,16 @@ impl Metrics {
     /// Members that went on alone so far.
     pub fn shared_fallbacks(&self) -> u64 {
         self.shared_fallbacks.load(Ordering::Relaxed)
+    }
+
+    /// A query ran again without the guardrails, its document accepted before.
+    pub fn document_reused(&self) {
+        self.documents_reused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Queries that ran again without the guardrails so far.
+    pub fn documents_reused(&self) -> u64 {
+        self.documents_reused.load(Ordering::Relaxed)
     }
 
     /// An event went out on the bus.
@@ -318,6 +329,11 @@ impl Metrics {
                 "resident_hub_shared_subscription_fallbacks_total",
                 "Shared subscribers that went on alone (they fell behind, or their group ended).",
                 &self.shared_fallbacks,
+            ),
+            (
+                "resident_hub_graphql_documents_reused_total",
+                "Queries whose document this instance had parsed, validated and accepted before, run again without the per-field guardrails.",
+                &self.documents_reused,
             ),
         ] {
             writeln!(out, "# HELP {name} {help}")?;

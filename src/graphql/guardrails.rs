@@ -89,6 +89,14 @@ impl RequestInfo {
     pub fn accepted(&self) -> bool {
         self.accepted.load(Ordering::Acquire)
     }
+
+    /// Records what the guardrails would have recorded for a query whose document they
+    /// accepted before ([`DocumentCache::accepted`]): it runs without them.
+    pub(crate) fn accept_again(&self, document: Arc<ExecutableDocument>) {
+        let _ = self.kind.set(OperationKind::Query);
+        let _ = self.document.set(document);
+        self.accepted.store(true, Ordering::Release);
+    }
 }
 
 /// The extension factory added to the schema.
@@ -169,14 +177,35 @@ impl DocumentCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The document of `query` when the guardrails accepted its operation `operation_name`
+    /// before, sent without variables, and it may run again without them: a query (so any
+    /// transport may send it) with no `__schema` or `__type` at its root (so no introspection,
+    /// whose resolving the guardrails' per-field hook keeps yielding). Only for a request that
+    /// sends no variables either: nothing else the guardrails check depends on the request.
+    pub fn accepted(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+    ) -> Option<Arc<ExecutableDocument>> {
+        let prepared = self.get(query)?;
+        let validated = prepared
+            .validated
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .any(|(name, _, again)| *again && name.as_deref() == operation_name);
+        validated.then(|| prepared.document.clone())
+    }
 }
 
 /// A document that passed the parse-time checks.
 struct Prepared {
     document: Arc<ExecutableDocument>,
     /// Validation results without variables, by operation name (validation with variables
-    /// depends on their values and always runs).
-    validated: std::sync::Mutex<Vec<(Option<String>, ValidationResult)>>,
+    /// depends on their values and always runs), each with whether the operation may run again
+    /// without the guardrails (see [`DocumentCache::accepted`]).
+    validated: std::sync::Mutex<Vec<(Option<String>, ValidationResult, bool)>>,
 }
 
 impl Prepared {
@@ -185,11 +214,11 @@ impl Prepared {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .iter()
-            .find(|(name, _)| name.as_deref() == operation_name)
-            .map(|(_, result)| *result)
+            .find(|(name, _, _)| name.as_deref() == operation_name)
+            .map(|(_, result, _)| *result)
     }
 
-    fn remember(&self, operation_name: Option<&str>, result: ValidationResult) {
+    fn remember(&self, operation_name: Option<&str>, result: ValidationResult, again: bool) {
         let mut validated = self
             .validated
             .lock()
@@ -197,9 +226,9 @@ impl Prepared {
         if validated.len() < 16
             && !validated
                 .iter()
-                .any(|(name, _)| name.as_deref() == operation_name)
+                .any(|(name, _, _)| name.as_deref() == operation_name)
         {
-            validated.push((operation_name.map(str::to_owned), result));
+            validated.push((operation_name.map(str::to_owned), result, again));
         }
     }
 }
@@ -207,9 +236,27 @@ impl Prepared {
 struct GuardrailsExtension {
     limits: QueryLimits,
     documents: Arc<DocumentCache>,
-    /// This request's document, whether it is introspection only, and whether its validation
-    /// may be cached (no variables).
-    prepared: OnceLock<(Arc<Prepared>, bool, bool)>,
+    /// This request's document and what the validation hook needs to know of it.
+    prepared: OnceLock<ThisRequest>,
+}
+
+/// What the parse hook found for the validation hook.
+struct ThisRequest {
+    prepared: Arc<Prepared>,
+    /// Every root field is `__schema`, `__type` or `__typename`.
+    introspection_only: bool,
+    /// No variables were sent: the validation result may be kept.
+    cacheable: bool,
+    /// A query with no `__schema` or `__type` among its root selections.
+    again: bool,
+}
+
+/// Gives an error raised while resolving a field the code it lacks. Every error our resolvers
+/// return carries a code (they return `AppError`); one without a code comes from async-graphql
+/// turning an argument value into its type (an ID, a date, a variable it could not coerce):
+/// that is the client's input.
+pub fn resolving_error(err: ServerError) -> ServerError {
+    with_default_code(err, ErrorCode::BadUserInput)
 }
 
 fn error(code: ErrorCode, message: impl Into<String>) -> ServerError {
@@ -226,6 +273,37 @@ fn with_default_code(mut err: ServerError, code: ErrorCode) -> ServerError {
 }
 
 impl GuardrailsExtension {
+    /// The error for an operation past the depth or complexity limit. The standard
+    /// introspection query (GraphiQL's) is deeper than any sensible data query; it is bounded
+    /// by the recursion limit and by the introspection switch instead.
+    fn over_limits(
+        &self,
+        result: &ValidationResult,
+        introspection_only: bool,
+    ) -> Option<ServerError> {
+        if introspection_only {
+            None
+        } else if result.depth > self.limits.max_depth {
+            Some(error(
+                ErrorCode::QueryTooComplex,
+                format!(
+                    "the operation is nested {} levels deep; the limit is {}",
+                    result.depth, self.limits.max_depth
+                ),
+            ))
+        } else if result.complexity > self.limits.max_complexity {
+            Some(error(
+                ErrorCode::QueryTooComplex,
+                format!(
+                    "the operation has complexity {}; the limit is {}",
+                    result.complexity, self.limits.max_complexity
+                ),
+            ))
+        } else {
+            None
+        }
+    }
+
     /// Parses `query` with the checks that depend on its text alone: nesting before the parser
     /// runs, then introspection lists and aliases.
     async fn parse_and_check(
@@ -372,14 +450,19 @@ impl Extension for GuardrailsExtension {
                 _ => {}
             }
         }
-        let introspection_only = is_introspection_only(&operation.node.selection_set.node);
+        let root = &operation.node.selection_set.node;
+        let introspection_only = is_introspection_only(root);
+        let again = ty == OperationType::Query && !reads_the_schema(root);
         if let Some(info) = info {
             let _ = info.document.set(prepared.document.clone());
         }
         let document = doc.clone();
-        let _ = self
-            .prepared
-            .set((prepared, introspection_only, variables.is_empty()));
+        let _ = self.prepared.set(ThisRequest {
+            prepared,
+            introspection_only,
+            cacheable: variables.is_empty(),
+            again,
+        });
         Ok(document)
     }
 
@@ -389,16 +472,11 @@ impl Extension for GuardrailsExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<async_graphql::Value>> {
-        // Every error our resolvers return carries a code (they return `AppError`). One without a
-        // code comes from async-graphql turning an argument value into its type (an ID, a date, a
-        // variable it could not coerce): that is the client's input.
         // Resolving (introspection above all) may never wait on anything; spending the task's
         // cooperative budget here makes it yield now and then, so the request timeout can fire
         // and other requests (and `/healthz`) get the thread.
         tokio::task::coop::consume_budget().await;
-        next.run(ctx, info)
-            .await
-            .map_err(|err| with_default_code(err, ErrorCode::BadUserInput))
+        next.run(ctx, info).await.map_err(resolving_error)
     }
 
     async fn validation(
@@ -409,12 +487,10 @@ impl Extension for GuardrailsExtension {
         let operation_name = ctx
             .data_opt::<Arc<RequestInfo>>()
             .and_then(|info| info.operation_name());
-        let (cacheable, introspection_only) = match self.prepared.get() {
-            Some((prepared, introspection_only, true)) => (Some(prepared), *introspection_only),
-            Some((_, introspection_only, false)) => (None, *introspection_only),
-            None => (None, false),
-        };
-        let result = match cacheable.and_then(|prepared| prepared.validated(operation_name)) {
+        let this = self.prepared.get();
+        let introspection_only = this.is_some_and(|this| this.introspection_only);
+        let cacheable = this.filter(|this| this.cacheable);
+        let result = match cacheable.and_then(|this| this.prepared.validated(operation_name)) {
             Some(result) => result,
             None => {
                 let result = next.run(ctx).await.map_err(|errors| {
@@ -423,33 +499,17 @@ impl Extension for GuardrailsExtension {
                         .map(|err| with_default_code(err, ErrorCode::GraphqlValidationFailed))
                         .collect::<Vec<_>>()
                 })?;
-                if let Some(prepared) = cacheable {
-                    prepared.remember(operation_name, result);
+                if let Some(this) = cacheable {
+                    // Only an operation within the limits may run again without the guardrails.
+                    let again =
+                        this.again && self.over_limits(&result, introspection_only).is_none();
+                    this.prepared.remember(operation_name, result, again);
                 }
                 result
             }
         };
-        // The standard introspection query (GraphiQL's) is deeper than any sensible data query;
-        // it is bounded by the recursion limit and by the introspection switch instead.
-        if !introspection_only {
-            if result.depth > self.limits.max_depth {
-                return Err(vec![error(
-                    ErrorCode::QueryTooComplex,
-                    format!(
-                        "the operation is nested {} levels deep; the limit is {}",
-                        result.depth, self.limits.max_depth
-                    ),
-                )]);
-            }
-            if result.complexity > self.limits.max_complexity {
-                return Err(vec![error(
-                    ErrorCode::QueryTooComplex,
-                    format!(
-                        "the operation has complexity {}; the limit is {}",
-                        result.complexity, self.limits.max_complexity
-                    ),
-                )]);
-            }
+        if let Some(err) = self.over_limits(&result, introspection_only) {
+            return Err(vec![err]);
         }
         if let Some(info) = ctx.data_opt::<Arc<RequestInfo>>() {
             info.accepted.store(true, Ordering::Release);
@@ -483,6 +543,15 @@ fn count_aliases(doc: &ExecutableDocument) -> usize {
         .map(|fragment| walk(&fragment.node.selection_set.node))
         .sum();
     operations + fragments
+}
+
+/// Whether the root selection may read the schema: a `__schema` or `__type` field, or a
+/// fragment (which might hold one).
+fn reads_the_schema(set: &SelectionSet) -> bool {
+    set.items.iter().any(|selection| match &selection.node {
+        Selection::Field(field) => matches!(field.node.name.node.as_str(), "__schema" | "__type"),
+        _ => true,
+    })
 }
 
 /// Whether every root field is `__schema`, `__type` or `__typename` (fragments count as data).

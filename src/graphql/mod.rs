@@ -16,7 +16,12 @@ pub mod shared;
 pub mod text;
 pub mod text_enum;
 
-use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::{
+    MergedObject, MergedSubscription, Schema, SchemaBuilder, ValidationMode,
+    parser::types::ExecutableDocument,
+};
 
 use crate::{
     app::AppState,
@@ -174,16 +179,76 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     scalars::describe(pagination::describe(builder))
 }
 
-/// The schema bound to the application state, with limits and guardrails applied.
-pub fn build(state: AppState, limits: QueryLimits, introspection: bool) -> AppSchema {
+/// The schema bound to the application state, with limits and guardrails applied, and the
+/// means to run the queries the guardrails accepted before without them.
+pub fn build(
+    state: AppState,
+    limits: QueryLimits,
+    introspection: bool,
+) -> (AppSchema, Arc<AcceptedDocuments>) {
+    let guardrails = guardrails::Guardrails::new(limits);
+    let accepted = Arc::new(AcceptedDocuments {
+        documents: guardrails.documents.clone(),
+        schema: OnceLock::new(),
+        state: state.clone(),
+        introspection,
+    });
     let mut builder = builder()
-        .extension(guardrails::Guardrails::new(limits))
+        .extension(guardrails)
         .limit_recursive_depth(64)
         .data(state);
     if !introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    builder.finish()
+    (builder.finish(), accepted)
+}
+
+/// Queries the guardrails accepted before (parsed, validated, within the limits, sent without
+/// variables), run again without any extension. With an extension, async-graphql builds a
+/// boxed future and looks the field up in its registry for every field and list item it
+/// resolves, to call the extension's resolve hook: about a tenth of the home page's CPU. The
+/// hook's two duties are kept: errors get the same default code (`resolving_error`, applied
+/// to the response), and only documents without introspection run here (their resolving is
+/// what the hook's cooperative yield is for; a data query waits on the database or on a kept
+/// answer, within the complexity limit).
+pub struct AcceptedDocuments {
+    documents: Arc<guardrails::DocumentCache>,
+    schema: OnceLock<AppSchema>,
+    state: AppState,
+    introspection: bool,
+}
+
+impl AcceptedDocuments {
+    /// The document of `query`'s operation `operation_name` when it may run again without the
+    /// guardrails (see [`guardrails::DocumentCache::accepted`]), and the schema to run it on.
+    pub fn get(
+        &self,
+        query: &str,
+        operation_name: Option<&str>,
+    ) -> Option<(Arc<ExecutableDocument>, &AppSchema)> {
+        let document = self.documents.accepted(query, operation_name)?;
+        Some((document, self.schema()))
+    }
+
+    /// The schema without extensions, built on first use. It never validates a document the
+    /// guardrails did not accept, so it validates only what execution needs (`Fast`: fragment
+    /// cycles, complexity, depth, cache control). Federation is on only because async-graphql
+    /// otherwise scans every type of the registry for federation keys on every root field it
+    /// resolves; the `_service` field it adds is unreachable, since no document naming it
+    /// passes the guarded schema's validation.
+    fn schema(&self) -> &AppSchema {
+        self.schema.get_or_init(|| {
+            let mut builder = builder()
+                .validation_mode(ValidationMode::Fast)
+                .limit_recursive_depth(64)
+                .enable_federation()
+                .data(self.state.clone());
+            if !self.introspection {
+                builder = builder.disable_introspection().disable_suggestions();
+            }
+            builder.finish()
+        })
+    }
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -39,7 +39,7 @@ use crate::{
     },
     error::ErrorCode,
     graphql::context::LazyLoaders,
-    graphql::guardrails::{RequestInfo, Transport},
+    graphql::guardrails::{RequestInfo, Transport, resolving_error},
 };
 
 /// A GraphQL request as the client sent it.
@@ -188,8 +188,17 @@ pub(super) async fn post(
             };
         }
     };
-    let body = match serde_json::from_slice::<Value>(&bytes) {
-        Err(_) => {
+    // The common case in one pass; anything that does not read as a request is read again
+    // through a JSON value, to say what is wrong with it. An array is never read as a request
+    // (serde would take one as the struct's fields in order).
+    let array = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+    let direct = match array {
+        true => None,
+        false => serde_json::from_slice::<GraphqlBody>(&bytes).ok(),
+    };
+    let body = match direct.ok_or_else(|| serde_json::from_slice::<Value>(&bytes)) {
+        Ok(body) => body,
+        Err(Err(_)) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
@@ -197,7 +206,7 @@ pub(super) async fn post(
                 metrics,
             );
         }
-        Ok(Value::Array(_)) => {
+        Err(Ok(Value::Array(_))) => {
             return request_error(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::BadRequest,
@@ -205,7 +214,7 @@ pub(super) async fn post(
                 metrics,
             );
         }
-        Ok(value) => match serde_json::from_value::<GraphqlBody>(value) {
+        Err(Ok(value)) => match serde_json::from_value::<GraphqlBody>(value) {
             Ok(body) => body,
             Err(err) => {
                 return request_error(
@@ -394,19 +403,45 @@ async fn execute(
     if let Some(name) = body.operation_name {
         request = request.operation_name(name);
     }
-    if let Some(variables) = body.variables {
-        request = request.variables(Variables::from_json(Value::Object(variables)));
+    // A query the guardrails accepted before runs without them (`AcceptedDocuments`); its
+    // errors get the code the guardrails' resolve hook would have given them.
+    let mut schema = &ctx.schema;
+    let mut unguarded = false;
+    match body.variables {
+        Some(variables) if !variables.is_empty() => {
+            request = request.variables(Variables::from_json(Value::Object(variables)));
+        }
+        _ if ctx.state.config.reuse_accepted_documents => {
+            if let Some((document, plain)) = ctx
+                .accepted
+                .get(&request.query, request.operation_name.as_deref())
+            {
+                request.set_parsed_query((*document).clone());
+                info.accept_again(document);
+                metrics.document_reused();
+                (schema, unguarded) = (plain, true);
+            }
+        }
+        _ => {}
     }
     let timeout = ctx.state.config.request_timeout;
-    let response = match tokio::time::timeout(timeout, ctx.schema.execute(request)).await {
-        Ok(response) => graphql_response(
-            response,
-            &info,
-            media,
-            metrics,
-            ctx.state.config.max_response_bytes,
-            &ctx.shape,
-        ),
+    let response = match tokio::time::timeout(timeout, schema.execute(request)).await {
+        Ok(mut response) => {
+            if unguarded {
+                response.errors = std::mem::take(&mut response.errors)
+                    .into_iter()
+                    .map(resolving_error)
+                    .collect();
+            }
+            graphql_response(
+                response,
+                &info,
+                media,
+                metrics,
+                ctx.state.config.max_response_bytes,
+                &ctx.shape,
+            )
+        }
         Err(_) => request_error(
             StatusCode::GATEWAY_TIMEOUT,
             ErrorCode::Timeout,

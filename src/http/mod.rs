@@ -39,6 +39,8 @@ pub struct HttpContext {
     pub state: AppState,
     /// The GraphQL schema.
     pub schema: AppSchema,
+    /// Queries the guardrails accepted before, run again without them.
+    pub accepted: std::sync::Arc<crate::graphql::AcceptedDocuments>,
     /// Cancelled when the server shuts down; WebSockets close with 1001 then.
     pub shutdown: CancellationToken,
     /// Tracks WebSocket tasks so shutdown can wait for their close frames.

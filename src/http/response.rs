@@ -251,8 +251,9 @@ pub(crate) fn response_bytes(
         errors: &response.errors,
         extensions: &response.extensions,
     };
+    // Most answers fit in the first allocation; larger ones grow from there.
     let mut out = Limited {
-        bytes: Vec::new(),
+        bytes: Vec::with_capacity(limit.min(4096)),
         limit,
     };
     serde_json::to_writer(&mut out, &body).ok()?;

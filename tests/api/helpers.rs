@@ -330,6 +330,18 @@ impl TestApp {
         )
     }
 
+    /// The text `/metrics` answers now.
+    pub async fn metrics_text(&self) -> String {
+        self.http
+            .get(self.metrics_url())
+            .send()
+            .await
+            .expect("metrics answer")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// `http://addr/path`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)

@@ -486,6 +486,117 @@ async fn a_cached_document_is_judged_again_with_each_requests_variables() {
     assert_eq!(two["notices"]["edges"].as_array().map(Vec::len), Some(2));
 }
 
+/// A query whose document the instance accepted before runs again without the guardrails'
+/// per-field hook, and answers exactly what the guarded run answered: data, errors and their
+/// codes (a resolver's own, and the default `BAD_USER_INPUT` the hook gives an argument
+/// async-graphql could not coerce). Introspection, mutations, requests with variables and
+/// refused documents always run guarded; so does everything with the reuse turned off.
+#[tokio::test]
+async fn a_query_accepted_once_runs_again_unguarded_and_answers_the_same() {
+    let app = sharing().await;
+    let off = app
+        .spawn_sibling_with(|c| c.reuse_accepted_documents = false)
+        .await;
+    let (token, _) = sign_in(&app, "resident1@demo.test").await;
+    let reused = |app: &TestApp| app.state.metrics.documents_reused();
+    let missing = "00000000-0000-7000-8000-000000000000";
+    let again = [
+        PAGE.to_owned(),
+        // A resolver's error (`NOT_FOUND`) beside data.
+        format!("{{ viewer {{ displayName }} notice(id: \"{missing}\") {{ id }} }}"),
+        // An argument async-graphql cannot coerce: the hook's default code.
+        "{ myCareVisits(from: \"not a time\", to: \"2026-01-01T00:00:00Z\") { edges { node { id } } } }"
+            .to_owned(),
+        "query Home { viewer { displayName } } query Other { unreadNotificationCount }".to_owned(),
+    ];
+    for query in &again {
+        let before = reused(&app);
+        let (_, guarded) = app.graphql(query, json!({}), Some(&token)).await;
+        let (_, unguarded) = app.graphql(query, json!({}), Some(&token)).await;
+        let (_, off_answer) = off.graphql(query, json!({}), Some(&token)).await;
+        if query.contains("query Home") {
+            // Two operations and no name: refused, and so never accepted.
+            assert_eq!(code(&guarded), "GRAPHQL_VALIDATION_FAILED", "{guarded}");
+            assert_eq!(reused(&app), before, "{query}");
+        } else {
+            assert_eq!(reused(&app), before + 1, "{query}");
+        }
+        assert_eq!(guarded, unguarded, "{query}");
+        assert_eq!(guarded, off_answer, "{query}");
+    }
+    assert_eq!(
+        code(&app.graphql(&again[1], json!({}), Some(&token)).await.1),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        code(&app.graphql(&again[2], json!({}), Some(&token)).await.1),
+        "BAD_USER_INPUT"
+    );
+    assert!(app.graphql(PAGE, json!({}), Some(&token)).await.1["errors"].is_null());
+
+    // Named operations of one document, each accepted on its own.
+    let named = "query Home { viewer { displayName } } query Count { unreadNotificationCount }";
+    for (name, reruns) in [("Home", 0), ("Count", 0), ("Home", 1), ("Count", 1)] {
+        let before = reused(&app);
+        let response = app
+            .http
+            .post(app.url("/graphql"))
+            .bearer_auth(&token)
+            .json(&json!({ "query": named, "operationName": name }))
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap();
+        assert!(response["errors"].is_null(), "{response}");
+        let field = if name == "Home" {
+            "viewer"
+        } else {
+            "unreadNotificationCount"
+        };
+        assert!(!response["data"][field].is_null(), "{response}");
+        assert_eq!(reused(&app), before + reruns, "{name}");
+    }
+
+    // Never reused: introspection at the root, a mutation, a request with variables, a
+    // document past the limits, and anything on the instance with the reuse off.
+    let never = [
+        (
+            "{ __schema { queryType { name } } viewer { displayName } }",
+            json!({}),
+        ),
+        (
+            "{ ...Home } fragment Home on Query { viewer { displayName } }",
+            json!({}),
+        ),
+        (
+            "mutation { markNotificationsRead(input: { all: true }) { marked } }",
+            json!({}),
+        ),
+        (
+            "query($n: Int) { notices(first: $n) { totalCount } }",
+            json!({ "n": 1 }),
+        ),
+    ];
+    for (query, variables) in &never {
+        let before = reused(&app);
+        for _ in 0..2 {
+            app.graphql(query, variables.clone(), Some(&token)).await;
+        }
+        assert_eq!(reused(&app), before, "{query}");
+    }
+    assert_eq!(reused(&off), 0);
+    let text = app.metrics_text().await;
+    assert!(
+        text.contains(&format!(
+            "resident_hub_graphql_documents_reused_total {}",
+            reused(&app)
+        )),
+        "{text}"
+    );
+}
+
 /// Subscription set-ups take turns, one per database connection: with two connections, two
 /// turns are out and a third waits until one comes back.
 #[tokio::test]
