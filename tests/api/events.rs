@@ -181,15 +181,7 @@ async fn the_bus_survives_a_redis_outage_and_fills_the_gap_from_the_database() {
 
 /// The value of an unlabelled counter on `/metrics`.
 async fn counter(app: &TestApp, name: &str) -> f64 {
-    let text = app
-        .http
-        .get(app.metrics_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     text.lines()
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
         .and_then(|value| value.trim().parse().ok())

@@ -42,15 +42,7 @@ fn metric(text: &str, name: &str) -> f64 {
 }
 
 async fn bad_input_count(app: &TestApp) -> f64 {
-    let text = app
-        .http
-        .get(app.metrics_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     metric(
         &text,
         "resident_hub_graphql_errors_total{code=\"BAD_USER_INPUT\"}",

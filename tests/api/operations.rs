@@ -45,15 +45,7 @@ async fn metrics_count_operations_errors_and_sockets() {
         .await;
     let mut ws = app.ws().await;
     ws.init(json!({})).await;
-    let text = app
-        .http
-        .get(app.metrics_url())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     assert_eq!(
         metric(
             &text,
