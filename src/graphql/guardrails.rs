@@ -180,8 +180,8 @@ impl DocumentCache {
 
     /// The document of `query` when the guardrails accepted its operation `operation_name`
     /// before, sent without variables, and it may run again without them: a query (so any
-    /// transport may send it) with no `__schema` or `__type` at its root (so no introspection,
-    /// whose resolving the guardrails' per-field hook keeps yielding). Only for a request that
+    /// transport may send it) with no `__schema`, `__type` or fragment at its root (so no
+    /// introspection, whose resolving the guardrails' per-field hook keeps yielding). Only for a request that
     /// sends no variables either: nothing else the guardrails check depends on the request.
     pub fn accepted(
         &self,
@@ -247,7 +247,7 @@ struct ThisRequest {
     introspection_only: bool,
     /// No variables were sent: the validation result may be kept.
     cacheable: bool,
-    /// A query with no `__schema` or `__type` among its root selections.
+    /// A query with no `__schema`, `__type` or fragment among its root selections.
     again: bool,
 }
 
