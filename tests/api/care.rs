@@ -7,7 +7,10 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use resident_hub::{
     auth::Role,
-    domains::care::{service::NOT_RECORDED, visits::CareVisits},
+    domains::care::{
+        service::{LOOKAHEAD, NOT_RECORDED},
+        visits::CareVisits,
+    },
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -555,13 +558,16 @@ async fn visits_are_made_recorded_and_missed_elder_visits_alert_at_once() {
     let child_plan = str_at(ok(&created), "/createCarePlan/plan/id").to_owned();
     care.move_to(1, 15 * 60);
     care.run_job().await;
-    // Weekdays only: today's and tomorrow's afternoons, unless on a weekend.
+    // Weekdays only, and only what starts within the job's look-ahead (24 hours from 15:00):
+    // today's 15:30 afternoon unless today is a weekend day; tomorrow's 15:30 is past it.
     let made = care.visits_of(&child_plan).await;
     let today = app.state.clock.today();
     let weekday = |d: NaiveDate| d.weekday().num_days_from_monday() < 5;
     let expected = [today, today + Duration::days(1)]
         .into_iter()
         .filter(|d| weekday(*d))
+        .map(|d| midnight(d) + Duration::minutes(15 * 60 + 30))
+        .filter(|at| *at < app.state.clock.now() + LOOKAHEAD)
         .count();
     assert_eq!(made.len(), expected, "{made:?}");
     if let Some(visit) = made.iter().find(|v| v.scheduled_at.date_naive() == today) {
