@@ -1,7 +1,7 @@
 //! The yardstick for fan-out: a bare WebSocket broadcaster on tokio-tungstenite, with no GraphQL,
 //! no database and no access rules. It speaks just enough graphql-transport-ws for the benches'
 //! clients (`connection_init` → `connection_ack`, then `subscribe`), with the server's socket
-//! settings (4 KiB read buffer, unbuffered writes), and runs as a process of its own so that its
+//! settings (1 KiB read buffer, unbuffered writes), and runs as a process of its own so that its
 //! memory is measured like the server's.
 //!
 //! A socket whose `subscribe` query is `publish` is the publisher: each text it sends is sent to
@@ -25,7 +25,7 @@ pub async fn run(listen: &str) {
         let tx = tx.clone();
         tokio::spawn(async move {
             let config = WebSocketConfig::default()
-                .read_buffer_size(4 * 1024)
+                .read_buffer_size(1024)
                 .write_buffer_size(0);
             let Ok(mut ws) = tokio_tungstenite::accept_hdr_async_with_config(
                 stream,

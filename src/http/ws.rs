@@ -70,10 +70,13 @@ use crate::{
 /// The sub-protocol spoken.
 pub const PROTOCOL: &str = "graphql-transport-ws";
 
-/// Read buffer per socket. tungstenite's default (128 KiB) is allocated up front for every
-/// connection, which alone made an idle subscriber cost ~150 KiB; GraphQL messages are small and
-/// a larger one still arrives (the buffer grows up to the message limit).
-const READ_BUFFER: usize = 4 * 1024;
+/// Read buffer per socket. tungstenite allocates it up front and fills it with zeros before its
+/// first read, so every open socket keeps all of it resident: its default (128 KiB) alone made an
+/// idle subscriber cost ~150 KiB, and 4 KiB was still a third of one. Clients send little: a
+/// `connection_init` with its token, `subscribe` documents, pings. A larger message still arrives
+/// whole (tungstenite grows the buffer to the frame's length, up to the message limit), in reads
+/// of this size.
+const READ_BUFFER: usize = 1024;
 /// Outgoing messages are written as they are sent (each send is flushed anyway).
 const WRITE_BUFFER: usize = 0;
 /// Cap on what may queue up for a socket whose writes keep failing.

@@ -103,6 +103,34 @@ async fn a_validation_error_is_an_error_message_without_complete() {
 }
 
 #[tokio::test]
+async fn messages_many_times_the_read_buffer_arrive_whole() {
+    const QUERY: &str = "{ serverInfo { database } }";
+    let app = TestApp::spawn().await;
+    let token = app.token(&[Role::Admin]).await;
+    let mut ws = app.ws().await;
+    ws.init(json!({ "Authorization": format!("Bearer {token}") }))
+        .await;
+    // 64 KiB of comment ahead of the document: one message, 64 times the socket's read buffer.
+    let padded = format!("# {}\n{QUERY}", "x".repeat(64 * 1024));
+    ws.subscribe("big", &padded, json!({})).await;
+    let big = ws.recv().await;
+    assert_eq!(
+        (&big["id"], &big["type"]),
+        (&json!("big"), &json!("next")),
+        "{big}"
+    );
+    let database = big["payload"]["data"]["serverInfo"]["database"].clone();
+    assert!(database.is_string(), "{big}");
+    assert_eq!(ws.recv().await["type"], "complete");
+    // Small messages after it are read as before.
+    ws.subscribe("small", QUERY, json!({})).await;
+    let small = ws.recv().await;
+    assert_eq!(small["id"], "small", "{small}");
+    assert_eq!(small["payload"]["data"]["serverInfo"]["database"], database);
+    assert_eq!(ws.recv().await["type"], "complete");
+}
+
+#[tokio::test]
 async fn garbage_is_closed_with_4400_and_a_short_reason() {
     let app = TestApp::spawn().await;
     for garbage in [
