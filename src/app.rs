@@ -19,9 +19,23 @@ use crate::{
     metrics::Metrics,
 };
 
-/// Everything a request may need, built once. Cheap to clone.
+/// Everything a request may need, built once. Cheap to clone: one reference count, however
+/// many services it holds (a request clones it into its context and services, and every open
+/// socket and shared-subscription member keeps one); the services are read through it
+/// (`state.db`, `state.config`, …).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppServices>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppServices;
+
+    fn deref(&self) -> &AppServices {
+        &self.0
+    }
+}
+
+/// What an [`AppState`] holds.
+pub struct AppServices {
     /// The validated configuration.
     pub config: Arc<Config>,
     /// The database pool.
@@ -314,7 +328,7 @@ pub async fn build_state(
             .unwrap_or(1)
             .max(1),
     ));
-    Ok(AppState {
+    Ok(AppState(Arc::new(AppServices {
         setups,
         config: Arc::new(config),
         db,
@@ -325,5 +339,5 @@ pub async fn build_state(
         jobs: Jobs::all(),
         scopes,
         token_checks,
-    })
+    })))
 }
