@@ -10,6 +10,7 @@ pub mod ids;
 pub mod loaders;
 pub mod node;
 pub mod pagination;
+pub mod plain;
 pub mod scalars;
 pub mod shape;
 pub mod shared;

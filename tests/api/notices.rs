@@ -283,6 +283,208 @@ async fn pinned_notices_come_first_and_expired_ones_are_hidden() {
     );
 }
 
+/// The fields of type `ty` that take no arguments and answer a scalar or an enum (or a list or
+/// a non-null of one), from introspection: every field a plain fast path could answer.
+pub async fn scalar_fields(app: &TestApp, ty: &str) -> Vec<String> {
+    let (_, json) = app
+        .graphql(
+            "query($t: String!) { __type(name: $t) { fields { name args { name } type { kind ofType { kind ofType { kind ofType { kind } } } } } } }",
+            json!({ "t": ty }),
+            None,
+        )
+        .await;
+    let fields = json["data"]["__type"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{json}"));
+    fields
+        .iter()
+        .filter(|field| field["args"].as_array().is_some_and(Vec::is_empty))
+        .filter(|field| {
+            let mut ty = &field["type"];
+            while matches!(ty["kind"].as_str(), Some("NON_NULL" | "LIST")) {
+                ty = &ty["ofType"];
+            }
+            matches!(ty["kind"].as_str(), Some("SCALAR" | "ENUM"))
+        })
+        .map(|field| field["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Notices are answered by the plain fast path (`graphql::plain`) when only stored fields are
+/// selected, and by the derived resolvers otherwise (a fragment sends them there): both answer
+/// the same, for every scalar and enum field of `Notice`, with and without optional values, with
+/// aliases and repeated fields.
+#[tokio::test]
+async fn plain_and_derived_answers_match() {
+    let estate = Estate::new().await;
+    let all = json!({ "estate": true });
+    let mut pinned = notice("Pinned, expiring", all.clone());
+    pinned["i"]["pinned"] = json!(true);
+    pinned["i"]["requiresAck"] = json!(true);
+    pinned["i"]["priority"] = json!("IMPORTANT");
+    let expiry = estate.app.state.clock.now() + chrono::Duration::hours(5);
+    pinned["i"]["expiresAt"] = json!(expiry.to_rfc3339());
+    let json = publish(&estate, "admin", pinned).await;
+    assert!(json["errors"].is_null(), "{json}");
+    let json = publish(&estate, "admin", notice("Plain \"quoted\" ünïcode", all)).await;
+    assert!(json["errors"].is_null(), "{json}");
+
+    let fields = scalar_fields(&estate.app, "Notice").await;
+    for expected in [
+        "id",
+        "title",
+        "body",
+        "kind",
+        "priority",
+        "status",
+        "publishAt",
+        "expiresAt",
+        "pinned",
+        "requiresAck",
+    ] {
+        assert!(
+            fields.iter().any(|f| f == expected),
+            "{expected} in {fields:?}"
+        );
+    }
+    let selection = fields.join(" ");
+    let direct =
+        format!("{{ notices(first: 10) {{ edges {{ node {{ __typename {selection} }} }} }} }}");
+    let through_fragment = format!(
+        "{{ notices(first: 10) {{ edges {{ node {{ ... on Notice {{ __typename {selection} }} }} }} }} }}"
+    );
+    for role in ["resident", "admin"] {
+        // Twice each: the second run of a document takes the accepted-document path.
+        for _ in 0..2 {
+            let plain = estate.run(role, &direct, json!({})).await;
+            let derived = estate.run(role, &through_fragment, json!({})).await;
+            assert!(plain["errors"].is_null(), "{plain}");
+            assert_eq!(plain, derived, "{role}");
+            let edges = plain["data"]["notices"]["edges"].as_array().unwrap();
+            assert!(edges.len() >= 2, "{plain}");
+            assert!(
+                edges.iter().any(|e| e["node"]["expiresAt"].is_null()),
+                "{plain}"
+            );
+            let pinned = &edges[0]["node"];
+            assert_eq!(pinned["title"], "Pinned, expiring", "{plain}");
+            assert_eq!(pinned["__typename"], "Notice");
+            assert_eq!(pinned["pinned"], true);
+            assert_eq!(pinned["requiresAck"], true);
+            assert_eq!(pinned["priority"], "IMPORTANT");
+            let at = chrono::DateTime::parse_from_rfc3339(pinned["expiresAt"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(at.timestamp(), expiry.timestamp());
+            // The keys come in selection order.
+            let keys: Vec<&str> = pinned
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut expected = vec!["__typename"];
+            expected.extend(fields.iter().map(String::as_str));
+            assert_eq!(keys, expected);
+        }
+    }
+    // Aliases, a field repeated under its own key and under an alias.
+    let aliased = "{ notices(first: 1) { edges { node { t: title id title t: title kind } } } }";
+    let plain = estate.run("resident", aliased, json!({})).await;
+    let node = &plain["data"]["notices"]["edges"][0]["node"];
+    let keys: Vec<&str> = node
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["t", "id", "title", "kind"], "{plain}");
+    assert_eq!(node["t"], node["title"]);
+    let derived = estate
+        .run(
+            "resident",
+            "{ notices(first: 1) { edges { node { ... on Notice { t: title id title t: title kind } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(plain, derived);
+
+    // The home page's other plain objects: a unit's building and household members.
+    let unit = home_unit(&estate.app, "resident1@demo.test").await;
+    for member in [
+        json!({ "unitId": unit.to_string(), "kind": "PET", "name": "Rex", "species": "dog", "birthDate": "2019-04-01", "careNeeds": "Walks twice a day", "consent": true }),
+        json!({ "unitId": unit.to_string(), "kind": "ELDER", "name": "Grandpa", "consent": true }),
+    ] {
+        let json = estate
+            .run(
+                "resident",
+                "mutation($i: AddHouseholdMemberInput!) { addHouseholdMember(input: $i) { householdMember { id } } }",
+                json!({ "i": member }),
+            )
+            .await;
+        assert!(json["errors"].is_null(), "{json}");
+    }
+    let building = scalar_fields(&estate.app, "Building").await.join(" ");
+    let members = scalar_fields(&estate.app, "HouseholdMember")
+        .await
+        .join(" ");
+    assert!(
+        members.contains("birthDate") && building.contains("address"),
+        "{members} / {building}"
+    );
+    let direct = format!(
+        "{{ viewer {{ units {{ number building {{ __typename {building} }} householdMembers {{ {members} __typename }} }} }} }}"
+    );
+    let through_fragment = format!(
+        "{{ viewer {{ units {{ number building {{ ... on Building {{ __typename {building} }} }} householdMembers {{ ... on HouseholdMember {{ {members} __typename }} }} }} }} }}"
+    );
+    for _ in 0..2 {
+        let plain = estate.run("resident", &direct, json!({})).await;
+        let derived = estate.run("resident", &through_fragment, json!({})).await;
+        assert!(plain["errors"].is_null(), "{plain}");
+        assert_eq!(plain, derived);
+        let units = plain["data"]["viewer"]["units"].as_array().unwrap();
+        let home = units
+            .iter()
+            .find(|u| {
+                u["householdMembers"]
+                    .as_array()
+                    .is_some_and(|m| m.iter().any(|m| m["name"] == "Rex"))
+            })
+            .unwrap_or_else(|| panic!("{plain}"));
+        assert!(home["building"]["address"].is_string(), "{plain}");
+        let member = |name: &str| {
+            home["householdMembers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["name"] == name)
+                .cloned()
+                .unwrap_or_else(|| panic!("{name} in {plain}"))
+        };
+        let rex = member("Rex");
+        assert_eq!(
+            (
+                &rex["kind"],
+                &rex["species"],
+                &rex["birthDate"],
+                &rex["__typename"]
+            ),
+            (
+                &json!("PET"),
+                &json!("dog"),
+                &json!("2019-04-01"),
+                &json!("HouseholdMember")
+            ),
+            "{plain}"
+        );
+        let grandpa = member("Grandpa");
+        assert!(
+            grandpa["birthDate"].is_null() && grandpa["species"].is_null(),
+            "{plain}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn bad_notices_are_refused_with_the_field_and_nothing_is_stored() {
     let estate = Estate::new().await;

@@ -11,7 +11,7 @@ use super::loaders::{
 use crate::{
     domains::identity::{loaders::UserById, types::User},
     error::{AppError, AppResult},
-    graphql::{ContextExt, scalars::Date},
+    graphql::{ContextExt, plain::Plain, scalars::Date},
     text_enum,
 };
 use entity::{building, household_member, residency, staff_record, unit};
@@ -135,6 +135,19 @@ pub struct Building {
     pub service_centre_hours: String,
 }
 
+impl crate::graphql::plain::PlainFields for Building {
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        use crate::graphql::plain::plain;
+        Some(match name {
+            "id" => plain(&self.id),
+            "name" => plain(&self.name),
+            "address" => plain(&self.address),
+            "serviceCentreHours" => plain(&self.service_centre_hours),
+            _ => return None,
+        })
+    }
+}
+
 impl From<building::Model> for Building {
     fn from(model: building::Model) -> Self {
         Building {
@@ -183,13 +196,13 @@ impl Unit {
 #[ComplexObject]
 impl Unit {
     /// The building the unit is in.
-    async fn building(&self, ctx: &Context<'_>) -> async_graphql::Result<Building> {
+    async fn building(&self, ctx: &Context<'_>) -> async_graphql::Result<Plain<Building>> {
         let building = ctx
             .loaders()?
             .load_one::<BuildingById>(self.building_id)
             .await?
             .ok_or(AppError::NotFound("building"))?;
-        Ok(building.into())
+        Ok(Plain(building.into()))
     }
 
     /// The household's members (children, elders, pets). Only the household and
@@ -197,7 +210,7 @@ impl Unit {
     async fn household_members(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<HouseholdMember>> {
+    ) -> async_graphql::Result<Vec<Plain<HouseholdMember>>> {
         let scope = ctx.scope().await?;
         if !scope.can_see_household(self.uuid).await? {
             return Ok(Vec::new());
@@ -209,7 +222,7 @@ impl Unit {
             .unwrap_or_default();
         Ok(members
             .into_iter()
-            .map(HouseholdMember::try_from_model)
+            .map(|member| HouseholdMember::try_from_model(member).map(Plain))
             .collect::<AppResult<_>>()?)
     }
 
@@ -328,6 +341,23 @@ pub struct HouseholdMember {
     /// The unit id as a UUID.
     #[graphql(skip)]
     pub unit_uuid: Uuid,
+}
+
+impl crate::graphql::plain::PlainFields for HouseholdMember {
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        use crate::graphql::plain::plain;
+        Some(match name {
+            "id" => plain(&self.id),
+            "unitId" => plain(&self.unit_id),
+            "kind" => plain(&self.kind),
+            "name" => plain(&self.name),
+            "birthDate" => plain(&self.birth_date),
+            "species" => plain(&self.species),
+            "careNeeds" => plain(&self.care_needs),
+            "consentAt" => plain(&self.consent_at),
+            _ => return None,
+        })
+    }
 }
 
 impl HouseholdMember {

@@ -28,6 +28,7 @@ use crate::{
         checks::Checks,
         ids::{parse_id, parse_ids, parse_opt_id},
         pagination::{CountedConnection, PageRequest},
+        plain::Plain,
         shared::{Admits, ResumeAfter, Shape, ShareableField, SharedEvent, SharedProbe},
         text::Text,
     },
@@ -226,7 +227,7 @@ impl NoticeQuery {
         before: Option<String>,
         include_expired: Option<bool>,
         kind: Option<NoticeKind>,
-    ) -> async_graphql::Result<CountedConnection<Notice>> {
+    ) -> async_graphql::Result<CountedConnection<Plain<Notice>>> {
         let page = PageRequest::parse(first, after, last, before)?;
         let scope = ctx.scope().await?;
         let page = NoticeBoard::new(ctx.state())
@@ -239,7 +240,8 @@ impl NoticeQuery {
             )
             .await?;
         let now = ctx.state().clock.now();
-        Ok(page.try_into_counted_connection(|model| Notice::try_from_model(model, now))?)
+        Ok(page
+            .try_into_counted_connection(|model| Notice::try_from_model(model, now).map(Plain))?)
     }
 
     /// One notice addressed to you.

@@ -130,6 +130,25 @@ impl Notice {
     }
 }
 
+impl crate::graphql::plain::PlainFields for Notice {
+    fn plain_field(&self, name: &str) -> Option<async_graphql::Value> {
+        use crate::graphql::plain::plain;
+        Some(match name {
+            "id" => plain(&self.id),
+            "title" => plain(&self.title),
+            "body" => plain(&self.body),
+            "kind" => plain(&self.kind),
+            "priority" => plain(&self.priority),
+            "status" => plain(&self.status),
+            "publishAt" => plain(&self.publish_at),
+            "expiresAt" => plain(&self.expires_at),
+            "pinned" => plain(&self.pinned),
+            "requiresAck" => plain(&self.requires_ack),
+            _ => return None,
+        })
+    }
+}
+
 /// Who wrote a notice.
 #[derive(SimpleObject)]
 pub struct NoticeAuthor {
