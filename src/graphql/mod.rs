@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod node;
 pub mod pagination;
 pub mod plain;
+pub mod root;
 pub mod scalars;
 pub mod shape;
 pub mod shared;
@@ -42,10 +43,15 @@ use crate::domains::surveys;
 
 pub use context::ContextExt;
 
+pub use root::Query;
+
+// The schema's `Query` is `root::Query`: this merge's type, with root fields answered through a
+// table. (The doc comment below is the type's description in the schema.)
 /// Root query type: the groups below, merged (one flat list of this many members overflows the
 /// compiler's query depth when it lays out the resolver futures).
 #[derive(MergedObject, Default)]
-pub struct Query(PlatformQuery, StaffQuery, CommunityQuery, OperationsQuery);
+#[graphql(name = "Query")]
+pub struct QueryParts(PlatformQuery, StaffQuery, CommunityQuery, OperationsQuery);
 
 /// Identity, estate, catalogue, notices, notifications and the platform's own queries.
 #[derive(MergedObject, Default)]
