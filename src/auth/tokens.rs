@@ -6,7 +6,12 @@
 //! with the injected `now`, and expiry is judged here against the injected `now` rather than by
 //! the JWT library (which would read the system clock), with an explicit [`LEEWAY`].
 
-use std::{io::Write, path::Path};
+use std::{
+    collections::HashMap,
+    io::Write,
+    path::Path,
+    sync::{Arc, Mutex},
+};
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -25,7 +30,7 @@ pub const SECRET_FILE: &str = "jwt-secret";
 pub const LEEWAY: chrono::Duration = chrono::Duration::seconds(5);
 
 /// The claims of an access token.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
     /// The user id.
     pub sub: Uuid,
@@ -40,12 +45,45 @@ pub struct Claims {
     pub sid: Uuid,
 }
 
+/// Tokens verified at most before [`Verified`] starts again (a token is a few hundred bytes).
+const MAX_VERIFIED: usize = 10_000;
+
+/// Tokens whose signature verified, by their text, with their claims. A token's text decides
+/// its signature and claims once and for all (the keys never change in a process), so a token
+/// seen before skips the signature check and the decoding of its claims; its expiry is still
+/// judged on every request. Only tokens that verified are kept, so text sent at random fills
+/// nothing.
+#[derive(Default)]
+struct Verified(Mutex<HashMap<Box<str>, Claims>>);
+
+impl Verified {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Claims>> {
+        // Every change leaves the map whole: recover a poisoned lock.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, token: &str) -> Option<Claims> {
+        self.lock().get(token).cloned()
+    }
+
+    fn keep(&self, token: &str, claims: &Claims) {
+        let mut map = self.lock();
+        if map.len() >= MAX_VERIFIED {
+            map.clear();
+        }
+        map.insert(token.into(), claims.clone());
+    }
+}
+
 /// Signing and verification keys.
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    verified: Arc<Verified>,
 }
 
 impl TokenKeys {
@@ -62,6 +100,7 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: Arc::default(),
         }
     }
 
@@ -150,14 +189,24 @@ impl TokenKeys {
         })
     }
 
-    /// Verifies a token as [`verify`](Self::verify) does and returns its claims.
+    /// Verifies a token as [`verify`](Self::verify) does and returns its claims. A token that
+    /// verified before is found by its text instead of checked again ([`Verified`]).
     pub fn verify_claims(&self, token: &str, now: DateTime<Utc>) -> AppResult<Claims> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| AppError::Unauthenticated)?;
-        if now.timestamp() > data.claims.exp.saturating_add(LEEWAY.num_seconds()) {
+        let claims = match self.verified.get(token) {
+            Some(claims) => claims,
+            None => {
+                let claims =
+                    jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+                        .map_err(|_| AppError::Unauthenticated)?
+                        .claims;
+                self.verified.keep(token, &claims);
+                claims
+            }
+        };
+        if now.timestamp() > claims.exp.saturating_add(LEEWAY.num_seconds()) {
             return Err(AppError::Unauthenticated);
         }
-        Ok(data.claims)
+        Ok(claims)
     }
 }
 
@@ -189,6 +238,48 @@ mod tests {
         assert!(keys.verify(&tampered, now()).is_err());
         let other = TokenKeys::from_secret(&[8u8; 32]);
         assert!(other.verify(&token, now()).is_err());
+    }
+
+    #[test]
+    fn verified_tokens_are_kept_by_their_text_and_only_those_within_a_bound() {
+        let keys = TokenKeys::from_secret(&[7u8; 32]);
+        let who = user();
+        let token = keys
+            .issue(&who, now(), chrono::Duration::minutes(5))
+            .unwrap();
+        assert!(keys.verified.get(&token).is_none());
+        let claims = keys.verify_claims(&token, now()).unwrap();
+        let kept = keys.verified.get(&token).expect("a verified token is kept");
+        assert_eq!(
+            (kept.sub, kept.sid, kept.exp),
+            (who.id, claims.sid, claims.exp)
+        );
+        // Found by its text the second time, with the same claims.
+        let again = keys.verify_claims(&token, now()).unwrap();
+        assert_eq!(
+            (again.sub, again.sid, again.roles),
+            (who.id, claims.sid, vec![Role::Admin])
+        );
+        // Text that does not verify is refused and not kept, even one character off a kept token.
+        let mut tampered = token.clone();
+        tampered.pop();
+        tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert!(keys.verify_claims(&tampered, now()).is_err());
+        assert!(keys.verified.get(&tampered).is_none());
+        // Another secret shares nothing with these keys.
+        assert!(
+            TokenKeys::from_secret(&[8u8; 32])
+                .verify(&token, now())
+                .is_err()
+        );
+        // Bounded.
+        for _ in 0..MAX_VERIFIED {
+            let token = keys
+                .issue(&user(), now(), chrono::Duration::minutes(5))
+                .unwrap();
+            keys.verify(&token, now()).unwrap();
+        }
+        assert!(keys.verified.lock().len() <= MAX_VERIFIED);
     }
 
     #[test]
