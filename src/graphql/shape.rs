@@ -15,7 +15,7 @@
 //! Only the errors' paths are read: a key missing without an error at its path was skipped
 //! (`@skip`/`@include`) and stays missing.
 
-use std::collections::HashMap;
+use std::{cell::RefCell, collections::HashMap, rc::Rc};
 
 use async_graphql::{
     Name, PathSegment, ServerError, Value,
@@ -108,6 +108,7 @@ impl ResponseShape {
                 .filter(|err| !err.path.is_empty())
                 .map(|err| err.path.as_slice())
                 .collect(),
+            memo: RefCell::default(),
         };
         let sets = [(&operation.selection_set.node, root.as_str())];
         let mut path = Vec::new();
@@ -162,7 +163,13 @@ struct Walk<'d> {
     shape: &'d ResponseShape,
     document: &'d ExecutableDocument,
     failed: Vec<&'d [PathSegment]>,
+    /// What [`Walk::collected`] collected for one selection set on one type: every object
+    /// answering the same selection (each notice of a page under its edge) shares it.
+    memo: RefCell<Vec<(MemoKey, Rc<Vec<Collected<'d>>>)>>,
 }
+
+/// A selection set and the type it is on, by address (and the type name's length).
+type MemoKey = (usize, usize, usize);
 
 impl<'d> Walk<'d> {
     /// The response keys `sets` select, in the specification's order (first appearance, with
@@ -233,6 +240,24 @@ impl<'d> Walk<'d> {
         }
     }
 
+    /// [`Walk::collect`], once per request for a single selection set on a type.
+    fn collected(&self, sets: &[(&'d SelectionSet, &'d str)]) -> Rc<Vec<Collected<'d>>> {
+        let [(set, parent)] = sets else {
+            return Rc::new(self.collect(sets));
+        };
+        let key = (
+            std::ptr::from_ref::<SelectionSet>(set) as usize,
+            parent.as_ptr() as usize,
+            parent.len(),
+        );
+        if let Some((_, fields)) = self.memo.borrow().iter().find(|(k, _)| *k == key) {
+            return fields.clone();
+        }
+        let fields = Rc::new(self.collect(sets));
+        self.memo.borrow_mut().push((key, fields.clone()));
+        fields
+    }
+
     fn failed_at(&self, path: &[PathSegment]) -> bool {
         self.failed.contains(&path)
     }
@@ -250,7 +275,7 @@ impl<'d> Walk<'d> {
         sets: &[(&'d SelectionSet, &'d str)],
         path: &mut Vec<PathSegment>,
     ) -> Result<(), NullField> {
-        let fields = self.collect(sets);
+        let fields = self.collected(sets);
         self.object_of(map, &fields, path)
     }
 
@@ -340,7 +365,7 @@ impl<'d> Walk<'d> {
                 };
                 let mut failed = false;
                 // The items share their selection: collected once.
-                let fields = (!sub.is_empty()).then(|| self.collect(sub));
+                let fields = (!sub.is_empty()).then(|| self.collected(sub));
                 for (index, item) in items.iter_mut().enumerate() {
                     path.push(PathSegment::Index(index));
                     let done = match (&mut *item, &fields) {
